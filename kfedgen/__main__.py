@@ -1,0 +1,3 @@
+from kfedgen.cli import main
+
+raise SystemExit(main())
