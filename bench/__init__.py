@@ -1,0 +1,1 @@
+"""Benchmark harness: synthetic fleets and a comparison with a kustomize loop."""

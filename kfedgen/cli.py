@@ -1,0 +1,225 @@
+"""The command line: parse options, call the pipeline, map errors to exit codes.
+
+Exit codes: 0 success (or up to date), 1 differences found (``--check``,
+``diff``), 2 invalid input, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kfedgen import __version__
+from kfedgen.commands.init import run_init
+from kfedgen.commands.render import run_check, run_render
+from kfedgen.commands.schema import run_schema
+from kfedgen.commands.validate import run_validate
+from kfedgen.errors import InvalidInput, KfedgenError
+from kfedgen.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
+from kfedgen.pipeline import Options, repo_relative
+from kfedgen.report import FORMATS, format_problems
+from kfedgen.schema import schema_names
+
+EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+BUG_URL = "https://github.com/kfedgen/kfedgen/issues"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fleet_options(command: F) -> F:
+    """The options every command that reads the fleet takes."""
+    decorators = [
+        click.option(
+            "-f",
+            "--fleet",
+            "fleet",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="Fleet file or directory (repeatable). Default: fleet",
+        ),
+        click.option(
+            "--overlays",
+            type=click.Path(path_type=Path),
+            default=Path("overlays"),
+            show_default=True,
+            help="Directory of Karmada override policies (skipped if absent).",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            default=Path("rendered"),
+            show_default=True,
+            help="Output directory.",
+        ),
+        click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+        click.option(
+            "--max-file-size",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_FILE_BYTES,
+            show_default=True,
+            help="Refuse input files larger than this many bytes.",
+        ),
+        click.option(
+            "--format",
+            "error_format",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="How problems are printed (github: workflow annotations).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def build_options(
+    fleet: tuple[Path, ...], overlays: Path, output: Path, strict: bool, max_file_size: int
+) -> Options:
+    return Options(
+        fleet=fleet or (Path("fleet"),),
+        overlays=overlays,
+        output=output,
+        strict=strict,
+        load=LoadOptions(max_file_bytes=max_file_size),
+        output_repo_path=repo_relative(output),
+    )
+
+
+class _State:
+    debug = False
+    error_format = "text"
+
+
+def _handle_errors(function: F) -> F:
+    """Run a command, turning kfedgen errors into messages and exit codes."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _State.error_format = kwargs.get("error_format", "text")
+        try:
+            return function(*args, **kwargs)
+        except InvalidInput as exc:
+            sys.stderr.write(format_problems(exc.problems, _State.error_format))
+            if _State.error_format == "text":
+                sys.stderr.write(f"kfedgen: {exc}; nothing was written\n")
+            sys.exit(EXIT_INVALID)
+        except KfedgenError as exc:
+            sys.stderr.write(f"kfedgen: error: {exc}\n")
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kfedgen")
+@click.option(
+    "-C",
+    "--chdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Change to this directory first.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(chdir: Path | None, debug: bool) -> None:
+    """Compile a KubeFed/Karmada fleet spec into per-cluster GitOps manifests."""
+    _State.debug = debug
+    if chdir is not None:
+        try:
+            os.chdir(chdir)
+        except OSError as exc:
+            raise click.BadParameter(str(exc), param_hint="--chdir") from None
+
+
+@cli.command()
+@fleet_options
+@click.option("--check", is_flag=True, help="Compare with the output tree; write nothing.")
+@click.option("-v", "--verbose", is_flag=True, help="With --check: print a unified diff.")
+@_handle_errors
+def render(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    error_format: str,
+    check: bool,
+    verbose: bool,
+) -> None:
+    """Compile the fleet and write the output tree atomically."""
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    if check:
+        sys.exit(run_check(options, error_format, verbose))
+    sys.exit(run_render(options, error_format))
+
+
+@cli.command()
+@fleet_options
+@_handle_errors
+def validate(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    error_format: str,
+) -> None:
+    """Load and check the fleet spec; write nothing."""
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    sys.exit(run_validate(options, error_format))
+
+
+@cli.command()
+@click.argument("kind", required=False, type=click.Choice(schema_names()))
+def schema(kind: str | None) -> None:
+    """Print the JSON Schema of an input kind (without KIND: list the kinds)."""
+    click.echo(run_schema(kind), nl=False)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path), default=Path())
+@_handle_errors
+def init(directory: Path) -> None:
+    """Scaffold a small working fleet in DIRECTORY (default: here)."""
+    for path in run_init(directory):
+        click.echo(f"created {path}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kfedgen`` command; returns the exit code."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="kfedgen",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INVALID
+    except click.exceptions.Abort:
+        sys.stderr.write("kfedgen: aborted\n")
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_INVALID
+    except KeyboardInterrupt:
+        sys.stderr.write("kfedgen: interrupted\n")
+        return 130
+    except Exception as exc:
+        if _State.debug:
+            traceback.print_exc()
+        sys.stderr.write(
+            f"kfedgen: internal error: {type(exc).__name__}: {exc}\n"
+            f"This is a bug in kfedgen {__version__}. Please report it at {BUG_URL}"
+            " (run again with --debug for the traceback).\n"
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK

@@ -1,0 +1,165 @@
+"""Stage 5: canonical YAML bytes and file names for the output tree.
+
+Canonical form (documented in the README): UTF-8, LF line ends, a trailing
+newline, two-space indentation with list items at their parent's indentation
+(``kubectl`` style), no line folding, multi-line strings as literal blocks, and
+keys sorted, except that ``apiVersion``, ``kind``, ``metadata``, ``name`` and
+``namespace`` come first, in that order, in every mapping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from kfedgen.errors import Problems
+from kfedgen.materialize import RenderedObject
+
+MANIFEST_PATH = ".kfedgen/manifest.json"
+KUSTOMIZATION = "kustomization.yaml"
+CLUSTER_SCOPED_DIR = "_cluster"
+_FIRST_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "name": 3, "namespace": 4}
+_UNSAFE = re.compile(r"[^a-z0-9._-]")
+
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _CanonicalDumper(_BaseDumper):  # type: ignore[valid-type,misc]
+    pass
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    return (_FIRST_KEYS.get(key, 5), key)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: Mapping[str, Any]) -> yaml.MappingNode:
+    items = sorted(data.items(), key=lambda item: _key_order(item[0]))
+    return dumper.represent_mapping("tag:yaml.org,2002:map", items)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        # libyaml falls back to a quoted style by itself when a literal block
+        # cannot hold the string exactly (e.g. trailing spaces on a line).
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_CanonicalDumper.add_representer(dict, _represent_dict)
+_CanonicalDumper.add_representer(str, _represent_str)
+
+
+def to_yaml(value: Any) -> bytes:
+    """Serialise ``value`` in kfedgen's canonical YAML."""
+    text = yaml.dump(
+        value,
+        Dumper=_CanonicalDumper,
+        default_flow_style=False,
+        allow_unicode=True,
+        sort_keys=False,
+        width=2**31 - 1,
+        indent=2,
+    )
+    return text.encode("utf-8")
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def sanitize(part: str) -> str:
+    """A file-name-safe, lower-case form of a name (``:`` and other characters become ``_``)."""
+    return _UNSAFE.sub("_", part.lower())
+
+
+def object_file(obj: RenderedObject) -> str:
+    """``<cluster>/<namespace or _cluster>/<kind>[.<group>]_<name>.yaml``."""
+    group = obj.api_version.rpartition("/")[0]
+    kind = obj.kind.lower() + (f".{group}" if group else "")
+    directory = obj.namespace or CLUSTER_SCOPED_DIR
+    return f"{obj.cluster}/{sanitize(directory)}/{sanitize(kind)}_{sanitize(obj.name)}.yaml"
+
+
+@dataclass(frozen=True)
+class OutputTree:
+    """The complete output: relative path -> bytes, plus the ownership manifest."""
+
+    files: dict[str, bytes]
+
+    def paths(self) -> list[str]:
+        return sorted(self.files)
+
+
+def emit(
+    clusters: Iterable[str],
+    objects: Iterable[RenderedObject],
+    problems: Problems,
+    extra_files: Mapping[str, bytes] | None = None,
+) -> OutputTree:
+    """Turn rendered objects into files, one per object, plus a kustomization per cluster."""
+    files: dict[str, bytes] = {}
+    owners: dict[str, RenderedObject] = {}
+    per_cluster: dict[str, list[tuple[int, str]]] = {name: [] for name in clusters}
+    # Many clusters usually receive the very same object; serialise it once.
+    serialised: dict[int, bytes] = {}
+    for obj in objects:
+        path = object_file(obj)
+        first = owners.get(path)
+        if first is not None:
+            problems.error(
+                obj.location,
+                (),
+                f"{obj.origin} and {first.origin} both render to {path} in cluster {obj.cluster}",
+                "rename one of them",
+            )
+            continue
+        owners[path] = obj
+        content = serialised.get(id(obj.manifest))
+        if content is None:
+            content = to_yaml(obj.manifest)
+            serialised[id(obj.manifest)] = content
+        files[path] = content
+        per_cluster.setdefault(obj.cluster, []).append((_resource_rank(obj), path))
+    for cluster, entries in per_cluster.items():
+        files[f"{cluster}/{KUSTOMIZATION}"] = kustomization(cluster, entries)
+    for path, content in (extra_files or {}).items():
+        files[path] = content
+    files[MANIFEST_PATH] = manifest_bytes(files)
+    return OutputTree(files)
+
+
+def _resource_rank(obj: RenderedObject) -> int:
+    # Namespaces and CRDs first: other objects may need them to exist.
+    if obj.kind == "Namespace" and "/" not in obj.api_version:
+        return 0
+    if obj.kind == "CustomResourceDefinition":
+        return 1
+    return 2
+
+
+def kustomization(cluster: str, entries: list[tuple[int, str]]) -> bytes:
+    """The cluster's ``kustomization.yaml``: every resource file, Namespaces and CRDs first."""
+    prefix = f"{cluster}/"
+    resources = [path.removeprefix(prefix) for _, path in sorted(entries)]
+    return to_yaml(
+        {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": resources,
+        }
+    )
+
+
+def manifest_bytes(files: Mapping[str, bytes]) -> bytes:
+    """The ownership manifest: every file kfedgen wrote, with its sha256."""
+    owned = {
+        path: sha256(content) for path, content in sorted(files.items()) if path != MANIFEST_PATH
+    }
+    document = {"generator": "kfedgen", "version": 1, "files": owned}
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")

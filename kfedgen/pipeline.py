@@ -1,0 +1,132 @@
+"""The compiler pipeline: load -> validate -> resolve -> materialize -> emit -> write.
+
+:func:`compile_sources` is pure (bytes in, output tree out); reading files and
+writing the tree happen only in :func:`read_sources` and :func:`render`.
+``render --check``, ``plan``, ``explain`` and ``diff`` are all views over
+:class:`Compilation`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kfedgen.emit import OutputTree, emit
+from kfedgen.errors import InvalidInput, Problems, Severity
+from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
+from kfedgen.materialize import RenderedObject, materialize
+from kfedgen.model import FleetSpec
+from kfedgen.resolve import Resolution, check_override_targets, place
+from kfedgen.spec import build_spec
+from kfedgen.write import TreeDiff, compare, write
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to read and where to write; every command takes these."""
+
+    fleet: tuple[Path, ...] = (Path("fleet"),)
+    overlays: Path | None = Path("overlays")
+    output: Path = Path("rendered")
+    strict: bool = False
+    load: LoadOptions = field(default_factory=LoadOptions)
+    # The output directory as a path from the git repository root: Argo CD
+    # Applications and Flux Kustomizations point at it.
+    output_repo_path: str = "rendered"
+
+
+@dataclass
+class Compilation:
+    """Everything one run of the pipeline decided, for rendering and for reports."""
+
+    spec: FleetSpec
+    resolutions: list[Resolution]
+    objects: list[RenderedObject]
+    tree: OutputTree
+    problems: Problems
+
+    def resolution(self, ref: str) -> Resolution | None:
+        for resolution in self.resolutions:
+            if resolution.obj.ref == ref:
+                return resolution
+        return None
+
+
+def read_sources(options: Options, base: Path, problems: Problems) -> list[SourceFile]:
+    """Read the fleet files (and overlays, when the directory exists)."""
+    paths = list(options.fleet)
+    if options.overlays is not None and options.overlays.is_dir():
+        paths.append(options.overlays)
+    return discover(paths, base, problems)
+
+
+def compile_sources(
+    sources: Sequence[SourceFile], options: Options, problems: Problems | None = None
+) -> Compilation:
+    """Compile the fleet from file contents; raise :class:`InvalidInput` on any error."""
+    problems = problems if problems is not None else Problems()
+    documents = parse_sources(sources, problems, options.load)
+    spec = build_spec(documents, problems)
+    resolutions = place(spec, problems)
+    check_override_targets(spec, resolutions, problems)
+    objects = materialize(spec, resolutions, problems) if not problems.has_errors() else []
+    for document in spec.plain:
+        problems.warning(
+            document.location(("kind",)),
+            (),
+            f"{document.kind} {_name_of(document.data)} is a plain object that nothing "
+            "federates; it is not rendered",
+            "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
+        )
+    tree = emit(spec.clusters, objects, problems)
+    _raise_if_invalid(problems, options)
+    return Compilation(spec, resolutions, objects, tree, problems)
+
+
+def _name_of(data: dict[str, object]) -> str:
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict):
+        name, namespace = metadata.get("name"), metadata.get("namespace")
+        return f"{namespace}/{name}" if namespace else str(name)
+    return "<unnamed>"
+
+
+def _raise_if_invalid(problems: Problems, options: Options) -> None:
+    if options.strict:
+        problems.items = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
+    if problems.has_errors():
+        raise InvalidInput(problems.sorted())
+
+
+def compile_fleet(options: Options, base: Path) -> Compilation:
+    """Read the fleet from disk and compile it."""
+    problems = Problems()
+    sources = read_sources(options, base, problems)
+    return compile_sources(sources, options, problems)
+
+
+def render(options: Options, base: Path) -> tuple[Compilation, TreeDiff]:
+    """Compile and write the output tree atomically; nothing is written on invalid input."""
+    compilation = compile_fleet(options, base)
+    return compilation, write(options.output, compilation.tree)
+
+
+def check(options: Options, base: Path) -> tuple[Compilation, TreeDiff]:
+    """Compile in memory and compare with the output tree; writes nothing."""
+    compilation = compile_fleet(options, base)
+    return compilation, compare(options.output, compilation.tree)
+
+
+def repo_relative(output: Path) -> str:
+    """``output`` as a POSIX path from the root of the git repository that contains it.
+
+    Argo CD and Flux resolve paths from the repository root, whatever directory
+    kfedgen was run from; outside a repository the path is taken as given.
+    """
+    absolute = output.absolute()
+    for directory in (absolute, *absolute.parents):
+        if (directory / ".git").exists():
+            return absolute.relative_to(directory).as_posix() or "."
+    return output.as_posix()

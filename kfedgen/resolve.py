@@ -1,0 +1,176 @@
+"""Stage 3: decide where every federated object goes (placement, namespace gate, scheduling).
+
+The result records, for every object and every inventory cluster, whether the
+object is placed there and why: ``plan`` and ``explain`` print these records,
+and :mod:`kfedgen.materialize` builds the objects from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kfedgen.errors import Problems
+from kfedgen.model import Cluster, FederatedObject, FleetSpec, Placement
+
+# KubeFed never propagates these namespaces themselves (isSystemNamespace);
+# a FederatedNamespace for them still gates the resources inside.
+SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "default", "kube-federation-system"})
+
+
+@dataclass
+class ClusterDecision:
+    """Whether an object goes to one cluster, and the reasons, in the order they were decided."""
+
+    cluster: str
+    placed: bool = False
+    reasons: list[str] = field(default_factory=list)
+    replicas: int | None = None
+
+    def place(self, reason: str) -> None:
+        self.placed = True
+        self.reasons.append(reason)
+
+    def drop(self, reason: str) -> None:
+        self.placed = False
+        self.reasons.append(reason)
+
+    def note(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+
+@dataclass
+class Resolution:
+    """Where one federated object goes: a decision for every inventory cluster."""
+
+    obj: FederatedObject
+    decisions: dict[str, ClusterDecision]
+    # Replica-scheduling summary for `plan` (set by schedulers): cluster -> note.
+    schedule_notes: dict[str, str] = field(default_factory=dict)
+    scheduled_by: str = ""
+
+    @property
+    def clusters(self) -> list[str]:
+        """The clusters the object is placed in, sorted."""
+        return sorted(name for name, d in self.decisions.items() if d.placed)
+
+
+def place(spec: FleetSpec, problems: Problems) -> list[Resolution]:
+    """Decide the placement of every federated object (before replica scheduling)."""
+    clusters = spec.cluster_list()
+    return [_resolve_object(obj, spec, clusters, problems) for obj in spec.federated]
+
+
+def check_override_targets(
+    spec: FleetSpec, resolutions: Iterable[Resolution], problems: Problems
+) -> None:
+    """Unknown clusters in overrides are errors; overrides of unplaced clusters are warnings."""
+    for resolution in resolutions:
+        _check_override_targets(resolution, spec, problems)
+
+
+def select_clusters(placement: Placement, clusters: Iterable[Cluster]) -> set[str]:
+    """KubeFed's ``selectedClusterNames`` against the inventory (reference 1.3).
+
+    A present ``clusters`` list (even empty) wins over the selector; an absent
+    selector selects nothing; a selector without requirements selects all.
+    """
+    if placement.cluster_names is not None:
+        wanted = set(placement.cluster_names)
+        return {c.name for c in clusters if c.name in wanted}
+    if placement.selector is None:
+        return set()
+    return {c.name for c in clusters if placement.selector.matches(c.labels)}
+
+
+def _resolve_object(
+    obj: FederatedObject, spec: FleetSpec, clusters: list[Cluster], problems: Problems
+) -> Resolution:
+    _check_placement_names(obj, spec, problems)
+    selected = select_clusters(obj.placement, clusters)
+    decisions = {}
+    for cluster in clusters:
+        decision = ClusterDecision(cluster.name)
+        if cluster.name in selected:
+            decision.place(f"placement selects it ({obj.placement.describe()})")
+        else:
+            decision.drop(f"placement does not select it ({obj.placement.describe()})")
+        decisions[cluster.name] = decision
+    resolution = Resolution(obj, decisions)
+    if obj.target.namespaced:
+        _gate_by_namespace(resolution, spec, clusters, problems)
+    if obj.target.is_namespace and obj.namespace in SYSTEM_NAMESPACES:
+        for decision in decisions.values():
+            if decision.placed:
+                decision.drop(f"{obj.namespace} is a system namespace; KubeFed never propagates it")
+    return resolution
+
+
+def _check_placement_names(obj: FederatedObject, spec: FleetSpec, problems: Problems) -> None:
+    for index, name in enumerate(obj.placement.cluster_names or ()):
+        if name not in spec.clusters:
+            path = ("spec", "placement", "clusters", index, "name")
+            problems.error(
+                obj.location(path),
+                path,
+                f"cluster {name!r} is not in the inventory",
+                _did_you_mean(name, spec),
+            )
+
+
+def _did_you_mean(name: str, spec: FleetSpec) -> str:
+    import difflib  # noqa: PLC0415 - only needed on the error path
+
+    close = difflib.get_close_matches(name, sorted(spec.clusters), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def _gate_by_namespace(
+    resolution: Resolution, spec: FleetSpec, clusters: list[Cluster], problems: Problems
+) -> None:
+    """KubeFed's ``ComputeNamespacedPlacement`` with a cluster-scoped control plane."""
+    obj = resolution.obj
+    namespace = spec.namespaces.get(obj.namespace)
+    if namespace is None:
+        placed = [d for d in resolution.decisions.values() if d.placed]
+        for decision in placed:
+            decision.drop(f"namespace {obj.namespace} is not federated")
+        if placed:
+            problems.warning(
+                obj.location(("metadata", "namespace")),
+                ("metadata", "namespace"),
+                f"namespace {obj.namespace!r} has no FederatedNamespace, so {obj.ref} "
+                "is placed in no cluster",
+                f"add a FederatedNamespace {obj.namespace}/{obj.namespace}",
+            )
+        return
+    allowed = select_clusters(namespace.placement, clusters)
+    for name, decision in resolution.decisions.items():
+        if not decision.placed:
+            continue
+        if name in allowed:
+            decision.note(f"FederatedNamespace {obj.namespace} is placed there too")
+        else:
+            decision.drop(f"FederatedNamespace {obj.namespace} is not placed there")
+
+
+def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: Problems) -> None:
+    obj = resolution.obj
+    for entry in obj.overrides:
+        if entry.cluster_name is None:
+            continue
+        path = ("spec", "overrides", entry.index, "clusterName")
+        if entry.cluster_name not in spec.clusters:
+            problems.error(
+                obj.location(path),
+                path,
+                f"cluster {entry.cluster_name!r} is not in the inventory",
+                _did_you_mean(entry.cluster_name, spec),
+            )
+        elif not resolution.decisions[entry.cluster_name].placed:
+            problems.warning(
+                obj.location(path),
+                path,
+                f"{obj.ref} is not placed in cluster {entry.cluster_name!r}; "
+                "this override has no effect",
+            )

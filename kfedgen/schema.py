@@ -1,0 +1,148 @@
+"""JSON Schemas of the input kinds, and validation of documents against them."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import math
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from kfedgen.errors import DocPath, Problems
+from kfedgen.load import Document
+
+# Input kind -> schema file shipped in kfedgen/schemas/.  `kfedgen schema KIND`
+# prints these, and the repository's schemas/ directory holds the same files.
+SCHEMA_FILES: dict[str, str] = {
+    "Fleet": "fleet.json",
+    "FederatedResource": "federated-resource.json",
+    "FederatedTypeConfig": "federatedtypeconfig.json",
+    "KubeFedCluster": "kubefedcluster.json",
+}
+
+
+def schema_names() -> list[str]:
+    """The kinds ``kfedgen schema`` knows, sorted."""
+    return sorted(SCHEMA_FILES)
+
+
+def schema_text(kind: str) -> str:
+    """The JSON Schema of ``kind`` exactly as shipped."""
+    return resources.files("kfedgen").joinpath("schemas", SCHEMA_FILES[kind]).read_text("utf-8")
+
+
+@functools.cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_text(kind))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_document(doc: Document, kind: str, problems: Problems) -> bool:
+    """Validate ``doc`` against the schema of ``kind``; report and return False when invalid."""
+    valid = True
+    for error in sorted(_validator(kind).iter_errors(doc.data), key=_error_order):
+        valid = False
+        path: DocPath = tuple(error.absolute_path)
+        message, hint, path = _describe(error, path)
+        problems.error(doc.location(path), path, message, hint)
+    return valid
+
+
+def _error_order(error: jsonschema.ValidationError) -> tuple[str, str]:
+    return (json.dumps(list(error.absolute_path)), error.message)
+
+
+def _describe(error: jsonschema.ValidationError, path: DocPath) -> tuple[str, str, DocPath]:
+    """Turn a jsonschema error into a user message, a fix hint and the best path to point at."""
+    validator = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = schema.get("properties", {})
+        allowed = sorted(known)
+        extra = sorted(k for k in error.instance if k not in known)
+        if extra:
+            key = extra[0]
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+            return f"unknown field {key!r}", hint, (*path, key)
+    if validator == "required":
+        return error.message.replace("is a required property", "is required"), "", path
+    if validator == "type":
+        expected = error.validator_value
+        names = [str(n) for n in (expected if isinstance(expected, list) else [expected])]
+        return (
+            f"expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, "
+            f"got {_type_name(error.instance)}",
+            "",
+            path,
+        )
+    if validator == "pattern":
+        return f"{error.instance!r} does not match {error.validator_value!r}", "", path
+    if validator in ("enum", "const"):
+        value = error.validator_value
+        options = value if validator == "enum" and isinstance(value, list) else [value]
+        listed = ", ".join(json.dumps(o) for o in options)
+        return f"{json.dumps(error.instance)} is not one of {listed}", "", path
+    if validator == "not" and path and isinstance(error.instance, dict):
+        return "give either 'server' or 'destinationName', not both", "", path
+    return error.message, "", path
+
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def check_json_compatible(doc: Document, problems: Problems) -> bool:
+    """Report values Kubernetes cannot hold: non-string keys, NaN/infinity, binary and sets."""
+    ok = True
+    for path, message in _incompatible(doc.data, ()):
+        ok = False
+        problems.error(doc.location(path), path, message)
+    return ok
+
+
+def _incompatible(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield path, f"mapping key {key!r} is not a string; quote it"
+                continue
+            yield from _incompatible(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _incompatible(item, (*path, index))
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            yield path, f"{value} is not a valid number in Kubernetes objects"
+    elif not (value is None or isinstance(value, str | int | bool)):
+        yield path, f"values of type {type(value).__name__} are not allowed in Kubernetes objects"
