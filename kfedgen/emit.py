@@ -18,20 +18,26 @@ from typing import Any
 
 import yaml
 
-from kfedgen.errors import Problems
+from kfedgen.errors import Location, Problems
 from kfedgen.materialize import RenderedObject
+from kfedgen.selectors import api_version_problem, is_dns1123_label, object_name_problem
 
 MANIFEST_PATH = ".kfedgen/manifest.json"
 KUSTOMIZATION = "kustomization.yaml"
 CLUSTER_SCOPED_DIR = "_cluster"
 _FIRST_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "name": 3, "namespace": 4}
 _UNSAFE = re.compile(r"[^a-z0-9._-]")
+_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class _CanonicalDumper(_BaseDumper):  # type: ignore[valid-type,misc]
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        # A value the fleet shares through a YAML alias (or one shared
+        # copy-on-write between clusters) is written out in full: output
+        # never holds anchors, so its bytes do not depend on object identity.
+        return True
 
 
 def _key_order(key: str) -> tuple[int, str]:
@@ -78,6 +84,48 @@ def sanitize(part: str) -> str:
     return _UNSAFE.sub("_", part.lower())
 
 
+def identity_problem(obj: RenderedObject) -> str | None:
+    """Why ``obj`` cannot be written to a file of its own (None when it can).
+
+    Overrides and templates can change apiVersion and metadata; every part of
+    the file name is checked here, last, so no input can make a path that
+    leaves its cluster's directory.
+    """
+    if not is_dns1123_label(obj.cluster):
+        return f"cluster name {obj.cluster!r} is not a DNS-1123 label"
+    manifest = obj.manifest
+    api_version, kind = manifest.get("apiVersion"), manifest.get("kind")
+    if not isinstance(api_version, str):
+        return "apiVersion is missing or not a string"
+    problem = api_version_problem(api_version)
+    if problem:
+        return problem
+    if not isinstance(kind, str) or not _KIND.match(kind):
+        return f"kind {kind!r} is not a Kubernetes kind"
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return "metadata is missing or not a mapping"
+    name, namespace = metadata.get("name"), metadata.get("namespace", "")
+    if not isinstance(name, str):
+        return "metadata.name is missing or not a string"
+    problem = object_name_problem(name)
+    if problem:
+        return problem
+    if not isinstance(namespace, str) or (namespace and not is_dns1123_label(namespace)):
+        return f"namespace {namespace!r} is not a DNS-1123 label"
+    return None
+
+
+def path_problem(path: str) -> str | None:
+    """Why ``path`` is not a safe relative POSIX path inside the output (None when it is)."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return "it is not a plain relative path"
+    if any(c in path for c in "\\\0"):
+        return "it contains a backslash or a NUL character"
+    return None
+
+
 def object_file(obj: RenderedObject) -> str:
     """``<cluster>/<namespace or _cluster>/<kind>[.<group>]_<name>.yaml``."""
     group = obj.api_version.rpartition("/")[0]
@@ -109,6 +157,12 @@ def emit(
     # Many clusters usually receive the very same object; serialise it once.
     serialised: dict[int, bytes] = {}
     for obj in objects:
+        problem = identity_problem(obj)
+        if problem:
+            problems.error(
+                obj.location, (), f"{obj.origin} cannot be rendered: {problem}", _IDENTITY_HINT
+            )
+            continue
         path = object_file(obj)
         first = owners.get(path)
         if first is not None:
@@ -130,8 +184,16 @@ def emit(
         files[f"{cluster}/{KUSTOMIZATION}"] = kustomization(cluster, entries)
     for path, content in (extra_files or {}).items():
         files[path] = content
+    for path in sorted(files):
+        problem = path_problem(path)
+        if problem:
+            problems.error(Location("<output>"), (), f"refusing to write {path!r}: {problem}")
+            del files[path]
     files[MANIFEST_PATH] = manifest_bytes(files)
     return OutputTree(files)
+
+
+_IDENTITY_HINT = "an override or the template changed apiVersion or metadata to an invalid value"
 
 
 def _resource_rank(obj: RenderedObject) -> int:

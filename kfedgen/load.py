@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,20 @@ from kfedgen.errors import DocPath, Location, Problems
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
-# Expanding aliases is how "billion laughs" documents blow up; a real fleet
-# document has a few thousand nodes, so a million is generous and still fast.
-DEFAULT_MAX_NODES = 1_000_000
+# Expanding aliases is how "billion laughs" documents blow up.  Nodes written
+# out in the file cost no more than the file's size, so only nodes reached
+# again through an alias count, per file (anchors are per document, but a file
+# can hold many documents).  Real fleets reuse a few label maps; 100,000
+# expanded nodes is generous, and a bomb is refused in about 50 ms.
+DEFAULT_MAX_NODES = 100_000
+# Kubernetes objects are rarely nested 30 levels deep.  Deeper documents are
+# refused, so the later stages' recursive walks never hit Python's recursion
+# limit (they do at about 400 levels).
+DEFAULT_MAX_DEPTH = 100
+# libyaml's composer recurses in C and overflows the stack somewhere past
+# 20,000 levels; files that might nest deeper than this are checked with a
+# (slower) event scan before they are composed.
+_COMPOSER_SAFE_DEPTH = 1000
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -84,15 +96,23 @@ class Document:
 class LoadOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_nodes: int = DEFAULT_MAX_NODES
+    max_depth: int = DEFAULT_MAX_DEPTH
 
 
-def discover(paths: Sequence[Path], base: Path, problems: Problems) -> list[SourceFile]:
+def discover(
+    paths: Sequence[Path],
+    base: Path,
+    problems: Problems,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> list[SourceFile]:
     """Read every ``.yaml``/``.yml`` file under ``paths``, sorted by display name.
 
     Sorting by the name shown to users (relative to ``base`` when possible)
     makes the document order, and so every message order, independent of the
     file system.  Symlinks that lead outside the directory being walked are
-    refused: a fleet must not read files it does not contain.
+    refused: a fleet must not read files it does not contain.  Files over
+    ``max_file_bytes`` are refused before they are read, and so are FIFOs and
+    devices (reading one could block forever or never end).
     """
     found: dict[str, Path] = {}
     for root in paths:
@@ -106,7 +126,7 @@ def discover(paths: Sequence[Path], base: Path, problems: Problems) -> list[Sour
             found.setdefault(_display(root, base), root)
     sources = []
     for name in sorted(found):
-        content = _read(found[name], name, problems)
+        content = _read(found[name], name, problems, max_file_bytes)
         if content is not None:
             sources.append(SourceFile(name, content))
     return sources
@@ -158,12 +178,30 @@ def _display(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def _read(path: Path, name: str, problems: Problems) -> bytes | None:
+def _read(path: Path, name: str, problems: Problems, max_bytes: int) -> bytes | None:
     try:
-        return path.read_bytes()
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            problems.error(Location(name), (), "not a regular file; refusing to read it")
+            return None
+        if status.st_size > max_bytes:
+            _size_problem(name, status.st_size, max_bytes, problems)
+            return None
+        with path.open("rb") as handle:
+            # The file may grow after the stat; never read more than the limit.
+            return handle.read(max_bytes + 1)
     except OSError as exc:
         problems.error(Location(name), (), f"cannot read file: {exc.strerror or exc}")
         return None
+
+
+def _size_problem(name: str, size: int, limit: int, problems: Problems) -> None:
+    problems.error(
+        Location(name),
+        (),
+        f"file is {size} bytes, over the limit of {limit}",
+        "raise it with --max-file-size if the file is really meant to be this large",
+    )
 
 
 def parse_sources(
@@ -181,18 +219,18 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
     """Parse one file's documents; an unparsable file yields no documents."""
     name = source.display_name
     if len(source.content) > options.max_file_bytes:
-        problems.error(
-            Location(name),
-            (),
-            f"file is {len(source.content)} bytes, over the limit of {options.max_file_bytes}",
-            "raise it with --max-file-size if the file is really meant to be this large",
-        )
+        _size_problem(name, len(source.content), options.max_file_bytes, problems)
         return []
     text = _decode(source.content, name, problems)
     if text is None:
         return []
+    if _depth_bound(text) > _COMPOSER_SAFE_DEPTH and not _depth_ok(
+        text, name, options.max_depth, problems
+    ):
+        return []
     loader = _Loader(text)
     documents: list[Document] = []
+    counter = _NodeCounter(options.max_nodes, options.max_depth)
     try:
         index = 0
         while loader.check_node():
@@ -200,7 +238,7 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
             if node is None:  # pragma: no cover - check_node said there is one
                 break
             positions: dict[DocPath, tuple[int, int]] = {}
-            counter = _NodeCounter(options.max_nodes)
+            counter.start_document()
             duplicates: list[tuple[DocPath, yaml.Node]] = []
             _index_positions(node, (), positions, counter, duplicates)
             for path, key_node in duplicates:
@@ -214,8 +252,8 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
             if data is not None:
                 documents.append(Document(data, name, index, positions))
             index += 1
-    except _TooManyNodesError as exc:
-        problems.error(exc.location(name), (), str(exc), "YAML alias expansion is limited")
+    except _LimitError as exc:
+        problems.error(exc.location(name), (), str(exc), exc.hint)
         return []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -263,24 +301,103 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     return "; ".join(parts) if parts else str(exc)
 
 
-class _TooManyNodesError(Exception):
-    def __init__(self, limit: int, node: yaml.Node) -> None:
-        super().__init__(f"document expands to more than {limit} YAML nodes (an alias bomb?)")
-        self.mark = node.start_mark
+def _depth_ok(text: str, name: str, limit: int, problems: Problems) -> bool:
+    """Refuse documents nested deeper than ``limit`` collections, before composing them."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    error = _TooDeepError(limit, event.start_mark)
+                    problems.error(error.location(name), (), str(error), error.hint)
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return True  # the real parse reports the syntax error with its position
+    finally:
+        loader.dispose()
+    return True
+
+
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\n]|$)", re.MULTILINE)
+
+
+def _depth_bound(text: str) -> int:
+    """A cheap upper bound of the nesting depth of any YAML document in ``text``.
+
+    Each block collection nested in another starts at a greater column, except
+    a sequence under a mapping key, so block nesting is at most twice the
+    longest line; each flow level needs an opening bracket.
+    """
+    bound = 0
+    # A document marker ends every collection, so each document is bounded alone.
+    for chunk in _DOCUMENT_START.split(text):
+        longest = max(map(len, chunk.split("\n")), default=0)
+        bound = max(bound, 2 * (longest + 1) + chunk.count("[") + chunk.count("{"))
+    return bound
+
+
+class _LimitError(Exception):
+    """A document exceeds a safety limit; ``str()`` is the user's message."""
+
+    hint = ""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        # libyaml's marks and PyYAML's are different classes with the same fields.
+        self.line = mark.line + 1 if mark is not None else 0
+        self.column = mark.column + 1 if mark is not None else 0
 
     def location(self, name: str) -> Location:
-        return Location(name, self.mark.line + 1, self.mark.column + 1)
+        return Location(name, self.line, self.column)
+
+
+class _TooManyNodesError(_LimitError):
+    hint = "YAML alias expansion is limited"
+
+    def __init__(self, limit: int, mark: Any) -> None:
+        super().__init__(
+            f"aliases expand to more than {limit} YAML nodes in this file (an alias bomb?)", mark
+        )
+
+
+class _TooDeepError(_LimitError):
+    hint = "Kubernetes objects are never this deep; is the file generated wrongly?"
+
+    def __init__(self, limit: int, mark: Any) -> None:
+        super().__init__(f"document is nested more than {limit} levels deep", mark)
 
 
 class _NodeCounter:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.count = 0
+    """Counts the nodes reached again through aliases, over all documents of one file."""
 
-    def visit(self, node: yaml.Node) -> None:
-        self.count += 1
+    def __init__(self, limit: int, max_depth: int) -> None:
+        self.limit = limit
+        self.max_depth = max_depth
+        self.count = 0
+        self.seen: set[int] = set()
+
+    def start_document(self) -> None:
+        self.seen = set()  # anchors never reach across documents
+
+    def visit(self, node: yaml.Node, depth: int) -> None:
+        # Only collections can expand: a scalar alias is one node, paid for by
+        # its text.  A collection seen before counts with its direct children.
+        if not isinstance(node, yaml.CollectionNode):
+            return
+        if depth > self.max_depth:
+            raise _TooDeepError(self.max_depth, node.start_mark)
+        key = id(node)
+        if key not in self.seen:
+            self.seen.add(key)
+            return
+        self.count += 1 + len(node.value)
         if self.count > self.limit:
-            raise _TooManyNodesError(self.limit, node)
+            raise _TooManyNodesError(self.limit, node.start_mark)
 
 
 def _index_positions(
@@ -291,7 +408,7 @@ def _index_positions(
     duplicates: list[tuple[DocPath, yaml.Node]],
 ) -> None:
     """Record the position of every value, count nodes (aliases expanded), find duplicates."""
-    counter.visit(node)
+    counter.visit(node, len(path) + 1)
     positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()

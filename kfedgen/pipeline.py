@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Problems, Severity
+from kfedgen.lint import secret_warnings
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
@@ -59,7 +60,7 @@ def read_sources(options: Options, base: Path, problems: Problems) -> list[Sourc
     paths = list(options.fleet)
     if options.overlays is not None and options.overlays.is_dir():
         paths.append(options.overlays)
-    return discover(paths, base, problems)
+    return discover(paths, base, problems, options.load.max_file_bytes)
 
 
 def compile_sources(
@@ -80,6 +81,7 @@ def compile_sources(
             "federates; it is not rendered",
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
+    problems.extend(secret_warnings(objects))
     tree = emit(spec.clusters, objects, problems)
     _raise_if_invalid(problems, options)
     return Compilation(spec, resolutions, objects, tree, problems)

@@ -44,6 +44,17 @@ def object_name_problem(name: str) -> str | None:
     return None
 
 
+def api_version_problem(api_version: str) -> str | None:
+    """Why ``api_version`` is not ``VERSION`` or ``GROUP/VERSION`` (None when it is).
+
+    The group becomes part of output file names, so it must be a DNS subdomain.
+    """
+    group, slash, version = api_version.rpartition("/")
+    if not is_dns1123_label(version) or (slash and not is_dns1123_subdomain(group)):
+        return f"apiVersion {api_version!r} is not VERSION or GROUP/VERSION"
+    return None
+
+
 def label_key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid label key (None when it is)."""
     prefix, _, name = key.rpartition("/")

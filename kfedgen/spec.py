@@ -384,6 +384,15 @@ def _parse_patches(
                 (*where, "path"),
                 f"path {pointer} cannot be overridden: it is set from the federated object",
             )
+        elif any(path.startswith(pointer + "/") for path in FORBIDDEN_OVERRIDE_PATHS):
+            # Stricter than KubeFed: replacing /metadata whole would rename the
+            # object, and its name decides the file it is written to.
+            problems.error(
+                doc.location((*where, "path")),
+                (*where, "path"),
+                f"path {pointer} cannot be overridden: it holds the object's name and namespace",
+                f"override the fields inside it instead, such as {pointer}/labels",
+            )
         if pointer in seen_paths:
             problems.error(
                 doc.location((*where, "path")),

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kfedgen.emit import MANIFEST_PATH, OutputTree
+from kfedgen.emit import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.errors import OutputError
 
 LOCK_TIMEOUT_SECONDS = 60.0
@@ -102,18 +102,28 @@ def _read(path: Path) -> bytes | None:
 
 def write(output: Path, tree: OutputTree) -> TreeDiff:
     """Make ``output`` hold exactly ``tree`` (plus foreign files), atomically."""
-    with output_lock(output):
-        recover(output)
-        diff = compare(output, tree)
-        if diff.is_current:
+    for path in tree.files:
+        problem = path_problem(path)
+        if problem:
+            raise OutputError(f"refusing to write {path!r} under {output}: {problem}")
+    try:
+        with output_lock(output):
+            recover(output)
+            diff = compare(output, tree)
+            if diff.is_current:
+                return diff
+            staging = _sibling(output, "new")
+            try:
+                _build(staging, output, tree, diff)
+                _swap_in(staging, output)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
             return diff
-        staging = _sibling(output, "new")
-        try:
-            _build(staging, output, tree, diff)
-            _swap_in(staging, output)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return diff
+    except OSError as exc:
+        # Full disk, read-only file system, a file where a directory should be:
+        # the environment's fault, not a bug; the previous tree is untouched.
+        where = exc.filename or output
+        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
 
 
 def _sibling(output: Path, role: str) -> Path:
