@@ -197,7 +197,7 @@ def _read(path: Path, name: str, problems: Problems, max_bytes: int) -> bytes | 
 
 def _size_problem(name: str, size: int, limit: int, problems: Problems) -> None:
     problems.error(
-        Location(name),
+        Location(name, 1, 1),
         (),
         f"file is {size} bytes, over the limit of {limit}",
         "raise it with --max-file-size if the file is really meant to be this large",
@@ -255,6 +255,14 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
     except _LimitError as exc:
         problems.error(exc.location(name), (), str(exc), exc.hint)
         return []
+    except yaml.reader.ReaderError as exc:
+        problems.error(
+            _reader_location(name, text, exc.position),
+            (),
+            f"invalid YAML: {exc.reason} (character #x{exc.character:02x})",
+            "remove the character, or write it as an escape in a double-quoted string",
+        )
+        return []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
@@ -273,6 +281,15 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
 
 
 def _decode(content: bytes, name: str, problems: Problems) -> str | None:
+    for bom, encoding in _FOREIGN_BOMS:
+        if content.startswith(bom):
+            problems.error(
+                Location(name, 1, 1),
+                (),
+                f"file is not valid UTF-8: it starts with a {encoding} byte-order mark",
+                "save the file as UTF-8",
+            )
+            return None
     if b"\x00" in content:
         offset = content.index(b"\x00")
         line = content.count(b"\n", 0, offset) + 1
@@ -294,6 +311,21 @@ def _decode(content: bytes, name: str, problems: Problems) -> str | None:
     # A byte-order mark and CRLF line ends are valid input; normalising them
     # here means they can never change the output.
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_FOREIGN_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _reader_location(name: str, text: str, position: int) -> Location:
+    # libyaml counts the position in bytes of the UTF-8 text.
+    prefix = text.encode("utf-8")[:position].decode("utf-8", "replace")
+    return Location(name, prefix.count("\n") + 1, len(prefix) - prefix.rfind("\n"))
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:

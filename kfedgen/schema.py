@@ -45,12 +45,27 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
 def validate_document(doc: Document, kind: str, problems: Problems) -> bool:
     """Validate ``doc`` against the schema of ``kind``; report and return False when invalid."""
     valid = True
-    for error in sorted(_validator(kind).iter_errors(doc.data), key=_error_order):
+    errors = [leaf for e in _validator(kind).iter_errors(doc.data) for leaf in _leaf_errors(e)]
+    for error in sorted(errors, key=_error_order):
         valid = False
         path: DocPath = tuple(error.absolute_path)
         message, hint, path = _describe(error, path)
         problems.error(doc.location(path), path, message, hint)
     return valid
+
+
+def _leaf_errors(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """For oneOf/anyOf, the errors inside the branches that fit the value's type.
+
+    "is not valid under any of the given schemas" does not say what to fix;
+    the branch the value was meant for does ("2 is not of type string").
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    fitting = [c for c in error.context if not (c.validator == "type" and not c.relative_path)]
+    if not fitting:
+        return [error]  # the value fits no branch's type: _describe lists the types
+    return [leaf for branch in fitting for leaf in _leaf_errors(branch)]
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[str, str]:
@@ -72,9 +87,8 @@ def _describe(error: jsonschema.ValidationError, path: DocPath) -> tuple[str, st
             return f"unknown field {key!r}", hint, (*path, key)
     if validator == "required":
         return error.message.replace("is a required property", "is required"), "", path
-    if validator == "type":
-        expected = error.validator_value
-        names = [str(n) for n in (expected if isinstance(expected, list) else [expected])]
+    names = _expected_types(error)
+    if names:
         return (
             f"expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, "
             f"got {_type_name(error.instance)}",
@@ -91,6 +105,17 @@ def _describe(error: jsonschema.ValidationError, path: DocPath) -> tuple[str, st
     if validator == "not" and path and isinstance(error.instance, dict):
         return "give either 'server' or 'destinationName', not both", "", path
     return error.message, "", path
+
+
+def _expected_types(error: jsonschema.ValidationError) -> list[str]:
+    """The JSON types a type error (or a oneOf/anyOf that no branch's type fits) wanted."""
+    if error.validator == "type":
+        wanted = [error.validator_value]
+    elif error.validator in ("oneOf", "anyOf") and error.context:
+        wanted = [c.validator_value for c in error.context if c.validator == "type"]
+    else:
+        return []
+    return [str(n) for value in wanted for n in (value if isinstance(value, list) else [value])]
 
 
 _TYPE_NAMES = {
@@ -131,6 +156,9 @@ def check_json_compatible(doc: Document, problems: Problems) -> bool:
     return ok
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _incompatible(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -144,5 +172,12 @@ def _incompatible(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
     elif isinstance(value, float):
         if not math.isfinite(value):
             yield path, f"{value} is not a valid number in Kubernetes objects"
+    elif (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not _INT64[0] <= value <= _INT64[1]
+    ):
+        # Kubernetes decodes integers into int64; larger ones cannot be applied.
+        yield path, f"{value} is out of the range of a 64-bit integer"
     elif not (value is None or isinstance(value, str | int | bool)):
         yield path, f"values of type {type(value).__name__} are not allowed in Kubernetes objects"
