@@ -26,6 +26,7 @@ from kfedgen.schema import check_json_compatible, validate_document
 from kfedgen.selectors import (
     LabelSelector,
     is_dns1123_label,
+    is_dns1123_subdomain,
     label_key_problem,
     label_value_problem,
     object_name_problem,
@@ -33,6 +34,8 @@ from kfedgen.selectors import (
 )
 
 FLEET_API_VERSION = "kfedgen.io/v1alpha1"
+# RBAC objects may have any name that is a valid URL path segment.
+RBAC_GROUP = "rbac.authorization.k8s.io"
 KUBEFED_CORE = "core.kubefed.io/v1beta1"
 PATCH_OPS = ("add", "remove", "replace")
 # KubeFed's invalidPaths (overrides.go): these are fixed by the federated object.
@@ -245,6 +248,7 @@ def _add_federated(doc: Document, target: TargetType, spec: FleetSpec, problems:
     namespace: str = metadata.get("namespace", "")
     federated_namespaced = target.namespaced or target.is_namespace
     _check_identity(doc, name, namespace, federated_namespaced, problems)
+    _check_target_name(doc, name, target, problems)
     raw_spec = doc.data["spec"]
     template = raw_spec.get("template") or {}
     placement = _parse_placement(doc, raw_spec.get("placement") or {}, problems)
@@ -272,6 +276,18 @@ def _add_federated(doc: Document, target: TargetType, spec: FleetSpec, problems:
             return
         spec.namespaces[namespace] = obj
     spec.federated.append(obj)
+
+
+def _check_target_name(doc: Document, name: str, target: TargetType, problems: Problems) -> None:
+    """Kubernetes names are DNS subdomains, except RBAC's, which are path segments."""
+    if target.group == RBAC_GROUP or object_name_problem(name) or is_dns1123_subdomain(name):
+        return
+    problems.error(
+        doc.location(("metadata", "name")),
+        ("metadata", "name"),
+        f"name {name!r} is not a valid {target.kind} name",
+        "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    )
 
 
 def _check_identity(
