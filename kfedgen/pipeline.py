@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
-from kfedgen.errors import InvalidInput, Problems, Severity
+from kfedgen.errors import InvalidInput, OutputError, Problems, Severity
 from kfedgen.lint import secret_warnings
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
 from kfedgen.resolve import Resolution, check_override_targets, place
 from kfedgen.spec import build_spec
-from kfedgen.write import TreeDiff, compare, write
+from kfedgen.write import TreeDiff, compare, overlap_problem, write
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ def read_sources(options: Options, base: Path, problems: Problems) -> list[Sourc
     paths = list(options.fleet)
     if options.overlays is not None and options.overlays.is_dir():
         paths.append(options.overlays)
+    overlap = overlap_problem(options.output, paths)
+    if overlap:
+        raise OutputError(overlap)
     return discover(paths, base, problems, options.load.max_file_bytes)
 
 

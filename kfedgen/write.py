@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +42,23 @@ class TreeDiff:
     @property
     def is_current(self) -> bool:
         return not (self.added or self.changed or self.stale)
+
+
+def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
+    """Why ``output`` cannot be written given the input paths (None when it can).
+
+    An output inside the fleet would be read back as fleet documents on the
+    next run; a fleet inside the output would be swapped away with it.
+    """
+    out = output.resolve()
+    for path in inputs:
+        source = path.resolve()
+        if out == source or source in out.parents or out in source.parents:
+            return (
+                f"the output directory {output} overlaps the fleet path {path}; "
+                "render into a directory of its own (-o)"
+            )
+    return None
 
 
 def read_owned(output: Path) -> dict[str, str]:

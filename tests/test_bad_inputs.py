@@ -22,6 +22,7 @@ and leave the previously rendered tree exactly as it was.
 from __future__ import annotations
 
 import re
+import time
 import shlex
 import shutil
 from dataclasses import dataclass, field
@@ -182,3 +183,48 @@ def test_corpus_is_complete() -> None:
     for case in [*cases, *map(load_case, discover(CORPUS / "rsp"))]:
         for name in case.shared:
             assert (SHARED / f"{name}.yaml").is_file(), f"{case.path.name}: no _shared/{name}"
+
+
+def _bomb(levels: int, prefix: str = "a") -> str:
+    lines = [f"{prefix}0: &{prefix}0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        previous = f"*{prefix}{level - 1}"
+        lines.append(f"{prefix}{level}: &{prefix}{level} [{', '.join([previous] * 10)}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        # 10^9 strings if expanded
+        ("billion-laughs.yaml", _bomb(9)),
+        # 10^12: the counter stops it just as early
+        ("trillion-laughs.yaml", _bomb(12)),
+        # 200 documents that each stay under the limit but not together
+        ("many-small-bombs.yaml", "---\n".join(_bomb(4, f"d{i}x") for i in range(200))),
+    ],
+)
+def test_alias_bombs_fail_fast(name: str, text: str, tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "fleet").mkdir()
+    shutil.copy(SHARED / "inventory.yaml", tmp_path / "fleet" / "inventory.yaml")
+    (tmp_path / "fleet" / name).write_text(text)
+    started = time.monotonic()
+    result = run_cli("validate", cwd=tmp_path)
+    elapsed = time.monotonic() - started
+    assert result.code == 2
+    assert f"fleet/{name}:" in result.err
+    assert "aliases expand to more than 100000 YAML nodes in this file" in result.err
+    assert elapsed < 1.0, f"took {elapsed:.2f}s"
+
+
+def test_ordinary_aliases_are_fine(tmp_path: Path, run_cli: RunCli) -> None:
+    """Reusing a label map in every cluster of a large inventory is not a bomb."""
+    clusters = "\n".join(f"    - {{name: c{i}, labels: *common}}" for i in range(1, 2000))
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "fleet" / "fleet.yaml").write_text(
+        "apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n"
+        "    - {name: c0, labels: &common {env: prod, provider: aws, region: east, tier: gold}}\n"
+        f"{clusters}\n"
+    )
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.code == 0, result.err

@@ -316,3 +316,16 @@ def test_max_file_size_is_configurable(workspace: Path, run_cli: RunCli) -> None
     assert f"over the limit of {size - 1}" in too_small.err
     assert run_cli("render", "--max-file-size", str(size), cwd=workspace).code == 0
     assert run_cli("render", "--max-file-size", "0", cwd=workspace).code == 2
+
+
+@pytest.mark.parametrize("output", [".", "fleet", "fleet/out", ".."])
+def test_output_overlapping_the_fleet_is_refused(
+    output: str, workspace: Path, run_cli: RunCli
+) -> None:
+    """Rendering over the fleet would read the output back, or swap the fleet away."""
+    root = workspace.parent.parent.parent
+    before = tree_state(root)
+    result = run_cli("render", "-o", output, cwd=workspace)
+    assert result.code == 2
+    assert f"the output directory {output} overlaps the fleet path fleet" in result.err
+    assert tree_state(root) == before
