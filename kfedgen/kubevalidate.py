@@ -312,9 +312,18 @@ def is_object_file(path: str) -> bool:
     )
 
 
-def validate_tree(tree: OutputTree, schemas: KubeSchemas) -> ValidationReport:
-    """Validate every object of ``tree``; identical files are validated once."""
+def validate_tree(
+    tree: OutputTree,
+    schemas: KubeSchemas,
+    manifests: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ValidationReport:
+    """Validate every object of ``tree``; identical files are validated once.
+
+    ``manifests`` may give the objects of some paths as already in memory (the
+    compilation's), which saves parsing their bytes; the others are parsed.
+    """
     report = ValidationReport()
+    known = manifests or {}
     outcomes: dict[bytes, _Outcome] = {}
     for path in tree.paths():
         if not is_object_file(path):
@@ -322,7 +331,7 @@ def validate_tree(tree: OutputTree, schemas: KubeSchemas) -> ValidationReport:
         content = tree.files[path]
         outcome = outcomes.get(content)
         if outcome is None:
-            outcome = _validate_content(path, content, schemas)
+            outcome = _validate_content(path, content, known.get(path), schemas)
             outcomes[content] = outcome
         report.objects += 1
         if outcome.skipped:
@@ -345,22 +354,39 @@ def validate_tree(tree: OutputTree, schemas: KubeSchemas) -> ValidationReport:
     return report
 
 
-def _validate_content(path: str, content: bytes, schemas: KubeSchemas) -> _Outcome:
+def _parse(path: str, content: bytes) -> Document | str:
+    """The one object of a rendered file, or why it is not one."""
     problems = Problems()
     documents = parse_file(SourceFile(path, content), problems, LoadOptions())
     if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        # kfedgen writes one object per file; anything else is a bug worth seeing.
-        message = problems.items[0].message if problems.items else "not exactly one object"
-        return _Outcome(("", ""), "", "", False, (((), 1, 1, message, ""),))
-    doc = documents[0]
-    metadata = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
-    key = (doc.api_version, doc.kind)
+        return problems.items[0].message if problems.items else "not exactly one object"
+    return documents[0]
+
+
+def _validate_content(
+    path: str, content: bytes, manifest: Mapping[str, Any] | None, schemas: KubeSchemas
+) -> _Outcome:
+    doc: Document | None = None
+    if manifest is None:
+        parsed = _parse(path, content)
+        if isinstance(parsed, str):
+            # kfedgen writes one object per file; anything else is a bug worth seeing.
+            return _Outcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
+        doc, manifest = parsed, parsed.data
+    metadata = manifest.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    key = (str(manifest.get("apiVersion", "")), str(manifest.get("kind", "")))
     namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
     validator = schemas.validator(*key)
     if validator is None:
         return _Outcome(key, namespace, name, True)
-    errors = []
-    for where, message, hint in schema_errors(validator, doc.data):
-        location = doc.location(where)
-        errors.append((where, location.line, location.column, message, hint))
-    return _Outcome(key, namespace, name, False, tuple(errors))
+    errors = list(schema_errors(validator, manifest))
+    if errors and doc is None:
+        # Positions are only needed to point at errors: parse the bytes now.
+        parsed = _parse(path, content)
+        doc = parsed if isinstance(parsed, Document) else None
+    located = []
+    for where, message, hint in errors:
+        location = doc.location(where) if doc is not None else Location(path, 1, 1)
+        located.append((where, location.line, location.column, message, hint))
+    return _Outcome(key, namespace, name, False, tuple(located))

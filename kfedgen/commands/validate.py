@@ -9,6 +9,7 @@ from pathlib import Path
 from jsonschema.protocols import Validator
 
 from kfedgen.commands.render import print_warnings
+from kfedgen.emit import object_file
 from kfedgen.errors import Problems
 from kfedgen.kubevalidate import (
     InvalidCrds,
@@ -44,7 +45,9 @@ def run_validate(
     )
     if version is None:
         return 0
-    report = validate_tree(compilation.tree, KubeSchemas(version, crds))
+    # The compilation's objects are the rendered files' content: no need to parse them.
+    manifests = {object_file(obj): obj.manifest for obj in compilation.objects}
+    report = validate_tree(compilation.tree, KubeSchemas(version, crds), manifests)
     _print_report(report, version, options.output.as_posix(), error_format)
     return EXIT_INVALID if report.findings else 0
 
