@@ -194,11 +194,11 @@ def _check_reserved(spec: FleetSpec, directory: str, engine: str, problems: Prob
 def _check_names(
     spec: FleetSpec, doc: Document, prefix: str, engine: str, problems: Problems
 ) -> None:
-    # Argo CD puts the Application name in a label value (63 characters at most).
-    valid = is_dns1123_label if engine == "argocd" else is_dns1123_subdomain
+    # Both engines write the name into a label value of what they apply
+    # (app.kubernetes.io/instance, kustomize.toolkit.fluxcd.io/name): 63 characters.
     for cluster in spec.cluster_list():
         name = f"{prefix}{cluster.name}"
-        if not valid(name):
+        if not is_dns1123_label(name):
             problems.error(
                 doc.location((*GITOPS, engine, "namePrefix")),
                 (*GITOPS, engine, "namePrefix"),
@@ -214,12 +214,15 @@ def _check_argocd(
     _check_names(spec, doc, argocd.name_prefix, "argocd", problems)
     for cluster in spec.cluster_list():
         if cluster.server is None and cluster.destination_name is None:
+            path = cluster_path(spec, cluster)
             problems.error(
                 cluster.location,
-                cluster_path(spec, cluster),
+                path,
                 f"cluster {cluster.name!r} has neither server nor destinationName, "
                 "so its Argo CD Application has no destination",
-                "add server: <API server URL> or destinationName: <Argo CD cluster name>",
+                "add server: <API server URL> or destinationName: <Argo CD cluster name>"
+                if path
+                else "give the KubeFedCluster a spec.apiEndpoint",
             )
     if argocd.app_project:
         path = (*GITOPS, "argocd", "appProject")

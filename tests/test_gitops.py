@@ -393,17 +393,45 @@ def test_bad_gitops_settings(old: str, new: str, expected: list[str]) -> None:
     assert error_lines(FLEET.replace(old, new)) == expected
 
 
-def test_application_names_fit_in_a_label() -> None:
-    # Argo CD writes the Application name into a label value: 63 characters at most.
-    long_name = "g" * 30
-    fleet = FLEET.replace("name: gamma", f"name: {long_name}").replace(
-        "      enabled: true\n      syncPolicy:",
-        "      enabled: true\n      namePrefix: " + "x" * 34 + "\n      syncPolicy:",
+def test_kubefed_cluster_without_endpoint_has_no_argocd_destination() -> None:
+    kubefed_cluster = (
+        "apiVersion: core.kubefed.io/v1beta1\n"
+        "kind: KubeFedCluster\n"
+        "metadata: {name: delta, namespace: kube-federation-system}\n"
     )
+    sources = [
+        SourceFile("fleet/fleet.yaml", FLEET.encode()),
+        SourceFile("fleet/kubefed.yaml", kubefed_cluster.encode()),
+    ]
+    with pytest.raises(InvalidInput) as raised:
+        compile_sources(sources, Options())
+    assert [str(p) for p in raised.value.problems] == [
+        "fleet/kubefed.yaml:1:1: cluster 'delta' has neither server nor destinationName, so its "
+        "Argo CD Application has no destination (give the KubeFedCluster a spec.apiEndpoint)"
+    ]
+
+
+def test_object_names_fit_in_a_label() -> None:
+    # Argo CD and Flux write the object name into a label value: 63 characters at most.
+    long_name = "g" * 30
+    fleet = (
+        FLEET.replace("name: gamma", f"name: {long_name}")
+        .replace(
+            "      enabled: true\n      syncPolicy:",
+            "      enabled: true\n      namePrefix: " + "x" * 34 + "\n      syncPolicy:",
+        )
+        .replace("      localCluster: alpha\n", "      localCluster: alpha\n      namePrefix: f-\n")
+    )
+    assert compile_text(fleet.replace(long_name, "g" * 29))  # 63 characters is fine
     assert error_lines(fleet) == [
         f"fleet/fleet.yaml:18:7: spec.gitops.argocd.namePrefix: '{'x' * 34}{long_name}' (for "
         f"cluster '{long_name}') is not a valid argocd object name (shorten namePrefix)"
     ]
+    fleet = fleet.replace("namePrefix: f-", "namePrefix: " + "f" * 34)
+    assert error_lines(fleet)[1] == (
+        f"fleet/fleet.yaml:25:7: spec.gitops.flux.namePrefix: '{'f' * 34}{long_name}' (for "
+        f"cluster '{long_name}') is not a valid flux object name (shorten namePrefix)"
+    )
 
 
 def test_bad_gitops_leaves_output_untouched(run_cli: RunCli, tmp_path: Path) -> None:
