@@ -1,0 +1,1 @@
+"""Benchmark harness: synthetic fleet generator and kfedgen-vs-kustomize runner."""
