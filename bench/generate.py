@@ -283,7 +283,7 @@ class _Dumper(yaml.CSafeDumper):
     """libyaml dumper that writes multi-line strings as literal blocks (``|``)."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
     style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
