@@ -124,6 +124,10 @@ class FleetModel:
         """Clusters the object lands in (its namespace is federated to all clusters)."""
         return [c for c in self.clusters if obj.places(c)]
 
+    def placed_objects(self, cluster: Cluster) -> list[FedObject]:
+        """Federated objects (not namespaces) that land in ``cluster``."""
+        return [o for o in self.objects if o.places(cluster)]
+
 
 # --------------------------------------------------------------------------- model
 

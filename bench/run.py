@@ -563,14 +563,13 @@ def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
     check = "-"
     if r.check_returncode is not None:
         check = f"{_s(r.check_seconds)} (exit {r.check_returncode})"
-    change = touched = "-"
+    change = changed = rewrites = only = "-"
     if r.change is not None:
         c = r.change
         change = _s(c.seconds)
-        touched = (
-            f"{c.changed} changed (+{c.added}/-{c.removed}), {c.rewritten_identical} rewritten "
-            f"identical; object in {c.placed_clusters} clusters"
-        )
+        changed = f"{c.changed} (+{c.added} / -{c.removed}); object in {c.placed_clusters} clusters"
+        rewrites = str(c.rewritten_identical)
+        only = "yes" if c.only_affected else "NO"
     return [
         ("generate fleet + kustomize tree", _s(r.generate_seconds)),
         ("kustomize resources per overlay", str(k.resources_per_overlay) if k else "-"),
@@ -585,7 +584,9 @@ def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
         ("    files touched by no-op", "-" if r.noop_touched is None else str(r.noop_touched)),
         ("(d) render --check", check),
         ("(e) render after one change", change),
-        ("    files", touched),
+        ("    files changed (+added / -removed)", changed),
+        ("    files rewritten with same bytes", rewrites),
+        ("    only affected files written", only),
     ]
 
 
@@ -651,6 +652,16 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def kfedgen_command(text: str) -> list[str]:
+    """Split ``--kfedgen`` and make its relative paths absolute.
+
+    kfedgen runs with the scratch directory as cwd (so no stray ``./overlays`` is picked up),
+    so a relative ``.venv/bin/python`` must be resolved against where the runner started.
+    """
+    argv = shlex.split(text)
+    return [str(Path(a).resolve()) if "/" in a and Path(a).exists() else a for a in argv]
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options of ``python -m bench.run``."""
     p = argparse.ArgumentParser(
@@ -677,7 +688,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--kfedgen",
         default=f"{shlex.quote(sys.executable)} -m kfedgen",
-        help="command that runs kfedgen (default: this Python -m kfedgen)",
+        help="command that runs kfedgen; relative paths are taken from the current "
+        "directory (default: this Python -m kfedgen)",
     )
     p.add_argument(
         "--repeat", type=int, default=1, help="runs of stages a, c, d; the median is reported (1)"
@@ -704,7 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if kubectl is None and not args.no_kustomize:
         print("kubectl not found on PATH: kustomize measurements are skipped", file=sys.stderr)
     opts = Options(
-        kfedgen=shlex.split(args.kfedgen),
+        kfedgen=kfedgen_command(args.kfedgen),
         kubectl=kubectl,
         kustomize_sample=args.kustomize_sample,
         repeat=args.repeat,
