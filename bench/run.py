@@ -659,7 +659,9 @@ def kfedgen_command(text: str) -> list[str]:
     so a relative ``.venv/bin/python`` must be resolved against where the runner started.
     """
     argv = shlex.split(text)
-    return [str(Path(a).resolve()) if "/" in a and Path(a).exists() else a for a in argv]
+    # absolute(), not resolve(): a venv's bin/python is a symlink to the base interpreter,
+    # and following it would run kfedgen outside the venv.
+    return [str(Path(a).absolute()) if "/" in a and Path(a).exists() else a for a in argv]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

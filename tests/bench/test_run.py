@@ -56,6 +56,14 @@ def test_diff_trees_tells_rewrites_from_changes(tmp_path: Path) -> None:
     assert diff.touched == 4
 
 
+def test_kfedgen_command_keeps_symlinks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").symlink_to(sys.executable)  # like a venv's bin/python
+    monkeypatch.chdir(tmp_path)
+    argv = run.kfedgen_command("bin/python -m kfedgen --opt a/b")
+    assert argv == [str(tmp_path / "bin" / "python"), "-m", "kfedgen", "--opt", "a/b"]
+
+
 def test_sample_clusters_is_evenly_spaced() -> None:
     names = [f"c{i}" for i in range(1000)]
     assert run.sample_clusters(names, None) == names
