@@ -86,18 +86,30 @@ def run_timed(
             proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err)
         except OSError as exc:
             return ProcResult(list(argv), 127, 0.0, 0, f"cannot start: {exc}")
-        killer = threading.Timer(timeout, proc.kill)
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        killer = threading.Timer(timeout, kill)
         killer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # e.g. Ctrl-C: do not leave the child running
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             killer.cancel()
         seconds = time.perf_counter() - start
         # Tell Popen the child is reaped, so it neither waits again nor warns on __del__.
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:]
-    return ProcResult(list(argv), proc.returncode, seconds, usage.ru_maxrss, "\n".join(tail))
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:]
+    if timed_out.is_set():
+        lines.append(f"timed out after {timeout:g} s and was killed")
+    return ProcResult(list(argv), proc.returncode, seconds, usage.ru_maxrss, "\n".join(lines))
 
 
 # --------------------------------------------------------------------------- file trees

@@ -39,6 +39,15 @@ def test_run_timed_missing_executable(tmp_path: Path) -> None:
     assert "cannot start" in res.stderr_tail
 
 
+def test_run_timed_kills_on_timeout(tmp_path: Path) -> None:
+    res = run.run_timed(
+        [sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, timeout=0.5
+    )
+    assert res.returncode == -9
+    assert res.seconds < 10
+    assert "timed out after 0.5 s" in res.stderr_tail
+
+
 def test_diff_trees_tells_rewrites_from_changes(tmp_path: Path) -> None:
     for name in ("same", "rewritten", "changed", "removed"):
         (tmp_path / name).write_text(name)
@@ -136,3 +145,15 @@ def test_targets_verdicts() -> None:
     # 9 ms/cluster at 1000 vs 2 ms/cluster at 100: superlinear
     linear = next(t for name, t in targets.items() if name.startswith("linear"))
     assert linear.verdict == "FAIL"
+
+
+def test_missing_kubectl_skips_kustomize_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    argv = ["--sizes", "2", "--objects", "3", "--kfedgen", FAKE_CMD]
+    assert run.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "kubectl not found on PATH: kustomize measurements are skipped" in captured.err
+    assert "kustomize measurements skipped: kubectl not found on PATH" in captured.out
+    assert "(a) kfedgen full render" in captured.out
