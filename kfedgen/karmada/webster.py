@@ -125,7 +125,9 @@ def allocate_webster_seats(
     heapq.heapify(heap)
     for _ in range(max(seats_to_add, 0)):
         best = heap[0]
-        heapq.heapreplace(heap, _Entry(best.name, best.votes, best.seats + 1, descending, tie_breaker))
+        heapq.heapreplace(
+            heap, _Entry(best.name, best.votes, best.seats + 1, descending, tie_breaker)
+        )
     return {entry.name: entry.seats for entry in sorted(heap, key=lambda e: e.name)}
 
 
