@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 __all__ = [
     "Party",
@@ -34,6 +34,8 @@ class Party(NamedTuple):
     votes: int
     seats: int
 
+
+_Target = TypeVar("_Target")
 
 # ``func(a, b Party) bool``: True when ``a`` gets the next seat before ``b`` on a priority tie.
 TieBreaker = Callable[[Party, Party], bool]
@@ -133,8 +135,8 @@ def allocate_webster_seats(
 
 def resolve_static_weights(
     candidates: Iterable[str],
-    rules: Iterable[tuple[object, int]],
-    matches: Callable[[str, object], bool],
+    rules: Iterable[tuple[_Target, int]],
+    matches: Callable[[str, _Target], bool],
 ) -> dict[str, int]:
     """Resolve each candidate's static weight: the maximum over the matching rules, else 0.
 

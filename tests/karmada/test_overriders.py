@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ def test_image_overrider_patches(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _cases.params(IMAGE["errors"]))
 def test_image_overrider_errors(case: dict[str, Any]) -> None:
     obj = _cases.fixture(IMAGE, case["object"])
-    with pytest.raises(OverrideError, match=_literal(case["message"])) as info:
+    with pytest.raises(OverrideError, match=re.escape(case["message"])) as info:
         apply_image_overrider(obj, case["overrider"], index=3)
     assert str(info.value).startswith("imageOverrider[3]: ")
 
@@ -58,7 +59,7 @@ def test_command_args_patches(case: dict[str, Any]) -> None:
 
 
 def _with_map(field: str, initial: dict[str, Any] | None) -> dict[str, Any]:
-    obj = copy.deepcopy(LABELS["fixture"])
+    obj: dict[str, Any] = copy.deepcopy(LABELS["fixture"])
     if initial is not None:
         obj["metadata"][field] = copy.deepcopy(initial)
     return obj
@@ -113,7 +114,7 @@ def test_overrider_block(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _cases.params(BLOCK["errors"]))
 def test_overrider_block_errors(case: dict[str, Any]) -> None:
     obj = _cases.fixture(BLOCK, case["object"])
-    with pytest.raises(OverrideError, match=_literal(case["message"])):
+    with pytest.raises(OverrideError, match=re.escape(case["message"])):
         apply_overriders(obj, case["overriders"])
 
 
@@ -152,13 +153,19 @@ def test_plaintext_remove_with_value_is_rejected() -> None:
         apply_plaintext_overriders({"a": 1}, [{"path": "/a", "operator": "remove", "value": 1}])
 
 
-FIELD_OBJ = {"kind": "ConfigMap", "data": {"c.yaml": "b: 2\na:\n  - x\n# comment\n"}}
+FIELD_OBJ: dict[str, Any] = {
+    "kind": "ConfigMap",
+    "data": {"c.yaml": "b: 2\na:\n  - x\n# comment\n"},
+}
 
 
 def test_field_overrider_yaml_sorts_and_drops_comments() -> None:
     out = apply_field_overrider(
         FIELD_OBJ,
-        {"fieldPath": "/data/c.yaml", "yaml": [{"subPath": "/c", "operator": "add", "value": "yes"}]},
+        {
+            "fieldPath": "/data/c.yaml",
+            "yaml": [{"subPath": "/c", "operator": "add", "value": "yes"}],
+        },
     )
     assert out["data"]["c.yaml"] == 'a:\n- x\nb: 2\nc: "yes"\n'
     assert FIELD_OBJ["data"]["c.yaml"].endswith("# comment\n")
@@ -172,19 +179,18 @@ def test_field_overrider_needs_exactly_one_of_json_yaml() -> None:
 def test_field_overrider_missing_path() -> None:
     with pytest.raises(OverrideError, match="object has no key 'nope'"):
         apply_field_overrider(
-            FIELD_OBJ, {"fieldPath": "/data/nope", "json": [{"subPath": "/a", "operator": "remove"}]}
+            FIELD_OBJ,
+            {"fieldPath": "/data/nope", "json": [{"subPath": "/a", "operator": "remove"}]},
         )
 
 
 def test_field_overrider_json_escapes_html_and_keeps_numbers() -> None:
     obj = {"data": {"j": '{"b": 1.50, "a": "x"}'}}
     out = apply_field_overrider(
-        obj, {"fieldPath": "/data/j", "json": [{"subPath": "/a", "operator": "replace", "value": "<&>"}]}
+        obj,
+        {
+            "fieldPath": "/data/j",
+            "json": [{"subPath": "/a", "operator": "replace", "value": "<&>"}],
+        },
     )
     assert out["data"]["j"] == '{"b":1.50,"a":"\\u003c\\u0026\\u003e"}'
-
-
-def _literal(text: str) -> str:
-    import re
-
-    return re.escape(text)

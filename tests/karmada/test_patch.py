@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -18,23 +19,22 @@ def test_json_patch(case: dict[str, Any]) -> None:
     doc = case["doc"]
     before = copy.deepcopy(doc)
     if "error" in case:
-        with pytest.raises(PatchError, match=_escape(case["error"])):
+        with pytest.raises(PatchError, match=re.escape(case["error"])):
             apply_json_patch(doc, case["ops"])
     else:
         assert apply_json_patch(doc, case["ops"]) == case["expected"]
     assert doc == before, "the input document must not be mutated"
 
 
-def _escape(text: str) -> str:
-    import re
-
-    return re.escape(text)
-
-
 def test_error_names_index_and_path() -> None:
     with pytest.raises(PatchError) as info:
-        apply_json_patch({"a": {}}, [{"op": "add", "path": "/a/b", "value": 1},
-                                     {"op": "replace", "path": "/a/c", "value": 2}])
+        apply_json_patch(
+            {"a": {}},
+            [
+                {"op": "add", "path": "/a/b", "value": 1},
+                {"op": "replace", "path": "/a/c", "value": 2},
+            ],
+        )
     assert info.value.index == 1
     assert info.value.path == "/a/c"
     assert "operation 1 (replace '/a/c')" in str(info.value)
@@ -42,7 +42,7 @@ def test_error_names_index_and_path() -> None:
 
 
 def test_unchanged_subtrees_are_shared_and_changed_ones_copied() -> None:
-    doc = {"metadata": {"labels": {"a": "1"}}, "spec": {"big": list(range(100))}}
+    doc: dict[str, Any] = {"metadata": {"labels": {"a": "1"}}, "spec": {"big": list(range(100))}}
     out = apply_json_patch(doc, [{"op": "add", "path": "/metadata/labels/b", "value": "2"}])
     assert out["spec"] is doc["spec"]
     assert out["metadata"] is not doc["metadata"]
@@ -59,8 +59,10 @@ def test_containers_are_copied_once_per_patch() -> None:
 
 def test_values_from_the_patch_are_copied() -> None:
     value = {"x": [1]}
-    out = apply_json_patch({}, [{"op": "add", "path": "/v", "value": value},
-                                {"op": "add", "path": "/v/x/-", "value": 2}])
+    out = apply_json_patch(
+        {},
+        [{"op": "add", "path": "/v", "value": value}, {"op": "add", "path": "/v/x/-", "value": 2}],
+    )
     assert out == {"v": {"x": [1, 2]}}
     assert value == {"x": [1]}
 
@@ -76,8 +78,10 @@ def test_document_must_be_a_container() -> None:
 
 
 def test_member_order_is_kept_and_new_members_appended() -> None:
-    out = apply_json_patch({"b": 1, "a": 2}, [{"op": "replace", "path": "/b", "value": 3},
-                                              {"op": "add", "path": "/c", "value": 4}])
+    out = apply_json_patch(
+        {"b": 1, "a": 2},
+        [{"op": "replace", "path": "/b", "value": 3}, {"op": "add", "path": "/c", "value": 4}],
+    )
     assert list(out) == ["b", "a", "c"]
 
 

@@ -99,7 +99,9 @@ def test_negative_replicas_are_rejected() -> None:
 # -- properties ------------------------------------------------------------------------------
 
 names = st.text(alphabet="abcdefgh-0123", min_size=1, max_size=6)
-weight_maps = st.dictionaries(names, st.integers(min_value=0, max_value=1000), min_size=1, max_size=6)
+weight_maps = st.dictionaries(
+    names, st.integers(min_value=0, max_value=1000), min_size=1, max_size=6
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -123,7 +125,9 @@ def test_independent_of_input_order(weights: dict[str, int], replicas: int, rnd:
 
 
 @settings(max_examples=150, deadline=None)
-@given(weight_maps, st.integers(min_value=0, max_value=300), st.sampled_from(["", "uid-a", "uid-b"]))
+@given(
+    weight_maps, st.integers(min_value=0, max_value=300), st.sampled_from(["", "uid-a", "uid-b"])
+)
 def test_monotone_in_replicas(weights: dict[str, int], replicas: int, uid: str) -> None:
     # Karmada's motivation for Webster (issue #6735): scaling up never takes replicas away.
     before = divide_by_static_weights(replicas, weights, uid)
