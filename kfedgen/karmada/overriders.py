@@ -41,6 +41,7 @@ __all__ = [
     "build_command_args_patches",
     "build_image_patches",
     "build_label_annotation_patches",
+    "plaintext_patches",
 ]
 
 JSONDict = dict[str, Any]

@@ -139,6 +139,8 @@ class _Patcher:
 
     def _fresh(self, value: Any) -> Any:
         """Deep-copy a value coming from the patch; the copies are owned (mutable in place)."""
+        if value is None or isinstance(value, str | int | float):
+            return value  # fast path: scalars are immutable (bool is an int)
         if isinstance(value, Mapping):
             copy_d = {str(k): self._fresh(v) for k, v in value.items()}
             self.owned[id(copy_d)] = copy_d
