@@ -155,6 +155,32 @@ def plan_replicas(
     return PlanResult(plan=_sorted_by_name(state.plan), overflow=_sorted_by_name(overflow))
 
 
+def may_overflow_int64(
+    total_replicas: int,
+    available_clusters: Sequence[str],
+    preferences: Mapping[str, ClusterPreferences],
+) -> bool:
+    """Tell whether KubeFed's int64 arithmetic could wrap while planning these inputs.
+
+    The planner multiplies the replicas still to place by a cluster's weight and adds up
+    the weights; with weights beyond about ``2**63 / totalReplicas`` Go silently wraps,
+    the split stops making sense, and the rounds can take about ``totalReplicas``
+    iterations.  :func:`plan_replicas` reproduces that faithfully, so callers should
+    reject such specs before planning.  The check is conservative: ``False`` guarantees
+    no wrap for non-negative inputs.
+    """
+    weights = [
+        abs(preference.weight)
+        for cluster in dict.fromkeys(available_clusters)
+        if (preference := preference_for(cluster, preferences)) is not None
+    ]
+    weight_sum = sum(weights)
+    # The largest value upstream computes is the rounded-up share's numerator,
+    # replicas * weight + weightSum - 1; the weight sum itself must fit as well.
+    largest_numerator = abs(total_replicas) * max(weights, default=0) + weight_sum - 1
+    return weight_sum > _INT64_MAX or largest_numerator > _INT64_MAX
+
+
 @dataclass(frozen=True)
 class _Candidate:
     """A cluster that has a preference (upstream's ``namedClusterPreferences``)."""
