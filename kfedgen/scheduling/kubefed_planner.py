@@ -10,7 +10,8 @@ Go does the arithmetic in ``int64``.  Python integers never overflow, so the few
 where Go's arithmetic can wrap (a weight times the replicas still to place, the sum of
 the weights) are wrapped explicitly with :func:`_int64`, and Go's truncating division is
 reproduced by :func:`_go_quotient`.  For ordinary specs (weights below about 2**32) the
-wrapping never happens and the arithmetic is plain integer arithmetic.
+wrapping never happens and the arithmetic is plain integer arithmetic;
+:func:`may_overflow_int64` tells the two apart so callers can reject absurd weights.
 """
 
 from __future__ import annotations

@@ -246,11 +246,11 @@ def test_results_are_ordered_by_cluster_name() -> None:
     assert list(result.overflow) == sorted(result.overflow)
 
 
-def test_may_overflow_int64_flags_the_wrapping_example() -> None:
-    wrapping = next(case for case in WORKED_EXAMPLES if "wraps" in case.name)
-    assert may_overflow_int64(
-        wrapping.total_replicas, wrapping.available_clusters, wrapping.preferences
-    )
+def test_may_overflow_int64_flags_the_wrapping_examples() -> None:
+    wrapping = [case for case in WORKED_EXAMPLES if "int64" in case.name]
+    assert len(wrapping) == 4
+    for case in wrapping:
+        assert may_overflow_int64(case.total_replicas, case.available_clusters, case.preferences)
     for case in UPSTREAM_CASES:
         assert not may_overflow_int64(
             case.total_replicas, case.available_clusters, case.preferences
