@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, OutputError, Problems, Severity
+from kfedgen.gitops import gitops_files
 from kfedgen.lint import secret_warnings
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
@@ -85,7 +86,8 @@ def compile_sources(
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
     problems.extend(secret_warnings(objects))
-    tree = emit(spec.clusters, objects, problems)
+    extra = gitops_files(spec, options.output_repo_path, problems)
+    tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
     return Compilation(spec, resolutions, objects, tree, problems)
 

@@ -22,9 +22,9 @@ and leave the previously rendered tree exactly as it was.
 from __future__ import annotations
 
 import re
-import time
 import shlex
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -101,7 +101,7 @@ def test_sigkill_leaves_old_or_new_tree(
     # kills fall anywhere in it (or just after it).
     duration = time.monotonic() - started
     current = "new"
-    rng = random.Random(SEED)  # noqa: S311 - reproducible kill moments, not cryptography
+    rng = random.Random(SEED)
     for _ in range(KILLS):
         target = "new" if current == "old" else "old"
         process = subprocess.Popen(

@@ -340,8 +340,12 @@ def test_cli_exits_0_or_2_without_traceback(sources: list[SourceFile]) -> None:
         for source in sources:
             (fleet / source.display_name).write_bytes(source.content)
         err = io.StringIO()
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            code = main(["-C", directory, "render"])
+        with (
+            contextlib.chdir(directory),
+            contextlib.redirect_stderr(err),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
+            code = main(["render"])
         assert code in (0, 2), err.getvalue()
         assert "Traceback" not in err.getvalue()
         assert (code == 0) == (fleet.parent / "rendered").is_dir()
@@ -386,26 +390,17 @@ def test_output_does_not_depend_on_the_hash_seed(name: str, tmp_path: Path) -> N
     trees = []
     for seed in ("0", "1", "4242"):
         workdir = tmp_path / seed
+        workdir.mkdir()
+        command = ["-C", str(workdir), "render", "-f", str(FLEETS[name])]
         completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kfedgen",
-                "-C",
-                str(workdir.parent),
-                "render",
-                "-f",
-                str(FLEETS[name]),
-                "-o",
-                str(workdir),
-            ],
+            [sys.executable, "-m", "kfedgen", *command],
             env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,
             check=False,
         )
         assert completed.returncode == 0, completed.stderr
-        trees.append(snapshot(workdir))
+        trees.append(snapshot(workdir / "rendered"))
     assert trees[0] == trees[1] == trees[2]
     assert trees[0]
 
