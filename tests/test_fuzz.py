@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from kfedgen.cli import main
 from kfedgen.errors import InvalidInput
@@ -62,14 +63,23 @@ def documents_of(directory: Path) -> list[Any]:
 def compile_or_reject(sources: list[SourceFile], strict: bool = False) -> Compilation | None:
     """Compile; None for rejected input.  Any other exception fails the test (exit 3)."""
     try:
-        return compile_sources(sources, Options(strict=strict))
+        compilation = compile_sources(sources, Options(strict=strict))
     except InvalidInput as exc:
+        _event("rejected")
         assert exc.problems, "InvalidInput without a problem"
         for problem in exc.problems:
             assert problem.location.file, problem
         for style in ("text", "github", "json"):
             assert format_problems(exc.problems, style)
         return None
+    _event("compiled")
+    return compilation
+
+
+def _event(name: str) -> None:
+    """Count outcomes for --hypothesis-show-statistics (and do nothing outside Hypothesis)."""
+    if currently_in_test_context():
+        event(name)
 
 
 def dump(documents: list[Any]) -> bytes:
@@ -227,8 +237,17 @@ def mutated_fleets(draw: st.DrawFn) -> list[SourceFile]:
     """A golden or example fleet with a few random mutations."""
     documents = documents_of(FLEETS[draw(st.sampled_from(sorted(FLEETS)))])
     for _ in range(draw(st.integers(1, 4))):
-        index = draw(st.integers(0, len(documents) - 1))
-        paths = paths_in(documents[index])
+        # Hypothesis favours small indices: count from the end, so that the
+        # inventory and top-level keys (which make everything invalid) are
+        # picked less often than the objects' deeper fields.
+        index = len(documents) - 1 - draw(st.integers(0, len(documents) - 1))
+        paths = paths_in(documents[index])[::-1]
+        # Templates are free-form, so mutants there often stay valid and reach
+        # the later stages (overrides, materialize, emit) rather than the schemas.
+        in_template = [p for p in paths if p[:2] == ("spec", "template") and len(p) > 2]
+        prefer_template: bool = draw(st.booleans())
+        if in_template and prefer_template:
+            paths = in_template
         if not paths:
             continue
         path = draw(st.sampled_from(paths))
