@@ -33,8 +33,23 @@ BUG_URL = "https://github.com/kfedgen/kfedgen/issues"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+ERROR_FORMAT_OPTION = click.option(
+    "--format",
+    "error_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="How problems are printed (github: workflow annotations).",
+)
+
+
 def fleet_options(command: F) -> F:
     """The options every command that reads the fleet takes."""
+    return fleet_input_options(ERROR_FORMAT_OPTION(command))
+
+
+def fleet_input_options(command: F) -> F:
+    """:func:`fleet_options` without ``--format``, for commands whose output has formats."""
     decorators = [
         click.option(
             "-f",
@@ -66,14 +81,6 @@ def fleet_options(command: F) -> F:
             default=DEFAULT_MAX_FILE_BYTES,
             show_default=True,
             help="Refuse input files larger than this many bytes.",
-        ),
-        click.option(
-            "--format",
-            "error_format",
-            type=click.Choice(FORMATS),
-            default="text",
-            show_default=True,
-            help="How problems are printed (github: workflow annotations).",
         ),
     ]
     for decorator in reversed(decorators):
@@ -142,6 +149,11 @@ def cli(chdir: Path | None, debug: bool) -> None:
 @fleet_options
 @click.option("--check", is_flag=True, help="Compare with the output tree; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="With --check: print a unified diff.")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when files were written (for pre-commit hooks, like a formatter).",
+)
 @_handle_errors
 def render(
     fleet: tuple[Path, ...],
@@ -152,12 +164,51 @@ def render(
     error_format: str,
     check: bool,
     verbose: bool,
+    exit_code: bool,
 ) -> None:
     """Compile the fleet and write the output tree atomically."""
     options = build_options(fleet, overlays, output, strict, max_file_size)
     if check:
         sys.exit(run_check(options, error_format, verbose))
-    sys.exit(run_render(options, error_format))
+    sys.exit(run_render(options, error_format, exit_code))
+
+
+@cli.command()
+@fleet_input_options
+@click.option("--base", required=True, metavar="REV", help="The revision to compare with.")
+@click.option(
+    "--head",
+    metavar="REV",
+    help="The revision to compare. Default: the work tree, uncommitted changes included.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "markdown", "json")),
+    default="text",
+    show_default=True,
+    help="text: unified diffs; markdown: a PR comment; json: a summary.",
+)
+@_handle_errors
+def diff(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    base: str,
+    head: str | None,
+    output_format: str,
+) -> None:
+    """Render the fleet at two git revisions and show what each cluster receives."""
+    _State.error_format = "json" if output_format == "json" else "text"
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    try:
+        # GitPython is loaded only here: it costs startup time, and needs git.
+        from kfedgen.commands.diff import run_diff  # noqa: PLC0415
+    except ImportError as exc:
+        raise KfedgenError(f"kfedgen diff needs git: {exc}") from None
+    sys.exit(run_diff(options, base, head, output_format))
 
 
 @cli.command()
