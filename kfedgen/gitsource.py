@@ -72,7 +72,9 @@ def resolve_revision(repo: git.Repo, name: str) -> Revision:
         # git itself parses the revision, so every syntax users know works
         # (@{upstream}, v1^{}, :/message); --end-of-options keeps a name that
         # starts with '-' from being read as an option.
-        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}")
+        found = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", name)
+        # Peeled separately: a suffix would change what ':/message' searches for.
+        sha = repo.git.rev_parse("--verify", "--quiet", f"{found}^{{commit}}")
         commit = repo.commit(sha)
     except (git.GitCommandError, ValueError):
         raise KfedgenError(

@@ -79,16 +79,22 @@ class DiffResult:
     comparison: TreeComparison
 
 
-def compute_diff(options: Options, base_name: str, head_name: str | None, cwd: Path) -> DiffResult:
-    """Render both sides and compare them; raise :class:`InvalidInput` on an invalid head."""
-    repo = open_repository(cwd)
-    base = resolve_revision(repo, base_name)
-    head = resolve_revision(repo, head_name) if head_name is not None else None
-    base_reader = RevisionReader(repo, base, cwd)
-    head_side = _head_side(repo, head, options, cwd)
-    base_side = _base_side(base_reader, options)
-    output = base_reader.repo_path(options.output) or options.output.as_posix()
-    return DiffResult(base_side, head_side, output, compare_trees(base_side.files, head_side.files))
+def compute_diff(options: Options, base_name: str, head_name: str | None) -> DiffResult:
+    """Render both sides and compare them; raise :class:`InvalidInput` on an invalid head.
+
+    Paths in ``options`` are relative to the current directory, as for ``render``.
+    """
+    cwd = Path.cwd()
+    # Closing the repository ends the git processes GitPython keeps for reading objects.
+    with open_repository(cwd) as repo:
+        base = resolve_revision(repo, base_name)
+        head = resolve_revision(repo, head_name) if head_name is not None else None
+        base_reader = RevisionReader(repo, base, cwd)
+        head_side = _head_side(repo, head, options, cwd)
+        base_side = _base_side(base_reader, options)
+        output = base_reader.repo_path(options.output) or options.output.as_posix()
+    comparison = compare_trees(base_side.files, head_side.files)
+    return DiffResult(base_side, head_side, output, comparison)
 
 
 def _head_side(repo: git.Repo, head: Revision | None, options: Options, cwd: Path) -> Side:
@@ -140,7 +146,7 @@ def _invalid(exc: InvalidInput, where: str) -> InvalidInput:
 
 def run_diff(options: Options, base: str, head: str | None, output_format: str) -> int:
     """Print the diff in the chosen format: 0 no differences, 1 differences."""
-    result = compute_diff(options, base, head, Path.cwd())
+    result = compute_diff(options, base, head)
     formatter = {"text": format_text, "markdown": format_markdown, "json": format_json}
     sys.stdout.write(formatter[output_format](result))
     return 0 if result.comparison.is_empty else 1
