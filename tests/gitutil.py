@@ -9,6 +9,8 @@ from pathlib import Path
 
 import git
 
+from tests.conftest import RunCli
+
 # Fixed identity and dates: commits never depend on the machine's git config.
 AUTHOR = git.Actor("kfedgen tests", "tests@kfedgen.io")
 COMMIT_DATE = "1704067200 +0000"  # 2024-01-01T00:00:00Z
@@ -157,3 +159,13 @@ class FleetRepo:
                 found[file.relative_to(self.path).as_posix()] = file.stat().st_mtime_ns
         found[".git/index"] = (self.path / ".git" / "index").stat().st_mtime_ns
         return found
+
+
+def rendered_fleet(path: Path, run_cli: RunCli) -> FleetRepo:
+    """A repository holding the test fleet, rendered and committed on main."""
+    repo = FleetRepo.create(path)
+    repo.write_fleet()
+    result = run_cli("render", cwd=repo.path)
+    assert result.code == 0, result.err
+    repo.commit("rendered")
+    return repo

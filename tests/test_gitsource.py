@@ -42,6 +42,14 @@ def populate(repo: FleetRepo, files: dict[str, str]) -> None:
         repo.write(name, text)
 
 
+def committed(path: Path, files: dict[str, str]) -> FleetRepo:
+    """A repository whose one commit holds ``files``."""
+    repo = FleetRepo.create(path)
+    populate(repo, files)
+    repo.commit("files")
+    return repo
+
+
 MIXED_TREE = {
     "fleet/b.yaml": "b: 1\n",
     "fleet/a.yml": "a: 1\n",
@@ -76,9 +84,7 @@ def test_same_sources_as_disk_with_hidden_files_suffixes_and_overlays(tmp_path: 
 
 
 def test_overlays_directory_is_optional(tmp_path: Path) -> None:
-    repo = FleetRepo.create(tmp_path / "repo")
-    populate(repo, {"fleet/a.yaml": "a: 1\n"})
-    repo.commit("no overlays")
+    repo = committed(tmp_path / "repo", {"fleet/a.yaml": "a: 1\n"})
     for options in (Options(), Options(overlays=None), Options(overlays=Path("fleet/a.yaml"))):
         assert from_revision(repo, options, repo.path) == from_disk(options, repo.path)
     assert [s.display_name for s in from_revision(repo, Options(), repo.path)[0]] == [
@@ -87,9 +93,7 @@ def test_overlays_directory_is_optional(tmp_path: Path) -> None:
 
 
 def test_missing_fleet_is_the_same_problem(tmp_path: Path) -> None:
-    repo = FleetRepo.create(tmp_path / "repo")
-    populate(repo, {"README.md": "no fleet here\n"})
-    repo.commit("empty")
+    repo = committed(tmp_path / "repo", {"README.md": "no fleet here\n"})
     options = Options(fleet=(Path("fleet"), Path("more.yaml")))
     revision = from_revision(repo, options, repo.path)
     assert revision == from_disk(options, repo.path)
@@ -100,9 +104,7 @@ def test_missing_fleet_is_the_same_problem(tmp_path: Path) -> None:
 
 
 def test_reads_the_revision_not_the_work_tree(tmp_path: Path) -> None:
-    repo = FleetRepo.create(tmp_path / "repo")
-    populate(repo, {"fleet/a.yaml": "version: 1\n"})
-    repo.commit("one")
+    repo = committed(tmp_path / "repo", {"fleet/a.yaml": "version: 1\n"})
     populate(repo, {"fleet/a.yaml": "version: 2\n", "fleet/b.yaml": "b: 1\n"})
     repo.commit("two")
     populate(repo, {"fleet/a.yaml": "version: 3\n"})
@@ -141,9 +143,7 @@ def test_subdirectory_paths_are_relative_to_the_current_directory(tmp_path: Path
 
 
 def test_paths_outside_the_repository_are_missing(tmp_path: Path) -> None:
-    repo = FleetRepo.create(tmp_path / "repo")
-    populate(repo, {"fleet/a.yaml": "a: 1\n"})
-    repo.commit("one")
+    repo = committed(tmp_path / "repo", {"fleet/a.yaml": "a: 1\n"})
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "x.yaml").write_text("x: 1\n")
     _, problems = from_revision(repo, Options(fleet=(Path("../outside"),)), repo.path)
@@ -190,9 +190,7 @@ def test_symlinks_are_followed_only_inside_the_walked_directory(tmp_path: Path) 
 
 
 def test_unknown_revisions_and_places_that_are_not_repositories(tmp_path: Path) -> None:
-    repo = FleetRepo.create(tmp_path / "repo")
-    populate(repo, {"fleet/a.yaml": "a: 1\n"})
-    repo.commit("one")
+    repo = committed(tmp_path / "repo", {"fleet/a.yaml": "a: 1\n"})
     opened = open_repository(repo.path / "fleet")
     assert Path(str(opened.working_tree_dir)) == repo.path
     for name in ("nope", "HEAD~5", "-h", "--output=/tmp/x", "HEAD:fleet/a.yaml"):

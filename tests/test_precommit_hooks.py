@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, RunCli
-from tests.gitutil import AUTHOR, FleetRepo, apps_yaml
+from tests.gitutil import AUTHOR, FleetRepo, apps_yaml, rendered_fleet
 
 pytestmark = pytest.mark.network
 
@@ -137,12 +137,10 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory, hook_repo: str) ->
 @pytest.fixture
 def fleet(tmp_path: Path, run_cli: RunCli, hook_repo: str) -> FleetRepo:
     """A rendered fleet whose .pre-commit-config.yaml uses this project's hooks."""
-    repo = FleetRepo.create(tmp_path / "fleet-repo")
-    repo.write_fleet()
-    assert run_cli("render", cwd=repo.path).code == 0
+    repo = rendered_fleet(tmp_path / "fleet-repo", run_cli)
     repo.write("README.md", "a fleet\n")
     repo.write(".pre-commit-config.yaml", config_for(hook_repo))
-    repo.commit("rendered")
+    repo.commit("pre-commit")
     return repo
 
 

@@ -24,7 +24,7 @@ import yaml
 from kfedgen import __version__
 from kfedgen.commands.diff import COMMENT_MARKER
 from tests.conftest import ROOT, RunCli
-from tests.gitutil import FleetRepo, apps_yaml
+from tests.gitutil import FleetRepo, apps_yaml, rendered_fleet
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
@@ -165,10 +165,7 @@ class Runner:
 @pytest.fixture
 def upstream(tmp_path: Path, run_cli: RunCli) -> FleetRepo:
     """The repository on GitHub: main, and a pull request branch that changes replicas."""
-    repo = FleetRepo.create(tmp_path / "upstream")
-    repo.write_fleet()
-    assert run_cli("render", cwd=repo.path).code == 0
-    repo.commit("base")
+    repo = rendered_fleet(tmp_path / "upstream", run_cli)
     repo.repo.git.checkout("-b", "pr")
     repo.write_fleet(replicas=4)
     assert run_cli("render", cwd=repo.path).code == 0
@@ -255,5 +252,8 @@ def test_diff_step_with_an_unknown_base_fails_the_verdict(
 
 def test_version_tag_in_docs_matches_the_package() -> None:
     readme = (ROOT / "README.md").read_text()
-    tags = set(re.findall(r"kfedgen/kfedgen[@/][^\s`]*?@?(v\d+\.\d+\.\d+)", readme))
-    assert tags <= {f"v{__version__}"}, tags
+    actions = re.findall(r"kfedgen/kfedgen[@/][^\s`]*?@?(v\d+\.\d+\.\d+)", readme)
+    hooks = re.findall(r"repo: https://github.com/kfedgen/kfedgen\s+rev: (v\S+)", readme)
+    assert actions
+    assert hooks
+    assert set(actions + hooks) == {f"v{__version__}"}

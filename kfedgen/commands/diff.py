@@ -77,6 +77,7 @@ class DiffResult:
     head: Side
     output: str  # the output directory as a path from the repository root
     comparison: TreeComparison
+    warnings: Sequence[Problem] = ()  # the head's
 
 
 def compute_diff(options: Options, base_name: str, head_name: str | None) -> DiffResult:
@@ -90,14 +91,16 @@ def compute_diff(options: Options, base_name: str, head_name: str | None) -> Dif
         base = resolve_revision(repo, base_name)
         head = resolve_revision(repo, head_name) if head_name is not None else None
         base_reader = RevisionReader(repo, base, cwd)
-        head_side = _head_side(repo, head, options, cwd)
+        head_side, warnings = _head_side(repo, head, options, cwd)
         base_side = _base_side(base_reader, options)
         output = base_reader.repo_path(options.output) or options.output.as_posix()
     comparison = compare_trees(base_side.files, head_side.files)
-    return DiffResult(base_side, head_side, output, comparison)
+    return DiffResult(base_side, head_side, output, comparison, warnings)
 
 
-def _head_side(repo: git.Repo, head: Revision | None, options: Options, cwd: Path) -> Side:
+def _head_side(
+    repo: git.Repo, head: Revision | None, options: Options, cwd: Path
+) -> tuple[Side, list[Problem]]:
     if head is None:
         compilation = compile_fleet(options, cwd)
     else:
@@ -107,8 +110,8 @@ def _head_side(repo: git.Repo, head: Revision | None, options: Options, cwd: Pat
             compilation = compile_sources(sources, options, problems)
         except InvalidInput as exc:
             raise _invalid(exc, f"at head revision {head.label}") from None
-    print_warnings(compilation.problems.warnings, "text")
-    return Side(head, Source.FLEET, compilation.tree.files)
+    side = Side(head, Source.FLEET, compilation.tree.files)
+    return side, compilation.problems.sorted()
 
 
 def _base_side(reader: RevisionReader, options: Options) -> Side:
@@ -126,15 +129,13 @@ def _base_side(reader: RevisionReader, options: Options) -> Side:
         invalid = exc
     committed = None if options.strict else reader.read_output(options.output)
     if committed is None:
-        why = "(--strict)" if options.strict else "and it has no rendered output to compare with"
+        why = (
+            "(with --strict, an invalid base is not replaced by its committed output)"
+            if options.strict
+            else "and it has no rendered output to compare with"
+        )
         raise _invalid(invalid, f"at base revision {revision.label} {why}") from None
     errors = [p for p in invalid.problems if p.is_error]
-    sys.stderr.write(
-        f"kfedgen: warning: the fleet at base revision {revision.label} is invalid "
-        f"({len(errors)} problems); comparing with the {options.output.as_posix()}/ committed "
-        "there, which is what the clusters sync today:\n"
-        + "".join(f"  {problem}\n" for problem in errors)
-    )
     return Side(revision, Source.COMMITTED, committed, errors)
 
 
@@ -147,6 +148,14 @@ def _invalid(exc: InvalidInput, where: str) -> InvalidInput:
 def run_diff(options: Options, base: str, head: str | None, output_format: str) -> int:
     """Print the diff in the chosen format: 0 no differences, 1 differences."""
     result = compute_diff(options, base, head)
+    print_warnings(list(result.warnings), "json" if output_format == "json" else "text")
+    if result.base.problems:
+        # Its problems point into files of the base revision, not of the work
+        # tree: plain text, never annotations on the files being reviewed.
+        sys.stderr.write(
+            f"kfedgen: warning: {_base_note(result.base, result.output)}; its problems:\n"
+            + "".join(f"  {problem}\n" for problem in result.base.problems)
+        )
     formatter = {"text": format_text, "markdown": format_markdown, "json": format_json}
     sys.stdout.write(formatter[output_format](result))
     return 0 if result.comparison.is_empty else 1
@@ -177,13 +186,21 @@ def _group_diff(group: GroupDiff, output: str) -> str:
     return "".join(unified_diff(f"{output}/{f.path}", f.old, f.new) for f in group.files)
 
 
-def _headline(result: DiffResult) -> str:
+def _headline(result: DiffResult, bold: bool = False) -> str:
+    """``2 clusters affected; objects: 0 added, 0 removed, 2 changed; 1 replica change``."""
+
+    def number(count: int) -> str:
+        return f"**{count}**" if bold else str(count)
+
+    def counted(count: int, noun: str) -> str:
+        return f"{number(count)} {noun}" + ("" if count == 1 else "s")
+
     comparison = result.comparison
     objects = comparison.objects
     return (
-        f"{_plural(len(comparison.groups), 'cluster')} affected; objects: {objects.added} added, "
-        f"{objects.removed} removed, {objects.changed} changed; "
-        f"{_plural(len(comparison.replicas), 'replica change')}"
+        f"{counted(len(comparison.groups), 'cluster')} affected; objects: "
+        f"{number(objects.added)} added, {number(objects.removed)} removed, "
+        f"{number(objects.changed)} changed; {counted(len(comparison.replicas), 'replica change')}"
     )
 
 
@@ -242,7 +259,7 @@ def format_markdown(result: DiffResult, limit: int = MARKDOWN_LIMIT) -> str:
         head.append(f"No changes to {span}: no cluster receives anything new.")
         return "\n".join(head) + "\n"
     head += [
-        f"Changes to {span}: {_md_headline(result)}.",
+        f"Changes to {span}: {_headline(result, bold=True)}.",
         "",
         "| cluster | added | removed | changed | replicas |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -273,17 +290,6 @@ def _md_label(side: Side) -> str:
     if side.revision is None:
         return "the work tree"
     return f"`{side.revision.name}` (`{side.revision.sha[:7]}`)"
-
-
-def _md_headline(result: DiffResult) -> str:
-    comparison = result.comparison
-    objects = comparison.objects
-    clusters = len(comparison.groups)
-    return (
-        f"**{clusters}** {'cluster' if clusters == 1 else 'clusters'} affected; "
-        f"objects: **{objects.added}** added, **{objects.removed}** removed, "
-        f"**{objects.changed}** changed; **{len(comparison.replicas)}** replica changes"
-    )
 
 
 _MIN_DIFF_CHARS = 200

@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli, snapshot
-from tests.gitutil import OBJECT_FILES, FleetRepo, apps_yaml, fleet_yaml
+from tests.gitutil import OBJECT_FILES, FleetRepo, apps_yaml, fleet_yaml, rendered_fleet
 
 
 @pytest.fixture
 def repo(tmp_path: Path, run_cli: RunCli) -> FleetRepo:
     """A fleet with east and west, rendered and committed."""
-    repo = FleetRepo.create(tmp_path / "repo")
-    repo.write_fleet()
-    assert run_cli("render", cwd=repo.path).code == 0
-    repo.commit("rendered")
-    return repo
+    return rendered_fleet(tmp_path / "repo", run_cli)
 
 
 def tree_state(directory: Path) -> dict[str, tuple[bytes, int]]:

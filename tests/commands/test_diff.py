@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -10,17 +11,14 @@ import pytest
 
 from kfedgen.commands.diff import COMMENT_MARKER, compute_diff, format_markdown
 from kfedgen.pipeline import Options
-from tests.conftest import RunCli
-from tests.gitutil import FleetRepo, apps_yaml
+from tests.conftest import ROOT, RunCli
+from tests.gitutil import FleetRepo, apps_yaml, rendered_fleet
 
 
 @pytest.fixture
 def repo(tmp_path: Path, run_cli: RunCli) -> FleetRepo:
     """A fleet rendered and committed on main (tagged v1), then a branch 'feature'."""
-    repo = FleetRepo.create(tmp_path / "repo")
-    repo.write_fleet()
-    assert run_cli("render", cwd=repo.path).code == 0
-    repo.commit("base")
+    repo = rendered_fleet(tmp_path / "repo", run_cli)
     repo.repo.create_tag("v1")
     repo.repo.git.checkout("-b", "feature")
     return repo
@@ -125,7 +123,7 @@ def test_markdown_comment(repo: FleetRepo, run_cli: RunCli) -> None:
     assert (
         f"Changes to `rendered/` from `main` (`{short(repo, 'main')}`) to `HEAD` "
         f"(`{short(repo, 'HEAD')}`): **1** cluster affected; objects: **0** added, "
-        "**0** removed, **1** changed; **1** replica changes." in lines
+        "**0** removed, **1** changed; **1** replica change." in lines
     )
     table = lines.index("| cluster | added | removed | changed | replicas |")
     assert lines[table + 1 : table + 4] == [
@@ -306,8 +304,9 @@ def test_invalid_base_falls_back_to_its_committed_output(repo: FleetRepo, run_cl
     document = json.loads(result.out)
     assert document["base"]["source"] == "committed"
     assert document["summary"]["objects"] == {"added": 0, "removed": 0, "changed": 1}
-    assert "the fleet at base revision main" in result.err
-    assert "is invalid (1 problems)" in result.err
+    assert f"the fleet at main ({short(repo, 'main')}) is invalid (1 problem); compared with" in (
+        result.err
+    )
     assert "wset" in result.err
     markdown = run_cli(
         "diff", "--base", "main", "--head", "fix", "--format", "markdown", cwd=repo.path
@@ -369,3 +368,43 @@ def test_markdown_stays_under_the_comment_limit(
     assert "more clusters not shown (comment size limit)" in cut
     assert "run `kfedgen diff --base main` to see it whole" in cut
     assert 0 < cut.count("<details>") == cut.count("</details>") < 31
+
+
+def test_head_warnings_are_reported_in_the_chosen_format(repo: FleetRepo, run_cli: RunCli) -> None:
+    repo.write("fleet/plain.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\n")
+    text = run_cli("diff", "--base", "main", cwd=repo.path)
+    assert text.code == 0
+    assert "fleet/plain.yaml:2:1: warning: ConfigMap loose is a plain object" in text.err
+    data = run_cli("diff", "--base", "main", "--format", "json", cwd=repo.path)
+    (warning,) = json.loads(data.err)
+    assert (warning["file"], warning["severity"]) == ("fleet/plain.yaml", "warning")
+    assert json.loads(data.out)["different"] is False
+
+
+def test_readme_example_is_real_output(tmp_path: Path, run_cli: RunCli) -> None:
+    """The README's diff example is what kfedgen prints for the example fleet.
+
+    If this fails after a change to the example fleet, regenerate the README's
+    example with the change described there.
+    """
+    repo = FleetRepo.create(tmp_path / "example")
+    for name in ("fleet", "overlays", "rendered"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, repo.path / name)
+    repo.commit("the example fleet")
+    nginx = repo.path / "fleet/nginx.yaml"
+    changed = (
+        nginx.read_text()
+        .replace("image: nginx:1.16.1-alpine", "image: nginx:1.27.3-alpine", 1)
+        .replace("value: 5", "value: 6", 1)
+    )
+    nginx.write_text(changed)
+    readme = (ROOT / "README.md").read_text()
+    sha = re.compile(r"`?main`? \(`?[0-9a-f]{7}`?\)")
+    text = run_cli("diff", "--base", "main", cwd=repo.path)
+    assert text.code == 1, text.err
+    documented = readme.split("$ kfedgen diff --base main\n", 1)[1].split("```", 1)[0]
+    assert sha.sub("main", text.out) == sha.sub("main", documented)
+    markdown = run_cli("diff", "--base", "main", "--format", "markdown", cwd=repo.path)
+    documented = readme.split("```markdown\n", 1)[1].split("...\n```", 1)[0]
+    assert sha.sub("main", markdown.out).startswith(sha.sub("main", documented))
