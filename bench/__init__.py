@@ -1,1 +1,1 @@
-"""Benchmark harness: synthetic fleets and a comparison with a kustomize loop."""
+"""Benchmark harness: synthetic fleet generator and kfedgen-vs-kustomize runner."""

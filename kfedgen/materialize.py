@@ -123,6 +123,7 @@ def _render_object(
                 break
             decision.note(_describe_operation(index, operation))
         else:
+            manifest = _drop_empty_metadata_maps(manifest)
             if obj.retain_replicas:
                 manifest = _drop_replicas(manifest)
                 decision.note("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
@@ -144,3 +145,24 @@ def _drop_replicas(manifest: dict[str, Any]) -> dict[str, Any]:
     trimmed = dict(manifest)
     trimmed["spec"] = {k: v for k, v in spec.items() if k != "replicas"}
     return trimmed
+
+
+def _drop_empty_metadata_maps(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Omit empty ``metadata`` maps, as Kubernetes does (ObjectMeta fields are omitempty).
+
+    ``add /metadata/annotations {...}`` followed by removing its keys leaves
+    ``annotations: {}``; the API server and kustomize store no field at all, so
+    neither does kfedgen, and the file matches what the cluster will hold.
+    """
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, dict):
+        return manifest
+    empty = [k for k in _OMITEMPTY_METADATA if k in metadata and metadata[k] in ({}, [], None)]
+    if not empty:
+        return manifest
+    trimmed = dict(manifest)
+    trimmed["metadata"] = {k: v for k, v in metadata.items() if k not in empty}
+    return trimmed
+
+
+_OMITEMPTY_METADATA = ("annotations", "labels", "finalizers", "ownerReferences")

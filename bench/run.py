@@ -1,0 +1,776 @@
+"""Benchmark kfedgen against a ``kubectl kustomize`` loop over per-cluster overlays.
+
+For each fleet size (clusters x objects) the runner generates a synthetic fleet and its
+kustomize equivalent (``bench.generate``) in a scratch directory, then measures:
+
+a. kfedgen full render into an output directory that does not exist yet;
+b. ``kubectl kustomize overlays/<cluster> > out/<cluster>.yaml`` for every cluster, one after
+   the other (or for a sample of K clusters, extrapolated to all and labelled so);
+c. a no-op re-render (same input, existing output);
+d. ``kfedgen render --check`` on the up-to-date output;
+e. a render after changing one object's template, counting which files were rewritten
+   (inode/mtime) and which changed content (sha256);
+f. peak RSS of the full render (``os.wait4`` rusage of that one child).
+
+Usage::
+
+    python -m bench.run [--sizes 100,300,1000] [--objects 50] [--json results.json]
+
+A kfedgen command that fails is reported (exit code and the end of its stderr) and the
+stages that depend on it are skipped; the runner itself does not crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from bench import generate
+
+DEFAULT_SIZES: Final = (100, 300, 1000)
+DEFAULT_OBJECTS: Final = 50
+STDERR_TAIL_LINES: Final = 8
+CHANGE_LABEL: Final = "bench.kfedgen.io/revision"
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class ProcResult:
+    """Outcome of one timed child process."""
+
+    argv: list[str]
+    returncode: int
+    seconds: float
+    maxrss_kib: int  # peak resident set of this child (Linux reports KiB)
+    stderr_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the command exited 0."""
+        return self.returncode == 0
+
+
+def run_timed(
+    argv: Sequence[str],
+    cwd: Path,
+    stdout: Path | None = None,
+    timeout: float = 600.0,
+) -> ProcResult:
+    """Run ``argv`` and return its wall time, exit code and peak RSS.
+
+    ``os.wait4`` gives the rusage of exactly this child; ``RUSAGE_CHILDREN`` would be the
+    maximum over every child the runner ever reaped, which hides smaller later runs.
+    A missing executable is reported as exit code 127, a timeout as -9 (killed).
+    """
+    out_target = stdout if stdout is not None else Path(os.devnull)
+    with tempfile.TemporaryFile() as err, out_target.open("wb") as out:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err)
+        except OSError as exc:
+            return ProcResult(list(argv), 127, 0.0, 0, f"cannot start: {exc}")
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        killer = threading.Timer(timeout, kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # e.g. Ctrl-C: do not leave the child running
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            killer.cancel()
+        seconds = time.perf_counter() - start
+        # Tell Popen the child is reaped, so it neither waits again nor warns on __del__.
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:]
+    if timed_out.is_set():
+        lines.append(f"timed out after {timeout:g} s and was killed")
+    return ProcResult(list(argv), proc.returncode, seconds, usage.ru_maxrss, "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- file trees
+
+
+@dataclass(frozen=True)
+class FileState:
+    """Identity and content of one file, to tell rewritten files from changed ones."""
+
+    inode: int
+    mtime_ns: int
+    sha256: str
+
+
+def snapshot(root: Path) -> dict[str, FileState]:
+    """Map each file under ``root`` (relative POSIX path) to its inode, mtime and hash."""
+    states: dict[str, FileState] = {}
+    if not root.is_dir():
+        return states
+    for path in root.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            states[path.relative_to(root).as_posix()] = FileState(st.st_ino, st.st_mtime_ns, digest)
+    return states
+
+
+@dataclass
+class TreeDiff:
+    """What happened to an output tree between two snapshots."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # content differs
+    rewritten_identical: list[str] = field(default_factory=list)  # new inode/mtime, same bytes
+
+    @property
+    def touched(self) -> int:
+        """Files written or deleted in any way."""
+        return (
+            len(self.added) + len(self.removed) + len(self.changed) + len(self.rewritten_identical)
+        )
+
+
+def diff_trees(before: dict[str, FileState], after: dict[str, FileState]) -> TreeDiff:
+    """Compare two snapshots of the same directory."""
+    diff = TreeDiff()
+    for rel in sorted(before.keys() | after.keys()):
+        old, new = before.get(rel), after.get(rel)
+        if old is None:
+            diff.added.append(rel)
+        elif new is None:
+            diff.removed.append(rel)
+        elif old.sha256 != new.sha256:
+            diff.changed.append(rel)
+        elif (old.inode, old.mtime_ns) != (new.inode, new.mtime_ns):
+            diff.rewritten_identical.append(rel)
+    return diff
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+@dataclass
+class KustomizeResult:
+    """The kustomize loop: total (measured or extrapolated) and per-overlay times."""
+
+    overlays_total: int
+    overlays_built: int
+    extrapolated: bool
+    seconds: float  # whole loop; mean x total when extrapolated
+    per_overlay_ms_mean: float
+    per_overlay_ms_median: float
+    resources_per_overlay: int
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChangeResult:
+    """The render after changing one object."""
+
+    object: str
+    placed_clusters: int  # files that must change: one per cluster the object lands in
+    seconds: float
+    changed: int
+    added: int
+    removed: int
+    rewritten_identical: int
+    unexpected: list[str]  # changed paths that are neither the object's files nor bookkeeping
+    only_affected: bool
+
+
+@dataclass
+class SizeResult:
+    """Every measurement for one fleet size; ``None`` where a stage did not run."""
+
+    clusters: int
+    objects: int
+    generate_seconds: float
+    fleet_files: int
+    kustomize: KustomizeResult | None = None
+    kustomize_skipped: str = ""
+    kfedgen_skipped: str = ""
+    render_seconds: float | None = None
+    render_samples: list[float] = field(default_factory=list)
+    output_files: int | None = None
+    peak_rss_mib: float | None = None
+    noop_seconds: float | None = None
+    noop_touched: int | None = None
+    check_seconds: float | None = None
+    check_returncode: int | None = None
+    change: ChangeResult | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``<clusters>x<objects>``."""
+        return f"{self.clusters}x{self.objects}"
+
+    @property
+    def ratio(self) -> float | None:
+        """kustomize loop time / kfedgen full render time."""
+        if self.kustomize is None or not self.render_seconds:
+            return None
+        return self.kustomize.seconds / self.render_seconds
+
+
+def sample_clusters(names: Sequence[str], k: int | None) -> list[str]:
+    """All ``names``, or ``k`` of them evenly spaced so overridden clusters get their share."""
+    if k is None or k >= len(names):
+        return list(names)
+    step = len(names) / k
+    return [names[int(i * step)] for i in range(k)]
+
+
+def time_kustomize(
+    kubectl: str, kdir: Path, clusters: Sequence[str], out: Path, sample: int | None
+) -> KustomizeResult:
+    """Build ``overlays/<c>`` for every (or a sample of) cluster, writing ``out/<c>.yaml``.
+
+    Each overlay is its own ``kubectl kustomize`` process, as in a shell loop; there is no
+    batch mode in kustomize, which is the point of the comparison.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    chosen = sample_clusters(clusters, sample)
+    times: list[float] = []
+    failures: list[str] = []
+    for name in chosen:
+        res = run_timed([kubectl, "kustomize", f"overlays/{name}"], kdir, out / f"{name}.yaml")
+        times.append(res.seconds)
+        if not res.ok:
+            failures.append(f"{name}: exit {res.returncode}: {res.stderr_tail}")
+    first = out / f"{chosen[0]}.yaml"
+    text = first.read_text(encoding="utf-8") if first.exists() else ""
+    # kustomize prints top-level keys sorted, one document per object: count top-level kinds
+    resources = sum(line.startswith("kind: ") for line in text.splitlines())
+    extrapolated = len(chosen) < len(clusters)
+    mean = statistics.fmean(times)
+    return KustomizeResult(
+        overlays_total=len(clusters),
+        overlays_built=len(chosen),
+        extrapolated=extrapolated,
+        seconds=mean * len(clusters) if extrapolated else sum(times),
+        per_overlay_ms_mean=mean * 1000,
+        per_overlay_ms_median=statistics.median(times) * 1000,
+        resources_per_overlay=resources,
+        failures=failures,
+    )
+
+
+def pick_changed_object(model: generate.FleetModel) -> generate.FedObject:
+    """The object the change stage edits: a label-placed one when there is one, so the
+    expected number of changed files differs from the cluster count."""
+    for obj in model.objects:
+        if obj.match_labels is not None:
+            return obj
+    return next((o for o in model.objects if o.rsp_total is None), model.objects[0])
+
+
+def change_one_object(fleet_dir: Path, obj: generate.FedObject) -> None:
+    """Add a label to ``obj``'s template and rewrite its fleet file."""
+    labels = obj.template.setdefault("metadata", {}).setdefault("labels", {})
+    labels[CHANGE_LABEL] = str(int(labels.get(CHANGE_LABEL, "1")) + 1)
+    path = fleet_dir / generate.object_file(obj)
+    path.write_text(generate.dump_yaml(generate.federated_docs(obj)), encoding="utf-8")
+
+
+def _is_affected(rel: str, obj: generate.FedObject, placed: set[str]) -> bool:
+    # kfedgen writes <cluster>/<namespace>/<kind>[.<group>]_<name>.yaml (DESIGN.md §4)
+    parts = rel.split("/")
+    return (
+        len(parts) >= 3
+        and parts[0] in placed
+        and parts[1] == obj.namespace
+        and (parts[-1].endswith(f"_{obj.name}.yaml"))
+    )
+
+
+def _is_bookkeeping(rel: str) -> bool:
+    # the manifest records every file's hash, so it changes with any content change
+    return rel.startswith(".kfedgen/")
+
+
+@dataclass
+class Options:
+    """Runner settings shared by every size."""
+
+    kfedgen: list[str]
+    kubectl: str | None
+    kustomize_sample: int | None
+    repeat: int
+    seed: int
+    timeout: float
+    run_kustomize: bool = True
+    run_kfedgen: bool = True
+
+
+def _measure_kustomize(
+    result: SizeResult, gen: generate.Generated, work: Path, opts: Options
+) -> None:
+    """Stage (b)."""
+    if opts.kubectl is None:
+        result.kustomize_skipped = "kubectl not found on PATH"
+        return
+    if not opts.run_kustomize:
+        result.kustomize_skipped = "disabled (--no-kustomize)"
+        return
+    print(f"[{result.label}] kustomize loop ...", file=sys.stderr)
+    names = [c.name for c in gen.model.clusters]
+    result.kustomize = time_kustomize(
+        opts.kubectl, gen.kustomize_dir, names, work / "kustomize-out", opts.kustomize_sample
+    )
+    result.errors.extend(f"kustomize {f}" for f in result.kustomize.failures[:3])
+
+
+@dataclass
+class _Kfedgen:
+    """Runs kfedgen commands for one size and records failures in ``result``."""
+
+    result: SizeResult
+    opts: Options
+    work: Path
+    fleet: Path
+
+    @property
+    def out(self) -> Path:
+        """The output tree every stage renders into."""
+        return self.work / "rendered"
+
+    def run(self, stage: str, *extra: str) -> ProcResult:
+        """``kfedgen render [extra] -f FLEET -o OUT``; a failure is also recorded as an error."""
+        argv = [*self.opts.kfedgen, "render", *extra, "-f", str(self.fleet), "-o", str(self.out)]
+        print(f"[{self.result.label}] {stage} ...", file=sys.stderr)
+        # cwd is the scratch dir: kfedgen's default --overlays (./overlays) must not exist
+        res = run_timed(argv, self.work, timeout=self.opts.timeout)
+        if not res.ok:
+            cmd = shlex.join(res.argv)
+            self.result.errors.append(
+                f"kfedgen {stage} failed (exit {res.returncode}): {cmd}\n{res.stderr_tail}".rstrip()
+            )
+        return res
+
+
+def _measure_full(k: _Kfedgen) -> bool:
+    """Stages (a) and (f): full render into a fresh directory; the last output is kept."""
+    r, peak = k.result, 0
+    for i in range(k.opts.repeat):
+        if k.out.exists():
+            shutil.rmtree(k.out)
+        res = k.run(f"full render {i + 1}/{k.opts.repeat}")
+        if not res.ok:
+            return False
+        r.render_samples.append(res.seconds)
+        peak = max(peak, res.maxrss_kib)
+    r.render_seconds = statistics.median(r.render_samples)
+    r.peak_rss_mib = peak / 1024
+    r.output_files = len(snapshot(k.out))
+    return True
+
+
+def _measure_noop_and_check(k: _Kfedgen) -> None:
+    """Stages (c) and (d) on the up-to-date tree; ``--check`` must exit 0 there."""
+    r = k.result
+    samples = []
+    for i in range(k.opts.repeat):
+        before = snapshot(k.out)
+        res = k.run(f"no-op render {i + 1}/{k.opts.repeat}")
+        if not res.ok:
+            break
+        samples.append(res.seconds)
+        r.noop_touched = diff_trees(before, snapshot(k.out)).touched
+    r.noop_seconds = statistics.median(samples) if samples else None
+
+    samples = []
+    for i in range(k.opts.repeat):
+        res = k.run(f"render --check {i + 1}/{k.opts.repeat}", "--check")
+        r.check_returncode = res.returncode  # 1 would mean the fresh tree is reported stale
+        if not res.ok:
+            break
+        samples.append(res.seconds)
+    r.check_seconds = statistics.median(samples) if samples else None
+
+
+def _measure_change(k: _Kfedgen, model: generate.FleetModel) -> None:
+    """Stage (e): edit one object, render, and see which files were touched."""
+    obj = pick_changed_object(model)
+    placed = {c.name for c in model.placed(obj)}
+    change_one_object(k.fleet, obj)
+    before = snapshot(k.out)
+    res = k.run("render after one change")
+    if not res.ok:
+        return
+    diff = diff_trees(before, snapshot(k.out))
+    touched = diff.added + diff.removed + diff.changed
+    unexpected = [r for r in touched if not (_is_affected(r, obj, placed) or _is_bookkeeping(r))]
+    n_affected = sum(_is_affected(r, obj, placed) for r in diff.changed)
+    k.result.change = ChangeResult(
+        object=f"{obj.kind}/{obj.namespace}/{obj.name}",
+        placed_clusters=len(placed),
+        seconds=res.seconds,
+        changed=len(diff.changed),
+        added=len(diff.added),
+        removed=len(diff.removed),
+        rewritten_identical=len(diff.rewritten_identical),
+        unexpected=unexpected[:20],
+        only_affected=not unexpected and not diff.rewritten_identical and n_affected == len(placed),
+    )
+
+
+def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> SizeResult:
+    """Generate one fleet under ``work`` and run every measurement on it."""
+    t0 = time.perf_counter()
+    gen = generate.generate(clusters, objects, work, opts.seed)
+    result = SizeResult(clusters, objects, time.perf_counter() - t0, gen.fleet_files)
+    print(f"[{result.label}] generated in {result.generate_seconds:.2f} s", file=sys.stderr)
+    _measure_kustomize(result, gen, work, opts)
+    if not opts.run_kfedgen:
+        result.kfedgen_skipped = "disabled (--no-kfedgen)"
+        return result
+    k = _Kfedgen(result, opts, work, gen.fleet_dir)
+    if _measure_full(k):  # later stages need a rendered tree
+        _measure_noop_and_check(k)
+        _measure_change(k, gen.model)
+    return result
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass
+class Target:
+    """One performance target and its verdict (PASS, FAIL or N/A)."""
+
+    name: str
+    verdict: str
+    detail: str
+
+
+def _find(results: Sequence[SizeResult], clusters: int, objects: int) -> SizeResult | None:
+    return next((r for r in results if (r.clusters, r.objects) == (clusters, objects)), None)
+
+
+def _verdict(value: float | None, ok: Callable[[float], bool], fmt: str) -> tuple[str, str]:
+    if value is None:
+        return "N/A", "not measured"
+    return ("PASS" if ok(value) else "FAIL"), fmt.format(value)
+
+
+def evaluate_targets(results: Sequence[SizeResult]) -> list[Target]:
+    """Check the README's targets against whatever sizes were measured."""
+    targets: list[Target] = []
+    small, large = _find(results, 100, 50), _find(results, 1000, 50)
+
+    ratio = small.ratio if small else None
+    targets.append(
+        Target(
+            "100x50: kustomize loop / kfedgen >= 20", *_verdict(ratio, lambda v: v >= 20, "{:.1f}x")
+        )
+    )
+    targets.append(
+        Target(
+            "1000x50: full render <= 10 s",
+            *_verdict(large.render_seconds if large else None, lambda v: v <= 10, "{:.2f} s"),
+        )
+    )
+    targets.append(
+        Target(
+            "1000x50: peak RSS <= 1.5 GiB",
+            *_verdict(large.peak_rss_mib if large else None, lambda v: v <= 1536, "{:.0f} MiB"),
+        )
+    )
+    targets.append(
+        Target(
+            "1000x50: no-op re-render <= 2 s",
+            *_verdict(large.noop_seconds if large else None, lambda v: v <= 2, "{:.2f} s"),
+        )
+    )
+    targets.append(
+        Target(
+            "1000x50: render --check <= 3 s",
+            *_verdict(large.check_seconds if large else None, lambda v: v <= 3, "{:.2f} s"),
+        )
+    )
+
+    changes = [r for r in results if r.change is not None]
+    if not changes:
+        targets.append(Target("one-object change rewrites only affected files", "N/A", "not run"))
+    else:
+        bad = [r.label for r in changes if r.change is not None and not r.change.only_affected]
+        targets.append(
+            Target(
+                "one-object change rewrites only affected files",
+                "FAIL" if bad else "PASS",
+                f"failed at {', '.join(bad)}" if bad else f"at {len(changes)} size(s)",
+            )
+        )
+
+    # Linear growth: time per cluster at the largest size may not exceed 1.5x the smallest's.
+    # Fixed start-up cost makes small sizes look slower per cluster, so linear code passes.
+    rendered = sorted((r for r in results if r.render_seconds), key=lambda r: r.clusters)
+    if len(rendered) < 2 or rendered[0].clusters == rendered[-1].clusters:
+        targets.append(
+            Target(
+                "linear growth (per-cluster time, largest/smallest <= 1.5)",
+                "N/A",
+                "needs two sizes",
+            )
+        )
+    else:
+        lo, hi = rendered[0], rendered[-1]
+        assert lo.render_seconds is not None and hi.render_seconds is not None
+        growth = (hi.render_seconds / hi.clusters) / (lo.render_seconds / lo.clusters)
+        targets.append(
+            Target(
+                "linear growth (per-cluster time, largest/smallest <= 1.5)",
+                "PASS" if growth <= 1.5 else "FAIL",
+                f"{growth:.2f} ({lo.label} -> {hi.label})",
+            )
+        )
+    return targets
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _s(value: float | None, suffix: str = " s", digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
+    """(metric, formatted value) pairs for one size, in table order."""
+    k = r.kustomize
+    if k is None:
+        kloop = kms = "skipped"
+    else:
+        kloop = _s(k.seconds) + (
+            f" (extrapolated from {k.overlays_built})" if k.extrapolated else ""
+        )
+        kms = f"{k.per_overlay_ms_mean:.1f} / {k.per_overlay_ms_median:.1f}"
+        if k.failures:
+            kloop += f" [{len(k.failures)} failed]"
+    full = _s(r.render_seconds) if r.render_seconds is not None else "FAILED" if r.errors else "-"
+    check = "-"
+    if r.check_returncode is not None:
+        check = f"{_s(r.check_seconds)} (exit {r.check_returncode})"
+    change = changed = rewrites = only = "-"
+    if r.change is not None:
+        c = r.change
+        change = _s(c.seconds)
+        changed = f"{c.changed} (+{c.added} / -{c.removed}); object in {c.placed_clusters} clusters"
+        rewrites = str(c.rewritten_identical)
+        only = "yes" if c.only_affected else "NO"
+    return [
+        ("generate fleet + kustomize tree", _s(r.generate_seconds)),
+        ("kustomize resources per overlay", str(k.resources_per_overlay) if k else "-"),
+        ("(b) kubectl kustomize loop", kloop),
+        ("    ms per overlay (mean / median)", kms),
+        ("(a) kfedgen full render", full),
+        ("    ratio kustomize / kfedgen", _s(r.ratio, "x", 1)),
+        ("    ms per cluster", _s(r.render_seconds and r.render_seconds * 1000 / r.clusters, "")),
+        ("    output files", "-" if r.output_files is None else str(r.output_files)),
+        ("(f) peak RSS of full render", _s(r.peak_rss_mib, " MiB", 0)),
+        ("(c) no-op re-render", _s(r.noop_seconds)),
+        ("    files touched by no-op", "-" if r.noop_touched is None else str(r.noop_touched)),
+        ("(d) render --check", check),
+        ("(e) render after one change", change),
+        ("    files changed (+added / -removed)", changed),
+        ("    files rewritten with same bytes", rewrites),
+        ("    only affected files written", only),
+    ]
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned plain-text table with a rule under the header."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def report(results: Sequence[SizeResult], targets: Sequence[Target]) -> str:
+    """The human-readable report: metrics by size, errors, then targets."""
+    per_size = [metric_rows(r) for r in results]
+    header = ["metric", *[r.label for r in results]]
+    rows = [[name, *[rows[i][1] for rows in per_size]] for i, (name, _) in enumerate(per_size[0])]
+    parts = [format_table(header, rows)]
+    for r in results:
+        if r.kustomize_skipped:
+            parts.append(f"[{r.label}] kustomize measurements skipped: {r.kustomize_skipped}")
+        if r.kfedgen_skipped:
+            parts.append(f"[{r.label}] kfedgen measurements skipped: {r.kfedgen_skipped}")
+        parts.extend(f"[{r.label}] {err}" for err in r.errors)
+        if r.change is not None and r.change.unexpected:
+            shown = ", ".join(r.change.unexpected[:5])
+            parts.append(f"[{r.label}] unexpected files changed by one-object edit: {shown}")
+    parts.append(
+        format_table(
+            ["target", "verdict", "measured"], [[t.name, t.verdict, t.detail] for t in targets]
+        )
+    )
+    return "\n\n".join(parts)
+
+
+def machine_info(kubectl: str | None) -> dict[str, Any]:
+    """Facts about the machine that explain the numbers."""
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+    if kubectl:
+        res = subprocess.run(
+            [kubectl, "version", "--client"], capture_output=True, text=True, check=False
+        )
+        info["kubectl"] = " ".join(res.stdout.split())
+    return info
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers: {text!r}") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("cluster counts must be >= 1")
+    return sizes
+
+
+def kfedgen_command(text: str) -> list[str]:
+    """Split ``--kfedgen`` and make its relative paths absolute.
+
+    kfedgen runs with the scratch directory as cwd (so no stray ``./overlays`` is picked up),
+    so a relative ``.venv/bin/python`` must be resolved against where the runner started.
+    """
+    argv = shlex.split(text)
+    # absolute(), not resolve(): a venv's bin/python is a symlink to the base interpreter,
+    # and following it would run kfedgen outside the venv.
+    return [str(Path(a).absolute()) if "/" in a and Path(a).exists() else a for a in argv]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options of ``python -m bench.run``."""
+    p = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="Time kfedgen against a kubectl kustomize loop on synthetic fleets.",
+    )
+    p.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=list(DEFAULT_SIZES),
+        help="comma-separated cluster counts (default 100,300,1000)",
+    )
+    p.add_argument("--objects", type=int, default=DEFAULT_OBJECTS, help="federated objects (50)")
+    p.add_argument("--seed", type=int, default=1, help="generator seed (1)")
+    p.add_argument(
+        "--kustomize-sample",
+        type=int,
+        metavar="K",
+        help="time only K evenly spaced overlays when a size has more than K "
+        "clusters and extrapolate (reported as extrapolated)",
+    )
+    p.add_argument("--no-kustomize", action="store_true", help="skip the kustomize loop")
+    p.add_argument("--no-kfedgen", action="store_true", help="skip every kfedgen stage")
+    p.add_argument(
+        "--kfedgen",
+        default=f"{shlex.quote(sys.executable)} -m kfedgen",
+        help="command that runs kfedgen; relative paths are taken from the current "
+        "directory (default: this Python -m kfedgen)",
+    )
+    p.add_argument(
+        "--repeat", type=int, default=1, help="runs of stages a, c, d; the median is reported (1)"
+    )
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per command (600)")
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep generated fleets and outputs here (default: a temp dir, removed)",
+    )
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    args = p.parse_args(argv)
+    if args.kustomize_sample is not None and args.kustomize_sample < 1:
+        p.error("--kustomize-sample must be >= 1")
+    if args.repeat < 1 or args.objects < 1:
+        p.error("--repeat and --objects must be >= 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every size, print the report, optionally write JSON. Exit 0 unless misused."""
+    args = parse_args(argv)
+    kubectl = shutil.which("kubectl")
+    if kubectl is None and not args.no_kustomize:
+        print("kubectl not found on PATH: kustomize measurements are skipped", file=sys.stderr)
+    opts = Options(
+        kfedgen=kfedgen_command(args.kfedgen),
+        kubectl=kubectl,
+        kustomize_sample=args.kustomize_sample,
+        repeat=args.repeat,
+        seed=args.seed,
+        timeout=args.timeout,
+        run_kustomize=not args.no_kustomize,
+        run_kfedgen=not args.no_kfedgen,
+    )
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="kfedgen-bench-"))
+    results = []
+    try:
+        for clusters in args.sizes:
+            work = root / f"{clusters}x{args.objects}"
+            if work.exists():
+                shutil.rmtree(work)
+            work.mkdir(parents=True)
+            results.append(measure_size(clusters, args.objects, work, opts))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    targets = evaluate_targets(results)
+    print(report(results, targets))
+    if args.json:
+        payload = {
+            "machine": machine_info(kubectl),
+            "settings": {
+                "sizes": args.sizes,
+                "objects": args.objects,
+                "seed": args.seed,
+                "kustomize_sample": args.kustomize_sample,
+                "repeat": args.repeat,
+                "kfedgen": opts.kfedgen,
+            },
+            "results": [asdict(r) | {"ratio": r.ratio} for r in results],
+            "targets": [asdict(t) for t in targets],
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

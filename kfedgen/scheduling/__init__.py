@@ -1,0 +1,1 @@
+"""Replica scheduling: how many replicas each member cluster gets."""
