@@ -175,7 +175,8 @@ def _kubefed_row(
     replicas = _replicas(manifest)
     planned = resolution.decisions[cluster].replicas
     retained = obj.retain_replicas and replicas is None
-    row = _row(obj, cluster, replicas, _source(compilation, obj, cluster, planned, retained))
+    source = _source(compilation, obj, cluster, planned is not None and replicas == planned)
+    row = _row(obj, cluster, replicas, "retained" if retained else source)
     rsp = preference_for_object(compilation.spec, obj) if resolution.scheduled_by else None
     if rsp is None or planned is None:
         return row
@@ -201,16 +202,10 @@ def _kubefed_row(
     )
 
 
-def _source(
-    compilation: Compilation,
-    obj: FederatedObject,
-    cluster: str,
-    planned: int | None,
-    retained: bool,
-) -> str:
-    if retained:
-        return "retained"
-    if planned is not None:
+def _source(compilation: Compilation, obj: FederatedObject, cluster: str, scheduled: bool) -> str:
+    # A later override of /spec can still replace the scheduler's value (KubeFed keeps
+    # the scheduler's value at the position of the user's /spec/replicas override).
+    if scheduled:
         return "scheduler"
     operations = cluster_operations(obj, compilation.spec.clusters[cluster], None)
     if any(operation.path in _REPLICAS_POINTERS for _, operation in operations):

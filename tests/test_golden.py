@@ -52,7 +52,9 @@ def test_sample1_semantics(run_cli: RunCli, tmp_path: Path) -> None:
         "replicas: 4"
         in (cluster1 / "test-namespace" / "deployment.apps_test-deployment.yaml").read_text()
     )
-    assert "sets the replicas of cluster 'cluster2'; this override's value is replaced" in result.err
+    assert (
+        "sets the replicas of cluster 'cluster2'; this override's value is replaced" in result.err
+    )
     # the FederatedTypeConfig makes ClusterRoleBinding a federated type
     binding = (
         cluster1

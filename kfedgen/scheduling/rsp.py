@@ -202,8 +202,7 @@ def schedule_replicas(
         resolution = by_ref.get(rsp.target_ref)
         if resolution is None:
             _report_missing_target(rsp, by_ref, problems)
-            continue
-        if _check_references(rsp, spec, problems):
+        if _check_references(rsp, spec, problems) and resolution is not None:
             _Scheduler(rsp, resolution, spec, problems).run()
 
 
