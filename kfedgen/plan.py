@@ -87,6 +87,8 @@ class PlanRow:
         notes = []
         if self.drained:
             notes.append("drained")
+        elif self.scheduler and self.preference is None:
+            notes.append("no preference")
         if self.at_max:
             notes.append("at max")
         if self.retained:
@@ -233,7 +235,7 @@ def format_plan(rows: list[PlanRow], output_format: str) -> str:
 
 
 def _cells(row: PlanRow) -> tuple[str, ...]:
-    preference = row.preference.text if row.preference else ("none" if row.scheduler else "")
+    preference = row.preference.text if row.preference else ("-" if row.scheduler else "")
     return (
         row.object,
         row.cluster or "-",
@@ -265,7 +267,7 @@ def _markdown(rows: list[PlanRow]) -> str:
     for row in rows:
         obj, cluster, replicas, source, preference, notes = (_md(c) for c in _cells(row))
         obj = f"`{obj}`"
-        preference = f"`{preference}`" if preference else ""
+        preference = f"`{preference}`" if row.preference else preference
         lines.append(f"| {' | '.join((obj, cluster, replicas, source, preference, notes))} |")
     return "\n".join(lines) + "\n"
 
