@@ -227,7 +227,7 @@ def explain(
 ) -> None:
     """Why an object is, or is not, in each cluster (KIND/NAME when cluster-scoped)."""
     options = build_options(fleet, overlays, output, strict, max_file_size)
-    sys.exit(run_explain(options, reference, cluster))
+    sys.exit(run_explain(options, reference, cluster, error_format))
 
 
 @cli.command()

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.materialize import REPLICAS_PATH, cluster_operations
-from kfedgen.model import FederatedObject
+from kfedgen.model import FederatedObject, ReplicaSchedulingPreference
 from kfedgen.pipeline import Compilation
 from kfedgen.resolve import Resolution
-from kfedgen.scheduling.rsp import cluster_schedule, preference_for_object
+from kfedgen.scheduling.rsp import cluster_schedule
 
 PLAN_FORMATS = ("text", "json", "markdown")
 JSON_VERSION = 1
@@ -125,6 +125,7 @@ RowSource = Callable[[Compilation], Iterable[PlanRow]]
 def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
     """Rows for the KubeFed federated workloads (and their ReplicaSchedulingPreferences)."""
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
+    preferences = {rsp.target_ref: rsp for rsp in compilation.spec.preferences}
     for resolution in compilation.resolutions:
         obj = resolution.obj
         rendered = {
@@ -137,7 +138,8 @@ def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
         if not rendered:
             yield _row(obj, None, None, "unplaced")
         for cluster, manifest in rendered.items():
-            yield _kubefed_row(compilation, resolution, cluster, manifest)
+            rsp = preferences.get(obj.ref) if resolution.scheduled_by else None
+            yield _kubefed_row(compilation, resolution, cluster, manifest, rsp)
 
 
 ROW_SOURCES: tuple[RowSource, ...] = (kubefed_rows,)
@@ -171,7 +173,11 @@ def _row(obj: FederatedObject, cluster: str | None, replicas: int | None, source
 
 
 def _kubefed_row(
-    compilation: Compilation, resolution: Resolution, cluster: str, manifest: Mapping[str, Any]
+    compilation: Compilation,
+    resolution: Resolution,
+    cluster: str,
+    manifest: Mapping[str, Any],
+    rsp: ReplicaSchedulingPreference | None,
 ) -> PlanRow:
     obj = resolution.obj
     replicas = _replicas(manifest)
@@ -179,7 +185,6 @@ def _kubefed_row(
     retained = obj.retain_replicas and replicas is None
     source = _source(compilation, obj, cluster, planned is not None and replicas == planned)
     row = _row(obj, cluster, replicas, "retained" if retained else source)
-    rsp = preference_for_object(compilation.spec, obj) if resolution.scheduled_by else None
     if rsp is None or planned is None:
         return row
     schedule = cluster_schedule(rsp, compilation.spec.clusters[cluster], planned)

@@ -13,10 +13,12 @@ from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.resolve import Resolution
 
 
-def run_explain(options: Options, reference: str, cluster: str | None) -> int:
+def run_explain(
+    options: Options, reference: str, cluster: str | None, error_format: str = "text"
+) -> int:
     """Compile the fleet and print the decisions about one object on stdout."""
     compilation = compile_fleet(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), "text")
+    print_warnings(compilation.problems.sorted(), error_format)
     resolution = find_resolution(compilation.resolutions, reference)
     if cluster is not None and cluster not in compilation.spec.clusters:
         hint = did_you_mean(cluster, compilation.spec.clusters)

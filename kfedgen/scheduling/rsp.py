@@ -24,8 +24,8 @@ from kfedgen.errors import DocPath, Problems, did_you_mean
 from kfedgen.load import Document
 from kfedgen.materialize import REPLICAS_PATH, cluster_operations
 from kfedgen.model import (
+    FEDERATED_API_VERSION,
     Cluster,
-    FederatedObject,
     FleetSpec,
     Placement,
     ReplicaSchedulingPreference,
@@ -178,16 +178,6 @@ def cluster_schedule(
     )
 
 
-def preference_for_object(
-    spec: FleetSpec, obj: FederatedObject
-) -> ReplicaSchedulingPreference | None:
-    """The RSP that targets ``obj``, if any."""
-    for rsp in spec.preferences:
-        if rsp.target_ref == obj.ref:
-            return rsp
-    return None
-
-
 # --------------------------------------------------------------------------------------
 # Scheduling
 # --------------------------------------------------------------------------------------
@@ -201,15 +191,26 @@ def schedule_replicas(
     for rsp in spec.preferences:
         resolution = by_ref.get(rsp.target_ref)
         if resolution is None:
-            _report_missing_target(rsp, by_ref, problems)
+            _report_missing_target(rsp, by_ref, spec, problems)
         if _check_references(rsp, spec, problems) and resolution is not None:
             _Scheduler(rsp, resolution, spec, problems).run()
 
 
 def _report_missing_target(
-    rsp: ReplicaSchedulingPreference, by_ref: Mapping[str, Resolution], problems: Problems
+    rsp: ReplicaSchedulingPreference,
+    by_ref: Mapping[str, Resolution],
+    spec: FleetSpec,
+    problems: Problems,
 ) -> None:
     path = ("metadata", "name")
+    if (FEDERATED_API_VERSION, rsp.target_kind) in spec.disabled_types:
+        # KubeFed runs no scheduler for a type whose propagation is disabled.
+        problems.warning(
+            rsp.location(path),
+            path,
+            f"propagation of {rsp.target_kind} is Disabled, so {rsp.ref} has no effect",
+        )
+        return
     problems.error(
         rsp.location(path),
         path,

@@ -440,3 +440,29 @@ def test_replica_set_targets_are_scheduled_too() -> None:
     assert replicas(compilation, "FederatedReplicaSet/app/web") == {"east": 1, "lab": 1, "west": 1}
     kinds = {o.kind for o in compilation.objects if o.origin == "FederatedReplicaSet/app/web"}
     assert kinds == {"ReplicaSet"}
+
+
+DISABLED_DEPLOYMENTS = """\
+apiVersion: core.kubefed.io/v1beta1
+kind: FederatedTypeConfig
+metadata: {name: deployments.apps, namespace: kube-federation-system}
+spec:
+  targetType: {group: apps, version: v1, kind: Deployment, pluralName: deployments, scope: Namespaced}
+  federatedType: {group: types.kubefed.io, version: v1beta1, kind: FederatedDeployment,
+                  pluralName: federateddeployments, scope: Namespaced}
+  propagation: Disabled
+"""
+
+
+def test_a_preference_for_a_disabled_type_is_a_warning() -> None:
+    compilation = compile_text(
+        inventory_yaml=THREE,
+        app_yaml=namespace() + "---\n" + deployment(),
+        ftc_yaml=DISABLED_DEPLOYMENTS,
+        rsp_yaml=rsp("  totalReplicas: 3\n"),
+    )
+    assert compilation.objects == [o for o in compilation.objects if o.kind == "Namespace"]
+    assert (
+        "fleet/rsp.yaml:3:12: metadata.name: warning: propagation of FederatedDeployment is "
+        "Disabled, so ReplicaSchedulingPreference/app/web has no effect"
+    ) in warnings(compilation)
