@@ -172,6 +172,19 @@ def render(
 
 @cli.command()
 @fleet_options
+@click.option(
+    "--kube-version",
+    metavar="X.Y",
+    help="Also validate every rendered object against this Kubernetes version's schemas.",
+)
+@click.option(
+    "--crd",
+    "crd_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="With --kube-version: a CustomResourceDefinition file (or directory) whose served "
+    "versions' schemas check objects of its kind (repeatable).",
+)
 @_handle_errors
 def validate(
     fleet: tuple[Path, ...],
@@ -180,10 +193,14 @@ def validate(
     strict: bool,
     max_file_size: int,
     error_format: str,
+    kube_version: str | None,
+    crd_files: tuple[Path, ...],
 ) -> None:
-    """Load and check the fleet spec; write nothing."""
+    """Load and check the fleet spec (and, with --kube-version, the rendered objects)."""
+    if crd_files and kube_version is None:
+        raise click.UsageError("--crd needs --kube-version")
     options = build_options(fleet, overlays, output, strict, max_file_size)
-    sys.exit(run_validate(options, error_format))
+    sys.exit(run_validate(options, error_format, kube_version, crd_files))
 
 
 @cli.command()

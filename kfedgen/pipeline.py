@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Problems, Severity
+from kfedgen.gitops import gitops_files
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
@@ -82,7 +83,8 @@ def compile_sources(
             "federates; it is not rendered",
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
-    tree = emit(spec.clusters, objects, problems)
+    extra = gitops_files(spec, options.output_repo_path, problems)
+    tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
     return Compilation(spec, resolutions, objects, tree, problems)
 
