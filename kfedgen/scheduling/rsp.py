@@ -88,14 +88,6 @@ def add_preference(doc: Document, spec: FleetSpec, problems: Problems) -> None:
         intersect_with_cluster_selector=bool(raw.get("intersectWithClusterSelector", False)),
         clusters=clusters,
     )
-    for other in spec.preferences:
-        if other.key == rsp.key:
-            problems.error(
-                doc.location(("metadata", "name")),
-                ("metadata", "name"),
-                f"{rsp.ref} is defined twice; the first is at {other.location()}",
-            )
-            return
     spec.preferences.append(rsp)
 
 
@@ -188,7 +180,17 @@ def schedule_replicas(
 ) -> None:
     """Apply every RSP to the resolution of the object it targets (after ``place``)."""
     by_ref = {resolution.obj.ref: resolution for resolution in resolutions}
+    first: dict[str, ReplicaSchedulingPreference] = {}
     for rsp in spec.preferences:
+        if rsp.key in first:
+            path = ("metadata", "name")
+            problems.error(
+                rsp.location(path),
+                path,
+                f"{rsp.ref} is defined twice; the first is at {first[rsp.key].location()}",
+            )
+            continue
+        first[rsp.key] = rsp
         resolution = by_ref.get(rsp.target_ref)
         if resolution is None:
             _report_missing_target(rsp, by_ref, spec, problems)
@@ -389,6 +391,11 @@ class _Scheduler:
     # -- warnings ---------------------------------------------------------------------------
 
     def _warn_no_candidates(self) -> None:
+        for decision in self.resolution.decisions.values():
+            decision.note(
+                f"{self.rsp.ref} changes nothing: the object's clusterSelector and its "
+                "FederatedNamespace select no cluster (intersectWithClusterSelector)"
+            )
         path = ("spec", "intersectWithClusterSelector")
         self.problems.warning(
             self.rsp.location(path),

@@ -315,7 +315,13 @@ def test_intersect_without_a_selector_changes_nothing() -> None:
         rsp_yaml=rsp("  totalReplicas: 10\n  intersectWithClusterSelector: true\n"),
     )
     assert replicas(compilation) == {"east": 1}
-    assert compilation.resolution(WEB).scheduled_by == ""  # type: ignore[union-attr]
+    resolution = compilation.resolution(WEB)
+    assert resolution is not None
+    assert resolution.scheduled_by == ""
+    assert resolution.decisions["east"].reasons[2] == (
+        f"{RSP} changes nothing: the object's clusterSelector and its FederatedNamespace "
+        "select no cluster (intersectWithClusterSelector)"
+    )
     assert warnings(compilation) == [
         "fleet/rsp.yaml:7:3: spec.intersectWithClusterSelector: warning: "
         "FederatedDeployment/app/web's clusterSelector and FederatedNamespace select no "
