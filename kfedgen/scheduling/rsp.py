@@ -270,7 +270,10 @@ class _Scheduler:
     def run(self) -> None:
         candidates = self._candidates()
         if not candidates:
-            self._warn_no_candidates()
+            # KubeFed's reconcile is a no-op without clusters; with the intersection
+            # that is worth a warning, an empty inventory is reported elsewhere.
+            if self.rsp.intersect_with_cluster_selector:
+                self._warn_no_candidates()
             return
         planning = [c.name for c in candidates if c.schedulable]
         result = plan_replicas(
