@@ -17,13 +17,16 @@ from typing import Any, TypeVar
 import click
 
 from kfedgen import __version__
+from kfedgen.commands.explain import run_explain
 from kfedgen.commands.init import run_init
+from kfedgen.commands.plan import run_plan
 from kfedgen.commands.render import run_check, run_render
 from kfedgen.commands.schema import run_schema
 from kfedgen.commands.validate import run_validate
 from kfedgen.errors import InvalidInput, KfedgenError
 from kfedgen.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.pipeline import Options, repo_relative
+from kfedgen.plan import PLAN_FORMATS
 from kfedgen.report import FORMATS, format_problems
 from kfedgen.schema import schema_names
 
@@ -242,6 +245,50 @@ def validate(
         raise click.UsageError("--crd needs --kube-version")
     options = build_options(fleet, overlays, output, strict, max_file_size)
     sys.exit(run_validate(options, error_format, kube_version, crd_files))
+
+
+@cli.command()
+@fleet_input_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(PLAN_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: an aligned table; json: for scripts; markdown: a PR comment.",
+)
+@_handle_errors
+def plan(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    output_format: str,
+) -> None:
+    """Print where every federated workload runs, with its replicas there."""
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    sys.exit(run_plan(options, output_format))
+
+
+@cli.command()
+@fleet_options
+@click.argument("reference", metavar="KIND/NAMESPACE/NAME")
+@click.option("--cluster", metavar="CLUSTER", help="Only this cluster.")
+@_handle_errors
+def explain(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    error_format: str,
+    reference: str,
+    cluster: str | None,
+) -> None:
+    """Why an object is, or is not, in each cluster (KIND/NAME when cluster-scoped)."""
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    sys.exit(run_explain(options, reference, cluster, error_format))
 
 
 @cli.command()

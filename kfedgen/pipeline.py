@@ -20,6 +20,7 @@ from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
 from kfedgen.resolve import Resolution, check_override_targets, place
+from kfedgen.scheduling.rsp import schedule_replicas
 from kfedgen.spec import build_spec
 from kfedgen.write import TreeDiff, compare, write
 
@@ -71,6 +72,7 @@ def compile_sources(
     documents = parse_sources(sources, problems, options.load)
     spec = build_spec(documents, problems)
     resolutions = place(spec, problems)
+    schedule_replicas(spec, resolutions, problems)
     check_override_targets(spec, resolutions, problems)
     objects = materialize(spec, resolutions, problems) if not problems.has_errors() else []
     for document in spec.plain:

@@ -23,6 +23,7 @@ SCHEMA_FILES: dict[str, str] = {
     "FederatedResource": "federated-resource.json",
     "FederatedTypeConfig": "federatedtypeconfig.json",
     "KubeFedCluster": "kubefedcluster.json",
+    "ReplicaSchedulingPreference": "replicaschedulingpreference.json",
 }
 
 
