@@ -141,10 +141,19 @@ class FieldRequirement:
 
 
 def _match_zones(operator: str, values: tuple[str, ...], zones: tuple[str, ...]) -> bool:
-    """``matchZones``: In needs every zone of the cluster listed, NotIn none of them."""
+    """``matchZones``: In needs every zone of the cluster listed, NotIn none of them.
+
+    (Validation admits only In and NotIn; the other operators are kept as Karmada has them.)
+    """
     if operator == "In":
         return bool(zones) and all(zone in values for zone in zones)
-    return not any(zone in values for zone in zones)
+    if operator == "NotIn":
+        return not any(zone in values for zone in zones)
+    if operator == "Exists":
+        return bool(zones)
+    if operator == "DoesNotExist":
+        return not zones
+    return False
 
 
 @dataclass(frozen=True)
@@ -408,8 +417,9 @@ class _Parser:
         if problem:
             self.error(("metadata", "name"), problem)
         if namespaced and not namespace:
-            self.error(
-                ("metadata",),
+            self.problems.error(
+                self.doc.location(("metadata",)),
+                ("metadata", "namespace"),
                 f"{self.doc.kind} is namespaced: metadata.namespace is required",
                 f"or use the Cluster{self.doc.kind}",
             )

@@ -811,11 +811,16 @@ def _apply_outcome(
         resolution.scheduled_by = f"{policy.ref}: {_STRATEGY_TEXT[outcome.strategy]}"
     completions = _split_completions(outcome.assigned, workload) if divided else {}
     for name, decision in resolution.decisions.items():
-        for reason in outcome.reasons.get(name, []):
-            decision.note(reason)
+        reasons = list(outcome.reasons.get(name, []))
         if name not in outcome.assigned:
-            decision.drop(outcome.dropped.get(name, "not selected"))
+            # The filter or selection step that left the cluster out says why, last.
+            last = outcome.dropped.get(name) or (reasons.pop() if reasons else "not selected")
+            for reason in reasons:
+                decision.note(reason)
+            decision.drop(last)
             continue
+        for reason in reasons:
+            decision.note(reason)
         replicas = outcome.assigned[name]
         decision.replicas = replicas
         if replicas is None:
