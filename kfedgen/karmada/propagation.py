@@ -55,7 +55,7 @@ from kfedgen.karmada.webster import (
     resolve_static_weights,
 )
 from kfedgen.load import Document
-from kfedgen.materialize import RenderedObject
+from kfedgen.materialize import RenderedObject, _drop_empty_metadata_maps
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.resolve import ClusterDecision, Resolution, _did_you_mean
 from kfedgen.selectors import is_dns1123_label, object_name_problem
@@ -215,24 +215,26 @@ def propagate(
         if not karmada_mode:
             unselected.append(doc)
             continue
-        if not _check_identity(obj, seen, problems):
-            continue
-        synced = _namespace_sync(obj, spec, clusters, problems)
-        if synced is not None:
-            result.append(synced)
-        elif obj.namespace and ignored_namespace(obj.namespace):
+        if obj.namespace and ignored_namespace(obj.namespace):
             problems.warning(
                 obj.location(("metadata", "namespace")),
                 ("metadata", "namespace"),
                 f"{obj.ref} is in namespace {obj.namespace}, whose objects Karmada never "
                 "propagates; it is not rendered",
             )
-        else:
-            resolution = _propagate_object(obj, spec, clusters, problems)
-            if resolution is None:
-                unselected.append(doc)
-            else:
-                result.append(resolution)
+            continue
+        synced = _synced_by_namespace_sync(obj)
+        choice = _choose_policy(obj, spec.propagation_policies)
+        if not synced and choice is None:
+            unselected.append(doc)
+            continue
+        # Only what is rendered needs a usable name: it becomes a file name.
+        if not _check_identity(obj, seen, problems):
+            continue
+        if synced:
+            result.append(_namespace_sync(obj, choice, clusters, problems))
+        elif choice is not None:
+            result.append(_propagate_object(obj, choice, clusters, problems))
     if karmada_mode:
         result.extend(_implicit_namespaces(spec, resolutions, result, problems))
     return result, unselected
@@ -240,7 +242,6 @@ def propagate(
 
 def render_propagated(karmada: Iterable[KarmadaResolution]) -> list[RenderedObject]:
     """Each propagated object as each of its clusters receives it (replicas revised)."""
-    from kfedgen.materialize import _drop_empty_metadata_maps  # noqa: PLC0415 - shared helper
 
     rendered = []
     for resolution in karmada:
@@ -315,21 +316,24 @@ def _check_identity(
 # -- namespaces --------------------------------------------------------------------------------
 
 
-def _namespace_sync(
-    obj: PlainObject, spec: FleetSpec, clusters: Sequence[Cluster], problems: Problems
-) -> KarmadaResolution | None:
-    """A declared Namespace goes to every cluster, unless it opts out (namespace sync)."""
+def _synced_by_namespace_sync(obj: PlainObject) -> bool:
+    """Whether namespace sync propagates this object: a Namespace that does not opt out."""
     if not obj.is_namespace or not _synced_namespace(obj.name):
-        return None
-    if str(obj.ident.labels.get(SKIP_AUTO_PROPAGATION_LABEL, "")).lower() == "true":
-        return None  # left to a ClusterPropagationPolicy
-    policy = _choose_policy(obj, spec.propagation_policies)
-    if policy is not None:
+        return False
+    # Opted out: left to a ClusterPropagationPolicy.
+    return str(obj.ident.labels.get(SKIP_AUTO_PROPAGATION_LABEL, "")).lower() != "true"
+
+
+def _namespace_sync(
+    obj: PlainObject, choice: _Choice | None, clusters: Sequence[Cluster], problems: Problems
+) -> KarmadaResolution:
+    """A declared Namespace goes to every cluster (Karmada's namespace sync controller)."""
+    if choice is not None:
         problems.warning(
             obj.location(("kind",)),
             (),
             f"{obj.ref} goes to every cluster by Karmada's namespace sync; the placement of "
-            f"{policy[0].ref} has no effect on it",
+            f"{choice[0].ref} has no effect on it",
             f'label it {SKIP_AUTO_PROPAGATION_LABEL}: "true" to place it with the policy',
         )
     reason = "Karmada's namespace sync propagates every namespace to every cluster"
@@ -405,9 +409,10 @@ def _implicit_namespaces(
 # -- policy choice ----------------------------------------------------------------------------
 
 
-def _choose_policy(
-    obj: PlainObject, policies: Sequence[PropagationPolicy]
-) -> tuple[PropagationPolicy, int, list[str]] | None:
+_Choice = tuple[PropagationPolicy, int, list[str]]
+
+
+def _choose_policy(obj: PlainObject, policies: Sequence[PropagationPolicy]) -> _Choice | None:
     """The winning policy, its implicit priority, and why each other match lost."""
     matches = []
     for policy in policies:
@@ -439,11 +444,8 @@ def _choose_policy(
 
 
 def _propagate_object(
-    obj: PlainObject, spec: FleetSpec, clusters: Sequence[Cluster], problems: Problems
-) -> KarmadaResolution | None:
-    choice = _choose_policy(obj, spec.propagation_policies)
-    if choice is None:
-        return None
+    obj: PlainObject, choice: _Choice, clusters: Sequence[Cluster], problems: Problems
+) -> KarmadaResolution:
     policy, implicit, losers = choice
     decisions = {c.name: ClusterDecision(c.name) for c in clusters}
     selected = (
@@ -537,6 +539,7 @@ class _Outcome:
     notes: dict[str, str] = field(default_factory=dict)
     strategy: str = ""
     error: str = ""  # when nothing could be scheduled: the first group's reason
+    placed_as: str = ""  # why replicas are not divided
     dropped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got nothing
 
 
@@ -718,6 +721,9 @@ def _assign(
     if workload is None or workload.replicas == 0:
         # Not a workload (or no replicas): every selected cluster, no replica numbers.
         outcome.assigned = dict.fromkeys(names)
+        outcome.placed_as = (
+            "not a workload" if workload is None else "0 replicas: scheduled like a non-workload"
+        )
         return
     strategy = scheduling.strategy
     outcome.strategy = strategy
@@ -824,7 +830,7 @@ def _apply_outcome(
         replicas = outcome.assigned[name]
         decision.replicas = replicas
         if replicas is None:
-            decision.place("not a workload: it goes to every selected cluster")
+            decision.place(f"{outcome.placed_as}: it goes to every selected cluster")
             continue
         if name in outcome.notes:
             resolution.schedule_notes[name] = outcome.notes[name]

@@ -797,3 +797,31 @@ def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> 
         compile_sources(sorted(sources, key=lambda s: s.display_name), Options()).tree.files
         == reference
     )
+
+
+# -- identity -----------------------------------------------------------------------------------
+
+
+def test_a_propagated_object_needs_a_valid_name_and_one_definition() -> None:
+    bad = deployment()
+    bad["metadata"]["name"] = "a/b"
+    assert any("metadata.name: name 'a/b' contains '/'" in e for e in errors_of([bad, policy()]))
+    twice = errors_of([deployment(), deployment(), policy()])
+    assert any(
+        "Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1" in e
+        for e in twice
+    )
+
+
+def test_objects_nothing_propagates_are_not_held_to_that() -> None:
+    odd = configmap()
+    odd["metadata"]["name"] = "a/b"
+    compilation = compile_docs([odd, deployment(), policy()])
+    assert any("ConfigMap app/a/b is a plain object" in w for w in warnings_of(compilation))
+
+
+def test_zero_replicas_are_explained() -> None:
+    compilation = compile_docs([deployment(replicas=0), policy()])
+    assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
+        "0 replicas: scheduled like a non-workload: it goes to every selected cluster"
+    )
