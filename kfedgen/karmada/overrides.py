@@ -58,6 +58,20 @@ class _Applier:
         self.cache: dict[tuple[int, int], Mapping[str, Any]] = {}
         self.keep: list[Mapping[str, Any]] = []
         self.used: set[int] = set()
+        # (id of manifest, id of policy set) -> matching policies in order: clusters share
+        # manifests, and matching depends on the manifest alone.
+        self.matching: dict[tuple[int, int], list[OverridePolicy]] = {}
+
+    def matching_policies(
+        self, policies: Sequence[OverridePolicy], manifest: Mapping[str, Any]
+    ) -> list[OverridePolicy]:
+        key = (id(manifest), id(policies))
+        found = self.matching.get(key)
+        if found is None:
+            found = matching_policies(policies, manifest)
+            self.matching[key] = found
+            self.keep.append(manifest)
+        return found
 
     def apply(
         self,
@@ -142,7 +156,7 @@ def _apply_policies(
     obj: RenderedObject,
     decision: ClusterDecision | None,
 ) -> Mapping[str, Any] | None:
-    for policy in matching_policies(policies, manifest):
+    for policy in applier.matching_policies(policies, manifest):
         for rule in policy.rules:
             if rule.target is not None and not rule.target.matches(cluster):
                 continue
