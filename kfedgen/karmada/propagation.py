@@ -242,7 +242,6 @@ def propagate(
 
 def render_propagated(karmada: Iterable[KarmadaResolution]) -> list[RenderedObject]:
     """Each propagated object as each of its clusters receives it (replicas revised)."""
-
     rendered = []
     for resolution in karmada:
         obj = resolution.obj
