@@ -15,12 +15,14 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Problems, Severity
+from kfedgen.gitops import gitops_files
 from kfedgen.karmada.overrides import apply_override_policies
 from kfedgen.karmada.propagation import KarmadaResolution, propagate, render_propagated
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
 from kfedgen.resolve import Resolution, check_override_targets, place
+from kfedgen.scheduling.rsp import schedule_replicas
 from kfedgen.spec import build_spec
 from kfedgen.write import TreeDiff, compare, write
 
@@ -78,6 +80,7 @@ def compile_sources(
     documents = parse_sources(sources, problems, options.load)
     spec = build_spec(documents, problems)
     resolutions = place(spec, problems)
+    schedule_replicas(spec, resolutions, problems)
     check_override_targets(spec, resolutions, problems)
     objects = materialize(spec, resolutions, problems) if not problems.has_errors() else []
     karmada, unselected = propagate(spec, resolutions, problems)
@@ -94,7 +97,8 @@ def compile_sources(
             "federates or propagates; it is not rendered",
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
-    tree = emit(spec.clusters, objects, problems)
+    extra = gitops_files(spec, options.output_repo_path, problems)
+    tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
     return Compilation(spec, resolutions, objects, tree, problems, karmada)
 

@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+from jsonschema.protocols import Validator
 
 from kfedgen.errors import DocPath, Problems
 from kfedgen.load import Document
@@ -22,6 +23,7 @@ SCHEMA_FILES: dict[str, str] = {
     "FederatedResource": "federated-resource.json",
     "FederatedTypeConfig": "federatedtypeconfig.json",
     "KubeFedCluster": "kubefedcluster.json",
+    "ReplicaSchedulingPreference": "replicaschedulingpreference.json",
     # Karmada (cluster.karmada.io, policy.karmada.io): a policy kind and its cluster-scoped
     # twin share one schema.
     "Cluster": "karmada-cluster.json",
@@ -52,12 +54,17 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
 def validate_document(doc: Document, kind: str, problems: Problems) -> bool:
     """Validate ``doc`` against the schema of ``kind``; report and return False when invalid."""
     valid = True
-    for error in sorted(_validator(kind).iter_errors(doc.data), key=_error_order):
+    for path, message, hint in schema_errors(_validator(kind), doc.data):
         valid = False
-        path: DocPath = tuple(error.absolute_path)
-        message, hint, path = _describe(error, path)
         problems.error(doc.location(path), path, message, hint)
     return valid
+
+
+def schema_errors(validator: Validator, data: Any) -> Iterator[tuple[DocPath, str, str]]:
+    """Every error of ``data`` against ``validator``: (path to point at, message, fix hint)."""
+    for error in sorted(validator.iter_errors(data), key=_error_order):
+        message, hint, path = _describe(error, tuple(error.absolute_path))
+        yield path, message, hint
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[str, str]:
