@@ -139,6 +139,15 @@ class PlainObject:
         return self.doc.location(path) if self.doc is not None else self.where
 
 
+@dataclass(frozen=True)
+class Workload:
+    """What the scheduler divides: the replicas of a workload and where they are written."""
+
+    replicas: int
+    field: str | None
+    completions: int | None = None  # a Job's spec.completions, when the manifest sets it
+
+
 @dataclass
 class KarmadaResolution:
     """Where one plain object goes: a decision for every inventory cluster.
@@ -156,6 +165,10 @@ class KarmadaResolution:
     scheduled_by: str = ""
     # cluster -> the spec fields ReviseReplica writes there (e.g. {"replicas": 4}).
     revisions: dict[str, dict[str, int]] = field(default_factory=dict)
+    # cluster -> the weight it was divided by (static weight or declared capacity).
+    weights: dict[str, int] = field(default_factory=dict)
+    # The replicas Karmada's interpreter reads (None: not a workload).
+    workload: Workload | None = None
 
     @property
     def ref(self) -> str:
@@ -165,15 +178,6 @@ class KarmadaResolution:
     def clusters(self) -> list[str]:
         """The clusters the object is placed in, sorted."""
         return sorted(name for name, d in self.decisions.items() if d.placed)
-
-
-@dataclass(frozen=True)
-class Workload:
-    """What the scheduler divides: the replicas of a workload and where they are written."""
-
-    replicas: int
-    field: str | None
-    completions: int | None = None  # a Job's spec.completions, when the manifest sets it
 
 
 class _Unschedulable(Exception):
@@ -461,6 +465,7 @@ def _propagate_object(
     except _Unreadable as exc:
         problems.error(obj.location(exc.path), exc.path, exc.message)
         return resolution
+    resolution.workload = workload
     try:
         outcome = _schedule(policy.placement, clusters, workload)
     except _NotEmulated as exc:
@@ -536,6 +541,7 @@ class _Outcome:
     reasons: dict[str, list[str]]
     assigned: dict[str, int | None]  # cluster -> replicas (None: not a workload)
     notes: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, int] = field(default_factory=dict)
     strategy: str = ""
     error: str = ""  # when nothing could be scheduled: the first group's reason
     placed_as: str = ""  # why replicas are not divided
@@ -745,6 +751,7 @@ def _assign(
             outcome.notes = dict.fromkeys(names, "weight 1 (no staticWeightList entry matches)")
         else:
             outcome.notes = {n: f"static weight {w}" for n, w in weights.items() if w}
+        outcome.weights = {n: w for n, w in weights.items() if w}
         assigned = divide_by_static_weights(replicas, weights)
         for name, weight in weights.items():
             if not weight:
@@ -791,6 +798,7 @@ def _assign_by_capacity(selected: list[Cluster], replicas: int, outcome: _Outcom
     seats = allocate_webster_seats(replicas, {n: available[n] for n in chosen})
     outcome.assigned = {n: s for n, s in seats.items() if s > 0}
     outcome.notes = {n: f"available {available[n]}" for n in chosen}
+    outcome.weights = {n: available[n] for n in chosen}
     for name in chosen:
         if name not in outcome.assigned:
             outcome.dropped[name] = "gets 0 replicas; Karmada drops clusters left with none"
@@ -833,6 +841,8 @@ def _apply_outcome(
             continue
         if name in outcome.notes:
             resolution.schedule_notes[name] = outcome.notes[name]
+        if name in outcome.weights:
+            resolution.weights[name] = outcome.weights[name]
         note = outcome.notes.get(name, "")
         count = f"{replicas} replica{'' if replicas == 1 else 's'}"
         text = f"{note} → {count}" if note else count
