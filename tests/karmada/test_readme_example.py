@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import yaml
 
-from tests.conftest import GOLDEN, ROOT
+from tests.conftest import GOLDEN, ROOT, RunCli
 
 CASE = GOLDEN / "karmada-hello"
 
@@ -35,3 +38,13 @@ def test_the_readme_states_the_golden_result() -> None:
     assert "image: mirror.ap.example.com/hello/web:1.4.2" in ap
     section = (ROOT / "README.md").read_text().split("## Karmada policies\n", 1)[1]
     assert "`replicas: 1` and image `mirror.ap.example.com/hello/web:1.4.2`" in section
+
+
+def test_the_readme_shows_real_plan_and_explain_output(run_cli: RunCli, tmp_path: Path) -> None:
+    for part in ("fleet", "overlays"):
+        shutil.copytree(CASE / part, tmp_path / part)
+    section = (ROOT / "README.md").read_text().split("## Karmada policies\n", 1)[1]
+    for args in (("plan",), ("explain", "Deployment/hello/hello", "--cluster", "ap")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.code == 0, result.err
+        assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
