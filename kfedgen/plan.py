@@ -129,11 +129,7 @@ def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
     preferences = {rsp.target_ref: rsp for rsp in compilation.spec.preferences}
     for resolution in compilation.resolutions:
         obj = resolution.obj
-        rendered = {
-            cluster: manifests[(obj.ref, cluster)]
-            for cluster in resolution.clusters
-            if (obj.ref, cluster) in manifests
-        }
+        rendered = _rendered(manifests, obj.ref, resolution.clusters)
         if not _is_workload(obj, resolution, rendered.values()):
             continue
         if not rendered:
@@ -143,16 +139,19 @@ def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
             yield _kubefed_row(compilation, resolution, cluster, manifest, rsp)
 
 
+def _rendered(
+    manifests: Mapping[tuple[str, str], Mapping[str, Any]], ref: str, clusters: Iterable[str]
+) -> dict[str, Mapping[str, Any]]:
+    """The rendered manifest of ``ref`` in each of ``clusters`` that has one."""
+    return {c: manifests[(ref, c)] for c in clusters if (ref, c) in manifests}
+
+
 def karmada_rows(compilation: Compilation) -> Iterator[PlanRow]:
     """Rows for the plain objects Karmada policies propagate that have replicas."""
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
     for resolution in compilation.karmada:
         obj = resolution.obj
-        rendered = {
-            cluster: manifests[(obj.ref, cluster)]
-            for cluster in resolution.clusters
-            if (obj.ref, cluster) in manifests
-        }
+        rendered = _rendered(manifests, obj.ref, resolution.clusters)
         if resolution.workload is None and all(_replicas(m) is None for m in rendered.values()):
             continue
         if not rendered:
