@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kfedgen.errors import DocPath, Location
 from kfedgen.load import Document
 from kfedgen.patch import Operation
 from kfedgen.scheduling.kubefed_planner import ClusterPreferences
 from kfedgen.selectors import LabelSelector
+
+if TYPE_CHECKING:
+    from kfedgen.karmada.policies import OverridePolicy, PropagationPolicy
 
 FEDERATED_GROUP = "types.kubefed.io"
 FEDERATED_VERSION = "v1beta1"
@@ -188,6 +191,9 @@ class FleetSpec:
     namespaces: dict[str, FederatedObject] = field(default_factory=dict)
     plain: list[Document] = field(default_factory=list)
     preferences: list[ReplicaSchedulingPreference] = field(default_factory=list)
+    # Karmada policies, parsed by kfedgen.karmada.policies.
+    propagation_policies: list[PropagationPolicy] = field(default_factory=list)
+    override_policies: list[OverridePolicy] = field(default_factory=list)
 
     def cluster_list(self) -> list[Cluster]:
         return [self.clusters[name] for name in sorted(self.clusters)]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kfedgen.karmada.propagation import KarmadaResolution
 from kfedgen.materialize import REPLICAS_PATH, cluster_operations
 from kfedgen.model import FederatedObject, ReplicaSchedulingPreference
 from kfedgen.pipeline import Compilation
@@ -128,11 +129,7 @@ def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
     preferences = {rsp.target_ref: rsp for rsp in compilation.spec.preferences}
     for resolution in compilation.resolutions:
         obj = resolution.obj
-        rendered = {
-            cluster: manifests[(obj.ref, cluster)]
-            for cluster in resolution.clusters
-            if (obj.ref, cluster) in manifests
-        }
+        rendered = _rendered(manifests, obj.ref, resolution.clusters)
         if not _is_workload(obj, resolution, rendered.values()):
             continue
         if not rendered:
@@ -142,7 +139,68 @@ def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
             yield _kubefed_row(compilation, resolution, cluster, manifest, rsp)
 
 
-ROW_SOURCES: tuple[RowSource, ...] = (kubefed_rows,)
+def _rendered(
+    manifests: Mapping[tuple[str, str], Mapping[str, Any]], ref: str, clusters: Iterable[str]
+) -> dict[str, Mapping[str, Any]]:
+    """The rendered manifest of ``ref`` in each of ``clusters`` that has one."""
+    return {c: manifests[(ref, c)] for c in clusters if (ref, c) in manifests}
+
+
+def karmada_rows(compilation: Compilation) -> Iterator[PlanRow]:
+    """Rows for the plain objects Karmada policies propagate that have replicas."""
+    manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
+    for resolution in compilation.karmada:
+        obj = resolution.obj
+        rendered = _rendered(manifests, obj.ref, resolution.clusters)
+        if resolution.workload is None and all(_replicas(m) is None for m in rendered.values()):
+            continue
+        if not rendered:
+            yield PlanRow(obj.ref, obj.kind, obj.namespace, obj.name, None, None, "unplaced")
+        for cluster, manifest in rendered.items():
+            yield _karmada_row(resolution, cluster, manifest)
+
+
+def _karmada_row(
+    resolution: KarmadaResolution, cluster: str, manifest: Mapping[str, Any]
+) -> PlanRow:
+    obj = resolution.obj
+    planned = resolution.decisions[cluster].replicas
+    field = resolution.workload.field if resolution.workload is not None else "replicas"
+    if field is None:  # a Pod: one replica, nothing to write
+        replicas, source = planned, "scheduler"
+    else:
+        replicas = _spec_int(manifest, field)
+        revised = resolution.revisions.get(cluster, {}).get(field)
+        if revised is not None:
+            source = "scheduler" if replicas == revised else "override"
+        elif replicas is None:
+            source = "unset"
+        else:
+            source = "template" if replicas == _spec_int(obj.manifest, field) else "override"
+    preference = None
+    if cluster in resolution.schedule_notes:
+        preference = Preference(
+            key=cluster,
+            weight=resolution.weights.get(cluster),
+            min_replicas=None,
+            max_replicas=None,
+            text=f"{cluster}: {resolution.schedule_notes[cluster]}",
+        )
+    return PlanRow(
+        obj.ref,
+        obj.kind,
+        obj.namespace,
+        obj.name,
+        cluster,
+        replicas,
+        source,
+        scheduler=resolution.scheduled_by or None,
+        preference=preference,
+        planned=planned,
+    )
+
+
+ROW_SOURCES: tuple[RowSource, ...] = (kubefed_rows, karmada_rows)
 
 
 def build_plan(compilation: Compilation) -> list[PlanRow]:
@@ -163,8 +221,12 @@ def _is_workload(
 
 
 def _replicas(manifest: Mapping[str, Any]) -> int | None:
+    return _spec_int(manifest, "replicas")
+
+
+def _spec_int(manifest: Mapping[str, Any], field: str) -> int | None:
     spec = manifest.get("spec")
-    value = spec.get("replicas") if isinstance(spec, Mapping) else None
+    value = spec.get(field) if isinstance(spec, Mapping) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

@@ -19,7 +19,11 @@ def test_golden_tree(
     source = GOLDEN / case
     workdir = tmp_path / case
     shutil.copytree(source / "fleet", workdir / "fleet")
-    result = run_cli("render", "-o", "out", cwd=workdir)
+    args: list[str] = []
+    if (source / "overlays").is_dir():
+        shutil.copytree(source / "overlays", workdir / "overlays")
+        args = ["--overlays", "overlays"]
+    result = run_cli("render", "-o", "out", *args, cwd=workdir)
     assert result.code == 0, result.err
     rendered = snapshot(workdir / "out")
     expected_dir = source / "expected"

@@ -9,6 +9,7 @@ from pathlib import Path
 from kfedgen.commands.render import print_warnings
 from kfedgen.emit import object_file
 from kfedgen.errors import KfedgenError, did_you_mean
+from kfedgen.karmada.propagation import KarmadaResolution
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.resolve import Resolution
 
@@ -19,7 +20,9 @@ def run_explain(
     """Compile the fleet and print the decisions about one object on stdout."""
     compilation = compile_fleet(options, Path.cwd())
     print_warnings(compilation.problems.sorted(), error_format)
-    resolution = find_resolution(compilation.resolutions, reference)
+    resolution = find_karmada_resolution(compilation.karmada, reference) or find_resolution(
+        compilation.resolutions, reference, [r.ref for r in compilation.karmada]
+    )
     if cluster is not None and cluster not in compilation.spec.clusters:
         hint = did_you_mean(cluster, compilation.spec.clusters)
         raise KfedgenError(
@@ -30,11 +33,24 @@ def run_explain(
     return 0
 
 
-def find_resolution(resolutions: Sequence[Resolution], reference: str) -> Resolution:
+def find_karmada_resolution(
+    resolutions: Sequence[KarmadaResolution], reference: str
+) -> KarmadaResolution | None:
+    """The plain object Karmada propagates as ``KIND/NAMESPACE/NAME``; KIND in any case."""
+    kind, _, key = reference.partition("/")
+    return next(
+        (r for r in resolutions if r.obj.key == key and r.obj.kind.lower() == kind.lower()), None
+    )
+
+
+def find_resolution(
+    resolutions: Sequence[Resolution], reference: str, others: Sequence[str] = ()
+) -> Resolution:
     """The object named ``KIND/NAMESPACE/NAME`` (``KIND/NAME`` when cluster-scoped).
 
     KIND is the federated kind (``FederatedDeployment``) or, when only one federated
-    kind produces it, the target kind (``Deployment``); case does not matter.
+    kind produces it, the target kind (``Deployment``); case does not matter.  ``others``
+    are more names to suggest when nothing matches.
     """
     kind, _, key = reference.partition("/")
     if not kind or not key or key.count("/") > 1 or "" in key.split("/"):
@@ -56,12 +72,16 @@ def find_resolution(resolutions: Sequence[Resolution], reference: str) -> Resolu
         )
     candidates = [r.obj.ref for r in resolutions]
     candidates += [f"{r.obj.target.kind}/{r.obj.key}" for r in resolutions]
+    candidates += others
     hint = did_you_mean(reference, candidates)
     raise KfedgenError(f"no federated object {reference!r}" + (f" ({hint})" if hint else ""))
 
 
 def explain_lines(
-    compilation: Compilation, resolution: Resolution, cluster: str | None, output: str
+    compilation: Compilation,
+    resolution: Resolution | KarmadaResolution,
+    cluster: str | None,
+    output: str,
 ) -> list[str]:
     """The object's header, then each cluster (or only ``cluster``) with its reasons in order."""
     obj = resolution.obj
