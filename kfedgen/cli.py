@@ -17,13 +17,16 @@ from typing import Any, TypeVar
 import click
 
 from kfedgen import __version__
+from kfedgen.commands.explain import run_explain
 from kfedgen.commands.init import run_init
+from kfedgen.commands.plan import run_plan
 from kfedgen.commands.render import run_check, run_render
 from kfedgen.commands.schema import run_schema
 from kfedgen.commands.validate import run_validate
 from kfedgen.errors import InvalidInput, KfedgenError
 from kfedgen.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.pipeline import Options, repo_relative
+from kfedgen.plan import PLAN_FORMATS
 from kfedgen.report import FORMATS, format_problems
 from kfedgen.schema import schema_names
 
@@ -33,8 +36,23 @@ BUG_URL = "https://github.com/kfedgen/kfedgen/issues"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+ERROR_FORMAT_OPTION = click.option(
+    "--format",
+    "error_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="How problems are printed (github: workflow annotations).",
+)
+
+
 def fleet_options(command: F) -> F:
     """The options every command that reads the fleet takes."""
+    return fleet_input_options(ERROR_FORMAT_OPTION(command))
+
+
+def fleet_input_options(command: F) -> F:
+    """:func:`fleet_options` without ``--format``, for commands whose output has formats."""
     decorators = [
         click.option(
             "-f",
@@ -66,14 +84,6 @@ def fleet_options(command: F) -> F:
             default=DEFAULT_MAX_FILE_BYTES,
             show_default=True,
             help="Refuse input files larger than this many bytes.",
-        ),
-        click.option(
-            "--format",
-            "error_format",
-            type=click.Choice(FORMATS),
-            default="text",
-            show_default=True,
-            help="How problems are printed (github: workflow annotations).",
         ),
     ]
     for decorator in reversed(decorators):
@@ -142,6 +152,11 @@ def cli(chdir: Path | None, debug: bool) -> None:
 @fleet_options
 @click.option("--check", is_flag=True, help="Compare with the output tree; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="With --check: print a unified diff.")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when files were written (for pre-commit hooks, like a formatter).",
+)
 @_handle_errors
 def render(
     fleet: tuple[Path, ...],
@@ -152,12 +167,51 @@ def render(
     error_format: str,
     check: bool,
     verbose: bool,
+    exit_code: bool,
 ) -> None:
     """Compile the fleet and write the output tree atomically."""
     options = build_options(fleet, overlays, output, strict, max_file_size)
     if check:
         sys.exit(run_check(options, error_format, verbose))
-    sys.exit(run_render(options, error_format))
+    sys.exit(run_render(options, error_format, exit_code))
+
+
+@cli.command()
+@fleet_input_options
+@click.option("--base", required=True, metavar="REV", help="The revision to compare with.")
+@click.option(
+    "--head",
+    metavar="REV",
+    help="The revision to compare. Default: the work tree, uncommitted changes included.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "markdown", "json")),
+    default="text",
+    show_default=True,
+    help="text: unified diffs; markdown: a PR comment; json: a summary.",
+)
+@_handle_errors
+def diff(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    base: str,
+    head: str | None,
+    output_format: str,
+) -> None:
+    """Render the fleet at two git revisions and show what each cluster receives."""
+    _State.error_format = "json" if output_format == "json" else "text"
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    try:
+        # GitPython is loaded only here: it costs startup time, and needs git.
+        from kfedgen.commands.diff import run_diff  # noqa: PLC0415
+    except ImportError as exc:
+        raise KfedgenError(f"kfedgen diff needs git: {exc}") from None
+    sys.exit(run_diff(options, base, head, output_format))
 
 
 @cli.command()
@@ -191,6 +245,50 @@ def validate(
         raise click.UsageError("--crd needs --kube-version")
     options = build_options(fleet, overlays, output, strict, max_file_size)
     sys.exit(run_validate(options, error_format, kube_version, crd_files))
+
+
+@cli.command()
+@fleet_input_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(PLAN_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: an aligned table; json: for scripts; markdown: a PR comment.",
+)
+@_handle_errors
+def plan(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    output_format: str,
+) -> None:
+    """Print where every federated workload runs, with its replicas there."""
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    sys.exit(run_plan(options, output_format))
+
+
+@cli.command()
+@fleet_options
+@click.argument("reference", metavar="KIND/NAMESPACE/NAME")
+@click.option("--cluster", metavar="CLUSTER", help="Only this cluster.")
+@_handle_errors
+def explain(
+    fleet: tuple[Path, ...],
+    overlays: Path,
+    output: Path,
+    strict: bool,
+    max_file_size: int,
+    error_format: str,
+    reference: str,
+    cluster: str | None,
+) -> None:
+    """Why an object is, or is not, in each cluster (KIND/NAME when cluster-scoped)."""
+    options = build_options(fleet, overlays, output, strict, max_file_size)
+    sys.exit(run_explain(options, reference, cluster, error_format))
 
 
 @cli.command()

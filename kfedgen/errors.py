@@ -123,6 +123,14 @@ class Problems:
         return len(self.items)
 
 
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ``did you mean 'x'?`` hint naming the closest candidate, or ``""`` when none is close."""
+    import difflib  # noqa: PLC0415 - only needed on the error path
+
+    close = difflib.get_close_matches(word, sorted(candidates), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 class KfedgenError(Exception):
     """Base of every error kfedgen reports to users; ``str()`` is the user's message."""
 

@@ -138,7 +138,7 @@ def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
         dirnames.sort()
         directory = Path(dirpath)
         for name in list(dirnames):
-            if name.startswith("."):
+            if is_hidden(name):
                 dirnames.remove(name)  # .git, editor state: never fleet content
                 continue
             if (directory / name).is_symlink():
@@ -150,7 +150,7 @@ def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
                         "symlink points outside the fleet directory; refusing to follow it",
                     )
         for name in sorted(filenames):
-            if not name.endswith(YAML_SUFFIXES) or name.startswith("."):
+            if not is_fleet_file(name):
                 continue
             file = directory / name
             if file.is_symlink() and not _inside(file, resolved_root):
@@ -161,6 +161,16 @@ def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
                 )
                 continue
             yield file
+
+
+def is_hidden(name: str) -> bool:
+    """Hidden files and directories (``.git``, editor state) are never fleet content."""
+    return name.startswith(".")
+
+
+def is_fleet_file(name: str) -> bool:
+    """Whether a file of this name, found in a fleet directory, is read."""
+    return name.endswith(YAML_SUFFIXES) and not is_hidden(name)
 
 
 def _inside(path: Path, root: Path) -> bool:

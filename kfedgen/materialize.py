@@ -124,7 +124,9 @@ def _render_object(
             decision.note(_describe_operation(index, operation))
         else:
             manifest = _drop_empty_metadata_maps(manifest)
-            if obj.retain_replicas:
+            # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
+            # so the explicit 0 is what drains an autoscaled workload.
+            if obj.retain_replicas and decision.replicas != 0:
                 manifest = _drop_replicas(manifest)
                 decision.note("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
             result.append(RenderedObject(name, manifest, origin, location))

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kfedgen.errors import DocPath, Location
 from kfedgen.load import Document
 from kfedgen.patch import Operation
+from kfedgen.scheduling.kubefed_planner import ClusterPreferences
 from kfedgen.selectors import LabelSelector
+
+if TYPE_CHECKING:
+    from kfedgen.karmada.policies import OverridePolicy, PropagationPolicy
 
 FEDERATED_GROUP = "types.kubefed.io"
 FEDERATED_VERSION = "v1beta1"
@@ -142,6 +146,38 @@ class FederatedObject:
         return self.doc.location(path)
 
 
+@dataclass(frozen=True)
+class ReplicaSchedulingPreference:
+    """A ``scheduling.kubefed.io/v1alpha1`` RSP: it schedules the federated object
+    of kind ``target_kind`` with the same namespace and name."""
+
+    doc: Document
+    name: str
+    namespace: str
+    target_kind: str
+    total_replicas: int
+    rebalance: bool
+    intersect_with_cluster_selector: bool
+    # ``spec.clusters`` as written (empty when absent): cluster name or "*" -> preference.
+    clusters: Mapping[str, ClusterPreferences]
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``: the target's qualified name, which salts the planner's hash."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def ref(self) -> str:
+        return f"ReplicaSchedulingPreference/{self.key}"
+
+    @property
+    def target_ref(self) -> str:
+        return f"{self.target_kind}/{self.key}"
+
+    def location(self, path: DocPath = ()) -> Location:
+        return self.doc.location(path)
+
+
 @dataclass
 class FleetSpec:
     """Everything the fleet declares, validated and typed."""
@@ -154,6 +190,10 @@ class FleetSpec:
     federated: list[FederatedObject] = field(default_factory=list)
     namespaces: dict[str, FederatedObject] = field(default_factory=dict)
     plain: list[Document] = field(default_factory=list)
+    preferences: list[ReplicaSchedulingPreference] = field(default_factory=list)
+    # Karmada policies, parsed by kfedgen.karmada.policies.
+    propagation_policies: list[PropagationPolicy] = field(default_factory=list)
+    override_policies: list[OverridePolicy] = field(default_factory=list)
 
     def cluster_list(self) -> list[Cluster]:
         return [self.clusters[name] for name in sorted(self.clusters)]

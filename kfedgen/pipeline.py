@@ -16,11 +16,14 @@ from pathlib import Path
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, OutputError, Problems, Severity
 from kfedgen.gitops import gitops_files
+from kfedgen.karmada.overrides import apply_override_policies
+from kfedgen.karmada.propagation import KarmadaResolution, propagate, render_propagated
 from kfedgen.lint import secret_warnings
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
 from kfedgen.resolve import Resolution, check_override_targets, place
+from kfedgen.scheduling.rsp import schedule_replicas
 from kfedgen.spec import build_spec
 from kfedgen.write import TreeDiff, compare, overlap_problem, write
 
@@ -48,12 +51,18 @@ class Compilation:
     objects: list[RenderedObject]
     tree: OutputTree
     problems: Problems
+    # Plain objects propagated by Karmada policies (and the namespaces they need).
+    karmada: list[KarmadaResolution] = field(default_factory=list)
 
     def resolution(self, ref: str) -> Resolution | None:
         for resolution in self.resolutions:
             if resolution.obj.ref == ref:
                 return resolution
         return None
+
+    def karmada_resolution(self, ref: str) -> KarmadaResolution | None:
+        """The Karmada decisions for ``KIND/NAMESPACE/NAME`` (``KIND/NAME``)."""
+        return next((r for r in self.karmada if r.ref == ref), None)
 
 
 def read_sources(options: Options, base: Path, problems: Problems) -> list[SourceFile]:
@@ -75,21 +84,28 @@ def compile_sources(
     documents = parse_sources(sources, problems, options.load)
     spec = build_spec(documents, problems)
     resolutions = place(spec, problems)
+    schedule_replicas(spec, resolutions, problems)
     check_override_targets(spec, resolutions, problems)
     objects = materialize(spec, resolutions, problems) if not problems.has_errors() else []
-    for document in spec.plain:
+    karmada, unselected = propagate(spec, resolutions, problems)
+    if not problems.has_errors():
+        objects.extend(render_propagated(karmada))
+        decisions = {r.obj.ref: r.decisions for r in resolutions}
+        decisions.update((r.ref, r.decisions) for r in karmada)
+        objects = apply_override_policies(spec, objects, decisions, problems)
+    for document in unselected:
         problems.warning(
             document.location(("kind",)),
             (),
             f"{document.kind} {_name_of(document.data)} is a plain object that nothing "
-            "federates; it is not rendered",
+            "federates or propagates; it is not rendered",
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
     problems.extend(secret_warnings(objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
-    return Compilation(spec, resolutions, objects, tree, problems)
+    return Compilation(spec, resolutions, objects, tree, problems, karmada)
 
 
 def _name_of(data: dict[str, object]) -> str:

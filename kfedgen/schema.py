@@ -23,6 +23,14 @@ SCHEMA_FILES: dict[str, str] = {
     "FederatedResource": "federated-resource.json",
     "FederatedTypeConfig": "federatedtypeconfig.json",
     "KubeFedCluster": "kubefedcluster.json",
+    "ReplicaSchedulingPreference": "replicaschedulingpreference.json",
+    # Karmada (cluster.karmada.io, policy.karmada.io): a policy kind and its cluster-scoped
+    # twin share one schema.
+    "Cluster": "karmada-cluster.json",
+    "PropagationPolicy": "karmada-propagationpolicy.json",
+    "ClusterPropagationPolicy": "karmada-propagationpolicy.json",
+    "OverridePolicy": "karmada-overridepolicy.json",
+    "ClusterOverridePolicy": "karmada-overridepolicy.json",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.fedtypes import FTC_API_VERSION, default_types, parse_type_config
+from kfedgen.karmada.policies import policy_handlers
 from kfedgen.load import Document
 from kfedgen.model import (
     Cluster,
@@ -20,6 +21,7 @@ from kfedgen.model import (
     OverrideEntry,
     PatchOp,
     Placement,
+    Taint,
     TargetType,
 )
 from kfedgen.schema import check_json_compatible, validate_document
@@ -47,7 +49,17 @@ FORBIDDEN_OVERRIDE_PATHS = (
 )
 # API groups whose kinds kfedgen must understand; an unknown kind there is a
 # typo or a missing FederatedTypeConfig, never a plain object.
-FEDERATION_GROUPS = ("kfedgen.io", "types.kubefed.io", "core.kubefed.io", "scheduling.kubefed.io")
+FEDERATION_GROUPS = (
+    "kfedgen.io",
+    "types.kubefed.io",
+    "core.kubefed.io",
+    "scheduling.kubefed.io",
+    "policy.karmada.io",
+    "cluster.karmada.io",
+)
+KARMADA_CLUSTER = "cluster.karmada.io/v1alpha1"
+# Karmada's Cluster API has no capacity field; kfedgen reads a declared one from here.
+AVAILABLE_REPLICAS_ANNOTATION = "kfedgen.io/available-replicas"
 
 DocumentHandler = Callable[[Document, FleetSpec, Problems], None]
 
@@ -95,6 +107,7 @@ def build_spec(documents: Sequence[Document], problems: Problems) -> FleetSpec:
 
 # Kinds parsed by the modules that own their semantics (scheduling, Karmada).
 EXTRA_HANDLERS: dict[tuple[str, str], DocumentHandler] = {}
+EXTRA_HANDLERS.update(policy_handlers())
 
 
 def _check_envelope(doc: Document, problems: Problems) -> bool:
@@ -126,8 +139,12 @@ def _a(value: object) -> str:
 def _unknown_kind_hint(doc: Document, spec: FleetSpec) -> str:
     if doc.kind.startswith("Federated"):
         return "add a FederatedTypeConfig for its target type"
-    kinds = sorted({k for (v, k) in spec.types if v == doc.api_version})
-    return f"known kinds: {', '.join(kinds)}" if kinds else ""
+    kinds = sorted({k for (v, k) in [*spec.types, *EXTRA_HANDLERS] if v == doc.api_version})
+    if kinds:
+        return f"known kinds: {', '.join(kinds)}"
+    group = doc.api_version.split("/")[0]
+    known = sorted({f"{v} {k}" for (v, k) in EXTRA_HANDLERS if v.split("/")[0] == group})
+    return f"kfedgen reads {', '.join(known)}" if known else ""
 
 
 def _add_type_config(doc: Document, spec: FleetSpec, problems: Problems) -> None:
@@ -196,6 +213,7 @@ def _add_fleet(fleets: list[Document], spec: FleetSpec, problems: Problems) -> N
             provider=raw.get("provider", ""),
             region=raw.get("region", ""),
             zones=tuple(raw.get("zones") or ()),
+            taints=_taints(raw.get("taints") or ()),
             available_replicas=raw.get("availableReplicas"),
         )
         _add_cluster(cluster, (*path, "name"), doc, spec, problems)
@@ -214,6 +232,39 @@ def _add_kubefed_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> 
         server=(doc.data.get("spec") or {}).get("apiEndpoint"),
     )
     _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
+
+
+def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> None:
+    """A Karmada ``Cluster`` as inventory (its deprecated ``spec.zone`` stands for ``zones``)."""
+    if not validate_document(doc, "Cluster", problems):
+        return
+    metadata = doc.data["metadata"]
+    labels = metadata.get("labels") or {}
+    _check_labels(doc, ("metadata", "labels"), labels, problems)
+    raw = doc.data.get("spec") or {}
+    # migrateZoneToZones (Karmada's cluster mutating webhook).
+    zones = raw.get("zones") or ([raw["zone"]] if raw.get("zone") else [])
+    available = (metadata.get("annotations") or {}).get(AVAILABLE_REPLICAS_ANNOTATION)
+    if available is not None and int(available) > 2**31 - 1:
+        path = ("metadata", "annotations", AVAILABLE_REPLICAS_ANNOTATION)
+        problems.error(doc.location(path), path, f"{available} is larger than an int32")
+        return
+    cluster = Cluster(
+        name=metadata["name"],
+        labels=dict(labels),
+        location=doc.location(),
+        server=raw.get("apiEndpoint"),
+        provider=raw.get("provider", ""),
+        region=raw.get("region", ""),
+        zones=tuple(zones),
+        taints=_taints(raw.get("taints") or ()),
+        available_replicas=int(available) if available is not None else None,
+    )
+    _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
+
+
+def _taints(raw: Sequence[Mapping[str, str]]) -> tuple[Taint, ...]:
+    return tuple(Taint(t["key"], t.get("value", ""), t["effect"]) for t in raw)
 
 
 def _add_cluster(
@@ -437,3 +488,6 @@ def _check_duplicates(spec: FleetSpec, problems: Problems) -> None:
             )
         else:
             seen[key] = obj
+
+
+EXTRA_HANDLERS[(KARMADA_CLUSTER, "Cluster")] = _add_karmada_cluster

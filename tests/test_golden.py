@@ -19,7 +19,11 @@ def test_golden_tree(
     source = GOLDEN / case
     workdir = tmp_path / case
     shutil.copytree(source / "fleet", workdir / "fleet")
-    result = run_cli("render", "-o", "out", cwd=workdir)
+    args: list[str] = []
+    if (source / "overlays").is_dir():
+        shutil.copytree(source / "overlays", workdir / "overlays")
+        args = ["--overlays", "overlays"]
+    result = run_cli("render", "-o", "out", *args, cwd=workdir)
     assert result.code == 0, result.err
     rendered = snapshot(workdir / "out")
     expected_dir = source / "expected"
@@ -39,7 +43,9 @@ def test_sample1_semantics(run_cli: RunCli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     cluster2 = tmp_path / "rendered" / "cluster2"
     deployment = (cluster2 / "test-namespace" / "deployment.apps_test-deployment.yaml").read_text()
-    assert "replicas: 5" in deployment
+    # the sample's RSP (totalReplicas 10, weights cluster1 2 : cluster2 3) splits 4/6 and
+    # overwrites cluster2's own /spec/replicas: 5 override (reference 3.4)
+    assert "replicas: 6" in deployment
     assert "image: nginx:1.17.0-alpine" in deployment
     # add /metadata/annotations {foo: bar} then remove /metadata/annotations/foo leaves an
     # empty map, which Kubernetes (ObjectMeta omitempty) and kfedgen omit
@@ -47,8 +53,11 @@ def test_sample1_semantics(run_cli: RunCli, tmp_path: Path) -> None:
     assert "kubefed.io/managed" not in deployment
     cluster1 = tmp_path / "rendered" / "cluster1"
     assert (
-        "replicas: 3"
+        "replicas: 4"
         in (cluster1 / "test-namespace" / "deployment.apps_test-deployment.yaml").read_text()
+    )
+    assert (
+        "sets the replicas of cluster 'cluster2'; this override's value is replaced" in result.err
     )
     # the FederatedTypeConfig makes ClusterRoleBinding a federated type
     binding = (

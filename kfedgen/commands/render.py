@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
+import json
 import sys
 from pathlib import Path
 
-from kfedgen.errors import Problem
+from kfedgen.emit import MANIFEST_PATH
+from kfedgen.errors import Location, Problem
 from kfedgen.pipeline import Options, check, render
 from kfedgen.report import format_problems
+from kfedgen.treediff import unified_diff
 from kfedgen.write import TreeDiff
+
+RENDER_HINT = "run 'kfedgen render' and commit the result"
 
 
 def print_warnings(warnings: list[Problem], error_format: str) -> None:
@@ -17,8 +21,13 @@ def print_warnings(warnings: list[Problem], error_format: str) -> None:
         sys.stderr.write(format_problems(warnings, error_format))
 
 
-def run_render(options: Options, error_format: str) -> int:
-    """Render the fleet; report what changed."""
+def run_render(options: Options, error_format: str, exit_code: bool = False) -> int:
+    """Render the fleet; report what changed.
+
+    With ``exit_code`` (the pre-commit hook), exit 1 when anything was
+    written, as formatters do, so the commit stops and the new files can be
+    staged.
+    """
     compilation, diff = render(options, Path.cwd())
     print_warnings(compilation.problems.sorted(), error_format)
     output = options.output.as_posix()
@@ -32,7 +41,7 @@ def run_render(options: Options, error_format: str) -> int:
             f"{len(diff.unchanged)} unchanged\n"
         )
     report_foreign(output, diff)
-    return 0
+    return 1 if exit_code and not diff.is_current else 0
 
 
 def report_foreign(output: str, diff: TreeDiff) -> None:
@@ -40,37 +49,78 @@ def report_foreign(output: str, diff: TreeDiff) -> None:
         sys.stderr.write(f"kfedgen: {output}/{path}: not written by kfedgen; left alone\n")
 
 
+def _out_of_date(diff: TreeDiff) -> list[tuple[str, str]]:
+    """Every file render would write or remove, with what it would do: (label, path)."""
+    labelled = [
+        *(("added", path) for path in diff.added),
+        *(("changed", path) for path in diff.changed),
+        *(("stale", path) for path in diff.stale),
+    ]
+    return sorted(labelled, key=lambda item: item[1])
+
+
 def run_check(options: Options, error_format: str, verbose: bool) -> int:
-    """Compare the rendered fleet with the output tree: 0 current, 1 stale."""
+    """Compare the rendered fleet with the output tree: 0 current, 1 out of date.
+
+    Writes nothing.  Lists every file ``render`` would add, change or remove
+    (stale: written by kfedgen, no longer produced — the files of a cluster
+    removed from the inventory, say); foreign files are reported, not stale.
+    """
     compilation, diff = check(options, Path.cwd())
     print_warnings(compilation.problems.sorted(), error_format)
     output = options.output.as_posix()
     report_foreign(output, diff)
+    files = _out_of_date(diff)
+    if error_format == "json":
+        sys.stdout.write(_check_json(output, diff))
+    else:
+        sys.stdout.writelines(f"{label}: {output}/{path}\n" for label, path in files)
+    if error_format == "github":
+        sys.stderr.write(format_problems(_annotations(output, files), "github"))
+    if verbose:
+        # The manifest's diff is a list of hashes: listed above, not shown.
+        for _, path in (item for item in files if item[1] != MANIFEST_PATH):
+            old = _read(options.output / path) if path not in diff.added else None
+            sys.stdout.write(
+                unified_diff(f"{output}/{path}", old, compilation.tree.files.get(path))
+            )
     if diff.is_current:
         sys.stderr.write(f"kfedgen: {output} is up to date\n")
         return 0
-    for label, paths in (("added", diff.added), ("changed", diff.changed), ("stale", diff.stale)):
-        for path in paths:
-            sys.stdout.write(f"{label}: {output}/{path}\n")
-    if verbose:
-        for path in [*diff.added, *diff.changed, *diff.stale]:
-            old = _read_text(options.output / path)
-            new = compilation.tree.files.get(path, b"").decode("utf-8")
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    old.splitlines(keepends=True),
-                    new.splitlines(keepends=True),
-                    f"a/{output}/{path}",
-                    f"b/{output}/{path}",
-                )
-            )
-    count = len(diff.added) + len(diff.changed) + len(diff.stale)
-    sys.stderr.write(f"kfedgen: {output} is out of date ({count} files); run 'kfedgen render'\n")
+    sys.stderr.write(
+        f"kfedgen: {output} is out of date ({len(files)} files: {len(diff.added)} added, "
+        f"{len(diff.changed)} changed, {len(diff.stale)} stale); {RENDER_HINT}\n"
+    )
     return 1
 
 
-def _read_text(path: Path) -> str:
+def _annotations(output: str, files: list[tuple[str, str]]) -> list[Problem]:
+    """One error per out-of-date file, for GitHub workflow annotations."""
+    messages = {
+        "added": "missing: kfedgen renders this file but it is not in the tree",
+        "changed": "out of date: kfedgen renders this file differently",
+        "stale": "stale: kfedgen no longer renders this file",
+    }
+    return [
+        Problem(Location(f"{output}/{path}"), (), messages[label], hint=RENDER_HINT)
+        for label, path in files
+    ]
+
+
+def _check_json(output: str, diff: TreeDiff) -> str:
+    document = {
+        "output": output,
+        "current": diff.is_current,
+        "added": diff.added,
+        "changed": diff.changed,
+        "stale": diff.stale,
+        "foreign": diff.foreign,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _read(path: Path) -> bytes | None:
     try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
+        return path.read_bytes()
+    except OSError:
+        return None

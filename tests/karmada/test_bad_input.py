@@ -1,0 +1,75 @@
+"""Invalid Karmada input through the command line: exit 2, every problem located, no output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunCli, snapshot
+from tests.karmada._fleet import deployment, fleet, to_yaml
+
+POLICIES = """\
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: app}
+spec:
+  resourceSelectors:
+    - {apiVersion: apps/v1, kind: Deployment, name: web}
+  placement:
+    clusterAffinity:
+      clusterNames: [eu, euu]
+    spreadConstraints:
+      - {spreadByField: cluster, maxGroups: 2}
+      - {spreadByField: region, maxGroups: 1}
+"""
+
+OVERLAYS = """\
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: registry, namespace: app}
+spec:
+  overrideRules:
+    - targetCluster: {clusterNames: [ap]}
+      overriders:
+        plaintext:
+          - {path: /metadata/labels/x, operator: add}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: mirror}
+spec:
+  overrideRules:
+    - overriders:
+        imageOverrider:
+          - {component: Registry, operator: swap, value: mirror.example.com}
+"""
+
+
+def test_karmada_problems_are_reported_together_and_nothing_is_written(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "overlays").mkdir()
+    (tmp_path / "fleet" / "inventory.yaml").write_text(to_yaml(fleet()))
+    (tmp_path / "fleet" / "web.yaml").write_text(to_yaml(deployment()) + "---\n" + POLICIES)
+    (tmp_path / "overlays" / "registry.yaml").write_text(OVERLAYS)
+    (tmp_path / "rendered").mkdir()
+    (tmp_path / "rendered" / "keep.txt").write_text("previous output")
+    before = snapshot(tmp_path / "rendered")
+
+    result = run_cli("render", cwd=tmp_path)
+
+    assert result.code == 2
+    errors = [line for line in result.err.splitlines() if ": warning:" not in line]
+    assert errors == [
+        "fleet/web.yaml:30:26: spec.placement.clusterAffinity.clusterNames[1]: cluster 'euu' is "
+        "not in the inventory (did you mean 'eu'?)",
+        "fleet/web.yaml:33:9: spec.placement.spreadConstraints[1]: spreadByField: region is not "
+        "emulated offline: Karmada chooses regions by scheduler scores and live capacity (spread "
+        "by cluster, or pick the regions with clusterAffinity)",
+        "overlays/registry.yaml:9:13: spec.overrideRules[0].overriders.plaintext[0]: value is "
+        "required for operator 'add'",
+        "overlays/registry.yaml:18:35: spec.overrideRules[0].overriders.imageOverrider[0].operator: "
+        '"swap" is not one of "add", "remove", "replace"',
+        "kfedgen: the fleet spec has 4 problems; nothing was written",
+    ]
+    assert snapshot(tmp_path / "rendered") == before

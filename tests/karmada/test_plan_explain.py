@@ -1,0 +1,163 @@
+"""`plan` and `explain` show Karmada-propagated objects like KubeFed ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kfedgen.plan import build_plan
+from tests.conftest import GOLDEN, RunCli
+from tests.karmada._fleet import (
+    compile_docs,
+    configmap,
+    deployment,
+    override,
+    policy,
+    selector,
+    static_weights,
+)
+
+DIVIDED = {"replicaScheduling": static_weights(eu=2, us=1)}
+
+
+def rows(
+    *docs: Mapping[str, Any], overlays: list[dict[str, Any]] | None = None
+) -> list[tuple[object, ...]]:
+    compilation = compile_docs(list(docs), overlays or [])
+    return [
+        (
+            r.object,
+            r.cluster,
+            r.replicas,
+            r.source,
+            r.planned,
+            r.preference.text if r.preference else None,
+        )
+        for r in build_plan(compilation)
+    ]
+
+
+def test_divided_workloads_show_their_weights_and_replicas() -> None:
+    assert rows(
+        deployment(replicas=7),
+        configmap(),
+        policy(selectors=[selector(), selector("ConfigMap")], placement=DIVIDED),
+    ) == [
+        ("Deployment/app/web", "eu", 5, "scheduler", 5, "eu: static weight 2"),
+        ("Deployment/app/web", "us", 2, "scheduler", 2, "us: static weight 1"),
+    ]
+
+
+def test_duplicated_replicas_come_from_the_template_or_an_override() -> None:
+    overlays = [
+        override(
+            "eu-more",
+            [
+                {
+                    "targetCluster": {"clusterNames": ["eu"]},
+                    "overriders": {
+                        "plaintext": [{"path": "/spec/replicas", "operator": "replace", "value": 9}]
+                    },
+                }
+            ],
+            selectors=[selector()],
+        )
+    ]
+    got = rows(
+        deployment(replicas=3),
+        policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
+        overlays=overlays,
+    )
+    assert got == [
+        ("Deployment/app/web", "eu", 9, "override", 3, "eu: duplicated"),
+        ("Deployment/app/web", "us", 3, "template", 3, "us: duplicated"),
+    ]
+
+
+def test_jobs_show_parallelism_pods_one_replica_and_unscheduled_workloads_no_cluster() -> None:
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "batch", "namespace": "app"},
+        "spec": {"parallelism": 3, "template": {"spec": {"containers": []}}},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "one", "namespace": "app"},
+        "spec": {"containers": []},
+    }
+    got = rows(
+        job,
+        pod,
+        deployment(),
+        policy("jobs", selectors=[selector("Job"), selector("Pod")], placement=DIVIDED),
+        policy(
+            "nowhere",
+            selectors=[selector()],
+            placement={"clusterAffinity": {"clusterNames": ["lab"]}},
+        ),
+    )
+    assert got == [
+        ("Deployment/app/web", None, None, "unplaced", None, None),
+        ("Job/app/batch", "eu", 2, "scheduler", 2, "eu: static weight 2"),
+        ("Job/app/batch", "us", 1, "scheduler", 1, "us: static weight 1"),
+        ("Pod/app/one", "eu", 1, "scheduler", 1, "eu: static weight 2"),
+    ]
+
+
+def golden(tmp_path: Path) -> Path:
+    for part in ("fleet", "overlays"):
+        shutil.copytree(GOLDEN / "karmada-hello" / part, tmp_path / part)
+    return tmp_path
+
+
+def test_plan_json_carries_the_weight(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("plan", "--format", "json", cwd=golden(tmp_path))
+    assert result.code == 0, result.err
+    first = json.loads(result.out)["rows"][0]
+    assert (
+        first["object"],
+        first["cluster"],
+        first["replicas"],
+        first["preference"]["weight"],
+    ) == (
+        "Deployment/hello/hello",
+        "ap",
+        1,
+        1,
+    )
+    assert first["scheduler"].startswith("PropagationPolicy hello/hello: Divided by static weights")
+
+
+def test_explain_a_propagated_object(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("explain", "deployment/hello/hello", "--cluster", "ap", cwd=golden(tmp_path))
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "Deployment/hello/hello (fleet/hello.yaml:7:1)",
+        "replicas scheduled by PropagationPolicy hello/hello: Divided by static weights "
+        "(Webster method, ties by cluster name)",
+        "ap: placed -> rendered/ap/hello/deployment.apps_hello.yaml",
+        "  selected by PropagationPolicy hello/hello (priority 0, name match)",
+        "  clusterAffinity selects it (clusterNames [eu, ap, us])",
+        "  static weight 1 → 1 replica (spec.replicas = 1)",
+        "  OverridePolicy hello/ap-registry overrideRules[0] (targetCluster fieldSelector region "
+        "In (ap-northeast-1)): imageOverrider",
+    ]
+
+
+def test_explain_a_synced_namespace_and_suggest_propagated_names(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    directory = golden(tmp_path)
+    namespace = run_cli("explain", "Namespace/hello", "--cluster", "us", cwd=directory)
+    assert namespace.out.splitlines()[1:] == [
+        "us: placed -> rendered/us/_cluster/namespace_hello.yaml",
+        "  Karmada's namespace sync propagates every namespace to every cluster",
+    ]
+    typo = run_cli("explain", "Service/hello/helo", cwd=directory)
+    assert typo.code == 2
+    assert "(did you mean 'Service/hello/hello'?)" in typo.err

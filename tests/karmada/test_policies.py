@@ -1,0 +1,417 @@
+"""Karmada policy documents and Cluster inventory: parsing, defaults, validation, matching."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kfedgen.errors import Problems
+from kfedgen.karmada.policies import (
+    DUPLICATED,
+    STATIC_WEIGHT,
+    FieldRequirement,
+    ResourceRef,
+    add_propagation_policy,
+    selectors_priority,
+)
+from kfedgen.load import Document
+from kfedgen.model import Cluster, FleetSpec
+from kfedgen.schema import schema_names
+from tests.karmada import _cases
+from tests.karmada._fleet import (
+    compile_docs,
+    deployment,
+    errors_of,
+    fleet,
+    override,
+    policy,
+    selector,
+    to_yaml,
+)
+
+MATCHES = _cases.load("cluster_matches.yaml")
+SELECTORS = _cases.load("resource_selectors.yaml")
+UPSTREAM_CLUSTER = Cluster(
+    name=MATCHES["cluster"]["name"],
+    labels=MATCHES["cluster"]["labels"],
+    location=Document({}, "x", 0).location(),
+    provider=MATCHES["cluster"]["provider"],
+    region=MATCHES["cluster"]["region"],
+    zones=tuple(MATCHES["cluster"]["zones"]),
+)
+
+
+def parse(doc: dict[str, Any]) -> tuple[FleetSpec, list[str]]:
+    """Parse one policy document on its own; return the spec and the error messages."""
+    spec, problems = FleetSpec(), Problems()
+    add_propagation_policy(Document(doc, "p.yaml", 0), spec, problems)
+    return spec, [p.message for p in problems.errors]
+
+
+# -- upstream matching tests ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", _cases.params(MATCHES["cluster_matches"]))
+def test_cluster_matches_upstream(case: dict[str, Any]) -> None:
+    spec, errors = parse(policy(placement={"clusterAffinity": case["affinity"]}))
+    if "rejected" in case:
+        assert any(case["rejected"] in e for e in errors), errors
+        return
+    assert errors == []
+    affinity = spec.propagation_policies[0].placement.affinity
+    assert affinity is not None
+    assert affinity.matches(UPSTREAM_CLUSTER) is case["want"]
+    assert (affinity.mismatch(UPSTREAM_CLUSTER) is None) is case["want"]
+
+
+@pytest.mark.parametrize("case", _cases.params(MATCHES["match_zones"]))
+def test_match_zones_upstream(case: dict[str, Any]) -> None:
+    cluster = Cluster("c", {}, UPSTREAM_CLUSTER.location, zones=tuple(case["zones"]))
+    requirement = FieldRequirement("zone", case["operator"], tuple(case["values"]))
+    assert requirement.matches(cluster) is case["matched"]
+
+
+def _selectors(raw: list[dict[str, Any]]) -> Any:
+    spec, errors = parse(policy(namespace=None, selectors=raw or [selector()]))
+    assert errors == []
+    return spec.propagation_policies[0].selectors if raw else ()
+
+
+@pytest.mark.parametrize("case", _cases.params(SELECTORS["selector_priority"]))
+def test_resource_selector_priority_upstream(case: dict[str, Any]) -> None:
+    (parsed,) = _selectors([case["selector"]])
+    assert parsed.priority(ResourceRef.of(SELECTORS["resource"])) == case["want"]
+
+
+@pytest.mark.parametrize("case", _cases.params(SELECTORS["selectors_priority"]))
+def test_resource_match_selectors_priority_upstream(case: dict[str, Any]) -> None:
+    parsed = _selectors(case["selectors"])
+    assert selectors_priority(parsed, ResourceRef.of(SELECTORS["resource"])) == case["want"]
+
+
+# -- defaults ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scheduling", "strategy", "ignores_spread"),
+    [
+        (None, DUPLICATED, False),
+        ({}, STATIC_WEIGHT, True),  # CRD default Divided, webhook default Weighted
+        ({"replicaSchedulingType": "Duplicated"}, DUPLICATED, False),
+        ({"replicaSchedulingType": "Divided", "weightPreference": {}}, STATIC_WEIGHT, False),
+        (
+            {"weightPreference": {"staticWeightList": [{"targetCluster": {}, "weight": 1}]}},
+            STATIC_WEIGHT,
+            True,
+        ),
+        ({"weightPreference": {"dynamicWeight": "AvailableReplicas"}}, "DynamicWeight", False),
+        ({"replicaDivisionPreference": "Aggregated"}, "Aggregated", False),
+    ],
+)
+def test_replica_scheduling_defaults(
+    scheduling: dict[str, Any] | None, strategy: str, ignores_spread: bool
+) -> None:
+    placement = {} if scheduling is None else {"replicaScheduling": scheduling}
+    spec, errors = parse(policy(placement=placement))
+    assert errors == []
+    parsed = spec.propagation_policies[0].placement.replica_scheduling
+    assert parsed.strategy == strategy
+    assert parsed.ignores_spread_constraints is ignores_spread
+
+
+def test_spread_constraint_defaults() -> None:
+    spec, errors = parse(policy(placement={"spreadConstraints": [{"maxGroups": 3}]}))
+    assert errors == []
+    (constraint,) = spec.propagation_policies[0].placement.spread_constraints
+    assert (constraint.field, constraint.min_groups, constraint.max_groups) == ("cluster", 1, 3)
+
+
+def test_a_namespaced_policy_selects_its_own_namespace() -> None:
+    spec, _ = parse(policy(namespace="app", selectors=[selector()]))
+    assert spec.propagation_policies[0].selectors[0].namespace == "app"
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+BAD_POLICIES = [
+    (
+        {**policy(namespace=None), "spec": {"resourceSelectors": []}},
+        "spec.resourceSelectors: [] should be non-empty",
+    ),
+    (
+        {**policy(), "metadata": {"name": "p"}},
+        "metadata.namespace: PropagationPolicy is namespaced: metadata.namespace is required "
+        "(or use the ClusterPropagationPolicy)",
+    ),
+    (
+        policy(selectors=[selector(namespace="other")]),
+        "spec.resourceSelectors[0].namespace: namespace 'other' differs from the policy's "
+        "namespace 'app'",
+    ),
+    (
+        policy(placement={"clusterAffinity": {}, "clusterAffinities": [{"affinityName": "a"}]}),
+        "spec.placement.clusterAffinities: clusterAffinities cannot be used together with "
+        "clusterAffinity",
+    ),
+    (
+        policy(placement={"clusterAffinities": [{"affinityName": "a"}, {"affinityName": "a"}]}),
+        "spec.placement.clusterAffinities[1].affinityName: affinityName 'a' is already used by "
+        "clusterAffinities[0]",
+    ),
+    (
+        policy(
+            placement={
+                "clusterAffinity": {
+                    "fieldSelector": {"matchExpressions": [{"key": "region", "operator": "Exists"}]}
+                }
+            }
+        ),
+        'spec.placement.clusterAffinity.fieldSelector.matchExpressions[0].operator: "Exists" is '
+        'not one of "In", "NotIn"',
+    ),
+    (
+        policy(
+            placement={
+                "clusterAffinity": {
+                    "fieldSelector": {"matchExpressions": [{"key": "region", "operator": "In"}]}
+                }
+            }
+        ),
+        "operator In needs at least one value",
+    ),
+    (
+        policy(placement={"clusterTolerations": [{"operator": "Equal", "value": "x"}]}),
+        "spec.placement.clusterTolerations[0].operator: a toleration without key must use Exists",
+    ),
+    (
+        policy(
+            placement={"clusterTolerations": [{"key": "a", "operator": "Exists", "value": "x"}]}
+        ),
+        "a toleration with operator Exists takes no value",
+    ),
+    (
+        policy(
+            placement={"spreadConstraints": [{"spreadByField": "region", "spreadByLabel": "x"}]}
+        ),
+        "spreadByLabel cannot be used together with spreadByField",
+    ),
+    (
+        policy(
+            placement={
+                "spreadConstraints": [{"spreadByField": "cluster", "minGroups": 3, "maxGroups": 2}]
+            }
+        ),
+        "spec.placement.spreadConstraints[0].maxGroups: maxGroups is lower than minGroups",
+    ),
+    (
+        policy(placement={"spreadConstraints": [{"spreadByField": "region"}]}),
+        "a spreadByField constraint needs a spreadByField: cluster constraint beside it",
+    ),
+    (
+        policy(placement={"spreadConstraints": [{"spreadByField": "cluster"}, {}]}),
+        "spec.placement.spreadConstraints[1].spreadByField: spreadByField cluster is already used "
+        "by spreadConstraints[0]",
+    ),
+    (
+        policy(
+            placement={
+                "replicaScheduling": {
+                    "weightPreference": {"staticWeightList": [{"targetCluster": {}, "weight": 0}]}
+                }
+            }
+        ),
+        "weight: 0 is less than the minimum of 1",
+    ),
+    (
+        policy(suspension={"dispatching": True, "dispatchingOnClusters": {}}),
+        "dispatching cannot be used together with dispatchingOnClusters",
+    ),
+    (
+        {**policy(), "spec": {"resourceSelectors": [selector()], "placment": {}}},
+        "spec.placment: unknown field 'placment' (did you mean 'placement'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("doc", "message"), BAD_POLICIES)
+def test_invalid_propagation_policies(doc: dict[str, Any], message: str) -> None:
+    errors = errors_of([deployment(), doc])
+    assert any(message in e for e in errors), errors
+
+
+BAD_OVERRIDES = [
+    (
+        override("o", [{"overriders": {"plaintext": [{"path": "/x", "operator": "add"}]}}]),
+        "spec.overrideRules[0].overriders.plaintext[0]: value is required for operator 'add'",
+    ),
+    (
+        override(
+            "o", [{"overriders": {"plaintext": [{"path": "/x", "operator": "remove", "value": 1}]}}]
+        ),
+        "value is forbidden for operator 'remove'",
+    ),
+    (
+        override("o", [{"overriders": {"fieldOverrider": [{"fieldPath": "/data/x"}]}}]),
+        "spec.overrideRules[0].overriders.fieldOverrider[0]: give exactly one of json and yaml",
+    ),
+    (
+        override(
+            "o",
+            [{"overriders": {"imageOverrider": [{"component": "Host", "operator": "replace"}]}}],
+        ),
+        '"Host" is not one of "Registry", "Repository", "Tag"',
+    ),
+    (
+        override("o", [{"overriders": {"cueOverrider": []}}]),
+        "unknown field 'cueOverrider'",
+    ),
+    (
+        {**override("o", []), "spec": {"overrideRules": [], "overriders": {}}},
+        "spec.overriders: overriders cannot be used together with overrideRules",
+    ),
+    (
+        override("o", [{"targetCluster": {"clusterNames": ["nowhere"]}, "overriders": {}}]),
+        "spec.overrideRules[0].targetCluster.clusterNames[0]: cluster 'nowhere' is not in the "
+        "inventory",
+    ),
+]
+
+
+@pytest.mark.parametrize(("doc", "message"), BAD_OVERRIDES)
+def test_invalid_override_policies(doc: dict[str, Any], message: str) -> None:
+    errors = errors_of([deployment(), policy()], overlays=[doc])
+    assert any(message in e for e in errors), errors
+
+
+def test_a_policy_defined_twice_is_an_error() -> None:
+    errors = errors_of([deployment(), policy("p"), policy("p")])
+    assert any(
+        "PropagationPolicy app/p is defined twice; the first is at fleet/app.yaml:" in e
+        for e in errors
+    )
+
+
+def test_unknown_karmada_kinds_are_errors_not_plain_objects() -> None:
+    doc = {**policy(), "apiVersion": "policy.karmada.io/v1beta1"}
+    errors = errors_of([deployment(), doc])
+    assert any(
+        "kind: unknown kind 'PropagationPolicy' for apiVersion 'policy.karmada.io/v1beta1' "
+        "(kfedgen reads policy.karmada.io/v1alpha1 ClusterOverridePolicy" in e
+        for e in errors
+    ), errors
+
+
+def test_fields_kfedgen_does_not_emulate_are_warned_about() -> None:
+    compilation = compile_docs([deployment(), policy(propagateDeps=True, schedulerName="custom")])
+    warnings = [str(p) for p in compilation.problems.warnings]
+    assert any(
+        "spec.propagateDeps: warning: propagateDeps is not emulated offline" in w for w in warnings
+    )
+    assert any(
+        "spec.schedulerName: warning: schedulerName is not emulated offline" in w for w in warnings
+    )
+
+
+def test_the_schemas_are_listed() -> None:
+    assert {
+        "Cluster",
+        "PropagationPolicy",
+        "ClusterPropagationPolicy",
+        "OverridePolicy",
+        "ClusterOverridePolicy",
+    } <= set(schema_names())
+
+
+# -- inventory ----------------------------------------------------------------------------------
+
+KARMADA_CLUSTERS = """\
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: member1
+  labels: {env: prod}
+  annotations: {kfedgen.io/available-replicas: "12"}
+spec:
+  apiEndpoint: https://member1.example.com
+  syncMode: Push
+  provider: huaweicloud
+  region: cn-south-1
+  zone: cn-south-1a
+  taints:
+    - {key: maintenance, effect: NoExecute}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: member2
+spec:
+  zone: ignored-when-zones-is-set
+  zones: [a, b]
+"""
+
+
+def test_karmada_clusters_are_inventory() -> None:
+    inventory = to_yaml({**fleet([]), "spec": {}}) + "---\n" + KARMADA_CLUSTERS
+    compilation = compile_docs([deployment(), policy()], inventory=inventory)
+    member1 = compilation.spec.clusters["member1"]
+    assert member1.server == "https://member1.example.com"
+    assert member1.labels == {"env": "prod"}
+    assert (member1.provider, member1.region, member1.zones) == (
+        "huaweicloud",
+        "cn-south-1",
+        ("cn-south-1a",),
+    )
+    assert [(t.key, t.value, t.effect) for t in member1.taints] == [
+        ("maintenance", "", "NoExecute")
+    ]
+    assert member1.available_replicas == 12
+    assert compilation.spec.clusters["member2"].zones == ("a", "b")
+    # member1's NoExecute taint keeps the deployment out
+    assert sorted(o.cluster for o in compilation.objects if o.kind == "Deployment") == ["member2"]
+
+
+def test_fleet_clusters_carry_taints() -> None:
+    inventory = fleet(
+        [{"name": "a", "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}]
+    )
+    compilation = compile_docs([deployment(), policy()], inventory=inventory)
+    assert [(t.key, t.value, t.effect) for t in compilation.spec.clusters["a"].taints] == [
+        ("k", "v", "NoSchedule")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            '  annotations: {kfedgen.io/available-replicas: "many"}\n',
+            "'many' does not match '^[0-9]{1,10}$'",
+        ),
+        (
+            '  annotations: {kfedgen.io/available-replicas: "9999999999"}\n',
+            "9999999999 is larger than an int32",
+        ),
+        ("  labels: {bad key: x}\n", "label key 'bad key' is not valid"),
+    ],
+)
+def test_invalid_karmada_clusters(extra: str, message: str) -> None:
+    inventory = (
+        to_yaml({**fleet([]), "spec": {}})
+        + "---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: c\n"
+        + extra
+    )
+    errors = errors_of([deployment(), policy()], inventory=inventory)
+    assert any(message in e for e in errors), errors
+
+
+def test_a_karmada_cluster_cannot_repeat_a_fleet_cluster() -> None:
+    inventory = (
+        to_yaml(fleet([{"name": "c"}]))
+        + "---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: c}\n"
+    )
+    errors = errors_of([deployment(), policy()], inventory=inventory)
+    assert any(
+        "cluster 'c' is already in the inventory at fleet/inventory.yaml" in e for e in errors
+    )

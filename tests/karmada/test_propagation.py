@@ -1,0 +1,827 @@
+"""Karmada propagation through the real pipeline: policy choice, cluster filters, spread
+constraints, replica division, ReviseReplica, namespaces.
+
+Inventory (``_fleet.CLUSTERS``): ``ap`` (aws, ap-northeast-1, capacity 8), ``eu`` (aws,
+eu-west-1, capacity 6), ``us`` (gcp, us-east-1, capacity 10) and ``lab`` (tainted
+``dedicated=lab:NoSchedule``, no region, no capacity).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kfedgen.karmada.webster import allocate_webster_seats
+from kfedgen.load import SourceFile
+from kfedgen.pipeline import Options, compile_sources
+from tests.karmada._fleet import (
+    CLUSTERS,
+    compile_docs,
+    configmap,
+    deployment,
+    errors_of,
+    fleet,
+    namespace,
+    policy,
+    rendered,
+    replicas,
+    selector,
+    static_weights,
+    to_yaml,
+    warnings_of,
+)
+
+PROD = ["ap", "eu", "us"]
+
+
+def reasons(compilation: Any, ref: str, cluster: str) -> list[str]:
+    resolution = compilation.karmada_resolution(ref)
+    assert resolution is not None, f"{ref} has no Karmada resolution"
+    return list(resolution.decisions[cluster].reasons)
+
+
+# -- policy choice ---------------------------------------------------------------------------
+
+
+def chosen(*policies: dict[str, Any], obj: dict[str, Any] | None = None) -> str:
+    compilation = compile_docs([obj or deployment(), *policies])
+    resolution = compilation.karmada_resolution("Deployment/app/web")
+    assert resolution is not None and resolution.policy is not None
+    return resolution.policy.ref
+
+
+def test_a_namespaced_policy_beats_a_cluster_policy_whatever_its_priority() -> None:
+    winner = chosen(
+        policy("low", priority=-5, selectors=[selector()]),
+        policy("high", namespace=None, priority=100, selectors=[selector(name="web")]),
+    )
+    assert winner == "PropagationPolicy app/low"
+
+
+def test_higher_priority_wins_among_policies_of_one_kind() -> None:
+    assert (
+        chosen(
+            policy("a", selectors=[selector(name="web")]),
+            policy("b", priority=1, selectors=[selector()]),
+        )
+        == "PropagationPolicy app/b"
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "winner"),
+    [
+        (selector(name="web"), selector(labelSelector={"matchLabels": {"app": "web"}}), "a"),
+        (selector(), selector(labelSelector={"matchLabels": {"app": "web"}}), "b"),
+        (selector(), selector(), "a"),  # a tie: the smaller name wins
+    ],
+)
+def test_on_equal_priority_the_more_precise_selector_then_the_smaller_name_wins(
+    a: dict[str, Any], b: dict[str, Any], winner: str
+) -> None:
+    assert chosen(policy("b", selectors=[b]), policy("a", selectors=[a])) == (
+        f"PropagationPolicy app/{winner}"
+    )
+
+
+def test_the_losing_policies_are_explained() -> None:
+    compilation = compile_docs(
+        [deployment(), policy("a", selectors=[selector()]), policy("b", selectors=[selector()])]
+    )
+    assert reasons(compilation, "Deployment/app/web", "eu")[:2] == [
+        "selected by PropagationPolicy app/a (priority 0, kind match)",
+        "PropagationPolicy app/b also selects it but loses: name 'b' sorts after 'a'",
+    ]
+
+
+def test_a_cluster_policy_selects_in_any_namespace_a_namespaced_one_only_its_own() -> None:
+    compilation = compile_docs(
+        [
+            deployment(namespace="app"),
+            deployment(namespace="other"),
+            policy("here", namespace="app"),
+            policy("all", namespace=None, selectors=[selector(namespace="other")]),
+        ]
+    )
+    app = compilation.karmada_resolution("Deployment/app/web")
+    other = compilation.karmada_resolution("Deployment/other/web")
+    assert app is not None and app.policy is not None and app.policy.name == "here"
+    assert other is not None and other.policy is not None and other.policy.name == "all"
+
+
+def test_objects_no_policy_selects_are_reported_not_rendered() -> None:
+    compilation = compile_docs([deployment(), configmap(), policy(selectors=[selector()])])
+    assert rendered(compilation, "ConfigMap", "settings") == {}
+    assert any(
+        "ConfigMap app/settings is a plain object that nothing federates or propagates" in w
+        for w in warnings_of(compilation)
+    )
+    assert not any("Deployment app/web is a plain" in w for w in warnings_of(compilation))
+
+
+def test_objects_of_kube_namespaces_are_never_propagated() -> None:
+    compilation = compile_docs(
+        [deployment(namespace="kube-system"), policy(namespace=None, selectors=[selector()])]
+    )
+    assert rendered(compilation) == {}
+    assert any("whose objects Karmada never propagates" in w for w in warnings_of(compilation))
+
+
+# -- cluster filters -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("affinity", "clusters"),
+    [
+        ({}, PROD),
+        ({"clusterNames": ["eu", "lab"]}, ["eu"]),  # lab stays tainted
+        ({"exclude": ["eu"]}, ["ap", "us"]),
+        ({"labelSelector": {"matchLabels": {"geo": "us"}}}, ["us"]),
+        (
+            {
+                "fieldSelector": {
+                    "matchExpressions": [{"key": "provider", "operator": "In", "values": ["aws"]}]
+                }
+            },
+            ["ap", "eu"],
+        ),
+        (
+            {
+                "fieldSelector": {
+                    "matchExpressions": [
+                        {"key": "region", "operator": "NotIn", "values": ["eu-west-1"]}
+                    ]
+                }
+            },
+            ["ap", "us"],
+        ),
+        # In: every zone of the cluster must be listed (eu has two zones)
+        (
+            {
+                "fieldSelector": {
+                    "matchExpressions": [
+                        {
+                            "key": "zone",
+                            "operator": "In",
+                            "values": ["eu-west-1a", "ap-northeast-1a"],
+                        }
+                    ]
+                }
+            },
+            ["ap"],
+        ),
+        ({"clusterNames": ["eu", "us"], "exclude": ["us"]}, ["eu"]),
+    ],
+)
+def test_cluster_affinity(affinity: dict[str, Any], clusters: list[str]) -> None:
+    compilation = compile_docs([deployment(), policy(placement={"clusterAffinity": affinity})])
+    assert sorted(replicas(compilation)) == clusters
+
+
+def test_why_a_cluster_is_left_out() -> None:
+    compilation = compile_docs(
+        [deployment(), policy(placement={"clusterAffinity": {"exclude": ["eu"]}})]
+    )
+    assert "clusterAffinity does not select it: it is listed in exclude" in reasons(
+        compilation, "Deployment/app/web", "eu"
+    )
+    assert "taint dedicated=lab:NoSchedule is not tolerated" in reasons(
+        compilation, "Deployment/app/web", "lab"
+    )
+
+
+@pytest.mark.parametrize(
+    ("toleration", "lab_included"),
+    [
+        ({"key": "dedicated", "operator": "Exists"}, True),
+        ({"key": "dedicated", "operator": "Equal", "value": "lab"}, True),
+        ({"key": "dedicated", "value": "lab", "effect": "NoSchedule"}, True),
+        ({"operator": "Exists"}, True),
+        ({"key": "dedicated", "operator": "Equal", "value": "other"}, False),
+        ({"key": "dedicated", "operator": "Exists", "effect": "NoExecute"}, False),
+    ],
+)
+def test_cluster_tolerations(toleration: dict[str, Any], lab_included: bool) -> None:
+    compilation = compile_docs(
+        [deployment(), policy(placement={"clusterTolerations": [toleration]})]
+    )
+    assert ("lab" in replicas(compilation)) is lab_included
+
+
+def test_prefer_no_schedule_taints_do_not_filter() -> None:
+    clusters = [{"name": "soft", "taints": [{"key": "x", "effect": "PreferNoSchedule"}]}]
+    compilation = compile_docs([deployment(), policy()], inventory=fleet(clusters))
+    assert replicas(compilation) == {"soft": 6}
+
+
+def test_cluster_affinities_fall_back_to_the_first_schedulable_group() -> None:
+    placement = {
+        "clusterAffinities": [
+            {"affinityName": "primary", "clusterNames": ["lab"]},
+            {"affinityName": "backup", "labelSelector": {"matchLabels": {"env": "prod"}}},
+        ]
+    }
+    compilation = compile_docs([deployment(), policy(placement=placement)])
+    assert sorted(replicas(compilation)) == PROD
+    assert reasons(compilation, "Deployment/app/web", "eu")[1] == (
+        "clusterAffinities[0] (primary) is not schedulable: 0/4 clusters are available"
+    )
+
+
+def test_no_schedulable_group_leaves_the_object_unrendered_with_a_warning() -> None:
+    placement = {"clusterAffinities": [{"affinityName": "only", "clusterNames": ["lab"]}]}
+    compilation = compile_docs([deployment(), policy(placement=placement)])
+    assert rendered(compilation) == {}
+    assert any(
+        "Deployment/app/web is not scheduled by PropagationPolicy app/spread: "
+        "0/4 clusters are available" in w
+        for w in warnings_of(compilation)
+    )
+
+
+# -- replica division ---------------------------------------------------------------------
+
+
+def test_duplicated_is_the_default_and_leaves_the_manifest_alone() -> None:
+    compilation = compile_docs([deployment(replicas=6), policy()])
+    assert replicas(compilation) == dict.fromkeys(PROD, 6)
+    manifests = {id(o.manifest) for o in rendered(compilation).values()}
+    assert len(manifests) == 1, "every cluster shares the one unchanged manifest"
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "expected"),
+    [
+        (5, {"eu": 2, "ap": 1, "us": 2}, {"eu": 2, "ap": 1, "us": 2}),
+        (12, {"eu": 3, "ap": 2, "us": 1}, {"eu": 6, "ap": 4, "us": 2}),
+        (13, {"eu": 3, "ap": 2, "us": 1}, {"eu": 7, "ap": 4, "us": 2}),
+        (14, {"eu": 3, "ap": 2, "us": 1}, {"eu": 7, "ap": 5, "us": 2}),
+        (3, {"eu": 1, "us": 1}, {"eu": 2, "us": 1}),  # tie: fewer seats, then name
+        (1, {"eu": 2, "ap": 1}, {"eu": 1}),  # ap gets 0 and is dropped
+    ],
+)
+def test_static_weights_divide_by_webster(
+    total: int, weights: dict[str, int], expected: dict[str, int]
+) -> None:
+    compilation = compile_docs(
+        [
+            deployment(replicas=total),
+            policy(placement={"replicaScheduling": static_weights(**weights)}),
+        ]
+    )
+    assert replicas(compilation) == expected
+
+
+def test_a_cluster_left_with_no_replica_is_dropped_and_explained() -> None:
+    compilation = compile_docs(
+        [
+            deployment(replicas=1),
+            policy(placement={"replicaScheduling": static_weights(eu=2, ap=1)}),
+        ]
+    )
+    assert reasons(compilation, "Deployment/app/web", "ap")[-1] == (
+        "static weight 1 gets 0 of 1 replicas; Karmada drops clusters left with none"
+    )
+    assert reasons(compilation, "Deployment/app/web", "us")[-1] == (
+        "no staticWeightList entry matches it (weight 0)"
+    )
+    assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
+        "static weight 2 → 1 replica (spec.replicas = 1)"
+    )
+
+
+def test_a_cluster_takes_the_largest_weight_of_the_rules_that_match_it() -> None:
+    scheduling = {
+        "replicaSchedulingType": "Divided",
+        "weightPreference": {
+            "staticWeightList": [
+                {"targetCluster": {"labelSelector": {"matchLabels": {"env": "prod"}}}, "weight": 1},
+                {"targetCluster": {"clusterNames": ["us"]}, "weight": 3},
+            ]
+        },
+    }
+    compilation = compile_docs(
+        [deployment(replicas=10), policy(placement={"replicaScheduling": scheduling})]
+    )
+    assert replicas(compilation) == {"ap": 2, "eu": 2, "us": 6}
+    resolution = compilation.karmada_resolution("Deployment/app/web")
+    assert resolution is not None
+    assert resolution.schedule_notes == {
+        "ap": "static weight 1",
+        "eu": "static weight 1",
+        "us": "static weight 3",
+    }
+
+
+@pytest.mark.parametrize(
+    "scheduling",
+    [
+        {},  # replicaSchedulingType defaults to Divided, the preference to Weighted
+        {"replicaSchedulingType": "Divided"},
+        {"replicaSchedulingType": "Divided", "weightPreference": {}},
+        static_weights(nowhere=0 + 1),  # no rule matches a candidate: equal weights
+    ],
+)
+def test_without_matching_weights_every_candidate_weighs_one(
+    scheduling: dict[str, Any],
+) -> None:
+    inventory = fleet(
+        [*CLUSTERS, {"name": "nowhere", "taints": [{"key": "x", "effect": "NoSchedule"}]}]
+    )
+    compilation = compile_docs(
+        [deployment(replicas=7), policy(placement={"replicaScheduling": scheduling})],
+        inventory=inventory,
+    )
+    assert replicas(compilation) == {"ap": 3, "eu": 2, "us": 2}
+
+
+def test_dynamic_weight_divides_by_declared_capacity() -> None:
+    scheduling = {
+        "replicaSchedulingType": "Divided",
+        "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+    }
+    compilation = compile_docs(
+        [deployment(replicas=12), policy(placement={"replicaScheduling": scheduling})]
+    )
+    assert replicas(compilation) == {"ap": 4, "eu": 3, "us": 5}
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (12, {"ap": 5, "us": 7}),  # the reference's 12 over 6:8:10 -> 0/5/7
+        (10, {"us": 10}),
+        (24, {"ap": 8, "eu": 6, "us": 10}),
+    ],
+)
+def test_aggregated_uses_the_fewest_clusters_by_capacity(
+    total: int, expected: dict[str, int]
+) -> None:
+    scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
+    compilation = compile_docs(
+        [deployment(replicas=total), policy(placement={"replicaScheduling": scheduling})]
+    )
+    assert replicas(compilation) == expected
+
+
+def test_not_enough_capacity_is_unschedulable() -> None:
+    scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
+    compilation = compile_docs(
+        [deployment(replicas=25), policy(placement={"replicaScheduling": scheduling})]
+    )
+    assert rendered(compilation) == {}
+    assert any("available replicas 24 are not enough for 25" in w for w in warnings_of(compilation))
+
+
+def test_dynamic_division_without_declared_capacity_is_an_error() -> None:
+    scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
+    placement = {
+        "replicaScheduling": scheduling,
+        "clusterTolerations": [{"key": "dedicated", "operator": "Exists"}],
+    }
+    docs = [deployment(), policy(placement=placement)]
+    errors = errors_of(docs)
+    line = to_yaml(*docs).splitlines().index("    replicaScheduling:") + 1
+    assert errors == [
+        f"fleet/app.yaml:{line}:5: spec.placement.replicaScheduling: Aggregated division needs "
+        "each cluster's capacity, which Karmada estimates live; declare it for lab (set "
+        "availableReplicas in the Fleet, or the kfedgen.io/available-replicas annotation on a "
+        "Karmada Cluster)"
+    ]
+
+
+def test_capacity_from_a_karmada_cluster_annotation() -> None:
+    clusters = "".join(
+        f"""\
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: {name}
+  annotations: {{kfedgen.io/available-replicas: "{capacity}"}}
+"""
+        for name, capacity in (("one", 3), ("two", 9))
+    )
+    inventory = to_yaml({**fleet([]), "spec": {}}) + clusters
+    scheduling = {
+        "replicaSchedulingType": "Divided",
+        "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+    }
+    compilation = compile_docs(
+        [deployment(replicas=4), policy(placement={"replicaScheduling": scheduling})],
+        inventory=inventory,
+    )
+    assert replicas(compilation) == {"one": 1, "two": 3}
+
+
+# -- what replicas are ---------------------------------------------------------------------
+
+
+def job(parallelism: int | None, completions: int | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"template": {"spec": {"restartPolicy": "Never", "containers": []}}}
+    if parallelism is not None:
+        spec["parallelism"] = parallelism
+    if completions is not None:
+        spec["completions"] = completions
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "batch", "namespace": "app"},
+        "spec": spec,
+    }
+
+
+@pytest.mark.parametrize(
+    ("parallelism", "completions", "expected"),
+    [
+        (
+            4,
+            8,
+            {
+                "ap": {"parallelism": 2, "completions": 4},
+                "eu": {"parallelism": 2, "completions": 4},
+            },
+        ),
+        # replicas = min(parallelism, completions); completions split by the assigned replicas
+        (
+            10,
+            3,
+            {
+                "ap": {"parallelism": 2, "completions": 2},
+                "eu": {"parallelism": 1, "completions": 1},
+            },
+        ),
+        (4, None, {"ap": {"parallelism": 2}, "eu": {"parallelism": 2}}),
+        (None, None, {"ap": {"parallelism": 1}}),  # the API server's defaults: 1 and 1
+    ],
+)
+def test_divided_jobs_get_parallelism_and_completions(
+    parallelism: int | None, completions: int | None, expected: dict[str, dict[str, int]]
+) -> None:
+    compilation = compile_docs(
+        [
+            job(parallelism, completions),
+            policy(
+                selectors=[selector("Job")],
+                placement={"replicaScheduling": static_weights(ap=1, eu=1)},
+            ),
+        ]
+    )
+    got = {
+        cluster: {
+            k: v for k, v in obj.manifest["spec"].items() if k in ("parallelism", "completions")
+        }
+        for cluster, obj in rendered(compilation, "Job", "batch").items()
+    }
+    assert got == expected
+
+
+def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "one", "namespace": "app"},
+        "spec": {"containers": []},
+    }
+    compilation = compile_docs(
+        [pod, policy(selectors=[selector("Pod")], placement={"replicaScheduling": {}})]
+    )
+    assert sorted(rendered(compilation, "Pod", "one")) == ["ap"]
+
+
+def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> None:
+    replica_set = deployment(replicas=5)
+    replica_set["kind"] = "ReplicaSet"
+    compilation = compile_docs(
+        [
+            replica_set,
+            configmap(),
+            policy(
+                selectors=[selector("ReplicaSet"), selector("ConfigMap")],
+                placement={"replicaScheduling": static_weights(eu=1, us=1)},
+            ),
+        ]
+    )
+    assert replicas(compilation, "ReplicaSet") == dict.fromkeys(PROD, 5)
+    assert sorted(rendered(compilation, "ConfigMap", "settings")) == PROD
+
+
+def test_zero_replicas_go_everywhere_and_are_not_revised() -> None:
+    compilation = compile_docs(
+        [deployment(replicas=0), policy(placement={"replicaScheduling": static_weights(eu=1)})]
+    )
+    assert replicas(compilation) == dict.fromkeys(PROD, 0)
+
+
+def test_unset_replicas_count_as_the_api_server_default_of_one() -> None:
+    compilation = compile_docs(
+        [
+            deployment(replicas=None),
+            policy(placement={"replicaScheduling": static_weights(eu=1, us=1)}),
+        ]
+    )
+    assert replicas(compilation) == {"eu": 1}
+
+
+def test_replicas_that_are_not_an_integer_are_an_error() -> None:
+    bad = deployment()
+    bad["spec"]["replicas"] = "three"
+    assert any(
+        "spec.replicas: spec.replicas must be a non-negative integer (int32)" in e
+        for e in errors_of([bad, policy()])
+    )
+
+
+# -- spread constraints -----------------------------------------------------------------------
+
+
+def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -> None:
+    placement = {"spreadConstraints": [{"spreadByField": "cluster", "maxGroups": 2}]}
+    compilation = compile_docs([deployment(), policy(placement=placement)])
+    assert replicas(compilation) == {"us": 6, "ap": 6}
+    assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
+        "spreadConstraints[0] keeps the first 2 candidates (maxGroups 2; ordered by available "
+        "replicas, then name)"
+    )
+
+
+def test_too_few_clusters_for_min_groups_is_unschedulable() -> None:
+    placement = {"spreadConstraints": [{"minGroups": 4, "maxGroups": 4}]}
+    compilation = compile_docs([deployment(), policy(placement=placement)])
+    assert rendered(compilation) == {}
+    assert any(
+        "3 feasible clusters are fewer than spreadConstraints[0].minGroups 4" in w
+        for w in warnings_of(compilation)
+    )
+
+
+def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() -> None:
+    placement = {
+        "replicaScheduling": static_weights(eu=1, us=1, lab=1),
+        "clusterTolerations": [{"operator": "Exists"}],
+        "spreadConstraints": [
+            {"spreadByField": "region", "maxGroups": 1},
+            {"spreadByField": "cluster", "maxGroups": 1},
+        ],
+    }
+    compilation = compile_docs([deployment(replicas=4), policy(placement=placement)])
+    assert replicas(compilation) == {"eu": 2, "us": 2}
+    assert "it has no region, which spreadConstraints[0] spreads by" in reasons(
+        compilation, "Deployment/app/web", "lab"
+    )
+
+
+@pytest.mark.parametrize(
+    ("placement", "message"),
+    [
+        (
+            {
+                "spreadConstraints": [
+                    {"spreadByField": "cluster"},
+                    {"spreadByField": "region", "maxGroups": 2},
+                ]
+            },
+            "spec.placement.spreadConstraints[1]: spreadByField: region is not emulated offline",
+        ),
+        (
+            {"spreadConstraints": [{"spreadByLabel": "geo"}]},
+            "spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread "
+            "constraints (spreadByLabel alone fails)",
+        ),
+        (
+            {
+                "spreadConstraints": [{"maxGroups": 2}],
+                "replicaScheduling": {
+                    "replicaSchedulingType": "Divided",
+                    "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+                },
+            },
+            "spec.placement.spreadConstraints[0]: spreadConstraints with Divided replicas are not "
+            "emulated offline",
+        ),
+    ],
+)
+def test_spread_constraints_that_need_live_data_are_errors(
+    placement: dict[str, Any], message: str
+) -> None:
+    errors = errors_of([deployment(), policy(placement=placement)])
+    assert any(message in e for e in errors), errors
+
+
+# -- namespaces --------------------------------------------------------------------------------
+
+
+def test_a_declared_namespace_goes_to_every_cluster() -> None:
+    compilation = compile_docs(
+        [
+            namespace("app"),
+            deployment(),
+            policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
+        ]
+    )
+    assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
+
+
+def test_an_undeclared_namespace_is_created_where_its_objects_land() -> None:
+    compilation = compile_docs(
+        [deployment(), policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}})]
+    )
+    namespaces = rendered(compilation, "Namespace", "app")
+    assert sorted(namespaces) == ["eu", "us"]
+    assert namespaces["eu"].manifest == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "app"},
+    }
+    assert reasons(compilation, "Namespace/app", "eu") == [
+        "Deployment/app/web lands here and no document declares namespace app; Karmada's "
+        "namespace sync would create it (in every cluster)"
+    ]
+
+
+def test_a_namespace_that_skips_auto_propagation_follows_its_policy() -> None:
+    ns = namespace("app", **{"namespace.karmada.io/skip-auto-propagation": "true"})
+    compilation = compile_docs(
+        [
+            ns,
+            deployment(),
+            policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
+            policy(
+                "ns",
+                namespace=None,
+                selectors=[selector("Namespace", "app")],
+                placement={"clusterAffinity": {"clusterNames": ["eu"]}},
+            ),
+        ]
+    )
+    assert sorted(rendered(compilation, "Namespace", "app")) == ["eu"]
+    assert any(
+        "Deployment/app/web lands in cluster 'us', where its namespace app is not rendered" in w
+        for w in warnings_of(compilation)
+    )
+
+
+def test_reserved_namespaces_are_not_synced() -> None:
+    compilation = compile_docs(
+        [namespace("default"), namespace("kube-system"), deployment(), policy()]
+    )
+    assert rendered(compilation, "Namespace", "default") == {}
+    assert rendered(compilation, "Namespace", "kube-system") == {}
+
+
+def test_a_fleet_without_propagation_policies_propagates_nothing() -> None:
+    compilation = compile_docs([namespace("app"), deployment()])
+    assert compilation.objects == []
+    assert len([w for w in warnings_of(compilation) if "plain object" in w]) == 2
+
+
+def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
+    compilation = compile_docs(
+        [
+            namespace("app"),
+            policy(
+                "ns",
+                namespace=None,
+                selectors=[selector("Namespace")],
+                placement={"clusterAffinity": {"clusterNames": ["eu"]}},
+            ),
+        ]
+    )
+    assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
+    assert any(
+        "the placement of ClusterPropagationPolicy ns has no effect on it" in w
+        for w in warnings_of(compilation)
+    )
+
+
+# -- suspension, references ---------------------------------------------------------------------
+
+
+def test_suspended_dispatching() -> None:
+    everywhere = compile_docs([deployment(), policy(suspension={"dispatching": True})])
+    assert rendered(everywhere) == {}
+    some = compile_docs(
+        [deployment(), policy(suspension={"dispatchingOnClusters": {"clusterNames": ["eu"]}})]
+    )
+    assert sorted(rendered(some)) == ["ap", "us"]
+
+
+@pytest.mark.parametrize(
+    ("placement", "path"),
+    [
+        (
+            {"clusterAffinity": {"clusterNames": ["euu"]}},
+            "spec.placement.clusterAffinity.clusterNames[0]",
+        ),
+        ({"clusterAffinity": {"exclude": ["euu"]}}, "spec.placement.clusterAffinity.exclude[0]"),
+        (
+            {"clusterAffinities": [{"affinityName": "a", "clusterNames": ["euu"]}]},
+            "spec.placement.clusterAffinities[0].clusterNames[0]",
+        ),
+        (
+            {"replicaScheduling": static_weights(euu=1)},
+            "spec.placement.replicaScheduling.weightPreference.staticWeightList[0].targetCluster.clusterNames[0]",
+        ),
+    ],
+)
+def test_unknown_clusters_are_errors_as_in_kubefed_placements(
+    placement: dict[str, Any], path: str
+) -> None:
+    errors = errors_of([deployment(), policy(placement=placement)])
+    assert len(errors) == 1
+    assert f"{path}: cluster 'euu' is not in the inventory (did you mean 'eu'?)" in errors[0]
+
+
+# -- properties -----------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    total=st.integers(min_value=0, max_value=60),
+    weights=st.dictionaries(
+        st.sampled_from(PROD), st.integers(min_value=1, max_value=9), min_size=1
+    ),
+    excluded=st.sets(st.sampled_from(PROD), max_size=2),
+)
+def test_divided_weighted_assigns_every_replica_to_candidates(
+    total: int, weights: dict[str, int], excluded: set[str]
+) -> None:
+    placement = {
+        "clusterAffinity": {"exclude": sorted(excluded)},
+        "replicaScheduling": static_weights(**weights),
+    }
+    compilation = compile_docs([deployment(replicas=total), policy(placement=placement)])
+    got = replicas(compilation)
+    candidates = set(PROD) - excluded
+    assert set(got) <= candidates
+    if total == 0:
+        assert set(got) == candidates
+        return
+    assert sum(got.values()) == total
+    assert all(count > 0 for count in got.values())
+    votes = {c: w for c, w in weights.items() if c in candidates} or dict.fromkeys(candidates, 1)
+    assert got == {c: n for c, n in allocate_webster_seats(total, votes).items() if n}
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1), files=st.integers(min_value=1, max_value=4)
+)
+def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> None:
+    docs = [
+        namespace("app"),
+        deployment(replicas=7),
+        deployment("api", replicas=3),
+        configmap(),
+        policy(
+            "a", selectors=[selector()], placement={"replicaScheduling": static_weights(eu=1, us=2)}
+        ),
+        policy("b", priority=1, selectors=[selector(name="api")]),
+        policy("c", namespace=None, selectors=[selector("ConfigMap")]),
+    ]
+    reference = compile_docs(docs).tree.files
+    shuffled = list(docs)
+    random.Random(seed).shuffle(shuffled)
+    chunks = [shuffled[i::files] for i in range(files)]
+    sources = [
+        SourceFile(f"fleet/{i}.yaml", to_yaml(*chunk).encode())
+        for i, chunk in enumerate(chunks)
+        if chunk
+    ]
+    sources.append(SourceFile("fleet/inventory.yaml", to_yaml(fleet()).encode()))
+    assert (
+        compile_sources(sorted(sources, key=lambda s: s.display_name), Options()).tree.files
+        == reference
+    )
+
+
+# -- identity -----------------------------------------------------------------------------------
+
+
+def test_a_propagated_object_needs_a_valid_name_and_one_definition() -> None:
+    bad = deployment()
+    bad["metadata"]["name"] = "a/b"
+    assert any("metadata.name: name 'a/b' contains '/'" in e for e in errors_of([bad, policy()]))
+    twice = errors_of([deployment(), deployment(), policy()])
+    assert any(
+        "Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1" in e
+        for e in twice
+    )
+
+
+def test_objects_nothing_propagates_are_not_held_to_that() -> None:
+    odd = configmap()
+    odd["metadata"]["name"] = "a/b"
+    compilation = compile_docs([odd, deployment(), policy()])
+    assert any("ConfigMap app/a/b is a plain object" in w for w in warnings_of(compilation))
+
+
+def test_zero_replicas_are_explained() -> None:
+    compilation = compile_docs([deployment(replicas=0), policy()])
+    assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
+        "0 replicas: scheduled like a non-workload: it goes to every selected cluster"
+    )
