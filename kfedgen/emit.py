@@ -20,7 +20,7 @@ import yaml
 
 from kfedgen.errors import Location, Problems
 from kfedgen.materialize import RenderedObject
-from kfedgen.selectors import api_version_problem, is_dns1123_label, object_name_problem
+from kfedgen.selectors import api_version_problem, is_dns1123_label, kubernetes_name_problem
 
 MANIFEST_PATH = ".kfedgen/manifest.json"
 KUSTOMIZATION = "kustomization.yaml"
@@ -108,7 +108,7 @@ def identity_problem(obj: RenderedObject) -> str | None:
     name, namespace = metadata.get("name"), metadata.get("namespace", "")
     if not isinstance(name, str):
         return "metadata.name is missing or not a string"
-    problem = object_name_problem(name)
+    problem = kubernetes_name_problem(name, api_version.rpartition("/")[0], kind)
     if problem:
         return problem
     if not isinstance(namespace, str) or (namespace and not is_dns1123_label(namespace)):

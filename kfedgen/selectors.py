@@ -55,6 +55,22 @@ def api_version_problem(api_version: str) -> str | None:
     return None
 
 
+# RBAC objects may have any name that is a valid URL path segment.
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+def kubernetes_name_problem(name: str, group: str, kind: str) -> str | None:
+    """Why ``name`` cannot name a ``kind`` of API ``group`` (None when it can).
+
+    Kubernetes names are DNS-1123 subdomains, except RBAC's, which may be any
+    path segment (see :func:`object_name_problem`).
+    """
+    problem = object_name_problem(name)
+    if problem or group == RBAC_GROUP or is_dns1123_subdomain(name):
+        return problem
+    return f"name {name!r} is not a valid {kind} name"
+
+
 def label_key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid label key (None when it is)."""
     prefix, _, name = key.rpartition("/")

@@ -28,7 +28,7 @@ from kfedgen.schema import check_json_compatible, validate_document
 from kfedgen.selectors import (
     LabelSelector,
     is_dns1123_label,
-    is_dns1123_subdomain,
+    kubernetes_name_problem,
     label_key_problem,
     label_value_problem,
     object_name_problem,
@@ -36,8 +36,9 @@ from kfedgen.selectors import (
 )
 
 FLEET_API_VERSION = "kfedgen.io/v1alpha1"
-# RBAC objects may have any name that is a valid URL path segment.
-RBAC_GROUP = "rbac.authorization.k8s.io"
+NAME_HINT = (
+    "use lower-case letters, digits, '-' and '.', starting and ending with one of the first two"
+)
 KUBEFED_CORE = "core.kubefed.io/v1beta1"
 PATCH_OPS = ("add", "remove", "replace")
 # KubeFed's invalidPaths (overrides.go): these are fixed by the federated object.
@@ -330,15 +331,11 @@ def _add_federated(doc: Document, target: TargetType, spec: FleetSpec, problems:
 
 
 def _check_target_name(doc: Document, name: str, target: TargetType, problems: Problems) -> None:
-    """Kubernetes names are DNS subdomains, except RBAC's, which are path segments."""
-    if target.group == RBAC_GROUP or object_name_problem(name) or is_dns1123_subdomain(name):
-        return
-    problems.error(
-        doc.location(("metadata", "name")),
-        ("metadata", "name"),
-        f"name {name!r} is not a valid {target.kind} name",
-        "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
-    )
+    if object_name_problem(name):
+        return  # reported by _check_identity
+    problem = kubernetes_name_problem(name, target.group, target.kind)
+    if problem:
+        problems.error(doc.location(("metadata", "name")), ("metadata", "name"), problem, NAME_HINT)
 
 
 def _check_identity(

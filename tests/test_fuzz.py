@@ -33,8 +33,9 @@ from kfedgen.pipeline import Compilation, Options, compile_sources
 from kfedgen.report import format_problems
 from tests.conftest import GOLDEN, ROOT, snapshot
 
-FLEETS = {"example": ROOT / "fleet"} | {
-    case.name: case / "fleet" for case in sorted(GOLDEN.iterdir()) if (case / "fleet").is_dir()
+# name -> the directory holding its fleet/ (and overlays/, when it has one)
+FLEETS = {"example": ROOT} | {
+    case.name: case for case in sorted(GOLDEN.iterdir()) if (case / "fleet").is_dir()
 }
 FUZZ = settings(
     max_examples=int(os.environ.get("KFEDGEN_FUZZ_EXAMPLES", "150")),
@@ -45,17 +46,19 @@ FUZZ = settings(
 )
 
 
-def read_fleet(directory: Path) -> list[SourceFile]:
+def read_fleet(base: Path) -> list[SourceFile]:
+    """The fleet and overlay files under ``base``, as ``kfedgen render`` would read them."""
     return [
-        SourceFile(path.relative_to(directory).as_posix(), path.read_bytes())
-        for path in sorted(directory.rglob("*.yaml"))
+        SourceFile(path.relative_to(base).as_posix(), path.read_bytes())
+        for directory in ("fleet", "overlays")
+        for path in sorted((base / directory).rglob("*.yaml"))
     ]
 
 
-def documents_of(directory: Path) -> list[Any]:
-    """Every document of a fleet, as plain data, in file order."""
+def documents_of(base: Path) -> list[Any]:
+    """Every document of a fleet (and its overlays), as plain data, in file order."""
     found: list[Any] = []
-    for source in read_fleet(directory):
+    for source in read_fleet(base):
         found.extend(d for d in yaml.safe_load_all(source.content) if d is not None)
     return found
 
@@ -410,7 +413,9 @@ def test_output_does_not_depend_on_the_hash_seed(name: str, tmp_path: Path) -> N
     for seed in ("0", "1", "4242"):
         workdir = tmp_path / seed
         workdir.mkdir()
-        command = ["-C", str(workdir), "render", "-f", str(FLEETS[name])]
+        base = FLEETS[name]
+        command = ["-C", str(workdir), "render", "-f", str(base / "fleet")]
+        command += ["--overlays", str(base / "overlays")]
         completed = subprocess.run(
             [sys.executable, "-m", "kfedgen", *command],
             env={**os.environ, "PYTHONHASHSEED": seed},

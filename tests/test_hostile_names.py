@@ -81,6 +81,35 @@ kind: KubeFedCluster
 metadata: {{name: {name}}}
 spec: {{apiEndpoint: "https://example.com"}}
 """
+KARMADA = """\
+apiVersion: {api_version}
+kind: ConfigMap
+metadata: {{name: {name}, namespace: shop}}
+data: {{a: b}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: spread, namespace: shop}}
+spec:
+  resourceSelectors: [{{apiVersion: {api_version}, kind: ConfigMap}}]
+  placement: {{clusterAffinity: {{clusterNames: [c1]}}}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {{name: tweak, namespace: shop}}
+spec:
+  resourceSelectors: [{{apiVersion: {api_version}, kind: ConfigMap}}]
+  overrideRules:
+    - targetCluster: {{clusterNames: [c1]}}
+      overriders:
+        plaintext: [{{path: {path}, operator: replace, value: {value}}}]
+"""
+KARMADA_CLUSTER = """\
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {{name: {name}}}
+spec: {{apiEndpoint: "https://example.com"}}
+"""
 
 
 def q(value: str) -> str:
@@ -101,6 +130,12 @@ def type_config(
     kind: str = "Widget", group: str = "example.com", version: str = "v1", plural: str = "widgets"
 ) -> str:
     return TYPE_CONFIG.format(kind=q(kind), group=group, version=q(version), plural=plural)
+
+
+def karmada(
+    name: str = "cfg", api_version: str = "v1", path: str = "/data/a", value: str = "x"
+) -> str:
+    return KARMADA.format(name=q(name), api_version=q(api_version), path=path, value=q(value))
 
 
 def override(path: str, value: str) -> str:
@@ -129,6 +164,18 @@ POSITIONS: dict[str, FleetFor] = {
     ),
     "override-name": lambda v: (
         inventory() + "---\n" + configmap(overrides=override("/metadata/name", v))
+    ),
+    "karmada-cluster": lambda v: inventory() + "---\n" + KARMADA_CLUSTER.format(name=q(v)),
+    "karmada-object-name": lambda v: inventory() + "---\n" + karmada(name=v),
+    "karmada-object-apiversion": lambda v: inventory() + "---\n" + karmada(api_version=v + "/v1"),
+    "karmada-override-name": lambda v: (
+        inventory() + "---\n" + karmada(path="/metadata/name", value=v)
+    ),
+    "karmada-override-namespace": lambda v: (
+        inventory() + "---\n" + karmada(path="/metadata/namespace", value=v)
+    ),
+    "karmada-override-apiversion": lambda v: (
+        inventory() + "---\n" + karmada(path="/apiVersion", value=v + "/v1")
     ),
 }
 
