@@ -234,9 +234,7 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
     text = _decode(source.content, name, problems)
     if text is None:
         return []
-    if _depth_bound(text) > _COMPOSER_SAFE_DEPTH and not _depth_ok(
-        text, name, options.max_depth, problems
-    ):
+    if _may_nest_too_deep(text) and not _depth_ok(text, name, options.max_depth, problems):
         return []
     loader = _Loader(text)
     documents: list[Document] = []
@@ -366,21 +364,24 @@ def _depth_ok(text: str, name: str, limit: int, problems: Problems) -> bool:
 
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\n]|$)", re.MULTILINE)
+# A block collection starts at a line's indentation, or after the "- ", "? "
+# and ": " indicators that begin the line (node properties cannot stand before
+# a block collection on its line), and every block collection nested in
+# another starts at a greater column, except a sequence under a mapping key.
+# So a file without a line prefix this long nests blocks at most about twice
+# as deep, and each flow level needs an opening bracket.
+_LONG_LINE_PREFIX = re.compile(rf"^[ \t?:-]{{{_COMPOSER_SAFE_DEPTH // 4}}}", re.MULTILINE)
 
 
-def _depth_bound(text: str) -> int:
-    """A cheap upper bound of the nesting depth of any YAML document in ``text``.
-
-    Each block collection nested in another starts at a greater column, except
-    a sequence under a mapping key, so block nesting is at most twice the
-    longest line; each flow level needs an opening bracket.
-    """
-    bound = 0
+def _may_nest_too_deep(text: str) -> bool:
+    """False when no document of ``text`` can nest deeper than ``_COMPOSER_SAFE_DEPTH``."""
+    if _LONG_LINE_PREFIX.search(text):
+        return True
+    half = _COMPOSER_SAFE_DEPTH // 2
+    if text.count("[") + text.count("{") <= half:
+        return False
     # A document marker ends every collection, so each document is bounded alone.
-    for chunk in _DOCUMENT_START.split(text):
-        longest = max(map(len, chunk.split("\n")), default=0)
-        bound = max(bound, 2 * (longest + 1) + chunk.count("[") + chunk.count("{"))
-    return bound
+    return any(c.count("[") + c.count("{") > half for c in _DOCUMENT_START.split(text))
 
 
 class _LimitError(Exception):
