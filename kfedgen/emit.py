@@ -193,7 +193,7 @@ def emit(
     return OutputTree(files)
 
 
-_IDENTITY_HINT = "an override or the template changed apiVersion or metadata to an invalid value"
+_IDENTITY_HINT = "check its apiVersion, kind and metadata, and every override that changes them"
 
 
 def _resource_rank(obj: RenderedObject) -> int:
