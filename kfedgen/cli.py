@@ -52,7 +52,24 @@ def fleet_options(command: F) -> F:
 
 
 def fleet_input_options(command: F) -> F:
-    """:func:`fleet_options` without ``--format``, for commands whose output has formats."""
+    """:func:`fleet_options` without ``--format``, for commands whose output has formats.
+
+    The command receives the parsed options as one ``options: Options`` argument.
+    """
+
+    @functools.wraps(command)
+    def with_options(
+        *args: Any,
+        fleet: tuple[Path, ...],
+        overlays: Path,
+        output: Path,
+        strict: bool,
+        max_file_size: int,
+        **kwargs: Any,
+    ) -> Any:
+        options = build_options(fleet, overlays, output, strict, max_file_size)
+        return command(*args, options=options, **kwargs)
+
     decorators = [
         click.option(
             "-f",
@@ -86,9 +103,10 @@ def fleet_input_options(command: F) -> F:
             help="Refuse input files larger than this many bytes.",
         ),
     ]
+    wrapped: Any = with_options
     for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+        wrapped = decorator(wrapped)
+    return wrapped  # type: ignore[no-any-return]
 
 
 def build_options(
@@ -159,18 +177,13 @@ def cli(chdir: Path | None, debug: bool) -> None:
 )
 @_handle_errors
 def render(
-    fleet: tuple[Path, ...],
-    overlays: Path,
-    output: Path,
-    strict: bool,
-    max_file_size: int,
+    options: Options,
     error_format: str,
     check: bool,
     verbose: bool,
     exit_code: bool,
 ) -> None:
     """Compile the fleet and write the output tree atomically."""
-    options = build_options(fleet, overlays, output, strict, max_file_size)
     if check:
         sys.exit(run_check(options, error_format, verbose))
     sys.exit(run_render(options, error_format, exit_code))
@@ -194,18 +207,13 @@ def render(
 )
 @_handle_errors
 def diff(
-    fleet: tuple[Path, ...],
-    overlays: Path,
-    output: Path,
-    strict: bool,
-    max_file_size: int,
+    options: Options,
     base: str,
     head: str | None,
     output_format: str,
 ) -> None:
     """Render the fleet at two git revisions and show what each cluster receives."""
     _State.error_format = "json" if output_format == "json" else "text"
-    options = build_options(fleet, overlays, output, strict, max_file_size)
     try:
         # GitPython is loaded only here: it costs startup time, and needs git.
         from kfedgen.commands.diff import run_diff  # noqa: PLC0415
@@ -231,11 +239,7 @@ def diff(
 )
 @_handle_errors
 def validate(
-    fleet: tuple[Path, ...],
-    overlays: Path,
-    output: Path,
-    strict: bool,
-    max_file_size: int,
+    options: Options,
     error_format: str,
     kube_version: str | None,
     crd_files: tuple[Path, ...],
@@ -243,7 +247,6 @@ def validate(
     """Load and check the fleet spec (and, with --kube-version, the rendered objects)."""
     if crd_files and kube_version is None:
         raise click.UsageError("--crd needs --kube-version")
-    options = build_options(fleet, overlays, output, strict, max_file_size)
     sys.exit(run_validate(options, error_format, kube_version, crd_files))
 
 
@@ -259,15 +262,10 @@ def validate(
 )
 @_handle_errors
 def plan(
-    fleet: tuple[Path, ...],
-    overlays: Path,
-    output: Path,
-    strict: bool,
-    max_file_size: int,
+    options: Options,
     output_format: str,
 ) -> None:
     """Print where every federated workload runs, with its replicas there."""
-    options = build_options(fleet, overlays, output, strict, max_file_size)
     sys.exit(run_plan(options, output_format))
 
 
@@ -277,17 +275,12 @@ def plan(
 @click.option("--cluster", metavar="CLUSTER", help="Only this cluster.")
 @_handle_errors
 def explain(
-    fleet: tuple[Path, ...],
-    overlays: Path,
-    output: Path,
-    strict: bool,
-    max_file_size: int,
+    options: Options,
     error_format: str,
     reference: str,
     cluster: str | None,
 ) -> None:
     """Why an object is, or is not, in each cluster (KIND/NAME when cluster-scoped)."""
-    options = build_options(fleet, overlays, output, strict, max_file_size)
     sys.exit(run_explain(options, reference, cluster, error_format))
 
 
