@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.emit import KUSTOMIZATION, kustomization, to_yaml
-from kfedgen.errors import DocPath, Problems
+from kfedgen.errors import DocPath, Problems, did_you_mean
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.resolve import _did_you_mean
 from kfedgen.selectors import is_dns1123_label, is_dns1123_subdomain
 
 ARGOCD_DIR = "_argocd"
@@ -252,7 +251,7 @@ def _check_flux(spec: FleetSpec, doc: Document, flux: FluxSettings, problems: Pr
             doc.location(path),
             path,
             f"cluster {flux.local_cluster!r} is not in the inventory",
-            _did_you_mean(flux.local_cluster, spec),
+            did_you_mean(flux.local_cluster, spec.clusters),
         )
     for cluster in spec.cluster_list():
         if cluster.name == flux.local_cluster:

@@ -123,7 +123,7 @@ def _render_object(
                 break
             decision.note(_describe_operation(index, operation))
         else:
-            manifest = _drop_empty_metadata_maps(manifest)
+            manifest = drop_empty_metadata_maps(manifest)
             # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
             # so the explicit 0 is what drains an autoscaled workload.
             if obj.retain_replicas and decision.replicas != 0:
@@ -149,7 +149,7 @@ def _drop_replicas(manifest: dict[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-def _drop_empty_metadata_maps(manifest: dict[str, Any]) -> dict[str, Any]:
+def drop_empty_metadata_maps(manifest: dict[str, Any]) -> dict[str, Any]:
     """Omit empty ``metadata`` maps, as Kubernetes does (ObjectMeta fields are omitempty).
 
     ``add /metadata/annotations {...}`` followed by removing its keys leaves

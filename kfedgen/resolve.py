@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kfedgen.errors import Problems
+from kfedgen.errors import Problems, did_you_mean
 from kfedgen.model import Cluster, FederatedObject, FleetSpec, Placement
 
 # KubeFed never propagates these namespaces themselves (isSystemNamespace);
@@ -114,15 +114,8 @@ def _check_placement_names(obj: FederatedObject, spec: FleetSpec, problems: Prob
                 obj.location(path),
                 path,
                 f"cluster {name!r} is not in the inventory",
-                _did_you_mean(name, spec),
+                did_you_mean(name, spec.clusters),
             )
-
-
-def _did_you_mean(name: str, spec: FleetSpec) -> str:
-    import difflib  # noqa: PLC0415 - only needed on the error path
-
-    close = difflib.get_close_matches(name, sorted(spec.clusters), n=1)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def _gate_by_namespace(
@@ -165,7 +158,7 @@ def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: P
                 obj.location(path),
                 path,
                 f"cluster {entry.cluster_name!r} is not in the inventory",
-                _did_you_mean(entry.cluster_name, spec),
+                did_you_mean(entry.cluster_name, spec.clusters),
             )
         elif not resolution.decisions[entry.cluster_name].placed:
             problems.warning(

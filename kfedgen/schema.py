@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -13,7 +12,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
-from kfedgen.errors import DocPath, Problems
+from kfedgen.errors import DocPath, Problems, did_you_mean
 from kfedgen.load import Document
 
 # Input kind -> schema file shipped in kfedgen/schemas/.  `kfedgen schema KIND`
@@ -96,8 +95,7 @@ def _describe(error: jsonschema.ValidationError, path: DocPath) -> tuple[str, st
         extra = sorted(k for k in error.instance if k not in known)
         if extra:
             key = extra[0]
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+            hint = did_you_mean(str(key), allowed) or f"allowed: {', '.join(allowed)}"
             return f"unknown field {key!r}", hint, (*path, key)
     if validator == "required":
         return error.message.replace("is a required property", "is required"), "", path

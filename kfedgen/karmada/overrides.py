@@ -32,7 +32,7 @@ from kfedgen.karmada.policies import (
     ResourceRef,
     selectors_priority,
 )
-from kfedgen.materialize import RenderedObject, _drop_empty_metadata_maps
+from kfedgen.materialize import RenderedObject, drop_empty_metadata_maps
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.resolve import ClusterDecision
 
@@ -87,7 +87,7 @@ class _Applier:
         try:
             source = manifest if isinstance(manifest, dict) else dict(manifest)
             # Omit emptied metadata maps, as for KubeFed overrides (materialize).
-            result = _drop_empty_metadata_maps(apply_overriders(source, rule.overriders))
+            result = drop_empty_metadata_maps(apply_overriders(source, rule.overriders))
         except OverrideError as exc:
             path = (*rule.path, exc.overrider, exc.index)
             self.problems.error(

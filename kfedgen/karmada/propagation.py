@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.errors import DocPath, Location, Problems, did_you_mean
 from kfedgen.karmada.policies import (
     AGGREGATED,
     DUPLICATED,
@@ -55,9 +55,9 @@ from kfedgen.karmada.webster import (
     resolve_static_weights,
 )
 from kfedgen.load import Document
-from kfedgen.materialize import RenderedObject, _drop_empty_metadata_maps
+from kfedgen.materialize import RenderedObject, drop_empty_metadata_maps
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.resolve import ClusterDecision, Resolution, _did_you_mean
+from kfedgen.resolve import ClusterDecision, Resolution
 from kfedgen.selectors import is_dns1123_label, object_name_problem
 
 # The detector never propagates objects of these namespaces (names.IsReservedNamespace, and
@@ -249,7 +249,7 @@ def render_propagated(karmada: Iterable[KarmadaResolution]) -> list[RenderedObje
     rendered = []
     for resolution in karmada:
         obj = resolution.obj
-        base = _drop_empty_metadata_maps(dict(obj.manifest))
+        base = drop_empty_metadata_maps(dict(obj.manifest))
         by_revision: dict[tuple[tuple[str, int], ...], Mapping[str, Any]] = {}
         for cluster in resolution.clusters:
             revision = tuple(sorted(resolution.revisions.get(cluster, {}).items()))
@@ -285,7 +285,7 @@ def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
                     policy.location(path),
                     path,
                     f"cluster {name!r} is not in the inventory",
-                    _did_you_mean(name, spec),
+                    did_you_mean(name, spec.clusters),
                 )
 
 
