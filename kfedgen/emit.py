@@ -136,8 +136,10 @@ def manifest_identity_problem(manifest: Mapping[str, Any]) -> str | None:
 
 def path_problem(path: str) -> str | None:
     """Why ``path`` is not a safe relative POSIX path inside the output (None when it is)."""
-    parts = path.split("/")
-    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    # An empty, "." or ".." component (a leading or trailing "/" included) shows as
+    # "//", "/./" or "/../" once the path is wrapped in slashes.
+    wrapped = f"/{path}/"
+    if not path or "//" in wrapped or "/./" in wrapped or "/../" in wrapped:
         return "it is not a plain relative path"
     if any(c in path for c in "\\\0"):
         return "it contains a backslash or a NUL character"
@@ -180,12 +182,13 @@ def emit(
     # serialise it once.  The writer also reuses the text of subtrees that
     # clusters share copy-on-write.
     shared: dict[int, _SharedManifest] = {}
+    identities: dict[tuple[str, ...], _Identity] = {}
     cluster_ok: dict[str, bool] = {}
     writer = canonical_writer()
     for obj in objects:
         info = shared.get(id(obj.manifest))
         if info is None:
-            info = _SharedManifest.of(obj)
+            info = _SharedManifest.of(obj, identities)
             shared[id(obj.manifest)] = info
         ok = cluster_ok.get(obj.cluster)
         if ok is None:
@@ -222,6 +225,23 @@ def emit(
     return OutputTree(files)
 
 
+_Identity = tuple[str | None, str, int]  # (identity problem, file in the cluster, rank)
+
+
+def _identity_key(manifest: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """apiVersion, kind, name and namespace, when all are strings (None otherwise)."""
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return None
+    key = (
+        manifest.get("apiVersion"),
+        manifest.get("kind"),
+        metadata.get("name"),
+        metadata.get("namespace", ""),
+    )
+    return key if all(type(part) is str for part in key) else None  # type: ignore[return-value]
+
+
 @dataclass
 class _SharedManifest:
     """What every cluster that receives one manifest object shares."""
@@ -233,10 +253,19 @@ class _SharedManifest:
     _content: bytes | None = None
 
     @classmethod
-    def of(cls, obj: RenderedObject) -> _SharedManifest:
-        problem = manifest_identity_problem(obj.manifest)
-        file = "" if problem else _file_in_cluster(obj)
-        return cls(obj.manifest, problem, file, _resource_rank(obj))
+    def of(
+        cls, obj: RenderedObject, identities: dict[tuple[str, ...], _Identity]
+    ) -> _SharedManifest:
+        # Per-cluster variants (replicas, an image) keep the identity: check and name it once.
+        key = _identity_key(obj.manifest)
+        identity = identities.get(key) if key else None
+        if identity is None:
+            problem = manifest_identity_problem(obj.manifest)
+            file = "" if problem else _file_in_cluster(obj)
+            identity = (problem, file, _resource_rank(obj))
+            if key:
+                identities[key] = identity
+        return cls(obj.manifest, *identity)
 
     def content(self, writer: CanonicalWriter) -> bytes:
         if self._content is None:
