@@ -819,7 +819,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_kfedgen=not args.no_kfedgen,
         profile=args.profile,
     )
-    root = args.workdir or Path(tempfile.mkdtemp(prefix="kfedgen-bench-"))
+    # Absolute: kfedgen runs with each size's directory as its working directory.
+    root = (args.workdir or Path(tempfile.mkdtemp(prefix="kfedgen-bench-"))).absolute()
     results = []
     try:
         for clusters in args.sizes:

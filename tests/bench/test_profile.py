@@ -53,11 +53,12 @@ def test_profile_times_each_stage_of_a_real_render(tmp_path: Path) -> None:
 
 
 def test_runner_profile_and_fresh_directories(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     results = tmp_path / "results.json"
     argv = ["--sizes", "3", "--objects", "6", "--no-kustomize", "--repeat", "2", "--profile"]
-    argv += ["--workdir", str(tmp_path / "work"), "--json", str(results)]
+    argv += ["--workdir", "work", "--json", str(results)]  # relative to where the runner runs
     assert run.main(argv) == 0
     payload: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
     (result,) = payload["results"]
