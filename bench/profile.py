@@ -1,8 +1,9 @@
 """Where one kfedgen render spends its time, stage by stage.
 
-Runs one render (or ``--check``) in this process with a timer around each pipeline stage,
-as :mod:`kfedgen.pipeline` and :mod:`kfedgen.write` call them, and prints milliseconds per
-stage.  The import of kfedgen is timed too, so run it as a fresh process::
+Runs one ``kfedgen render`` (or ``--check``) in this process, through kfedgen's own entry
+point, with a timer around each pipeline stage as :mod:`kfedgen.pipeline` and
+:mod:`kfedgen.write` call them, and prints milliseconds per stage.  The import of kfedgen
+is timed too (not the interpreter's own start-up), so run it as a fresh process::
 
     python bench/profile.py --fleet FLEET --out OUT [--check] [--json PATH]
 
@@ -14,7 +15,6 @@ microseconds per call; the stages are called a few dozen times per render at mos
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import json
 import sys
@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-IMPORT: Final = "import kfedgen.pipeline"
+IMPORT: Final = "import kfedgen.cli"
 TOTAL: Final = "total in this process"
-OTHER: Final = "other (CLI, lock, recover, old tree removal)"
+OTHER: Final = "other (options, messages, lock, removing the old tree)"
 
 # (label, module, attribute): the stage functions, wrapped where their callers look them up.
 # Labels starting with two spaces are parts of the stage above them.
@@ -72,34 +72,28 @@ def _wrap(module_name: str, attribute: str, label: str, seconds: dict[str, float
     setattr(owner, name, timed)
 
 
-def profile(fleet: Path, out: Path, check: bool) -> dict[str, float]:
-    """Seconds per stage of one render (or check) of ``fleet`` into ``out``.
+def profile(fleet: Path, out: Path, check: bool) -> tuple[dict[str, float], int]:
+    """Seconds per stage of one ``kfedgen render`` (or ``--check``), and its exit code.
 
-    Runs the pipeline as ``kfedgen render`` does, cyclic GC paused included.
+    The command runs through kfedgen's own entry point, so it does what the CLI does
+    (option parsing, messages, and whatever that version does about garbage collection).
     """
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    pipeline = importlib.import_module("kfedgen.pipeline")
+    cli = importlib.import_module("kfedgen.cli")
     seconds[IMPORT] = time.perf_counter() - start
     for label, module, attribute in STAGES:
         _wrap(module, attribute, label, seconds)
-    options = pipeline.Options(
-        fleet=(fleet,), output=out, overlays=None, output_repo_path=pipeline.repo_relative(out)
-    )
-    gc.disable()
+    argv = ["render", *(["--check"] if check else []), "-f", str(fleet), "-o", str(out)]
     start = time.perf_counter()
-    if check:
-        pipeline.check(options, Path.cwd())
-    else:
-        pipeline.render(options, Path.cwd())
+    code: int = cli.main(argv)
     run = time.perf_counter() - start
-    gc.enable()
     top = sum(v for k, v in seconds.items() if not k.startswith(" ") and k != IMPORT)
     # OTHER is what the render did outside the timed stages (lock, recover, removing the
     # previous tree); TOTAL adds the import, but not the interpreter's own start-up.
     seconds[OTHER] = max(run - top, 0.0)
     seconds[TOTAL] = seconds[IMPORT] + run
-    return seconds
+    return seconds, code
 
 
 def ordered_labels() -> list[str]:
@@ -115,13 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="profile render --check")
     p.add_argument("--json", type=Path, metavar="PATH", help="write {stage: seconds} here")
     args = p.parse_args(argv)
-    seconds = profile(args.fleet, args.out, args.check)
+    seconds, code = profile(args.fleet, args.out, args.check)
     if args.json:
         args.json.write_text(json.dumps(seconds, indent=2) + "\n", encoding="utf-8")
     for label in ordered_labels():
         if label in seconds:
             print(f"{label:46} {seconds[label] * 1000:9.1f} ms")
-    return 0
+    return code
 
 
 if __name__ == "__main__":
