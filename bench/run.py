@@ -223,6 +223,8 @@ class SizeResult:
     check_seconds: float | None = None
     check_returncode: int | None = None
     change: ChangeResult | None = None
+    # microseconds to create one small file in this size's directory, just before (a)
+    fs_create_us: float | None = None
     # --profile: render mode ("full", "no-op", "check") -> stage -> seconds
     profile: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -461,6 +463,7 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
         return result
     k = _Kfedgen(result, opts, work, gen.fleet_dir)
     warm_up(opts.kfedgen, work)
+    result.fs_create_us = fs_probe(work / "fs-probe")
     if _measure_full(k):  # later stages need a rendered tree
         _measure_noop_and_check(k)
         _measure_change(k, gen.model)
@@ -482,6 +485,24 @@ def warm_up(kfedgen: Sequence[str], cwd: Path) -> None:
         subprocess.run(
             [*kfedgen, "--version"], cwd=cwd, env=env, capture_output=True, check=False, timeout=120
         )
+
+
+FS_PROBE_FILES: Final = 2000
+
+
+def fs_probe(directory: Path, count: int = FS_PROBE_FILES) -> float:
+    """Microseconds to create and write one small file, over ``count`` new files.
+
+    File creation is most of a full render's writing.  Its cost depends on the file
+    system's state: on ext4 without a journal, files created soon after many were
+    deleted cost up to 30 times more (see bench/README.md).  This tells such runs apart.
+    """
+    directory.mkdir(parents=True)
+    payload = b"x" * 1024
+    start = time.perf_counter()
+    for i in range(count):
+        (directory / f"f{i}.yaml").write_bytes(payload)
+    return (time.perf_counter() - start) * 1e6 / count
 
 
 PROFILER: Final = Path(__file__).with_name("profile.py")
@@ -646,6 +667,7 @@ def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
         ("    ms per cluster", _s(r.render_seconds and r.render_seconds * 1000 / r.clusters, "")),
         ("    output files", "-" if r.output_files is None else str(r.output_files)),
         ("(f) peak RSS of full render", _s(r.peak_rss_mib, " MiB", 0)),
+        ("    file system: µs to create a file", _s(r.fs_create_us, "", 0)),
         ("(c) no-op re-render", _s(r.noop_seconds)),
         ("    files touched by no-op", "-" if r.noop_touched is None else str(r.noop_touched)),
         ("(d) render --check", check),

@@ -65,6 +65,7 @@ def test_runner_profile_and_fresh_directories(
     assert result["errors"] == []
     assert set(result["profile"]) == {"full", "no-op", "check"}
     assert result["profile"]["full"]["emit"] > 0
+    assert result["fs_create_us"] > 0
     # Each full render went into a directory of its own; none was deleted in between.
     work = tmp_path / "work" / "3x6"
     assert snapshot(work / "rendered-2").keys() == snapshot(work / "rendered").keys()
@@ -73,6 +74,8 @@ def test_runner_profile_and_fresh_directories(
     out = capsys.readouterr().out
     assert "[3x6] time per stage, ms" in out
     assert "validate, build spec" in out
+    assert "file system: µs to create a file" in out
+    assert len(list((work / "fs-probe").iterdir())) == run.FS_PROBE_FILES
 
 
 def test_warm_up_lets_python_write_bytecode(
