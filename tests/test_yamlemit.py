@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kfedgen.emit import canonical_writer, to_yaml
 from kfedgen.yamlemit import CanonicalWriter
+from tests.test_kubevalidate import DEPLOYMENT as VALID_DEPLOYMENT
 
 # Strings YAML treats specially: other types when plain, indicators, document markers,
 # line breaks in every position, trailing spaces (no literal block), tabs, non-ASCII,
@@ -236,26 +237,12 @@ def counting_writer() -> tuple[CanonicalWriter, list[Any]]:
     return CanonicalWriter(base._key_order, counted), calls
 
 
+# A Deployment with a multi-line string (a literal block), as ConfigMaps and scripts have.
 DEPLOYMENT: dict[str, Any] = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
-    "spec": {
-        "replicas": 3,
-        "template": {
-            "metadata": {"labels": {"app": "web"}},
-            "spec": {
-                "containers": [
-                    {
-                        "name": "web",
-                        "image": "nginx:1.27",
-                        "args": ["--port", "8080"],
-                        "env": [{"name": "GREETING", "value": "hello\nworld\n"}],
-                        "ports": [{"containerPort": 8080}],
-                    }
-                ]
-            },
-        },
+    **VALID_DEPLOYMENT,
+    "metadata": {
+        **VALID_DEPLOYMENT["metadata"],
+        "annotations": {"note": "hello\nworld\n", "args": "--port 8080"},
     },
 }
 
