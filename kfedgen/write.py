@@ -11,8 +11,6 @@ not list are foreign: they are carried over untouched and reported.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import json
@@ -230,6 +228,11 @@ _AT_FDCWD = -100
 
 def _exchange(first: Path, second: Path) -> bool:
     """Atomically swap two directories (Linux renameat2); False where unsupported."""
+    # ctypes (and the subprocess module it imports) is loaded only when a tree is
+    # swapped: a no-op render or a --check never needs it.
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+
     libc_name = ctypes.util.find_library("c")
     if libc_name is None:
         return False
