@@ -49,7 +49,7 @@ json_values = st.recursive(
 
 def from_schema(schema: Any, root: Mapping[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
     """Values shaped by ``schema``'s keywords (mostly valid; ``not`` is ignored)."""
-    if schema is True or depth > 8:
+    if schema is True or depth > 6:
         return json_values
     if schema is False:
         return st.nothing()
@@ -76,7 +76,8 @@ def _typed(name: str, schema: Any, root: Mapping[str, Any], depth: int) -> st.Se
 
         @st.composite
         def build(draw: st.DrawFn) -> dict[str, Any]:
-            keys = [*required, *draw(st.lists(st.sampled_from(sorted(properties) or [""])))]
+            optional = st.sampled_from(sorted(properties) or [""])
+            keys = [*required, *draw(st.lists(optional, max_size=min(len(properties), 5)))]
             value = {k: draw(from_schema(properties.get(k, extra), root, depth + 1)) for k in keys}
             if extra is not False and draw(st.booleans()):
                 value[draw(st.text(max_size=5))] = draw(from_schema(extra, root, depth + 1))
