@@ -83,7 +83,11 @@ def list_files(output: Path) -> list[str]:
     pending = [(os.fspath(output), "")]
     while pending:
         directory, prefix = pending.pop()
-        with os.scandir(directory) as entries:
+        try:
+            entries = os.scandir(directory)
+        except OSError as exc:
+            raise OutputError(f"cannot read {directory}: {exc.strerror or exc}") from exc
+        with entries:
             for entry in entries:
                 if entry.is_symlink():
                     raise OutputError(

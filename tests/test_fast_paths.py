@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.emit import MANIFEST_PATH, OutputTree, manifest_bytes, path_problem
-from kfedgen.errors import Location
+from kfedgen.errors import Location, OutputError
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FederatedObject, OverrideEntry, Placement, TargetType
 from kfedgen.selectors import LabelSelector, Requirement
@@ -144,3 +144,22 @@ def test_a_fifo_in_place_of_an_output_file_does_not_hang(tmp_path: Path) -> None
         os.close(os.open(output / "a" / "x.yaml", os.O_WRONLY | os.O_NONBLOCK))
         pytest.fail("compare blocked on a FIFO")
     assert result["diff"].changed == ["a/x.yaml"]
+
+
+def test_an_unreadable_output_directory_is_an_output_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "rendered"
+    tree = OutputTree({"a/x.yaml": b"x\n", MANIFEST_PATH: manifest_bytes({"a/x.yaml": b"x\n"})})
+    write(output, tree)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        if path.endswith("/a"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    # Root (which runs these tests) can read any directory: simulate the refusal.
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(OutputError, match=r"cannot read .*/rendered/a: Permission denied"):
+        compare(output, tree)
