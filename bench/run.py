@@ -23,6 +23,7 @@ stages that depend on it are skipped; the runner itself does not crash.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -222,6 +223,10 @@ class SizeResult:
     check_seconds: float | None = None
     check_returncode: int | None = None
     change: ChangeResult | None = None
+    # microseconds to create one small file in this size's directory, just before (a)
+    fs_create_us: float | None = None
+    # --profile: render mode ("full", "no-op", "check") -> stage -> seconds
+    profile: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -325,6 +330,7 @@ class Options:
     timeout: float
     run_kustomize: bool = True
     run_kfedgen: bool = True
+    profile: bool = False
 
 
 def _measure_kustomize(
@@ -359,9 +365,10 @@ class _Kfedgen:
         """The output tree every stage renders into."""
         return self.work / "rendered"
 
-    def run(self, stage: str, *extra: str) -> ProcResult:
+    def run(self, stage: str, *extra: str, out: Path | None = None) -> ProcResult:
         """``kfedgen render [extra] -f FLEET -o OUT``; a failure is also recorded as an error."""
-        argv = [*self.opts.kfedgen, "render", *extra, "-f", str(self.fleet), "-o", str(self.out)]
+        target = str(out or self.out)
+        argv = [*self.opts.kfedgen, "render", *extra, "-f", str(self.fleet), "-o", target]
         print(f"[{self.result.label}] {stage} ...", file=sys.stderr)
         # cwd is the scratch dir: kfedgen's default --overlays (./overlays) must not exist
         res = run_timed(argv, self.work, timeout=self.opts.timeout)
@@ -374,12 +381,17 @@ class _Kfedgen:
 
 
 def _measure_full(k: _Kfedgen) -> bool:
-    """Stages (a) and (f): full render into a fresh directory; the last output is kept."""
+    """Stages (a) and (f): full renders, each into a directory that does not exist yet.
+
+    The first render's output is the one later stages use.  Earlier outputs are not
+    deleted between runs: on ext4 without a journal, creating files right after deleting
+    many is several times slower (the allocator skips inodes freed in the last 30 s),
+    which would charge the runner's own clean-up to the next render.
+    """
     r, peak = k.result, 0
     for i in range(k.opts.repeat):
-        if k.out.exists():
-            shutil.rmtree(k.out)
-        res = k.run(f"full render {i + 1}/{k.opts.repeat}")
+        out = k.out if i == 0 else k.work / f"rendered-{i + 1}"
+        res = k.run(f"full render {i + 1}/{k.opts.repeat}", out=out)
         if not res.ok:
             return False
         r.render_samples.append(res.seconds)
@@ -450,10 +462,73 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
         result.kfedgen_skipped = "disabled (--no-kfedgen)"
         return result
     k = _Kfedgen(result, opts, work, gen.fleet_dir)
+    warm_up(opts.kfedgen, work)
+    result.fs_create_us = fs_probe(work / "fs-probe")
     if _measure_full(k):  # later stages need a rendered tree
         _measure_noop_and_check(k)
         _measure_change(k, gen.model)
+        if opts.profile:
+            _measure_profile(k)
     return result
+
+
+def warm_up(kfedgen: Sequence[str], cwd: Path) -> None:
+    """Run ``kfedgen --version`` once, untimed, allowed to write Python bytecode.
+
+    An installed kfedgen has its bytecode compiled at install time; a source checkout run
+    with PYTHONDONTWRITEBYTECODE (set in some CI and sandbox images) would otherwise
+    compile every module on every run.  It also loads the interpreter into the page cache.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # Best effort: a kfedgen that fails here is reported by the timed stages.
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        subprocess.run(
+            [*kfedgen, "--version"], cwd=cwd, env=env, capture_output=True, check=False, timeout=120
+        )
+
+
+FS_PROBE_FILES: Final = 2000
+
+
+def fs_probe(directory: Path, count: int = FS_PROBE_FILES) -> float:
+    """Microseconds to create and write one small file, over ``count`` new files.
+
+    File creation is most of a full render's writing.  Its cost depends on the file
+    system's state: on ext4 without a journal, files created soon after many were
+    deleted cost up to 30 times more (see bench/README.md).  This tells such runs apart.
+    """
+    directory.mkdir(parents=True)
+    payload = b"x" * 1024
+    start = time.perf_counter()
+    for i in range(count):
+        (directory / f"f{i}.yaml").write_bytes(payload)
+    return (time.perf_counter() - start) * 1e6 / count
+
+
+PROFILER: Final = Path(__file__).with_name("profile.py")
+
+
+def _measure_profile(k: _Kfedgen) -> None:
+    """--profile: time each pipeline stage in-process (bench/profile.py), once per mode.
+
+    Uses this runner's interpreter, which must be able to import kfedgen.
+    """
+    modes = {
+        "full": (k.work / "rendered-profile", ()),
+        "no-op": (k.out, ()),
+        "check": (k.out, ("--check",)),
+    }
+    for mode, (out, extra) in modes.items():
+        print(f"[{k.result.label}] profile {mode} ...", file=sys.stderr)
+        report_path = k.work / f"profile-{mode}.json"
+        argv = [sys.executable, str(PROFILER), "--fleet", str(k.fleet), "--out", str(out)]
+        res = run_timed([*argv, *extra, "--json", str(report_path)], k.work, timeout=k.opts.timeout)
+        if not res.ok:
+            k.result.errors.append(
+                f"profile {mode} failed (exit {res.returncode}): {res.stderr_tail}".rstrip()
+            )
+            return
+        k.result.profile[mode] = json.loads(report_path.read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- targets
@@ -592,6 +667,7 @@ def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
         ("    ms per cluster", _s(r.render_seconds and r.render_seconds * 1000 / r.clusters, "")),
         ("    output files", "-" if r.output_files is None else str(r.output_files)),
         ("(f) peak RSS of full render", _s(r.peak_rss_mib, " MiB", 0)),
+        ("    file system: µs to create a file", _s(r.fs_create_us, "", 0)),
         ("(c) no-op re-render", _s(r.noop_seconds)),
         ("    files touched by no-op", "-" if r.noop_touched is None else str(r.noop_touched)),
         ("(d) render --check", check),
@@ -628,12 +704,31 @@ def report(results: Sequence[SizeResult], targets: Sequence[Target]) -> str:
         if r.change is not None and r.change.unexpected:
             shown = ", ".join(r.change.unexpected[:5])
             parts.append(f"[{r.label}] unexpected files changed by one-object edit: {shown}")
+    parts.extend(profile_table(r) for r in results if r.profile)
     parts.append(
         format_table(
             ["target", "verdict", "measured"], [[t.name, t.verdict, t.detail] for t in targets]
         )
     )
     return "\n\n".join(parts)
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.1f}"
+
+
+def profile_table(r: SizeResult) -> str:
+    """Milliseconds per pipeline stage and render mode (--profile)."""
+    modes = list(r.profile)
+    labels = [*dict.fromkeys(label for mode in modes for label in r.profile[mode])]
+    rows = [
+        [label, *(_ms(r.profile[m].get(label)) for m in modes)]
+        for label in labels
+        if any(r.profile[m].get(label, 0) >= 0.00005 for m in modes)
+    ]
+    return f"[{r.label}] time per stage, ms (bench/profile.py, one run each)\n" + format_table(
+        ["stage", *modes], rows
+    )
 
 
 def machine_info(kubectl: str | None) -> dict[str, Any]:
@@ -698,6 +793,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "clusters and extrapolate (reported as extrapolated)",
     )
     p.add_argument("--no-kustomize", action="store_true", help="skip the kustomize loop")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also time each pipeline stage of a full, no-op and check render "
+        "(bench/profile.py, in this interpreter)",
+    )
     p.add_argument("--no-kfedgen", action="store_true", help="skip every kfedgen stage")
     p.add_argument(
         "--kfedgen",
@@ -738,8 +839,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout=args.timeout,
         run_kustomize=not args.no_kustomize,
         run_kfedgen=not args.no_kfedgen,
+        profile=args.profile,
     )
-    root = args.workdir or Path(tempfile.mkdtemp(prefix="kfedgen-bench-"))
+    # Absolute: kfedgen runs with each size's directory as its working directory.
+    root = (args.workdir or Path(tempfile.mkdtemp(prefix="kfedgen-bench-"))).absolute()
     results = []
     try:
         for clusters in args.sizes:

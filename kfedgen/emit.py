@@ -21,6 +21,7 @@ import yaml
 from kfedgen.errors import Location, Problems
 from kfedgen.materialize import RenderedObject
 from kfedgen.selectors import api_version_problem, is_dns1123_label, kubernetes_name_problem
+from kfedgen.yamlemit import CanonicalWriter
 
 MANIFEST_PATH = ".kfedgen/manifest.json"
 KUSTOMIZATION = "kustomization.yaml"
@@ -63,7 +64,12 @@ _CanonicalDumper.add_representer(str, _represent_str)
 
 def to_yaml(value: Any) -> bytes:
     """Serialise ``value`` in kfedgen's canonical YAML."""
-    text = yaml.dump(
+    return _reference_text(value).encode("utf-8")
+
+
+def _reference_text(value: Any) -> str:
+    """The definition of the canonical form: PyYAML with libyaml's emitter."""
+    text: str = yaml.dump(
         value,
         Dumper=_CanonicalDumper,
         default_flow_style=False,
@@ -72,7 +78,15 @@ def to_yaml(value: Any) -> bytes:
         width=2**31 - 1,
         indent=2,
     )
-    return text.encode("utf-8")
+    return text
+
+
+def canonical_writer() -> CanonicalWriter:
+    """A writer of the same bytes as :func:`to_yaml`, faster on many similar documents.
+
+    It caches by object identity: use one per render, on documents nobody mutates.
+    """
+    return CanonicalWriter(_key_order, _reference_text)
 
 
 def sha256(content: bytes) -> str:
@@ -93,7 +107,11 @@ def identity_problem(obj: RenderedObject) -> str | None:
     """
     if not is_dns1123_label(obj.cluster):
         return f"cluster name {obj.cluster!r} is not a DNS-1123 label"
-    manifest = obj.manifest
+    return manifest_identity_problem(obj.manifest)
+
+
+def manifest_identity_problem(manifest: Mapping[str, Any]) -> str | None:
+    """The part of :func:`identity_problem` that depends on the manifest alone."""
     api_version, kind = manifest.get("apiVersion"), manifest.get("kind")
     if not isinstance(api_version, str):
         return "apiVersion is missing or not a string"
@@ -118,8 +136,10 @@ def identity_problem(obj: RenderedObject) -> str | None:
 
 def path_problem(path: str) -> str | None:
     """Why ``path`` is not a safe relative POSIX path inside the output (None when it is)."""
-    parts = path.split("/")
-    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    # An empty, "." or ".." component (a leading or trailing "/" included) shows as
+    # "//", "/./" or "/../" once the path is wrapped in slashes.
+    wrapped = f"/{path}/"
+    if not path or "//" in wrapped or "/./" in wrapped or "/../" in wrapped:
         return "it is not a plain relative path"
     if any(c in path for c in "\\\0"):
         return "it contains a backslash or a NUL character"
@@ -128,10 +148,14 @@ def path_problem(path: str) -> str | None:
 
 def object_file(obj: RenderedObject) -> str:
     """``<cluster>/<namespace or _cluster>/<kind>[.<group>]_<name>.yaml``."""
+    return f"{obj.cluster}/{_file_in_cluster(obj)}"
+
+
+def _file_in_cluster(obj: RenderedObject) -> str:
     group = obj.api_version.rpartition("/")[0]
     kind = obj.kind.lower() + (f".{group}" if group else "")
     directory = obj.namespace or CLUSTER_SCOPED_DIR
-    return f"{obj.cluster}/{sanitize(directory)}/{sanitize(kind)}_{sanitize(obj.name)}.yaml"
+    return f"{sanitize(directory)}/{sanitize(kind)}_{sanitize(obj.name)}.yaml"
 
 
 @dataclass(frozen=True)
@@ -154,16 +178,28 @@ def emit(
     files: dict[str, bytes] = {}
     owners: dict[str, RenderedObject] = {}
     per_cluster: dict[str, list[tuple[int, str]]] = {name: [] for name in clusters}
-    # Many clusters usually receive the very same object; serialise it once.
-    serialised: dict[int, bytes] = {}
+    # Many clusters usually receive the very same manifest: check it, name it and
+    # serialise it once.  The writer also reuses the text of subtrees that
+    # clusters share copy-on-write.
+    shared: dict[int, _SharedManifest] = {}
+    identities: dict[tuple[str, ...], _Identity] = {}
+    cluster_ok: dict[str, bool] = {}
+    writer = canonical_writer()
     for obj in objects:
-        problem = identity_problem(obj)
+        info = shared.get(id(obj.manifest))
+        if info is None:
+            info = _SharedManifest.of(obj, identities)
+            shared[id(obj.manifest)] = info
+        ok = cluster_ok.get(obj.cluster)
+        if ok is None:
+            ok = cluster_ok[obj.cluster] = is_dns1123_label(obj.cluster)
+        problem = info.problem if ok else identity_problem(obj)
         if problem:
             problems.error(
                 obj.location, (), f"{obj.origin} cannot be rendered: {problem}", _IDENTITY_HINT
             )
             continue
-        path = object_file(obj)
+        path = f"{obj.cluster}/{info.file}"
         first = owners.get(path)
         if first is not None:
             problems.error(
@@ -174,14 +210,10 @@ def emit(
             )
             continue
         owners[path] = obj
-        content = serialised.get(id(obj.manifest))
-        if content is None:
-            content = to_yaml(obj.manifest)
-            serialised[id(obj.manifest)] = content
-        files[path] = content
-        per_cluster.setdefault(obj.cluster, []).append((_resource_rank(obj), path))
+        files[path] = info.content(writer)
+        per_cluster.setdefault(obj.cluster, []).append((info.rank, path))
     for cluster, entries in per_cluster.items():
-        files[f"{cluster}/{KUSTOMIZATION}"] = kustomization(cluster, entries)
+        files[f"{cluster}/{KUSTOMIZATION}"] = kustomization(cluster, entries, writer)
     for path, content in (extra_files or {}).items():
         files[path] = content
     for path in sorted(files):
@@ -191,6 +223,54 @@ def emit(
             del files[path]
     files[MANIFEST_PATH] = manifest_bytes(files)
     return OutputTree(files)
+
+
+_Identity = tuple[str | None, str, int]  # (identity problem, file in the cluster, rank)
+
+
+def _identity_key(manifest: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """apiVersion, kind, name and namespace, when all are strings (None otherwise)."""
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return None
+    key = (
+        manifest.get("apiVersion"),
+        manifest.get("kind"),
+        metadata.get("name"),
+        metadata.get("namespace", ""),
+    )
+    return key if all(type(part) is str for part in key) else None  # type: ignore[return-value]
+
+
+@dataclass
+class _SharedManifest:
+    """What every cluster that receives one manifest object shares."""
+
+    manifest: Mapping[str, Any]  # kept alive: the cache is keyed by its id
+    problem: str | None
+    file: str  # the path inside the cluster's directory
+    rank: int
+    _content: bytes | None = None
+
+    @classmethod
+    def of(
+        cls, obj: RenderedObject, identities: dict[tuple[str, ...], _Identity]
+    ) -> _SharedManifest:
+        # Per-cluster variants (replicas, an image) keep the identity: check and name it once.
+        key = _identity_key(obj.manifest)
+        identity = identities.get(key) if key else None
+        if identity is None:
+            problem = manifest_identity_problem(obj.manifest)
+            file = "" if problem else _file_in_cluster(obj)
+            identity = (problem, file, _resource_rank(obj))
+            if key:
+                identities[key] = identity
+        return cls(obj.manifest, *identity)
+
+    def content(self, writer: CanonicalWriter) -> bytes:
+        if self._content is None:
+            self._content = writer.dump(self.manifest).encode("utf-8")
+        return self._content
 
 
 _IDENTITY_HINT = "check its apiVersion, kind and metadata, and every override that changes them"
@@ -205,23 +285,41 @@ def _resource_rank(obj: RenderedObject) -> int:
     return 2
 
 
-def kustomization(cluster: str, entries: list[tuple[int, str]]) -> bytes:
+def kustomization(
+    cluster: str, entries: list[tuple[int, str]], writer: CanonicalWriter | None = None
+) -> bytes:
     """The cluster's ``kustomization.yaml``: every resource file, Namespaces and CRDs first."""
     prefix = f"{cluster}/"
     resources = [path.removeprefix(prefix) for _, path in sorted(entries)]
-    return to_yaml(
-        {
-            "apiVersion": "kustomize.config.k8s.io/v1beta1",
-            "kind": "Kustomization",
-            "resources": resources,
-        }
-    )
+    document = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    }
+    return (writer or canonical_writer()).dump(document).encode("utf-8")
 
 
 def manifest_bytes(files: Mapping[str, bytes]) -> bytes:
-    """The ownership manifest: every file kfedgen wrote, with its sha256."""
-    owned = {
-        path: sha256(content) for path, content in sorted(files.items()) if path != MANIFEST_PATH
-    }
-    document = {"generator": "kfedgen", "version": 1, "files": owned}
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    """The ownership manifest: every file kfedgen wrote, with its sha256.
+
+    The JSON is ``json.dumps(..., indent=2, sort_keys=True)`` of
+    ``{"files": {path: sha256}, "generator": "kfedgen", "version": 1}``, written
+    line by line: the pure-Python indenting encoder was slow at 50,000 files.
+    Content shared by many clusters (one bytes object) is hashed once.
+    """
+    digests: dict[int, str] = {}
+    entries = []
+    for path, content in sorted(files.items()):
+        if path == MANIFEST_PATH:
+            continue
+        digest = digests.get(id(content))
+        if digest is None:
+            digest = digests[id(content)] = sha256(content)
+        entries.append(f'    {_json_string(path)}: "{digest}"')
+    owned = "{\n" + ",\n".join(entries) + "\n  }" if entries else "{}"
+    text = f'{{\n  "files": {owned},\n  "generator": "kfedgen",\n  "version": 1\n}}\n'
+    return text.encode("utf-8")
+
+
+def _json_string(text: str) -> str:
+    return json.encoder.encode_basestring_ascii(text)

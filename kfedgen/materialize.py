@@ -85,10 +85,7 @@ def cluster_operations(
     or is appended as a ``replace`` when there is none, so it always wins.
     """
     operations = [
-        (entry.index, patch)
-        for entry in obj.overrides
-        if entry.applies_to(cluster)
-        for patch in entry.patches
+        (entry.index, patch) for entry in obj.overrides_for(cluster) for patch in entry.patches
     ]
     if replicas is None:
         return operations

@@ -6,6 +6,7 @@ stage can point a problem at the exact file, line and key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -144,6 +145,29 @@ class FederatedObject:
 
     def location(self, path: DocPath = ()) -> Location:
         return self.doc.location(path)
+
+    def overrides_for(self, cluster: Cluster) -> list[OverrideEntry]:
+        """The ``spec.overrides`` entries that apply to ``cluster``, in list order."""
+        by_name, by_selector = self._override_index
+        positions = by_name.get(cluster.name, [])
+        if by_selector:
+            selected = [i for i in by_selector if self.overrides[i].applies_to(cluster)]
+            if selected:
+                positions = sorted([*positions, *selected])
+        return [self.overrides[i] for i in positions]
+
+    @functools.cached_property
+    def _override_index(self) -> tuple[dict[str, list[int]], list[int]]:
+        # Fleets often carry one entry per cluster: looking entries up by name keeps
+        # rendering linear, where testing every entry against every cluster did not.
+        by_name: dict[str, list[int]] = {}
+        by_selector: list[int] = []
+        for position, entry in enumerate(self.overrides):
+            if entry.cluster_name is not None:
+                by_name.setdefault(entry.cluster_name, []).append(position)
+            elif entry.cluster_selector is not None:
+                by_selector.append(position)
+        return by_name, by_selector
 
 
 @dataclass(frozen=True)

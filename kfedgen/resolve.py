@@ -89,12 +89,17 @@ def _resolve_object(
     _check_placement_names(obj, spec, problems)
     selected = select_clusters(obj.placement, clusters)
     decisions = {}
+    described = obj.placement.describe()
+    selects, skips = (
+        f"placement selects it ({described})",
+        f"placement does not select it ({described})",
+    )
     for cluster in clusters:
         decision = ClusterDecision(cluster.name)
         if cluster.name in selected:
-            decision.place(f"placement selects it ({obj.placement.describe()})")
+            decision.place(selects)
         else:
-            decision.drop(f"placement does not select it ({obj.placement.describe()})")
+            decision.drop(skips)
         decisions[cluster.name] = decision
     resolution = Resolution(obj, decisions)
     if obj.target.namespaced:

@@ -7,13 +7,15 @@ import json
 import math
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
-
-import jsonschema
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from kfedgen.errors import DocPath, Problems, did_you_mean
 from kfedgen.load import Document
+from kfedgen.schemacheck import Check, Undecided, compile_schema
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.protocols import Validator
 
 # Input kind -> schema file shipped in kfedgen/schemas/.  `kfedgen schema KIND`
 # prints these, and the repository's schemas/ directory holds the same files.
@@ -44,14 +46,39 @@ def schema_text(kind: str) -> str:
 
 
 @functools.cache
+def _quick_check(kind: str) -> Check | None:
+    return compile_schema(json.loads(schema_text(kind)))
+
+
+def is_valid_quickly(data: Any, kind: str) -> bool:
+    """True when ``data`` is certainly valid against the schema of ``kind``.
+
+    False means "ask jsonschema": invalid, or not decidable by the quick check.
+    """
+    check = _quick_check(kind)
+    if check is None:
+        return False
+    try:
+        return check(data)
+    except Undecided:
+        return False
+
+
+@functools.cache
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads(schema_text(kind))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    # jsonschema is imported only for documents the quick check does not pass: its
+    # import alone was about 30 ms of every render.
+    import jsonschema  # noqa: PLC0415
+
+    # The shipped schemas are fixed: tests/test_schema.py checks them against the
+    # metaschema, so a run does not (that cost about 30 ms of every render).
+    return jsonschema.Draft202012Validator(json.loads(schema_text(kind)))
 
 
 def validate_document(doc: Document, kind: str, problems: Problems) -> bool:
     """Validate ``doc`` against the schema of ``kind``; report and return False when invalid."""
+    if is_valid_quickly(doc.data, kind):
+        return True
     valid = True
     for path, message, hint in schema_errors(_validator(kind), doc.data):
         valid = False

@@ -10,7 +10,6 @@ from kfedgen.emit import MANIFEST_PATH
 from kfedgen.errors import Location, Problem
 from kfedgen.pipeline import Options, check, render
 from kfedgen.report import format_problems
-from kfedgen.treediff import unified_diff
 from kfedgen.write import TreeDiff
 
 RENDER_HINT = "run 'kfedgen render' and commit the result"
@@ -78,6 +77,8 @@ def run_check(options: Options, error_format: str, verbose: bool) -> int:
     if error_format == "github":
         sys.stderr.write(format_problems(_annotations(output, files), "github"))
     if verbose:
+        from kfedgen.treediff import unified_diff  # noqa: PLC0415 - only for --verbose
+
         # The manifest's diff is a list of hashes: listed above, not shown.
         for _, path in (item for item in files if item[1] != MANIFEST_PATH):
             old = _read(options.output / path) if path not in diff.added else None
