@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kfedgen.errors import DocPath, Location
 from kfedgen.load import Document
@@ -116,8 +116,32 @@ class Placement:
         return f"clusterSelector {self.selector}"
 
 
+class _Named(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class Referable:
+    """How an object is named to users: ``key`` and ``ref`` from its kind, namespace, name."""
+
+    @property
+    def key(self: _Named) -> str:
+        """``namespace/name``, or ``name`` for cluster-scoped objects (KubeFed's qualified name)."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def ref(self: _Named) -> str:
+        """How users name it on the command line: ``KIND/NAMESPACE/NAME`` (``KIND/NAME``)."""
+        key = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind}/{key}"
+
+
 @dataclass(frozen=True)
-class FederatedObject:
+class FederatedObject(Referable):
     """A ``Federated<Kind>`` document."""
 
     doc: Document
@@ -132,16 +156,6 @@ class FederatedObject:
     @property
     def kind(self) -> str:
         return self.target.federated_kind
-
-    @property
-    def key(self) -> str:
-        """``namespace/name``, or ``name`` for cluster-scoped objects (KubeFed's qualified name)."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-    @property
-    def ref(self) -> str:
-        """How users name it on the command line: ``KIND/NAMESPACE/NAME`` (``KIND/NAME``)."""
-        return f"{self.kind}/{self.key}"
 
     def location(self, path: DocPath = ()) -> Location:
         return self.doc.location(path)

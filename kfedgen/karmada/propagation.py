@@ -56,7 +56,7 @@ from kfedgen.karmada.webster import (
 )
 from kfedgen.load import Document
 from kfedgen.materialize import RenderedObject, drop_empty_metadata_maps
-from kfedgen.model import Cluster, FleetSpec
+from kfedgen.model import Cluster, FleetSpec, Referable
 from kfedgen.resolve import ClusterDecision, Resolution
 from kfedgen.selectors import is_dns1123_label, object_name_problem
 
@@ -93,7 +93,7 @@ def _synced_namespace(name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class PlainObject:
+class PlainObject(Referable):
     """A plain Kubernetes object that Karmada may propagate (or a namespace it creates)."""
 
     manifest: Mapping[str, Any]
@@ -120,16 +120,6 @@ class PlainObject:
     @property
     def namespace(self) -> str:
         return self.ident.namespace
-
-    @property
-    def key(self) -> str:
-        """``namespace/name``, or ``name`` for cluster-scoped objects."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-    @property
-    def ref(self) -> str:
-        """How users name it on the command line: ``KIND/NAMESPACE/NAME`` (``KIND/NAME``)."""
-        return f"{self.kind}/{self.key}"
 
     @property
     def is_namespace(self) -> bool:
