@@ -31,6 +31,12 @@ class Taint:
     value: str
     effect: str
 
+    def __str__(self) -> str:
+        """``Taint.ToString``: ``key=value:Effect``, or ``key:Effect`` without a value."""
+        if not self.value:
+            return f"{self.key}:{self.effect}"
+        return f"{self.key}={self.value}:{self.effect}"
+
 
 @dataclass(frozen=True)
 class Cluster:

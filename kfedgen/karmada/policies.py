@@ -229,13 +229,6 @@ class Toleration:
         return self.value == taint.value
 
 
-def taint_text(taint: Taint) -> str:
-    """``Taint.ToString``: ``key=value:Effect``, or ``key:Effect`` without a value."""
-    if not taint.value:
-        return f"{taint.key}:{taint.effect}"
-    return f"{taint.key}={taint.value}:{taint.effect}"
-
-
 @dataclass(frozen=True)
 class SpreadConstraint:
     """A ``spreadConstraints`` entry, defaulted (``cluster`` field, ``minGroups`` at least 1)."""

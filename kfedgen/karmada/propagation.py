@@ -47,7 +47,6 @@ from kfedgen.karmada.policies import (
     SpreadConstraint,
     cluster_name_references,
     selectors_priority,
-    taint_text,
 )
 from kfedgen.karmada.webster import (
     allocate_webster_seats,
@@ -603,7 +602,7 @@ def _filter(
             None,
         )
         if taint is not None:
-            reasons[cluster.name].append(f"taint {taint_text(taint)} is not tolerated")
+            reasons[cluster.name].append(f"taint {taint} is not tolerated")
             continue
         missing = _missing_spread_property(cluster, placement.spread_constraints)
         if missing is not None:
