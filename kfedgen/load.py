@@ -272,6 +272,10 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
         )
         return []
     except yaml.MarkedYAMLError as exc:
+        if _is_libyaml_depth_limit(exc):
+            error = _TooDeepError(options.max_depth, exc.problem_mark)
+            problems.error(error.location(name), (), str(error), error.hint)
+            return []
         mark = exc.problem_mark or exc.context_mark
         location = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
         problems.error(location, (), f"invalid YAML: {_yaml_message(exc)}")
@@ -356,11 +360,28 @@ def _depth_ok(text: str, name: str, limit: int, problems: Problems) -> bool:
                     return False
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if _is_libyaml_depth_limit(exc):
+            # libyaml (0.2.6 and newer) stops at its own nesting limit before
+            # any event reaches us; such a document is deeper than ours too.
+            error = _TooDeepError(limit, exc.problem_mark)
+            problems.error(error.location(name), (), str(error), error.hint)
+            return False
         return True  # the real parse reports the syntax error with its position
+    except yaml.YAMLError:
+        return True
     finally:
         loader.dispose()
     return True
+
+
+# libyaml's scanner refuses collections nested deeper than its own limit (1000
+# in 0.2.6); PyYAML 6.0.4 wheels carry that version.
+_LIBYAML_DEPTH_PROBLEM = "exceeded maximum nesting depth"
+
+
+def _is_libyaml_depth_limit(exc: yaml.MarkedYAMLError) -> bool:
+    return _LIBYAML_DEPTH_PROBLEM in (exc.problem or "")
 
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\n]|$)", re.MULTILINE)
