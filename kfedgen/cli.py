@@ -303,7 +303,7 @@ def schema(kind: str | None) -> None:
 @click.argument("directory", required=False, type=click.Path(path_type=Path), default=Path())
 @_handle_errors
 def init(directory: Path) -> None:
-    """Scaffold a small working fleet in DIRECTORY (default: here)."""
+    """Scaffold a fleet repository in DIRECTORY (default: here): fleet, overlays, hooks, CI."""
     from kfedgen.commands.init import run_init  # noqa: PLC0415 - see _lazy_imports
 
     for path in run_init(directory):
