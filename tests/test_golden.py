@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOLDEN, RunCli, snapshot
+from kfedgen.kubevalidate import supported_versions
+from tests.conftest import GOLDEN, ROOT, RunCli, snapshot
 
+CRDS = ROOT / "tests" / "crds"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "fleet").is_dir())
 
 
@@ -72,3 +74,20 @@ def test_sample1_semantics(run_cli: RunCli, tmp_path: Path) -> None:
     assert namespace == "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: test-namespace\n"
     # plain objects are reported, not rendered
     assert "ConfigMap web-file is a plain object" in result.err
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_tree_is_what_an_api_server_accepts(
+    case: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Every rendered object passes strict schema validation on every supported Kubernetes
+    version (the vendored Argo CD and Flux CRDs check their kinds), so the golden trees are
+    objects a cluster would take, not just stable bytes."""
+    source = GOLDEN / case
+    workdir = tmp_path / case
+    shutil.copytree(source, workdir, ignore=shutil.ignore_patterns("expected"))
+    args = ["--overlays", "overlays"] if (source / "overlays").is_dir() else []
+    for version in supported_versions():
+        result = run_cli("validate", *args, "--kube-version", version, "--crd", CRDS, cwd=workdir)
+        assert result.code == 0, f"Kubernetes {version}:\n{result.err}"
+        assert f"against Kubernetes {version}: 0 problems" in result.err
