@@ -30,6 +30,7 @@ from typing import Any
 
 from kfedgen.emit import KUSTOMIZATION, kustomization, to_yaml
 from kfedgen.errors import DocPath, Problems, did_you_mean
+from kfedgen.gitopsvalues import GITOPS, check_values, cluster_path
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.selectors import is_dns1123_label, is_dns1123_subdomain
@@ -53,7 +54,6 @@ RESERVED = {
     ARGOCD_DIR: (ROOT, APPPROJECT, "kustomization"),
     FLUX_DIR: (ROOT, GITREPOSITORY, "kustomization"),
 }
-GITOPS: DocPath = ("spec", "gitops")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -167,6 +167,8 @@ def check_gitops(spec: FleetSpec, output_repo_path: str, problems: Problems) -> 
             "Argo CD and Flux paths use it as given",
             "render into a directory of the repository that repoURL points at",
         )
+    if argocd or flux:
+        check_values(spec, doc, flux is not None, problems)
     if argocd is not None:
         _check_argocd(spec, doc, argocd, problems)
     if flux is not None:
@@ -276,18 +278,6 @@ def _check_flux(spec: FleetSpec, doc: Document, flux: FluxSettings, problems: Pr
             f"{spec.gitops.get('targetRevision', 'not set')!r}",
             "set gitops.targetRevision to a branch (e.g. main) or give flux.ref",
         )
-
-
-def cluster_path(spec: FleetSpec, cluster: Cluster) -> DocPath:
-    """The document path of ``cluster``'s entry in the Fleet (empty for other inventory)."""
-    doc = spec.fleet_doc
-    if doc is None:
-        return ()
-    for index in range(len(doc.data["spec"].get("clusters") or [])):
-        path: DocPath = ("spec", "clusters", index)
-        if doc.location(path) == cluster.location:
-            return path
-    return ()
 
 
 # --- Argo CD -----------------------------------------------------------------

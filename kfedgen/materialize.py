@@ -11,10 +11,11 @@ not added (nothing in the cluster needs it).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.identity import Identity, Source, Trail
 from kfedgen.model import Cluster, FederatedObject, FleetSpec, PatchOp
 from kfedgen.patch import PatchError, apply_patch
 from kfedgen.resolve import Resolution
@@ -30,6 +31,8 @@ class RenderedObject:
     manifest: Mapping[str, Any]
     origin: str  # e.g. "FederatedDeployment/shop/web", for messages and `explain`
     location: Location
+    # Who changed the object's identity on the way here (kfedgen.identity checks it).
+    trail: Trail | None = field(default=None, compare=False)
 
     @property
     def api_version(self) -> str:
@@ -104,11 +107,14 @@ def _render_object(
     base = base_object(obj)
     origin = obj.ref
     location = obj.location()
+    expected = Identity.of(base).as_source(obj.target.api_version)
+    start = Trail.start(base, expected, obj, ("spec", "template"), "the template")
     result = []
     for name in resolution.clusters:
         decision = resolution.decisions[name]
         operations = cluster_operations(obj, spec.clusters[name], decision.replicas)
         manifest: Any = base
+        trail = start
         for index, operation in operations:
             try:
                 manifest = apply_patch(manifest, [operation])
@@ -118,6 +124,7 @@ def _render_object(
                     obj.location(path), path, f"override for cluster {name!r} does not apply: {exc}"
                 )
                 break
+            trail = trail.step(manifest, _override_source(obj, operation))
             decision.note(_describe_operation(index, operation))
         else:
             manifest = drop_empty_metadata_maps(manifest)
@@ -126,8 +133,14 @@ def _render_object(
             if obj.retain_replicas and decision.replicas != 0:
                 manifest = _drop_replicas(manifest)
                 decision.note("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
-            result.append(RenderedObject(name, manifest, origin, location))
+            result.append(RenderedObject(name, manifest, origin, location, trail))
     return result
+
+
+def _override_source(obj: FederatedObject, operation: PatchOp) -> Source:
+    if not operation.doc_path:  # the scheduler's: it only ever writes /spec/replicas
+        return Source(obj, ("spec",), "the replica scheduler")
+    return Source(obj, (*operation.doc_path, "path"), "the override")
 
 
 def _describe_operation(index: int, operation: PatchOp) -> str:

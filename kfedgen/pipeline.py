@@ -16,6 +16,7 @@ from pathlib import Path
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, OutputError, Problems, Severity
 from kfedgen.gitops import gitops_files
+from kfedgen.identity import check_identities
 from kfedgen.karmada.overrides import apply_override_policies
 from kfedgen.karmada.propagation import KarmadaResolution, propagate, render_propagated
 from kfedgen.lint import secret_warnings
@@ -93,6 +94,8 @@ def compile_sources(
         decisions = {r.obj.ref: r.decisions for r in resolutions}
         decisions.update((r.ref, r.decisions) for r in karmada)
         objects = apply_override_policies(spec, objects, decisions, problems)
+        # Every object is final now: one identity rule, whatever changed it.
+        objects = check_identities(spec, objects, problems)
     for document in unselected:
         problems.warning(
             document.location(("kind",)),

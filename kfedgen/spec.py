@@ -41,13 +41,6 @@ NAME_HINT = (
 )
 KUBEFED_CORE = "core.kubefed.io/v1beta1"
 PATCH_OPS = ("add", "remove", "replace")
-# KubeFed's invalidPaths (overrides.go): these are fixed by the federated object.
-FORBIDDEN_OVERRIDE_PATHS = (
-    "/metadata/name",
-    "/metadata/namespace",
-    "/metadata/generateName",
-    "/kind",
-)
 # API groups whose kinds kfedgen must understand; an unknown kind there is a
 # typo or a missing FederatedTypeConfig, never a plain object.
 FEDERATION_GROUPS = (
@@ -442,21 +435,8 @@ def _parse_patches(
                 f"path {pointer!r} must start with '/'",
                 f"did you mean '/{pointer}'? (KubeFed would silently drop the first segment)",
             )
-        elif pointer in FORBIDDEN_OVERRIDE_PATHS:
-            problems.error(
-                doc.location((*where, "path")),
-                (*where, "path"),
-                f"path {pointer} cannot be overridden: it is set from the federated object",
-            )
-        elif any(path.startswith(pointer + "/") for path in FORBIDDEN_OVERRIDE_PATHS):
-            # Stricter than KubeFed: replacing /metadata whole would rename the
-            # object, and its name decides the file it is written to.
-            problems.error(
-                doc.location((*where, "path")),
-                (*where, "path"),
-                f"path {pointer} cannot be overridden: it holds the object's name and namespace",
-                f"override the fields inside it instead, such as {pointer}/labels",
-            )
+        # What an override may not change (name, namespace, kind, API group...) is checked
+        # on the result, by kfedgen.identity, whatever path changed it.
         if pointer in seen_paths:
             problems.error(
                 doc.location((*where, "path")),

@@ -48,8 +48,8 @@ CASES = {
             "  placement: {clusterSelector: {}}\n  overrides:\n    - clusterName: east\n"
             "      clusterOverrides: [{path: /metadata/namespace, value: other}]\n"
         ),
-        "fleet/bad.yaml:9:27: spec.overrides[0].clusterOverrides[0].path: path /metadata/namespace "
-        "cannot be overridden",
+        "fleet/bad.yaml:9:27: spec.overrides[0].clusterOverrides[0].path: the override moves "
+        "FederatedDeployment/app/web into namespace 'other' in cluster 'east'",
     ),
     "duplicate clusterName": (
         deployment(

@@ -46,6 +46,8 @@ __all__ = [
 
 JSONDict = dict[str, Any]
 Op = dict[str, Any]
+# Sees an object after one overrider entry: (overrider, entry index, the object).
+Observer = Callable[[str, int, Mapping[str, Any]], None]
 
 # applyPolicyOverriders: the order Karmada applies the keys of one overriders block.
 OVERRIDER_ORDER = (
@@ -509,10 +511,13 @@ def plaintext_patches(entries: Sequence[Mapping[str, Any]]) -> list[Op]:
     return patches
 
 
-def apply_plaintext_overriders(obj: JSONDict, entries: Sequence[Mapping[str, Any]]) -> JSONDict:
+def apply_plaintext_overriders(
+    obj: JSONDict, entries: Sequence[Mapping[str, Any]], observe: Observer | None = None
+) -> JSONDict:
     """Apply all plaintext overriders of one block as a single JSON patch."""
+    after_each = None if observe is None else lambda i, doc: observe("plaintext", i, doc)
     try:
-        result: JSONDict = apply_json_patch(obj, plaintext_patches(entries))
+        result: JSONDict = apply_json_patch(obj, plaintext_patches(entries), after_each)
     except PatchError as exc:
         raise OverrideError("plaintext", exc.index, str(exc)) from None
     return result
@@ -530,13 +535,17 @@ _ENTRY_APPLIERS: dict[str, Callable[[JSONDict, Mapping[str, Any], int], JSONDict
 }
 
 
-def apply_overriders(obj: dict[str, Any], overriders: Mapping[str, Any]) -> dict[str, Any]:
+def apply_overriders(
+    obj: dict[str, Any], overriders: Mapping[str, Any], observe: Observer | None = None
+) -> dict[str, Any]:
     """Apply one OverridePolicy rule's ``overriders`` block to ``obj``, in Karmada's order.
 
     Order: image, command, args, labels, annotations, field (each list entry by entry), then all
     plaintext entries as one JSON patch.  Returns a new object; ``obj`` is not modified.
     Raises :class:`OverrideError` naming the overrider and entry index on the first failure
-    (Karmada then skips the object for that cluster).
+    (Karmada then skips the object for that cluster).  ``observe(overrider, index, object)``
+    sees the object after every entry (plaintext entries included), so a caller can tell
+    which entry changed what.
     """
     unknown = sorted(set(overriders) - set(OVERRIDER_ORDER))
     if unknown:
@@ -552,7 +561,9 @@ def apply_overriders(obj: dict[str, Any], overriders: Mapping[str, Any]) -> dict
             if not isinstance(entry, Mapping):
                 raise OverrideError(name, index, "must be an object")
             result = apply_entry(result, entry, index)
+            if observe is not None:
+                observe(name, index, result)
     plaintext = overriders.get("plaintext") or []
     if not isinstance(plaintext, list):
         raise OverrideError("plaintext", 0, "must be a list")
-    return apply_plaintext_overriders(result, plaintext)
+    return apply_plaintext_overriders(result, plaintext, observe)

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import Problems
+from kfedgen.identity import Identity, Source, Trail
 from kfedgen.karmada.overriders import OVERRIDER_ORDER, OverrideError, apply_overriders
 from kfedgen.karmada.policies import (
     OverridePolicy,
@@ -37,6 +38,9 @@ from kfedgen.model import Cluster, FleetSpec
 from kfedgen.resolve import ClusterDecision
 
 Decisions = Mapping[str, Mapping[str, ClusterDecision]]  # origin -> cluster -> decision
+# What one rule did to an object: its result, and each identity it gave the object on the way
+# with the overrider entry that gave it (usually none).
+Applied = tuple[Mapping[str, Any], tuple[tuple[Identity, Source], ...]]
 
 
 def matching_policies(
@@ -48,6 +52,9 @@ def matching_policies(
     return sorted(matched, key=lambda p: (p.implicit_priority(ref), p.name))
 
 
+_State = tuple[Mapping[str, Any], Trail | None]  # an object's manifest and identity trail
+
+
 class _Applier:
     """Applies override rules with a cache, so identical inputs share one output manifest."""
 
@@ -55,7 +62,7 @@ class _Applier:
         self.problems = problems
         # (id of input manifest, id of rule) -> output; the inputs are kept alive in `keep`
         # so that their ids cannot be reused while the cache lives.
-        self.cache: dict[tuple[int, int], Mapping[str, Any]] = {}
+        self.cache: dict[tuple[int, int], Applied] = {}
         self.keep: list[Mapping[str, Any]] = []
         self.used: set[int] = set()
         # (id of manifest, id of policy set) -> matching policies in order: clusters share
@@ -79,15 +86,25 @@ class _Applier:
         policy: OverridePolicy,
         rule: OverrideRule,
         obj: RenderedObject,
-    ) -> Mapping[str, Any] | None:
+    ) -> Applied | None:
         key = (id(manifest), id(rule))
         cached = self.cache.get(key)
         if cached is not None:
             return cached
+        steps: list[tuple[Identity, Source]] = []
+        current = Identity.of(manifest)
+
+        def observe(overrider: str, index: int, document: Mapping[str, Any]) -> None:
+            nonlocal current
+            identity = Identity.of(document)
+            if current.differences(identity):
+                steps.append((identity, Source(policy, (*rule.path, overrider, index), policy.ref)))
+                current = identity
+
         try:
             source = manifest if isinstance(manifest, dict) else dict(manifest)
             # Omit emptied metadata maps, as for KubeFed overrides (materialize).
-            result = drop_empty_metadata_maps(apply_overriders(source, rule.overriders))
+            result = drop_empty_metadata_maps(apply_overriders(source, rule.overriders, observe))
         except OverrideError as exc:
             path = (*rule.path, exc.overrider, exc.index)
             self.problems.error(
@@ -98,8 +115,8 @@ class _Applier:
             )
             return None
         self.keep.append(manifest)
-        self.cache[key] = result
-        return result
+        applied = self.cache[key] = (result, tuple(steps))
+        return applied
 
 
 def apply_override_policies(
@@ -123,20 +140,20 @@ def apply_override_policies(
     for obj in objects:
         cluster = spec.clusters[obj.cluster]
         decision = decisions.get(obj.origin, {}).get(obj.cluster)
-        manifest: Mapping[str, Any] | None = obj.manifest
+        state: _State | None = (obj.manifest, obj.trail)
         for phase in (cluster_wide, None):
-            if manifest is None:
+            if state is None:
                 break
             # OverridePolicies see the object as the cluster-wide ones left it.
-            namespace = ResourceRef.of(manifest).namespace
+            namespace = ResourceRef.of(state[0]).namespace
             policies = phase if phase is not None else by_namespace.get(namespace, [])
             if phase is None and not namespace:
                 break
-            manifest = _apply_policies(applier, policies, manifest, cluster, obj, decision)
-        if manifest is None:
+            state = _apply_policies(applier, policies, state, cluster, obj, decision)
+        if state is None:
             continue
-        if manifest is not obj.manifest:
-            obj = dataclasses.replace(obj, manifest=manifest)  # noqa: PLW2901
+        if state[0] is not obj.manifest:
+            obj = dataclasses.replace(obj, manifest=state[0], trail=state[1])  # noqa: PLW2901
         result.append(obj)
     for policy in spec.override_policies:
         if id(policy) not in applier.used:
@@ -151,23 +168,27 @@ def apply_override_policies(
 def _apply_policies(
     applier: _Applier,
     policies: Sequence[OverridePolicy],
-    manifest: Mapping[str, Any],
+    state: _State,
     cluster: Cluster,
     obj: RenderedObject,
     decision: ClusterDecision | None,
-) -> Mapping[str, Any] | None:
+) -> _State | None:
+    manifest, trail = state
     for policy in applier.matching_policies(policies, manifest):
         for rule in policy.rules:
             if rule.target is not None and not rule.target.matches(cluster):
                 continue
             applier.used.add(id(policy))
-            result = applier.apply(manifest, policy, rule, obj)
-            if result is None:
+            applied = applier.apply(manifest, policy, rule, obj)
+            if applied is None:
                 return None  # Karmada aborts the object for this cluster
-            manifest = result
+            manifest, steps = applied
+            if trail is not None:
+                for identity, source in steps:
+                    trail = trail.step_to(identity, source)
             if decision is not None:
                 decision.note(_describe(policy, rule))
-    return manifest
+    return manifest, trail
 
 
 def _describe(policy: OverridePolicy, rule: OverrideRule) -> str:

@@ -299,13 +299,19 @@ _OPERATIONS: dict[str, Callable[[_Patcher, Mapping[str, Any]], None]] = {
 }
 
 
-def apply_json_patch(doc: Any, ops: Sequence[Mapping[str, Any]]) -> Any:
+def apply_json_patch(
+    doc: Any,
+    ops: Sequence[Mapping[str, Any]],
+    after_each: Callable[[int, Any], None] | None = None,
+) -> Any:
     """Apply the RFC 6902 operations ``ops`` to ``doc`` with json-patch v5 default semantics.
 
     ``doc`` must be a JSON object (dict) or array (list).  Returns the patched document without
     mutating ``doc`` (an empty ``ops`` returns ``doc`` itself).  The whole patch is atomic: on
     the first failing operation :class:`PatchError` is raised, naming the operation's index,
-    kind and path.
+    kind and path.  ``after_each(index, document)`` is called after every operation with the
+    document as it stands; it is patched in place by the next operation, so read what you
+    need from it at once.
     """
     if not ops:
         return doc
@@ -324,4 +330,6 @@ def apply_json_patch(doc: Any, ops: Sequence[Mapping[str, Any]]) -> Any:
             handler(patcher, op)
         except _OpFailedError as exc:
             raise PatchError(index, str(kind), str(path), str(exc)) from None
+        if after_each is not None:
+            after_each(index, patcher.root)
     return patcher.root

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfedgen.errors import DocPath, Location, Problems, did_you_mean
+from kfedgen.identity import Identity, Trail
 from kfedgen.karmada.policies import (
     AGGREGATED,
     DUPLICATED,
@@ -239,6 +240,7 @@ def render_propagated(karmada: Iterable[KarmadaResolution]) -> list[RenderedObje
     for resolution in karmada:
         obj = resolution.obj
         base = drop_empty_metadata_maps(dict(obj.manifest))
+        trail = Trail.start(base, Identity.of(base).as_source(), obj, (), "the resource template")
         by_revision: dict[tuple[tuple[str, int], ...], Mapping[str, Any]] = {}
         for cluster in resolution.clusters:
             revision = tuple(sorted(resolution.revisions.get(cluster, {}).items()))
@@ -247,7 +249,7 @@ def render_propagated(karmada: Iterable[KarmadaResolution]) -> list[RenderedObje
                 # Clusters with the same replicas share one manifest (copy-on-write).
                 manifest = _with_spec_fields(base, dict(revision)) if revision else base
                 by_revision[revision] = manifest
-            rendered.append(RenderedObject(cluster, manifest, obj.ref, obj.location()))
+            rendered.append(RenderedObject(cluster, manifest, obj.ref, obj.location(), trail))
     return rendered
 
 
@@ -367,16 +369,8 @@ def _implicit_namespaces(
         if not namespace or not _synced_namespace(namespace):
             continue
         for cluster in item.clusters:
-            if (cluster, namespace) in present:
-                continue
-            if namespace in declared:
-                problems.warning(
-                    item.obj.location(("metadata", "namespace")),
-                    ("metadata", "namespace"),
-                    f"{item.ref} lands in cluster {cluster!r}, where its namespace "
-                    f"{namespace} is not rendered",
-                    "propagate the Namespace to that cluster too",
-                )
+            # A declared namespace is not created here: kfedgen.identity reports the object.
+            if (cluster, namespace) in present or namespace in declared:
                 continue
             needed.setdefault(namespace, {}).setdefault(cluster, item.obj)
     result = []

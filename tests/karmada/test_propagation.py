@@ -645,23 +645,33 @@ def test_an_undeclared_namespace_is_created_where_its_objects_land() -> None:
 
 def test_a_namespace_that_skips_auto_propagation_follows_its_policy() -> None:
     ns = namespace("app", **{"namespace.karmada.io/skip-auto-propagation": "true"})
+    namespace_policy = policy(
+        "ns",
+        namespace=None,
+        selectors=[selector("Namespace", "app")],
+        placement={"clusterAffinity": {"clusterNames": ["eu"]}},
+    )
     compilation = compile_docs(
         [
             ns,
             deployment(),
-            policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
-            policy(
-                "ns",
-                namespace=None,
-                selectors=[selector("Namespace", "app")],
-                placement={"clusterAffinity": {"clusterNames": ["eu"]}},
-            ),
+            policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
+            namespace_policy,
         ]
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["eu"]
+    # Landing where the namespace is not placed is an error (kfedgen.identity).
+    problems = errors_of(
+        [
+            ns,
+            deployment(),
+            policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
+            namespace_policy,
+        ]
+    )
     assert any(
-        "Deployment/app/web lands in cluster 'us', where its namespace app is not rendered" in w
-        for w in warnings_of(compilation)
+        "Deployment/app/web lands in namespace 'app', which is not placed in cluster 'us'" in e
+        for e in problems
     )
 
 
