@@ -181,7 +181,7 @@ def test_plan_of_an_invalid_fleet_exits_2(run_cli: RunCli, fleet_dir: Path) -> N
     assert result.code == 2
     assert result.out == ""
     assert (
-        "fleet/web.yaml:17:3: spec.totalReplicas: -10 is less than the minimum of 0" in result.err
+        "fleet/web.yaml:18:3: spec.totalReplicas: -10 is less than the minimum of 0" in result.err
     )
 
 
@@ -224,7 +224,7 @@ def test_drain_is_a_one_line_change(run_cli: RunCli, fleet_dir: Path) -> None:
     # web can only plan east now, capped at 4: a warning says 6 replicas found no room
     assert deployment_replicas(fleet_dir, "west", "web") == "replicas: 0"
     assert (
-        "fleet/web.yaml:17:3: spec.totalReplicas: warning: the preferences place only 4 of 10 "
+        "fleet/web.yaml:18:3: spec.totalReplicas: warning: the preferences place only 4 of 10 "
         "replicas" in result.err
     )
     # the autoscaled worker is scaled to 0 in west (an HPA does not scale up from 0)
@@ -245,7 +245,7 @@ def test_override_precedence_end_to_end(run_cli: RunCli, fleet_dir: Path) -> Non
     lab_api = (fleet_dir / "rendered" / "lab" / "app" / "deployment.apps_api.yaml").read_text()
     assert "image: api:1" in lab_api
     assert (
-        "fleet/api.yaml:16:34: spec.overrides[0].clusterOverrides[0].value: warning: "
+        "fleet/api.yaml:17:34: spec.overrides[0].clusterOverrides[0].value: warning: "
         "ReplicaSchedulingPreference/app/api sets the replicas of cluster 'east'; this "
         "override's value is replaced" in result.err
     )
