@@ -138,14 +138,28 @@ def _sub(manifest: dict[str, Any], *path: str) -> Mapping[str, Any] | None:
     return node if isinstance(node, Mapping) else None
 
 
-def _set(manifest: dict[str, Any], path: tuple[str, ...], value: Mapping[str, Any]) -> None:
-    """Set ``path`` to ``value`` copying each mapping on the way (copy-on-write)."""
+def _set(
+    node: dict[str, Any], path: tuple[str, ...], value: Mapping[str, Any], top: bool = True
+) -> None:
+    """Set ``path`` to ``value`` copying each mapping on the way (copy-on-write).
+
+    A mapping left empty is omitted, with every parent it leaves empty below the object's own
+    top-level fields (a Job's ``spec.selector`` once its generated labels are removed): the
+    API server stores no empty selector or label map, and the controllers generate them.
+    """
+    key = path[0]
     if len(path) == 1:
-        manifest[path[0]] = value
+        if value:
+            node[key] = value
+        else:
+            del node[key]
         return
-    child = dict(manifest[path[0]])
-    _set(child, path[1:], value)
-    manifest[path[0]] = child
+    child = dict(node[key])
+    _set(child, path[1:], value, top=False)
+    if child or top:
+        node[key] = child
+    else:
+        del node[key]
 
 
 def _prune_keys(

@@ -295,7 +295,8 @@ def _add_federated(doc: Document, target: TargetType, spec: FleetSpec, problems:
                 doc.location(("metadata", "name")),
                 ("metadata", "name"),
                 f"a FederatedNamespace must be named like its namespace ({namespace!r})",
-                f"name it {namespace}/{namespace}; KubeFed ignores it otherwise",
+                f"name it {namespace}/{namespace}, or set metadata.namespace: {name}; "
+                "KubeFed ignores it otherwise",
             )
             return
         spec.namespaces[namespace] = obj
@@ -316,13 +317,8 @@ def _check_identity(
     problem = object_name_problem(name)
     if problem:
         problems.error(doc.location(("metadata", "name")), ("metadata", "name"), problem)
-    if namespaced and not namespace:
-        problems.error(
-            doc.location(("metadata",)),
-            ("metadata", "namespace"),
-            f"{doc.kind} is namespaced: metadata.namespace is required",
-        )
-    elif namespace and not is_dns1123_label(namespace):
+    # A namespaced object without a namespace is in the default one (kfedgen.scope).
+    if namespace and not is_dns1123_label(namespace):
         problems.error(
             doc.location(("metadata", "namespace")),
             ("metadata", "namespace"),
