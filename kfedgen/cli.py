@@ -7,6 +7,7 @@ Exit codes: 0 success (or up to date), 1 differences found (``--check``,
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import os
@@ -26,6 +27,7 @@ from kfedgen.pipeline import Options, repo_relative
 from kfedgen.plan import PLAN_FORMATS
 from kfedgen.report import FORMATS, format_problems
 from kfedgen.schema import schema_names
+from kfedgen.scope import DEFAULT_NAMESPACE
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 # _lazy_imports: each command other than render imports its module when it runs.
@@ -65,9 +67,11 @@ def fleet_input_options(command: F) -> F:
         output: Path,
         strict: bool,
         max_file_size: int,
+        namespace: str,
         **kwargs: Any,
     ) -> Any:
         options = build_options(fleet, overlays, output, strict, max_file_size)
+        options = dataclasses.replace(options, namespace=namespace)
         return command(*args, options=options, **kwargs)
 
     decorators = [
@@ -101,6 +105,12 @@ def fleet_input_options(command: F) -> F:
             default=DEFAULT_MAX_FILE_BYTES,
             show_default=True,
             help="Refuse input files larger than this many bytes.",
+        ),
+        click.option(
+            "--namespace",
+            default=DEFAULT_NAMESPACE,
+            show_default=True,
+            help="Namespace of namespaced objects that name none (as kubectl's context).",
         ),
     ]
     wrapped: Any = with_options

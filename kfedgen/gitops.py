@@ -247,7 +247,7 @@ def _check_argocd(
 def _check_flux(spec: FleetSpec, doc: Document, flux: FluxSettings, problems: Problems) -> None:
     _check_reserved(spec, FLUX_DIR, "flux", problems)
     _check_names(spec, doc, flux.name_prefix, "flux", problems)
-    if flux.local_cluster is not None and flux.local_cluster not in spec.clusters:
+    if flux.local_cluster is not None and spec.unknown_cluster(flux.local_cluster):
         path = (*GITOPS, "flux", "localCluster")
         problems.error(
             doc.location(path),

@@ -238,6 +238,21 @@ class FleetSpec:
     # Karmada policies, parsed by kfedgen.karmada.policies.
     propagation_policies: list[PropagationPolicy] = field(default_factory=list)
     override_policies: list[OverridePolicy] = field(default_factory=list)
+    # False when the inventory could not be read whole (no inventory at all, or an inventory
+    # document whose clusters are unreadable); broken_cluster_names are clusters whose own
+    # entry has an error.  Either way the cause is reported already.
+    inventory_complete: bool = True
+    broken_cluster_names: set[str] = field(default_factory=set)
 
     def cluster_list(self) -> list[Cluster]:
         return [self.clusters[name] for name in sorted(self.clusters)]
+
+    def unknown_cluster(self, name: str) -> bool:
+        """Whether a reference to cluster ``name`` is an error: certainly not in the inventory.
+
+        A name that a broken inventory entry carries, or any name while the inventory is
+        incomplete, is not: reporting it would only repeat the inventory's own error.
+        """
+        if name in self.clusters or name in self.broken_cluster_names:
+            return False
+        return self.inventory_complete

@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
-from kfedgen.errors import InvalidInput, OutputError, Problems, Severity
+from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
 from kfedgen.gitops import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.karmada.overrides import apply_override_policies
 from kfedgen.karmada.propagation import KarmadaResolution, propagate, render_propagated
 from kfedgen.lint import secret_warnings
+from kfedgen.lists import unpack_lists
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
 from kfedgen.materialize import RenderedObject, materialize
 from kfedgen.model import FleetSpec
 from kfedgen.resolve import Resolution, check_override_targets, place
 from kfedgen.scheduling.rsp import schedule_replicas
-from kfedgen.spec import build_spec
+from kfedgen.scope import DEFAULT_NAMESPACE
+from kfedgen.selectors import is_dns1123_label
+from kfedgen.serverfields import strip_rendered
+from kfedgen.spec import SpecOptions, build_spec
 from kfedgen.write import TreeDiff, compare, overlap_problem, write
 
 
@@ -41,6 +45,8 @@ class Options:
     # The output directory as a path from the git repository root: Argo CD
     # Applications and Flux Kustomizations point at it.
     output_repo_path: str = "rendered"
+    # The namespace of namespaced objects that name none (kubectl's context namespace).
+    namespace: str = DEFAULT_NAMESPACE
 
 
 @dataclass
@@ -82,8 +88,8 @@ def compile_sources(
 ) -> Compilation:
     """Compile the fleet from file contents; raise :class:`InvalidInput` on any error."""
     problems = problems if problems is not None else Problems()
-    documents = parse_sources(sources, problems, options.load)
-    spec = build_spec(documents, problems)
+    documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
+    spec = build_spec(documents, problems, _spec_options(options, problems))
     resolutions = place(spec, problems)
     schedule_replicas(spec, resolutions, problems)
     check_override_targets(spec, resolutions, problems)
@@ -96,6 +102,9 @@ def compile_sources(
         objects = apply_override_policies(spec, objects, decisions, problems)
         # Every object is final now: one identity rule, whatever changed it.
         objects = check_identities(spec, objects, problems)
+        objects, stripped = strip_rendered(objects, {r.ref for r in karmada})
+        for (origin, cluster), paths in stripped.items():
+            decisions[origin][cluster].note(f"server-populated fields removed: {', '.join(paths)}")
     for document in unselected:
         problems.warning(
             document.location(("kind",)),
@@ -109,6 +118,19 @@ def compile_sources(
     tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
     return Compilation(spec, resolutions, objects, tree, problems, karmada)
+
+
+def _spec_options(options: Options, problems: Problems) -> SpecOptions:
+    namespace = options.namespace
+    if not is_dns1123_label(namespace):
+        problems.error(
+            Location("--namespace"),
+            (),
+            f"namespace {namespace!r} is not a DNS-1123 label",
+            "use lower-case letters, digits and '-', at most 63 characters",
+        )
+        namespace = DEFAULT_NAMESPACE
+    return SpecOptions(tuple(p.as_posix() for p in options.fleet), namespace)
 
 
 def _name_of(data: dict[str, object]) -> str:

@@ -113,7 +113,7 @@ def _resolve_object(
 
 def _check_placement_names(obj: FederatedObject, spec: FleetSpec, problems: Problems) -> None:
     for index, name in enumerate(obj.placement.cluster_names or ()):
-        if name not in spec.clusters:
+        if spec.unknown_cluster(name):
             path = ("spec", "placement", "clusters", index, "name")
             problems.error(
                 obj.location(path),
@@ -159,6 +159,8 @@ def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: P
             continue
         path = ("spec", "overrides", entry.index, "clusterName")
         if entry.cluster_name not in spec.clusters:
+            if not spec.unknown_cluster(entry.cluster_name):
+                continue  # the inventory's own error says why the cluster is missing
             problems.error(
                 obj.location(path),
                 path,

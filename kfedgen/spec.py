@@ -8,38 +8,36 @@ problem.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.errors import DocPath, Problems
 from kfedgen.fedtypes import FTC_API_VERSION, default_types, parse_type_config
+from kfedgen.inventory import INVENTORY_KINDS, add_inventory
 from kfedgen.karmada.policies import policy_handlers
 from kfedgen.load import Document
 from kfedgen.model import (
-    Cluster,
     FederatedObject,
     FleetSpec,
     OverrideEntry,
     PatchOp,
     Placement,
-    Taint,
     TargetType,
 )
+from kfedgen.nearmiss import meant_api_version
 from kfedgen.schema import check_json_compatible, validate_document
+from kfedgen.scope import DEFAULT_NAMESPACE, Scopes, in_namespace
 from kfedgen.selectors import (
     LabelSelector,
     is_dns1123_label,
     kubernetes_name_problem,
-    label_key_problem,
-    label_value_problem,
     object_name_problem,
     parse_selector,
 )
 
-FLEET_API_VERSION = "kfedgen.io/v1alpha1"
 NAME_HINT = (
     "use lower-case letters, digits, '-' and '.', starting and ending with one of the first two"
 )
-KUBEFED_CORE = "core.kubefed.io/v1beta1"
 PATCH_OPS = ("add", "remove", "replace")
 # API groups whose kinds kfedgen must understand; an unknown kind there is a
 # typo or a missing FederatedTypeConfig, never a plain object.
@@ -51,30 +49,52 @@ FEDERATION_GROUPS = (
     "policy.karmada.io",
     "cluster.karmada.io",
 )
-KARMADA_CLUSTER = "cluster.karmada.io/v1alpha1"
-# Karmada's Cluster API has no capacity field; kfedgen reads a declared one from here.
-AVAILABLE_REPLICAS_ANNOTATION = "kfedgen.io/available-replicas"
+FTC_KIND = (FTC_API_VERSION, "FederatedTypeConfig")
+# The scope of the kinds the modules in EXTRA_HANDLERS parse (a policy's Cluster twin is
+# cluster-scoped); the namespace of federated kinds comes from their type.
+NAMESPACED_HANDLED_KINDS = frozenset(
+    {"ReplicaSchedulingPreference", "PropagationPolicy", "OverridePolicy"}
+)
 
 DocumentHandler = Callable[[Document, FleetSpec, Problems], None]
 
 
-def build_spec(documents: Sequence[Document], problems: Problems) -> FleetSpec:
+@dataclass(frozen=True)
+class SpecOptions:
+    """What the spec stage needs from the command line."""
+
+    # The -f paths as the user gave them, for messages about the fleet as a whole.
+    fleet_paths: tuple[str, ...] = ()
+    # Where namespaced objects without metadata.namespace go (kubectl's context namespace).
+    namespace: str = DEFAULT_NAMESPACE
+
+
+def build_spec(
+    documents: Sequence[Document], problems: Problems, options: SpecOptions | None = None
+) -> FleetSpec:
     """Validate ``documents`` and build the fleet spec, recording every problem."""
+    opts = options or SpecOptions()
+    # A file that did not parse, or a document without a kind, may hold the inventory.
+    maybe_unread = problems.has_errors()
     spec = FleetSpec(types=default_types())
-    usable = [doc for doc in documents if _check_envelope(doc, problems)]
+    usable = []
+    for doc in documents:
+        if _check_envelope(doc, problems):
+            usable.append(doc)
+        else:
+            maybe_unread = True
 
-    # Type configs first: they decide which kinds are federated types.
+    # Type configs first: they decide which kinds are federated types, and their scope.
+    restated: set[tuple[str, str]] = set()
     for doc in usable:
-        if (doc.api_version, doc.kind) == (FTC_API_VERSION, "FederatedTypeConfig"):
-            _add_type_config(doc, spec, problems)
-    fleets = [d for d in usable if (d.api_version, d.kind) == (FLEET_API_VERSION, "Fleet")]
-    _add_fleet(fleets, spec, problems)
-    for doc in usable:
-        if (doc.api_version, doc.kind) == (KUBEFED_CORE, "KubeFedCluster"):
-            _add_kubefed_cluster(doc, spec, problems)
+        if (doc.api_version, doc.kind) == FTC_KIND:
+            _add_type_config(doc, spec, problems, restated)
+    scopes = Scopes.of(usable, spec.types.values())
+    usable = [_with_default_namespace(doc, spec, scopes, opts.namespace) for doc in usable]
+    maybe_unread = maybe_unread or any(_unread_inventory(doc) for doc in usable)
+    add_inventory(usable, spec, problems, opts.fleet_paths, maybe_unread)
 
-    handled = {(FTC_API_VERSION, "FederatedTypeConfig"), (FLEET_API_VERSION, "Fleet")}
-    handled.add((KUBEFED_CORE, "KubeFedCluster"))
+    handled = {FTC_KIND, *INVENTORY_KINDS}
     for doc in usable:
         key = (doc.api_version, doc.kind)
         if key in handled:
@@ -86,12 +106,20 @@ def build_spec(documents: Sequence[Document], problems: Problems) -> FleetSpec:
             continue
         elif key in spec.types:
             _add_federated(doc, spec.types[key], spec, problems)
-        elif doc.api_version.split("/")[0] in FEDERATION_GROUPS:
+        elif _group(doc) in FEDERATION_GROUPS:
             problems.error(
                 doc.location(("kind",)),
                 ("kind",),
                 f"unknown kind {doc.kind!r} for apiVersion {doc.api_version!r}",
                 _unknown_kind_hint(doc, spec),
+            )
+        elif (meant := _meant_api_version(doc, spec)) is not None:
+            problems.error(
+                doc.location(("apiVersion",)),
+                ("apiVersion",),
+                f"apiVersion {doc.api_version!r} is not one kfedgen reads, so this {doc.kind} "
+                "would be a plain object",
+                f"did you mean {meant!r}?",
             )
         else:
             spec.plain.append(doc)
@@ -102,6 +130,47 @@ def build_spec(documents: Sequence[Document], problems: Problems) -> FleetSpec:
 # Kinds parsed by the modules that own their semantics (scheduling, Karmada).
 EXTRA_HANDLERS: dict[tuple[str, str], DocumentHandler] = {}
 EXTRA_HANDLERS.update(policy_handlers())
+
+
+def _group(doc: Document) -> str:
+    return doc.api_version.rpartition("/")[0]
+
+
+def _known_kinds(spec: FleetSpec) -> set[tuple[str, str]]:
+    return {*spec.types, *EXTRA_HANDLERS, *INVENTORY_KINDS, FTC_KIND}
+
+
+def _meant_api_version(doc: Document, spec: FleetSpec) -> str | None:
+    return meant_api_version(doc.api_version, doc.kind, _known_kinds(spec), FEDERATION_GROUPS)
+
+
+def _unread_inventory(doc: Document) -> bool:
+    """An inventory kind kfedgen does not read (a wrong version, a misspelt group)."""
+    if (doc.api_version, doc.kind) in INVENTORY_KINDS:
+        return False
+    if doc.kind not in {kind for _, kind in INVENTORY_KINDS}:
+        return False
+    groups = [v.rpartition("/")[0] for v, k in INVENTORY_KINDS if k == doc.kind]
+    return _group(doc) in FEDERATION_GROUPS or (
+        meant_api_version(doc.api_version, doc.kind, INVENTORY_KINDS, groups) is not None
+    )
+
+
+def _with_default_namespace(
+    doc: Document, spec: FleetSpec, scopes: Scopes, namespace: str
+) -> Document:
+    """``doc`` in ``namespace`` when it is of a namespaced kind and names no namespace."""
+    key = (doc.api_version, doc.kind)
+    if key in spec.types:
+        target = spec.types[key]
+        namespaced: bool | None = target.namespaced or target.is_namespace
+    elif key in EXTRA_HANDLERS:
+        namespaced = doc.kind in NAMESPACED_HANDLED_KINDS
+    elif _group(doc) in FEDERATION_GROUPS:
+        namespaced = False  # inventory and type configs: their namespace means nothing here
+    else:
+        namespaced = scopes.namespaced(doc.api_version, doc.kind)
+    return in_namespace(doc, namespace) if namespaced else doc
 
 
 def _check_envelope(doc: Document, problems: Problems) -> bool:
@@ -131,17 +200,31 @@ def _a(value: object) -> str:
 
 
 def _unknown_kind_hint(doc: Document, spec: FleetSpec) -> str:
+    known = _known_kinds(spec)
+    versions = sorted({v for (v, k) in known if k == doc.kind})
+    if len(versions) == 1:
+        return f"did you mean apiVersion {versions[0]!r}?"
     if doc.kind.startswith("Federated"):
         return "add a FederatedTypeConfig for its target type"
-    kinds = sorted({k for (v, k) in [*spec.types, *EXTRA_HANDLERS] if v == doc.api_version})
+    kinds = sorted({k for (v, k) in known if v == doc.api_version})
     if kinds:
         return f"known kinds: {', '.join(kinds)}"
-    group = doc.api_version.split("/")[0]
-    known = sorted({f"{v} {k}" for (v, k) in EXTRA_HANDLERS if v.split("/")[0] == group})
-    return f"kfedgen reads {', '.join(known)}" if known else ""
+    group = _group(doc)
+    same_group = sorted({f"{v} {k}" for (v, k) in known if v.rpartition("/")[0] == group})
+    return f"kfedgen reads {', '.join(same_group)}" if same_group else ""
 
 
-def _add_type_config(doc: Document, spec: FleetSpec, problems: Problems) -> None:
+def _add_type_config(
+    doc: Document, spec: FleetSpec, problems: Problems, restated: set[tuple[str, str]]
+) -> None:
+    """Add the type a FederatedTypeConfig defines; ``restated`` are the keys FTCs defined.
+
+    A FederatedTypeConfig may restate one of KubeFed's built-in types, or re-point it to
+    another group or version of the same kind: KubeFed's own chart installs the built-ins as
+    FTCs, with FederatedIngress pointing at extensions/v1beta1.  The document then wins over
+    the built-in.  Turning a built-in into another kind, or two documents for one federated
+    type that disagree, is an error.
+    """
     if not validate_document(doc, "FederatedTypeConfig", problems):
         return
     target = parse_type_config(doc, problems)
@@ -149,7 +232,9 @@ def _add_type_config(doc: Document, spec: FleetSpec, problems: Problems) -> None
         return
     key = (target.federated_api_version, target.federated_kind)
     existing = spec.types.get(key)
-    if existing is not None and existing != target:
+    repoints_builtin = key not in restated and existing is not None and existing.kind == target.kind
+    restated.add(key)
+    if existing is not None and existing != target and not repoints_builtin:
         problems.error(
             doc.location(("spec", "federatedType")),
             ("spec", "federatedType"),
@@ -169,119 +254,6 @@ def _add_type_config(doc: Document, spec: FleetSpec, problems: Problems) -> None
         spec.disabled_types.add(key)
         return
     spec.types[key] = target
-
-
-def _add_fleet(fleets: list[Document], spec: FleetSpec, problems: Problems) -> None:
-    if not fleets:
-        problems.error(
-            Location("<fleet>"),
-            (),
-            f"no inventory: the fleet needs one {FLEET_API_VERSION} Fleet document",
-            "run 'kfedgen init' to scaffold one",
-        )
-        return
-    for extra in fleets[1:]:
-        first = fleets[0].location()
-        problems.error(
-            extra.location(),
-            (),
-            f"a second Fleet document; the first is at {first}",
-            "a fleet has exactly one inventory",
-        )
-    doc = fleets[0]
-    spec.fleet_doc = doc
-    if not validate_document(doc, "Fleet", problems):
-        return
-    spec.gitops = doc.data["spec"].get("gitops") or {}
-    for index, raw in enumerate(doc.data["spec"].get("clusters") or []):
-        path: DocPath = ("spec", "clusters", index)
-        labels = raw.get("labels") or {}
-        _check_labels(doc, (*path, "labels"), labels, problems)
-        cluster = Cluster(
-            name=raw["name"],
-            labels=dict(labels),
-            location=doc.location(path),
-            server=raw.get("server"),
-            destination_name=raw.get("destinationName"),
-            schedulable=raw.get("schedulable", True),
-            provider=raw.get("provider", ""),
-            region=raw.get("region", ""),
-            zones=tuple(raw.get("zones") or ()),
-            taints=_taints(raw.get("taints") or ()),
-            available_replicas=raw.get("availableReplicas"),
-        )
-        _add_cluster(cluster, (*path, "name"), doc, spec, problems)
-
-
-def _add_kubefed_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> None:
-    if not validate_document(doc, "KubeFedCluster", problems):
-        return
-    metadata = doc.data["metadata"]
-    labels = metadata.get("labels") or {}
-    _check_labels(doc, ("metadata", "labels"), labels, problems)
-    cluster = Cluster(
-        name=metadata["name"],
-        labels=dict(labels),
-        location=doc.location(),
-        server=(doc.data.get("spec") or {}).get("apiEndpoint"),
-    )
-    _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
-
-
-def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> None:
-    """A Karmada ``Cluster`` as inventory (its deprecated ``spec.zone`` stands for ``zones``)."""
-    if not validate_document(doc, "Cluster", problems):
-        return
-    metadata = doc.data["metadata"]
-    labels = metadata.get("labels") or {}
-    _check_labels(doc, ("metadata", "labels"), labels, problems)
-    raw = doc.data.get("spec") or {}
-    # migrateZoneToZones (Karmada's cluster mutating webhook).
-    zones = raw.get("zones") or ([raw["zone"]] if raw.get("zone") else [])
-    available = (metadata.get("annotations") or {}).get(AVAILABLE_REPLICAS_ANNOTATION)
-    if available is not None and int(available) > 2**31 - 1:
-        path = ("metadata", "annotations", AVAILABLE_REPLICAS_ANNOTATION)
-        problems.error(doc.location(path), path, f"{available} is larger than an int32")
-        return
-    cluster = Cluster(
-        name=metadata["name"],
-        labels=dict(labels),
-        location=doc.location(),
-        server=raw.get("apiEndpoint"),
-        provider=raw.get("provider", ""),
-        region=raw.get("region", ""),
-        zones=tuple(zones),
-        taints=_taints(raw.get("taints") or ()),
-        available_replicas=int(available) if available is not None else None,
-    )
-    _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
-
-
-def _taints(raw: Sequence[Mapping[str, str]]) -> tuple[Taint, ...]:
-    return tuple(Taint(t["key"], t.get("value", ""), t["effect"]) for t in raw)
-
-
-def _add_cluster(
-    cluster: Cluster, path: DocPath, doc: Document, spec: FleetSpec, problems: Problems
-) -> None:
-    existing = spec.clusters.get(cluster.name)
-    if existing is not None:
-        problems.error(
-            doc.location(path),
-            path,
-            f"cluster {cluster.name!r} is already in the inventory at {existing.location}",
-        )
-        return
-    spec.clusters[cluster.name] = cluster
-
-
-def _check_labels(
-    doc: Document, path: DocPath, labels: Mapping[str, str], problems: Problems
-) -> None:
-    for key, value in labels.items():
-        problem = label_key_problem(key) or label_value_problem(value)
-        if problem:
-            problems.error(doc.location((*path, key)), (*path, key), problem)
 
 
 def _add_federated(doc: Document, target: TargetType, spec: FleetSpec, problems: Problems) -> None:
@@ -316,7 +288,8 @@ def _add_federated(doc: Document, target: TargetType, spec: FleetSpec, problems:
                 doc.location(("metadata", "name")),
                 ("metadata", "name"),
                 f"a FederatedNamespace must be named like its namespace ({namespace!r})",
-                f"name it {namespace}/{namespace}; KubeFed ignores it otherwise",
+                f"name it {namespace}/{namespace}, or set metadata.namespace: {name}; "
+                "KubeFed ignores it otherwise",
             )
             return
         spec.namespaces[namespace] = obj
@@ -337,13 +310,8 @@ def _check_identity(
     problem = object_name_problem(name)
     if problem:
         problems.error(doc.location(("metadata", "name")), ("metadata", "name"), problem)
-    if namespaced and not namespace:
-        problems.error(
-            doc.location(("metadata",)),
-            ("metadata", "namespace"),
-            f"{doc.kind} is namespaced: metadata.namespace is required",
-        )
-    elif namespace and not is_dns1123_label(namespace):
+    # A namespaced object without a namespace is in the default one (kfedgen.scope).
+    if namespace and not is_dns1123_label(namespace):
         problems.error(
             doc.location(("metadata", "namespace")),
             ("metadata", "namespace"),
@@ -465,6 +433,3 @@ def _check_duplicates(spec: FleetSpec, problems: Problems) -> None:
             )
         else:
             seen[key] = obj
-
-
-EXTRA_HANDLERS[(KARMADA_CLUSTER, "Cluster")] = _add_karmada_cluster

@@ -6,7 +6,9 @@ fixtures in a sidecar ``<name>.expect`` file):
 ``# expect: FILE:LINE: TEXT``
     stderr has a problem at ``fleet/FILE:LINE:<column>`` whose message
     contains TEXT (repeatable; ``<fleet>: TEXT`` for problems of the whole
-    fleet, which have no line);
+    fleet, which are reported at the fleet directory, ``fleet``, without a line);
+``# problems: N``
+    exactly N errors are reported (no follow-on errors beyond the expected ones);
 ``# expect: same-as-lf``
     the fixture is valid (a BOM, CRLF line ends) and renders the very bytes
     its UTF-8, LF-only, BOM-less twin renders;
@@ -38,7 +40,7 @@ CORPUS = Path(__file__).parent / "bad_inputs"
 SHARED = CORPUS / "_shared"
 RSP_KIND = ("scheduling.kubefed.io/v1alpha1", "ReplicaSchedulingPreference")
 SAME_AS_LF = "same-as-lf"
-_DIRECTIVE = re.compile(r"^#\s*(expect|with|args):\s*(.*?)\s*$")
+_DIRECTIVE = re.compile(r"^#\s*(expect|with|args|problems):\s*(.*?)\s*$")
 _EXPECTATION = re.compile(r"^(?P<file>[^:\s]+)(?::(?P<line>\d+))?: (?P<text>.+)$")
 
 
@@ -49,7 +51,7 @@ class Expectation:
     text: str
 
     def pattern(self) -> re.Pattern[str]:
-        where = "<fleet>" if self.file == "<fleet>" else f"fleet/{self.file}"
+        where = "fleet" if self.file == "<fleet>" else f"fleet/{self.file}"
         position = f":{self.line}:\\d+" if self.line is not None else ""
         return re.compile(f"^{re.escape(where)}{position}: .*{re.escape(self.text)}", re.M)
 
@@ -61,6 +63,7 @@ class Case:
     shared: list[str] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
     valid: bool = False
+    problems: int | None = None
 
 
 def load_case(path: Path) -> Case:
@@ -79,6 +82,8 @@ def load_case(path: Path) -> Case:
             case.shared.append(value)
         elif key == "args":
             case.args.extend(shlex.split(value))
+        elif key == "problems":
+            case.problems = int(value)
         elif value == SAME_AS_LF:
             case.valid = True
         else:
@@ -133,6 +138,9 @@ def check_bad(case: Case, run_cli: RunCli, workdir: Path, previous: Path) -> Non
     assert "nothing was written" in result.err
     for expectation in case.expectations:
         assert expectation.pattern().search(result.err), f"expected {expectation} in:\n{result.err}"
+    if case.problems is not None:
+        noun = "problem" if case.problems == 1 else "problems"
+        assert f"the fleet spec has {case.problems} {noun};" in result.err, result.err
     assert snapshot(workdir / "rendered") == before
     assert sorted(p.name for p in workdir.iterdir()) == ["fleet", "rendered"]
 

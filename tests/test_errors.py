@@ -178,7 +178,10 @@ def test_missing_inventory(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "fleet" / "ns.yaml").write_text(NAMESPACE)
     result = run_cli("render", cwd=tmp_path)
     assert result.code == 2
-    assert "no inventory: the fleet needs one kfedgen.io/v1alpha1 Fleet document" in result.err
+    assert result.err.startswith(
+        "fleet: no inventory: fleet holds no kfedgen.io/v1alpha1 Fleet, core.kubefed.io/v1beta1 "
+        "KubeFedCluster or cluster.karmada.io/v1alpha1 Cluster document"
+    )
     assert not (tmp_path / "rendered").exists()
 
 
@@ -212,4 +215,4 @@ def test_strict_turns_warnings_into_errors(rendered_fleet: Path, run_cli: RunCli
     assert run_cli("render", cwd=rendered_fleet).code == 0
     result = run_cli("render", "--strict", cwd=rendered_fleet)
     assert result.code == 2
-    assert "ConfigMap x is a plain object that nothing federates" in result.err
+    assert "ConfigMap default/x is a plain object that nothing federates" in result.err

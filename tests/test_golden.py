@@ -73,7 +73,8 @@ def test_sample1_semantics(run_cli: RunCli, tmp_path: Path) -> None:
     namespace = (cluster1 / "_cluster" / "namespace_test-namespace.yaml").read_text()
     assert namespace == "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: test-namespace\n"
     # plain objects are reported, not rendered
-    assert "ConfigMap web-file is a plain object" in result.err
+    # (a ConfigMap without a namespace is in `default`, as kubectl apply would put it)
+    assert "ConfigMap default/web-file is a plain object" in result.err
 
 
 @pytest.mark.parametrize("case", CASES)

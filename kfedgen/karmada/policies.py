@@ -409,14 +409,8 @@ class _Parser:
         problem = object_name_problem(name)
         if problem:
             self.error(("metadata", "name"), problem)
-        if namespaced and not namespace:
-            self.problems.error(
-                self.doc.location(("metadata",)),
-                ("metadata", "namespace"),
-                f"{self.doc.kind} is namespaced: metadata.namespace is required",
-                f"or use the Cluster{self.doc.kind}",
-            )
-        elif namespace and not is_dns1123_label(namespace):
+        # A namespaced policy without a namespace is in the default one (kfedgen.scope).
+        if namespace and not is_dns1123_label(namespace):
             self.error(
                 ("metadata", "namespace"), f"namespace {namespace!r} is not a DNS-1123 label"
             )

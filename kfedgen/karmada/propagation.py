@@ -271,7 +271,7 @@ def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
     ]
     for policy in policies:
         for path, name in cluster_name_references(policy):
-            if name not in spec.clusters:
+            if spec.unknown_cluster(name):
                 problems.error(
                     policy.location(path),
                     path,

@@ -229,6 +229,8 @@ def _check_references(
     for key in rsp.clusters:
         if key != WILDCARD_CLUSTER and key not in spec.clusters:
             ok = False
+            if not spec.unknown_cluster(key):
+                continue  # the inventory's own error says why the cluster is missing
             path = (*_CLUSTERS_PATH, key)
             problems.error(
                 rsp.location(path),

@@ -374,7 +374,7 @@ def test_head_warnings_are_reported_in_the_chosen_format(repo: FleetRepo, run_cl
     repo.write("fleet/plain.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\n")
     text = run_cli("diff", "--base", "main", cwd=repo.path)
     assert text.code == 0
-    assert "fleet/plain.yaml:2:1: warning: ConfigMap loose is a plain object" in text.err
+    assert "fleet/plain.yaml:2:1: warning: ConfigMap default/loose is a plain object" in text.err
     data = run_cli("diff", "--base", "main", "--format", "json", cwd=repo.path)
     (warning,) = json.loads(data.err)
     assert (warning["file"], warning["severity"]) == ("fleet/plain.yaml", "warning")

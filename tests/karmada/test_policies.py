@@ -141,11 +141,6 @@ BAD_POLICIES = [
         "spec.resourceSelectors: [] should be non-empty",
     ),
     (
-        {**policy(), "metadata": {"name": "p"}},
-        "metadata.namespace: PropagationPolicy is namespaced: metadata.namespace is required "
-        "(or use the ClusterPropagationPolicy)",
-    ),
-    (
         policy(selectors=[selector(namespace="other")]),
         "spec.resourceSelectors[0].namespace: namespace 'other' differs from the policy's "
         "namespace 'app'",
@@ -298,7 +293,7 @@ def test_unknown_karmada_kinds_are_errors_not_plain_objects() -> None:
     errors = errors_of([deployment(), doc])
     assert any(
         "kind: unknown kind 'PropagationPolicy' for apiVersion 'policy.karmada.io/v1beta1' "
-        "(kfedgen reads policy.karmada.io/v1alpha1 ClusterOverridePolicy" in e
+        "(did you mean apiVersion 'policy.karmada.io/v1alpha1'?)" in e
         for e in errors
     ), errors
 

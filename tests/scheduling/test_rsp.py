@@ -108,9 +108,12 @@ BAD = {
         "(totalReplicas times a weight, or the sum of the weights, exceeds 2^63-1) "
         "(use smaller weights: only their ratios matter)",
     ),
+    # without a namespace it is in `default`, as kubectl apply would put it
     "missing namespace": (
         rsp("  totalReplicas: 3\n").replace("{name: web, namespace: app}", "{name: web}"),
-        "fleet/rsp.yaml:3:1: metadata: 'namespace' is required",
+        "fleet/rsp.yaml:3:12: metadata.name: there is no FederatedDeployment/default/web for "
+        "ReplicaSchedulingPreference/default/web to schedule (did you mean "
+        "'FederatedDeployment/app/web'?)",
     ),
     "defined twice": (
         rsp("  totalReplicas: 3\n") + "---\n" + rsp("  totalReplicas: 4\n"),
