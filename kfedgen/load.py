@@ -8,6 +8,7 @@ document path to location, so later stages can point at the exact key.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -168,22 +169,20 @@ def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
                 continue
             if (directory / name).is_symlink():
                 dirnames.remove(name)
-                if not _inside(directory / name, resolved_root):
+                problem = _symlink_problem(directory / name, resolved_root)
+                if problem:
                     problems.error(
                         Location(_display(directory / name, base)),
                         (),
-                        "symlink points outside the fleet directory; refusing to follow it",
+                        f"{problem}; refusing to follow it",
                     )
         for name in sorted(filenames):
             if not is_fleet_file(name):
                 continue
             file = directory / name
-            if file.is_symlink() and not _inside(file, resolved_root):
-                problems.error(
-                    Location(_display(file, base)),
-                    (),
-                    "symlink points outside the fleet directory; refusing to read it",
-                )
+            problem = _symlink_problem(file, resolved_root) if file.is_symlink() else None
+            if problem:
+                problems.error(Location(_display(file, base)), (), f"{problem}; refusing to read it")
                 continue
             yield file
 
@@ -196,6 +195,21 @@ def is_hidden(name: str) -> bool:
 def is_fleet_file(name: str) -> bool:
     """Whether a file of this name, found in a fleet directory, is read."""
     return name.endswith(YAML_SUFFIXES) and not is_hidden(name)
+
+
+_LOOP = "symlink loop: following it never reaches a file"
+
+
+def _symlink_problem(path: Path, root: Path) -> str | None:
+    """Why the symlink ``path`` is not followed (None when it stays inside ``root``)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _LOOP
+    if not _inside(path, root):
+        return "symlink points outside the fleet directory"
+    return None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -226,7 +240,8 @@ def _read(path: Path, name: str, problems: Problems, max_bytes: int) -> bytes | 
             # The file may grow after the stat; never read more than the limit.
             return handle.read(max_bytes + 1)
     except OSError as exc:
-        problems.error(Location(name), (), f"cannot read file: {exc.strerror or exc}")
+        reason = _LOOP if exc.errno == errno.ELOOP else f"cannot read file: {exc.strerror or exc}"
+        problems.error(Location(name), (), reason)
         return None
 
 

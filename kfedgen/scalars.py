@@ -276,8 +276,9 @@ class Reading:
     """What ``kubectl apply`` makes of a plain scalar, or why it cannot be used as is."""
 
     value: Any  # kubectl's value (JSON-normalised)
-    problem: str = ""  # non-empty when the readers disagree
+    problem: str = ""  # non-empty when the value must be quoted (or rewritten)
     hint: str = ""
+    readers_differ: bool = False  # kubectl and kustomize mean different things
 
 
 _FIRST_UNSURE = frozenset("+-.0123456789yYnNtTfFoO~<")
@@ -312,6 +313,7 @@ def kubernetes_reading(text: str) -> Reading:
             f"plain value {text} means different things to Kubernetes tools: kubectl reads "
             f"the string {json.dumps(text, ensure_ascii=False)}, kustomize (and so Argo CD and Flux) a timestamp it {written}",
             f'quote it: "{text}"',
+            readers_differ=True,
         )
     if v2.kind is Kind.STR and _out_of_range(text):
         return Reading(
@@ -327,6 +329,7 @@ def kubernetes_reading(text: str) -> Reading:
             f"{describe(v2.kind, kubectl)}, kustomize (and so Argo CD and Flux) "
             f"{describe(v3.kind, text)}",
             f'quote it ("{text}") for the string, or write {_json(kubectl)} for the {v2.kind.value}',
+            readers_differ=True,
         )
     return Reading(kubectl)
 
