@@ -43,11 +43,11 @@ _NOT_BARE_TAG = "tag:kfedgen.io,2024:not-bare"
 class _CanonicalDumper(_BaseDumper):  # type: ignore[valid-type,misc]
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         tag: str = super().resolve(kind, value, implicit)
-        if tag == _STR_TAG and implicit[0] and kind is yaml.ScalarNode:
-            # A string is written bare only if every reader resolves it as a
-            # string: kubectl (go-yaml v2), kustomize (v3), YAML 1.1 and 1.2.
-            if not plain_is_string(value):
-                return _NOT_BARE_TAG
+        # A string is written bare only if every reader resolves it as a
+        # string: kubectl (go-yaml v2), kustomize (v3), YAML 1.1 and 1.2.
+        bare_string = tag == _STR_TAG and implicit[0] and kind is yaml.ScalarNode
+        if bare_string and not plain_is_string(value):
+            return _NOT_BARE_TAG
         return tag
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -182,7 +182,9 @@ def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
             file = directory / name
             problem = _symlink_problem(file, resolved_root) if file.is_symlink() else None
             if problem:
-                problems.error(Location(_display(file, base)), (), f"{problem}; refusing to read it")
+                problems.error(
+                    Location(_display(file, base)), (), f"{problem}; refusing to read it"
+                )
                 continue
             yield file
 
@@ -203,10 +205,12 @@ _LOOP = "symlink loop: following it never reaches a file"
 def _symlink_problem(path: Path, root: Path) -> str | None:
     """Why the symlink ``path`` is not followed (None when it stays inside ``root``)."""
     try:
-        os.stat(path)
+        path.stat()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return _LOOP
+    except RuntimeError:  # Python 3.12 and older may report a loop this way
+        return _LOOP
     if not _inside(path, root):
         return "symlink points outside the fleet directory"
     return None

@@ -26,6 +26,7 @@ import calendar
 import enum
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -95,11 +96,11 @@ def go_resolve(text: str, *, v2: bool) -> Resolved:
     if go_timestamp(text) is not None:
         return Resolved(Kind.TIMESTAMP, text)
     plain = text.replace("_", "")
-    number = _go_parse_int(plain, 0, signed=True)
-    if number is None:
-        number = _go_parse_int(plain, 0, signed=False)
-    if number is not None:
-        return Resolved(Kind.INT, number)
+    integer = _go_parse_int(plain, 0, signed=True)
+    if integer is None:
+        integer = _go_parse_int(plain, 0, signed=False)
+    if integer is not None:
+        return Resolved(Kind.INT, integer)
     if _YAML_STYLE_FLOAT.fullmatch(plain):
         real = float(plain)
         if abs(real) != float("inf"):
@@ -264,11 +265,13 @@ def plain_is_string(text: str) -> bool:
     """
     if not text:
         return False
-    if _YAML_11.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG:
+    if _YAML_11.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG:  # type: ignore[no-untyped-call]
         return False
     if text in _YAML_11_SHORT_BOOLS or _CORE_12.fullmatch(text):
         return False
-    return go_resolve(text, v2=True).kind is Kind.STR and go_resolve(text, v2=False).kind is Kind.STR
+    return (
+        go_resolve(text, v2=True).kind is Kind.STR and go_resolve(text, v2=False).kind is Kind.STR
+    )
 
 
 @dataclass(frozen=True)
@@ -300,8 +303,8 @@ def kubernetes_reading(text: str) -> Reading:
     kubectl = _kubectl_value(text, v2)
     if v3.kind is Kind.TIMESTAMP:
         stamp = go_timestamp(text)
-        assert stamp is not None
-        if stamp.rewritten == text:
+        # (stamp is never None here: go-yaml v3 found a timestamp)
+        if stamp is None or stamp.rewritten == text:
             return Reading(text)
         written = (
             f"writes as {stamp.rewritten}"
@@ -311,7 +314,8 @@ def kubernetes_reading(text: str) -> Reading:
         return Reading(
             kubectl,
             f"plain value {text} means different things to Kubernetes tools: kubectl reads "
-            f"the string {json.dumps(text, ensure_ascii=False)}, kustomize (and so Argo CD and Flux) a timestamp it {written}",
+            f"the string {json.dumps(text, ensure_ascii=False)}, kustomize (and so Argo CD "
+            f"and Flux) a timestamp it {written}",
             f'quote it: "{text}"',
             readers_differ=True,
         )
@@ -328,12 +332,14 @@ def kubernetes_reading(text: str) -> Reading:
             f"plain value {text} means different things to Kubernetes tools: kubectl reads "
             f"{describe(v2.kind, kubectl)}, kustomize (and so Argo CD and Flux) "
             f"{describe(v3.kind, text)}",
-            f'quote it ("{text}") for the string, or write {_json(kubectl)} for the {v2.kind.value}',
+            f'quote it ("{text}") for the string, '
+            f"or write {_json(kubectl)} for the {v2.kind.value}",
             readers_differ=True,
         )
     return Reading(kubectl)
 
 
+@functools.lru_cache(maxsize=65536)
 def key_problem(text: str) -> str:
     """Why the plain mapping key ``text`` cannot be used ("" when it is a string to all)."""
     if text and text[0] not in _FIRST_UNSURE:
@@ -386,7 +392,7 @@ def _kubectl_value(text: str, resolved: Resolved) -> Any:
 
 def json_number(number: float) -> float | int:
     """A float as kubectl sends it: Go's JSON writes integral values below 1e21 as integers."""
-    if number != number or abs(number) == float("inf") or not number.is_integer():
+    if not math.isfinite(number) or not number.is_integer():
         return number
     if abs(number) >= 1e21:
         return number

@@ -48,7 +48,11 @@ TRICKY = [
     *("2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10", "2001-02-30", "20011-12-14"),
     *("~", "null", "Null", "NULL", "nULL", "", ".nan", ".NaN", "-.inf", "+.inf", ".inf", ".Inf"),
     *("<<", "=", "y", "Y", "n", "N", "true", "True", "TRUE", "tRue", "false", "FALSE"),
-    *(w for b in ("on", "off", "yes", "no") for w in (b, b.capitalize(), b.upper(), b[0] + b[1:].upper())),
+    *(
+        w
+        for b in ("on", "off", "yes", "no")
+        for w in (b, b.capitalize(), b.upper(), b[0] + b[1:].upper())
+    ),
     *("1.2.3", "1.17.0-alpine", "nginx:1.17", "0x", "0b", "0b2", "0o8", "0xG", "e3", "+", "."),
     *(" lead", "trail ", " both ", "  ", "a  b", "-", "- a", "? x", ":", "a: b", "#c", "a #b"),
     *("'single'", '"double"', "@x", "`x", "!tag", "&a", "*a", "%x", "|", ">", "{a: 1}", "[1]"),
@@ -69,7 +73,8 @@ def kubectl_read(source: Path | str) -> list[dict[str, Any]]:
     )
     assert done.returncode == 0, done.stderr
     # One JSON document per object, one after the other.
-    decoder, text, objects = json.JSONDecoder(), done.stdout, []
+    decoder, text = json.JSONDecoder(), done.stdout
+    objects: list[dict[str, Any]] = []
     position = 0
     while text[position:].strip():
         parsed, end = decoder.raw_decode(text, len(text) - len(text[position:].lstrip()))
@@ -94,7 +99,11 @@ def configmap(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
 
 
 def is_configmap_key(text: str) -> bool:
-    return bool(text) and len(text) <= 253 and all(c.isascii() and (c.isalnum() or c in "-._") for c in text)
+    return (
+        bool(text)
+        and len(text) <= 253
+        and all(c.isascii() and (c.isalnum() or c in "-._") for c in text)
+    )
 
 
 def fleet_with(values: list[str]) -> dict[str, Any]:
@@ -236,7 +245,9 @@ def check_plain_values(texts: list[str], workdir: Path) -> None:
         reading = kubernetes_reading(text)
         assert (key in reported) == bool(reading.problem), text
         if reading.readers_differ:
-            assert typed(kubectl) != typed(argo), f"{text!r}: reported, but both tools read {kubectl!r}"
+            assert typed(kubectl) != typed(argo), (
+                f"{text!r}: reported, but both tools read {kubectl!r}"
+            )
             continue
         if type(loaded) is int and not -(2**63) <= loaded < 2**63:
             # kubectl holds it as a float; kfedgen refuses integers beyond int64 later.
