@@ -40,7 +40,9 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _NOT_BARE_TAG = "tag:kfedgen.io,2024:not-bare"
 
 
-class _CanonicalDumper(_BaseDumper):  # type: ignore[valid-type,misc]
+class QuotingDumper(_BaseDumper):  # type: ignore[valid-type,misc]
+    """PyYAML's safe dumper, quoting every string some Kubernetes reader would misread."""
+
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         tag: str = super().resolve(kind, value, implicit)
         # A string is written bare only if every reader resolves it as a
@@ -50,6 +52,8 @@ class _CanonicalDumper(_BaseDumper):  # type: ignore[valid-type,misc]
             return _NOT_BARE_TAG
         return tag
 
+
+class _CanonicalDumper(QuotingDumper):
     def ignore_aliases(self, data: Any) -> bool:
         # A value the fleet shares through a YAML alias (or one shared
         # copy-on-write between clusters) is written out in full: output

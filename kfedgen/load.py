@@ -199,7 +199,7 @@ def is_fleet_file(name: str) -> bool:
     return name.endswith(YAML_SUFFIXES) and not is_hidden(name)
 
 
-_LOOP = "symlink loop: following it never reaches a file"
+LOOP = "symlink loop: following it never reaches a file"
 
 
 def _symlink_problem(path: Path, root: Path) -> str | None:
@@ -208,9 +208,9 @@ def _symlink_problem(path: Path, root: Path) -> str | None:
         path.stat()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return _LOOP
+            return LOOP
     except RuntimeError:  # Python 3.12 and older may report a loop this way
-        return _LOOP
+        return LOOP
     if not _inside(path, root):
         return "symlink points outside the fleet directory"
     return None
@@ -244,7 +244,7 @@ def _read(path: Path, name: str, problems: Problems, max_bytes: int) -> bytes | 
             # The file may grow after the stat; never read more than the limit.
             return handle.read(max_bytes + 1)
     except OSError as exc:
-        reason = _LOOP if exc.errno == errno.ELOOP else f"cannot read file: {exc.strerror or exc}"
+        reason = LOOP if exc.errno == errno.ELOOP else f"cannot read file: {exc.strerror or exc}"
         problems.error(Location(name), (), reason)
         return None
 
