@@ -20,6 +20,7 @@ import yaml
 
 from kfedgen.errors import Location, Problems
 from kfedgen.materialize import RenderedObject
+from kfedgen.scalars import plain_is_string
 from kfedgen.selectors import api_version_problem, is_dns1123_label, kubernetes_name_problem
 from kfedgen.yamlemit import CanonicalWriter
 
@@ -33,7 +34,26 @@ _KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _CanonicalDumper(_BaseDumper):  # type: ignore[valid-type,misc]
+_STR_TAG = "tag:yaml.org,2002:str"
+# Not a type: the tag the dumper reports for a string no reader may see bare,
+# which makes the emitter quote it (a plain scalar must resolve to its own tag).
+_NOT_BARE_TAG = "tag:kfedgen.io,2024:not-bare"
+
+
+class QuotingDumper(_BaseDumper):  # type: ignore[valid-type,misc]
+    """PyYAML's safe dumper, quoting every string some Kubernetes reader would misread."""
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        tag: str = super().resolve(kind, value, implicit)
+        # A string is written bare only if every reader resolves it as a
+        # string: kubectl (go-yaml v2), kustomize (v3), YAML 1.1 and 1.2.
+        bare_string = tag == _STR_TAG and implicit[0] and kind is yaml.ScalarNode
+        if bare_string and not plain_is_string(value):
+            return _NOT_BARE_TAG
+        return tag
+
+
+class _CanonicalDumper(QuotingDumper):
     def ignore_aliases(self, data: Any) -> bool:
         # A value the fleet shares through a YAML alias (or one shared
         # copy-on-write between clusters) is written out in full: output

@@ -28,11 +28,17 @@ from git.objects import Blob, Tree
 
 from kfedgen.emit import MANIFEST_PATH
 from kfedgen.errors import KfedgenError, Location, Problems
-from kfedgen.load import SourceFile, _display, is_fleet_file, is_hidden
+from kfedgen.load import LOOP, SourceFile, _display, is_fleet_file, is_hidden
 from kfedgen.pipeline import Options
 
 # The kernel gives up on a chain of symlinks after 40 hops (ELOOP); so do we.
 _MAX_SYMLINK_HOPS = 40
+
+
+class _SymlinkLoop(Exception):
+    """Following symlinks did not end (the kernel's ELOOP)."""
+
+
 _GitObject = Blob | Tree | git.Submodule
 
 
@@ -114,7 +120,10 @@ class RevisionReader:
         path leads out of the repository (or into a symlink loop).
         """
         path = self.repo_path(given)
-        return None if path is None else self._resolve(path)
+        try:
+            return None if path is None else self._resolve(path)
+        except _SymlinkLoop:
+            return None
 
     def _resolve(self, path: str) -> tuple[str, _GitObject | None] | None:
         """Follow a repository path through the tree as the kernel would, symlinks included."""
@@ -136,7 +145,7 @@ class RevisionReader:
             if isinstance(entry, Blob) and entry.mode == Blob.link_mode:
                 hops += 1
                 if hops > _MAX_SYMLINK_HOPS:
-                    return None
+                    raise _SymlinkLoop
                 target = _link_target(entry)
                 if target.startswith("/"):
                     inside = self.repo_path(Path(target))
@@ -205,7 +214,14 @@ class RevisionReader:
         self, path: Path, entry_path: str, resolved_root: str, problems: Problems
     ) -> Iterator[tuple[Path, Blob]]:
         """A symlink inside a walked directory: read only if it stays inside it."""
-        target = self._resolve(entry_path)
+        try:
+            target = self._resolve(entry_path)
+        except _SymlinkLoop:
+            if is_fleet_file(path.name):
+                problems.error(
+                    Location(_display(path, self.base)), (), f"{LOOP}; refusing to read it"
+                )
+            return
         inside = target is not None and _is_within(target[0], resolved_root)
         if target is not None and isinstance(target[1], Tree):
             # os.walk lists a symlink to a directory among the directories, and

@@ -8,17 +8,27 @@ document path to location, so later stages can point at the exact key.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
 from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.scalars import kubernetes_reading
+from kfedgen.yamlcheck import (
+    MERGE_TAG,
+    PLAIN_TAG,
+    AliasBudget,
+    DocumentIndex,
+    LimitError,
+    TooDeepError,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -28,6 +38,11 @@ DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
 # can hold many documents).  Real fleets reuse a few label maps; 100,000
 # expanded nodes is generous, and a bomb is refused in about 50 ms.
 DEFAULT_MAX_NODES = 100_000
+# Scalars reached through aliases cost their text: a 1 MiB string anchored
+# once and aliased 2,000 times would otherwise render gigabytes.  4 MiB per
+# file is far more than sharing a script or a certificate between a few
+# objects needs.
+DEFAULT_MAX_ALIAS_BYTES = 4 * 1024 * 1024
 # Kubernetes objects are rarely nested 30 levels deep.  Deeper documents are
 # refused, so the later stages' recursive walks never hit Python's recursion
 # limit (they do at about 400 levels).
@@ -41,16 +56,26 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """libyaml's safe loader, minus timestamp resolution.
+    """libyaml's safe loader, reading plain scalars the way ``kubectl apply`` does.
 
-    Kubernetes reads YAML into JSON, where ``2024-01-01`` stays a string; PyYAML
-    would build a ``datetime.date`` from it.
+    PyYAML follows YAML 1.1: ``12:30`` would be 750, ``2024-01-01`` a date and
+    ``=`` a constructor error.  Kubernetes tools read go-yaml's types, then JSON.
     """
 
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return MERGE_TAG if value == "<<" else PLAIN_TAG
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
+
+
+def _construct_plain(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    return kubernetes_reading(node.value).value
+
+
+_Loader.add_constructor(PLAIN_TAG, _construct_plain)
+# "<<" is a merge key only as a key; as a value it is the string, as in go-yaml.
+_Loader.add_constructor(MERGE_TAG, _Loader.construct_yaml_str)
 
 
 @dataclass(frozen=True)
@@ -96,6 +121,7 @@ class Document:
 class LoadOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_nodes: int = DEFAULT_MAX_NODES
+    max_alias_bytes: int = DEFAULT_MAX_ALIAS_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
 
 
@@ -143,21 +169,21 @@ def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
                 continue
             if (directory / name).is_symlink():
                 dirnames.remove(name)
-                if not _inside(directory / name, resolved_root):
+                problem = _symlink_problem(directory / name, resolved_root)
+                if problem:
                     problems.error(
                         Location(_display(directory / name, base)),
                         (),
-                        "symlink points outside the fleet directory; refusing to follow it",
+                        f"{problem}; refusing to follow it",
                     )
         for name in sorted(filenames):
             if not is_fleet_file(name):
                 continue
             file = directory / name
-            if file.is_symlink() and not _inside(file, resolved_root):
+            problem = _symlink_problem(file, resolved_root) if file.is_symlink() else None
+            if problem:
                 problems.error(
-                    Location(_display(file, base)),
-                    (),
-                    "symlink points outside the fleet directory; refusing to read it",
+                    Location(_display(file, base)), (), f"{problem}; refusing to read it"
                 )
                 continue
             yield file
@@ -171,6 +197,23 @@ def is_hidden(name: str) -> bool:
 def is_fleet_file(name: str) -> bool:
     """Whether a file of this name, found in a fleet directory, is read."""
     return name.endswith(YAML_SUFFIXES) and not is_hidden(name)
+
+
+LOOP = "symlink loop: following it never reaches a file"
+
+
+def _symlink_problem(path: Path, root: Path) -> str | None:
+    """Why the symlink ``path`` is not followed (None when it stays inside ``root``)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LOOP
+    except RuntimeError:  # Python 3.12 and older may report a loop this way
+        return LOOP
+    if not _inside(path, root):
+        return "symlink points outside the fleet directory"
+    return None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -201,7 +244,8 @@ def _read(path: Path, name: str, problems: Problems, max_bytes: int) -> bytes | 
             # The file may grow after the stat; never read more than the limit.
             return handle.read(max_bytes + 1)
     except OSError as exc:
-        problems.error(Location(name), (), f"cannot read file: {exc.strerror or exc}")
+        reason = LOOP if exc.errno == errno.ELOOP else f"cannot read file: {exc.strerror or exc}"
+        problems.error(Location(name), (), reason)
         return None
 
 
@@ -238,29 +282,21 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
         return []
     loader = _Loader(text)
     documents: list[Document] = []
-    counter = _NodeCounter(options.max_nodes, options.max_depth)
+    budget = AliasBudget(options.max_nodes, options.max_alias_bytes, options.max_depth)
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node said there is one
                 break
-            positions: dict[DocPath, tuple[int, int]] = {}
-            counter.start_document()
-            duplicates: list[tuple[DocPath, yaml.Node]] = []
-            _index_positions(node, (), positions, counter, duplicates)
-            for path, key_node in duplicates:
-                problems.error(
-                    Location(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
-                    path,
-                    "duplicate key; YAML mappings must not repeat a key",
-                    "remove one of the two entries",
-                )
+            budget.start_document()
+            walk = DocumentIndex(name, budget, problems)
+            walk.walk(node)
             data = loader.construct_document(node)
             if data is not None:
-                documents.append(Document(data, name, index, positions))
+                documents.append(Document(data, name, index, walk.positions))
             index += 1
-    except _LimitError as exc:
+    except LimitError as exc:
         problems.error(exc.location(name), (), str(exc), exc.hint)
         return []
     except yaml.reader.ReaderError as exc:
@@ -273,7 +309,7 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
         return []
     except yaml.MarkedYAMLError as exc:
         if _is_libyaml_depth_limit(exc):
-            error = _TooDeepError(options.max_depth, exc.problem_mark)
+            error = TooDeepError(options.max_depth, exc.problem_mark)
             problems.error(error.location(name), (), str(error), error.hint)
             return []
         mark = exc.problem_mark or exc.context_mark
@@ -355,7 +391,7 @@ def _depth_ok(text: str, name: str, limit: int, problems: Problems) -> bool:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > limit:
-                    error = _TooDeepError(limit, event.start_mark)
+                    error = TooDeepError(limit, event.start_mark)
                     problems.error(error.location(name), (), str(error), error.hint)
                     return False
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -364,7 +400,7 @@ def _depth_ok(text: str, name: str, limit: int, problems: Problems) -> bool:
         if _is_libyaml_depth_limit(exc):
             # libyaml (0.2.6 and newer) stops at its own nesting limit before
             # any event reaches us; such a document is deeper than ours too.
-            error = _TooDeepError(limit, exc.problem_mark)
+            error = TooDeepError(limit, exc.problem_mark)
             problems.error(error.location(name), (), str(error), error.hint)
             return False
         return True  # the real parse reports the syntax error with its position
@@ -403,93 +439,3 @@ def _may_nest_too_deep(text: str) -> bool:
         return False
     # A document marker ends every collection, so each document is bounded alone.
     return any(c.count("[") + c.count("{") > half for c in _DOCUMENT_START.split(text))
-
-
-class _LimitError(Exception):
-    """A document exceeds a safety limit; ``str()`` is the user's message."""
-
-    hint = ""
-
-    def __init__(self, message: str, mark: Any) -> None:
-        super().__init__(message)
-        # libyaml's marks and PyYAML's are different classes with the same fields.
-        self.line = mark.line + 1 if mark is not None else 0
-        self.column = mark.column + 1 if mark is not None else 0
-
-    def location(self, name: str) -> Location:
-        return Location(name, self.line, self.column)
-
-
-class _TooManyNodesError(_LimitError):
-    hint = "YAML alias expansion is limited"
-
-    def __init__(self, limit: int, mark: Any) -> None:
-        super().__init__(
-            f"aliases expand to more than {limit} YAML nodes in this file (an alias bomb?)", mark
-        )
-
-
-class _TooDeepError(_LimitError):
-    hint = "Kubernetes objects are never this deep; is the file generated wrongly?"
-
-    def __init__(self, limit: int, mark: Any) -> None:
-        super().__init__(f"document is nested more than {limit} levels deep", mark)
-
-
-class _NodeCounter:
-    """Counts the nodes reached again through aliases, over all documents of one file."""
-
-    def __init__(self, limit: int, max_depth: int) -> None:
-        self.limit = limit
-        self.max_depth = max_depth
-        self.count = 0
-        self.seen: set[int] = set()
-
-    def start_document(self) -> None:
-        self.seen = set()  # anchors never reach across documents
-
-    def visit(self, node: yaml.Node, depth: int) -> None:
-        # Only collections can expand: a scalar alias is one node, paid for by
-        # its text.  A collection seen before counts with its direct children.
-        if not isinstance(node, yaml.CollectionNode):
-            return
-        if depth > self.max_depth:
-            raise _TooDeepError(self.max_depth, node.start_mark)
-        key = id(node)
-        if key not in self.seen:
-            self.seen.add(key)
-            return
-        self.count += 1 + len(node.value)
-        if self.count > self.limit:
-            raise _TooManyNodesError(self.limit, node.start_mark)
-
-
-def _index_positions(
-    node: yaml.Node,
-    path: DocPath,
-    positions: dict[DocPath, tuple[int, int]],
-    counter: _NodeCounter,
-    duplicates: list[tuple[DocPath, yaml.Node]],
-) -> None:
-    """Record the position of every value, count nodes (aliases expanded), find duplicates."""
-    counter.visit(node, len(path) + 1)
-    positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                _index_positions(value_node, path, positions, counter, duplicates)
-                continue
-            key = key_node.value
-            if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
-                _index_positions(value_node, path, positions, counter, duplicates)
-                continue
-            child = (*path, key)
-            if key in seen:
-                duplicates.append((child, key_node))
-            seen.add(key)
-            positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _index_positions(value_node, child, positions, counter, duplicates)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_positions(item, (*path, index), positions, counter, duplicates)

