@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import yaml
 
+from kfedgen import fleetpaths
 from kfedgen.errors import DocPath, Location, Problems
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -134,31 +135,24 @@ def discover(
 
 def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
     resolved_root = root.resolve()
+    inspect = fleetpaths.disk_inspector(resolved_root)
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
         directory = Path(dirpath)
-        for name in list(dirnames):
-            if is_hidden(name):
-                dirnames.remove(name)  # .git, editor state: never fleet content
-                continue
-            if (directory / name).is_symlink():
-                dirnames.remove(name)
-                if not _inside(directory / name, resolved_root):
-                    problems.error(
-                        Location(_display(directory / name, base)),
-                        (),
-                        "symlink points outside the fleet directory; refusing to follow it",
-                    )
-        for name in sorted(filenames):
-            if not is_fleet_file(name):
-                continue
+        # Symlinks to directories are judged like any other symlink, never descended.
+        links = [name for name in dirnames if (directory / name).is_symlink()]
+        dirnames[:] = sorted(name for name in dirnames if not is_hidden(name) and name not in links)
+        for name in sorted([*filenames, *links]):
             file = directory / name
-            if file.is_symlink() and not _inside(file, resolved_root):
-                problems.error(
-                    Location(_display(file, base)),
-                    (),
-                    "symlink points outside the fleet directory; refusing to read it",
-                )
+            if is_hidden(name):
+                continue  # .git, editor state: never fleet content
+            if file.is_symlink():
+                link = file.relative_to(root).as_posix()
+                verdict = fleetpaths.judge(link, is_fleet_file(name), inspect, resolved_root)
+                if verdict.problem:
+                    problems.error(Location(_display(file, base)), (), verdict.problem)
+                if verdict.target is None:
+                    continue
+            elif not is_fleet_file(name):
                 continue
             yield file
 
@@ -171,14 +165,6 @@ def is_hidden(name: str) -> bool:
 def is_fleet_file(name: str) -> bool:
     """Whether a file of this name, found in a fleet directory, is read."""
     return name.endswith(YAML_SUFFIXES) and not is_hidden(name)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
 
 
 def _display(path: Path, base: Path) -> str:
