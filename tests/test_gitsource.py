@@ -410,3 +410,60 @@ def test_any_symlinks_read_the_same_from_git_and_disk(links: dict[str, str]) -> 
             link.symlink_to(repo.path / target[1:] if absolute else target)
         repo.commit("links")
         assert from_revision(repo, Options(), repo.path) == from_disk(Options(), repo.path)
+
+
+# --- Missing and corrupt objects are the repository's state, not a bug -------------
+
+
+def loose_object(repo: FleetRepo, sha: str) -> Path:
+    return repo.path / ".git" / "objects" / sha[:2] / sha[2:]
+
+
+def damaged(repo: FleetRepo, damage: str) -> str:
+    """Damage the repository as a pruned or partial clone would be; the object's id."""
+    git_cli = repo.repo.git
+    if damage == "corrupt pack":
+        git_cli.gc("--quiet")
+        sha = str(git_cli.rev_parse("HEAD^{tree}"))
+        pack = next((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
+        data = bytearray(pack.read_bytes())
+        for index in range(200, len(data) - 100, 50):  # past the header, inside the objects
+            data[index] ^= 0xFF
+        pack.chmod(0o644)
+        pack.write_bytes(bytes(data))
+        return sha
+    spec = {"blob": "HEAD:fleet/apps.yaml", "tree": "HEAD:fleet", "commit": "HEAD"}[damage]
+    sha = str(git_cli.rev_parse(spec))
+    loose_object(repo, sha).unlink()
+    return sha
+
+
+@pytest.mark.parametrize("damage", ["blob", "tree", "commit", "corrupt pack"])
+def test_a_missing_or_corrupt_object_is_an_input_error(
+    tmp_path: Path, run_cli: RunCli, damage: str
+) -> None:
+    repo = FleetRepo.create(tmp_path / "repo")
+    repo.write_fleet()
+    repo.commit("fleet")
+    sha = damaged(repo, damage)
+    result = run_cli("diff", "--base", "HEAD", cwd=repo.path)
+    assert result.code == 2, result.err
+    assert sha in result.err
+    assert "git fetch" in result.err
+    assert "bug" not in result.err
+    assert "Traceback" not in result.err
+    assert "Exception ignored" not in result.err
+
+
+def test_a_truncated_loose_object_is_reported_with_its_id(tmp_path: Path, run_cli: RunCli) -> None:
+    repo = FleetRepo.create(tmp_path / "repo")
+    repo.write_fleet()
+    repo.commit("fleet")
+    sha = str(repo.repo.git.rev_parse("HEAD:fleet/fleet.yaml"))
+    path = loose_object(repo, sha)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:20])
+    result = run_cli("diff", "--base", "HEAD", cwd=repo.path)
+    assert result.code == 2, result.err
+    assert f"blob {sha} (fleet/fleet.yaml in HEAD (" in result.err
+    assert "git fetch" in result.err
