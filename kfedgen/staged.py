@@ -62,7 +62,9 @@ class StagedState:
         pending = len(self.diff.added) + len(self.diff.changed) + len(self.diff.stale)
         if pending == len(self.unstaged):
             return f"stage the rendered files: git add {self.output}"
-        return f"run 'kfedgen render --staged' and 'git add {self.output}'"
+        # Plain render when the work tree's fleet is the staged one, as users know it.
+        render = "kfedgen render --staged" if self.fleet else "kfedgen render"
+        return f"run '{render}' and 'git add {self.output}'"
 
 
 def check_staged(options: Options, base: Path) -> tuple[Compilation, TreeDiff, StagedState]:

@@ -179,7 +179,7 @@ def test_check_hook(pre_commit_home: Path, fleet: FleetRepo) -> None:
     assert stale.returncode == 1
     assert "Failed" in stale.stdout
     assert "changed: rendered/east/web/deployment.apps_api.yaml" in stale.stdout
-    assert "run 'kfedgen render'" in stale.stdout
+    assert "run 'kfedgen render' and 'git add rendered'" in stale.stdout
     assert fleet.status() == ""  # the check wrote nothing
 
 

@@ -58,7 +58,7 @@ def test_verbose_diff_is_against_the_staged_content(tmp_path: Path, run_cli: Run
     assert result.code == 1
     assert "-  replicas: 2\n+  replicas: 4\n" in result.out
     assert "hand edit" not in result.out
-    assert "run 'kfedgen render --staged' and 'git add rendered'" in result.err
+    assert "run 'kfedgen render' and 'git add rendered'" in result.err
 
 
 def test_render_staged_renders_what_is_staged(tmp_path: Path, run_cli: RunCli) -> None:
