@@ -185,6 +185,12 @@ def cli(chdir: Path | None, debug: bool) -> None:
     is_flag=True,
     help="Exit 1 when files were written (for pre-commit hooks, like a formatter).",
 )
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Read the fleet, and judge the output tree, as staged in git's index (for "
+    "pre-commit hooks: what the commit will hold).",
+)
 @_handle_errors
 def render(
     options: Options,
@@ -192,11 +198,12 @@ def render(
     check: bool,
     verbose: bool,
     exit_code: bool,
+    staged: bool,
 ) -> None:
     """Compile the fleet and write the output tree atomically."""
     if check:
-        sys.exit(run_check(options, error_format, verbose))
-    sys.exit(run_render(options, error_format, exit_code))
+        sys.exit(run_check(options, error_format, verbose, staged))
+    sys.exit(run_render(options, error_format, exit_code, staged))
 
 
 @cli.command()

@@ -19,7 +19,9 @@ from typing import Any
 
 import yaml
 
+from kfedgen import fleetpaths
 from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.fleetpaths import LOOP
 from kfedgen.scalars import kubernetes_reading
 from kfedgen.yamlcheck import (
     MERGE_TAG,
@@ -160,31 +162,24 @@ def discover(
 
 def _walk(root: Path, problems: Problems, base: Path) -> Iterator[Path]:
     resolved_root = root.resolve()
+    inspect = fleetpaths.disk_inspector(resolved_root)
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
         directory = Path(dirpath)
-        for name in list(dirnames):
-            if is_hidden(name):
-                dirnames.remove(name)  # .git, editor state: never fleet content
-                continue
-            if (directory / name).is_symlink():
-                dirnames.remove(name)
-                problem = _symlink_problem(directory / name, resolved_root)
-                if problem:
-                    problems.error(
-                        Location(_display(directory / name, base)),
-                        (),
-                        f"{problem}; refusing to follow it",
-                    )
-        for name in sorted(filenames):
-            if not is_fleet_file(name):
-                continue
+        # Symlinks to directories are judged like any other symlink, never descended.
+        links = [name for name in dirnames if (directory / name).is_symlink()]
+        dirnames[:] = sorted(name for name in dirnames if not is_hidden(name) and name not in links)
+        for name in sorted([*filenames, *links]):
             file = directory / name
-            problem = _symlink_problem(file, resolved_root) if file.is_symlink() else None
-            if problem:
-                problems.error(
-                    Location(_display(file, base)), (), f"{problem}; refusing to read it"
-                )
+            if is_hidden(name):
+                continue  # .git, editor state: never fleet content
+            if file.is_symlink():
+                link = file.relative_to(root).as_posix()
+                verdict = fleetpaths.judge(link, is_fleet_file(name), inspect, resolved_root)
+                if verdict.problem:
+                    problems.error(Location(_display(file, base)), (), verdict.problem)
+                if verdict.target is None:
+                    continue
+            elif not is_fleet_file(name):
                 continue
             yield file
 
@@ -197,31 +192,6 @@ def is_hidden(name: str) -> bool:
 def is_fleet_file(name: str) -> bool:
     """Whether a file of this name, found in a fleet directory, is read."""
     return name.endswith(YAML_SUFFIXES) and not is_hidden(name)
-
-
-LOOP = "symlink loop: following it never reaches a file"
-
-
-def _symlink_problem(path: Path, root: Path) -> str | None:
-    """Why the symlink ``path`` is not followed (None when it stays inside ``root``)."""
-    try:
-        path.stat()
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return LOOP
-    except RuntimeError:  # Python 3.12 and older may report a loop this way
-        return LOOP
-    if not _inside(path, root):
-        return "symlink points outside the fleet directory"
-    return None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
 
 
 def _display(path: Path, base: Path) -> str:

@@ -143,6 +143,9 @@ class FleetRepo:
             author_date=COMMIT_DATE,
             commit_date=COMMIT_DATE,
         )
+        # End the git processes GitPython keeps for reading objects: a test
+        # never closes its repository, and their pipes would leak.
+        self.repo.git.clear_cache()
         return commit.hexsha
 
     def status(self) -> str:

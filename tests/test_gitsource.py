@@ -15,6 +15,7 @@ from kfedgen.errors import KfedgenError, Problems
 from kfedgen.gitsource import RevisionReader, open_repository, resolve_revision
 from kfedgen.load import SourceFile
 from kfedgen.pipeline import Options, read_sources
+from tests.conftest import RunCli
 from tests.gitutil import FleetRepo
 
 
@@ -167,8 +168,9 @@ def test_symlinks_are_followed_only_inside_the_walked_directory(tmp_path: Path) 
         "real/fleet/linked-dir": "sub",  # a directory inside: not descended
         "real/fleet/escape": "../../secret",  # a directory outside: refused
         "real/fleet/dangling.yaml": "nowhere.yaml",  # dangling: cannot be read
-        "real/fleet/loop.yaml": "loop.yaml",  # a loop: refused
-        "real/fleet/notes.txt": "../../secret/s.yaml",  # not a fleet file: skipped
+        "real/fleet/loop.yaml": "loop.yaml",  # a loop: refused, as a loop
+        "real/fleet/notes.txt": "../../secret/s.yaml",  # outside, whatever its name: refused
+        "real/fleet/readme.txt": "sub/b.yaml",  # inside, not a fleet file's name: skipped
     }
     for name, target in links.items():
         (repo.path / name).symlink_to(target)
@@ -185,6 +187,7 @@ def test_symlinks_are_followed_only_inside_the_walked_directory(tmp_path: Path) 
         "fleet/dangling.yaml: cannot read file: No such file or directory",
         "fleet/escape: symlink points outside the fleet directory; refusing to follow it",
         "fleet/loop.yaml: symlink loop: following it never reaches a file; refusing to read it",
+        "fleet/notes.txt: symlink points outside the fleet directory; refusing to follow it",
         "fleet/outside.yaml: symlink points outside the fleet directory; refusing to read it",
     ]
 
@@ -289,3 +292,178 @@ def test_any_tree_reads_the_same_from_git_and_disk(
         base.mkdir(exist_ok=True)
         options = Options(fleet=tuple(Path(root) for root in fleet_roots))
         assert from_revision(repo, options, base) == from_disk(options, base)
+
+
+# --- One symlink rule for render (a checkout) and diff (a revision) -----------------
+
+OUTSIDE = "symlink points outside the fleet directory; refusing to"
+
+# (link in the fleet, its target, the problem both readers report or None: read)
+LINK_CASES = [
+    ("etcdir", "/etc", f"{OUTSIDE} follow it"),  # a directory outside the repository
+    ("gone", "/nonexistent/dir", f"{OUTSIDE} follow it"),  # nothing there: still outside
+    ("passwd.yaml", "/etc/passwd", f"{OUTSIDE} read it"),
+    ("up", "..", f"{OUTSIDE} follow it"),  # the repository root
+    ("readme.txt", "../README.md", f"{OUTSIDE} follow it"),  # any name, any kind
+    ("back.yaml", "../fleet/apps.yaml", f"{OUTSIDE} read it"),  # leaves, then comes back
+    ("through.yaml", "sub/../../README.yaml", f"{OUTSIDE} read it"),
+    ("inside.yaml", "sub/cm.yaml", None),
+    ("parent.yaml", "sub/../sub/cm.yaml", None),
+]
+
+
+def link_fleet(path: Path, link: str, target: str) -> FleetRepo:
+    """The test fleet with one more symlink, committed on main, rendered nowhere yet."""
+    repo = FleetRepo.create(path)
+    repo.write_fleet()
+    repo.write("README.md", "a fleet\n")
+    repo.write("README.yaml", "outside: the fleet\n")
+    repo.write("fleet/sub/cm.yaml", LINKED_CONFIGMAP)
+    repo.commit("fleet")
+    (repo.path / "fleet" / link).symlink_to(target)
+    repo.commit("a symlink")
+    return repo
+
+
+LINKED_CONFIGMAP = """\
+apiVersion: types.kubefed.io/v1beta1
+kind: FederatedConfigMap
+metadata: {name: linked, namespace: web}
+spec:
+  template: {data: {via: link}}
+  placement: {clusterSelector: {}}
+"""
+
+
+@pytest.mark.parametrize(("link", "target", "problem"), LINK_CASES)
+def test_render_and_diff_judge_a_symlink_alike(
+    tmp_path: Path, run_cli: RunCli, link: str, target: str, problem: str | None
+) -> None:
+    """``render`` on the checkout and ``diff`` on the revision: the same verdict, same message."""
+    repo = link_fleet(tmp_path / "repo", link, target)
+    render = run_cli("render", "--check", cwd=repo.path)
+    diff = run_cli("diff", "--base", "HEAD~1", "--head", "HEAD", cwd=repo.path)
+    for result in (render, diff):
+        if problem is None:
+            assert result.code == 2, result.err  # read twice: through the link and directly
+            assert "FederatedConfigMap/web/linked is defined twice" in result.err
+        else:
+            assert result.code == 2, result.err
+            assert f"fleet/{link}: {problem}" in result.err
+            assert "defined twice" not in result.err
+    assert from_revision(repo, Options(), repo.path) == from_disk(Options(), repo.path)
+
+
+def test_a_symlink_through_a_symlink_to_the_fleet_cannot_climb_out(tmp_path: Path) -> None:
+    """``self -> .`` then ``self/..`` is the fleet's parent, as the kernel resolves it."""
+    repo = FleetRepo.create(tmp_path / "repo")
+    populate(repo, {"fleet/a.yaml": "a: 1\n", "secret.yaml": "secret: 1\n"})
+    (repo.path / "fleet" / "self").symlink_to(".")
+    (repo.path / "fleet" / "trick.yaml").symlink_to("self/../secret.yaml")
+    (repo.path / "fleet" / "abs.yaml").symlink_to(repo.path / "fleet" / "a.yaml")
+    repo.commit("links")
+    disk = from_disk(Options(), repo.path)
+    assert from_revision(repo, Options(), repo.path) == disk
+    assert [s.display_name for s in disk[0]] == ["fleet/a.yaml", "fleet/abs.yaml"]
+    assert disk[1] == [f"fleet/trick.yaml: {OUTSIDE} read it"]
+
+
+LINK_NAMES = st.sampled_from(["l1.yaml", "l2", "sub/l3.yaml", "sub/l4", "self", "loop.yaml"])
+LINK_TARGETS = st.sampled_from(
+    [
+        "a.yaml",
+        "sub",
+        "sub/b.yaml",
+        "b.yaml",
+        ".",
+        "..",
+        "../outside.yaml",
+        "../fleet/a.yaml",
+        "/etc",
+        "/etc/passwd",
+        "self/../outside.yaml",
+        "self/a.yaml",
+        "loop.yaml",
+        "missing.yaml",
+        "a.yaml/x",
+        "sub/../a.yaml",
+        "l2/b.yaml",
+        "@fleet/a.yaml",  # absolute, into the fleet
+        "@outside.yaml",  # absolute, into the repository
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(links=st.dictionaries(LINK_NAMES, LINK_TARGETS, max_size=4))
+def test_any_symlinks_read_the_same_from_git_and_disk(links: dict[str, str]) -> None:
+    """Property: whatever symlinks a fleet holds, the checkout and the revision agree."""
+    with tempfile.TemporaryDirectory() as directory:
+        repo = FleetRepo.create(Path(directory) / "repo")
+        populate(
+            repo,
+            {"fleet/a.yaml": "a: 1\n", "fleet/sub/b.yaml": "b: 1\n", "outside.yaml": "o: 1\n"},
+        )
+        for name, target in links.items():
+            link = repo.path / "fleet" / name
+            absolute = target.startswith("@")
+            link.symlink_to(repo.path / target[1:] if absolute else target)
+        repo.commit("links")
+        assert from_revision(repo, Options(), repo.path) == from_disk(Options(), repo.path)
+
+
+# --- Missing and corrupt objects are the repository's state, not a bug -------------
+
+
+def loose_object(repo: FleetRepo, sha: str) -> Path:
+    return repo.path / ".git" / "objects" / sha[:2] / sha[2:]
+
+
+def damaged(repo: FleetRepo, damage: str) -> str:
+    """Damage the repository as a pruned or partial clone would be; the object's id."""
+    git_cli = repo.repo.git
+    if damage == "corrupt pack":
+        git_cli.gc("--quiet")
+        sha = str(git_cli.rev_parse("HEAD^{tree}"))
+        pack = next((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
+        data = bytearray(pack.read_bytes())
+        for index in range(200, len(data) - 100, 50):  # past the header, inside the objects
+            data[index] ^= 0xFF
+        pack.chmod(0o644)
+        pack.write_bytes(bytes(data))
+        return sha
+    spec = {"blob": "HEAD:fleet/apps.yaml", "tree": "HEAD:fleet", "commit": "HEAD"}[damage]
+    sha = str(git_cli.rev_parse(spec))
+    loose_object(repo, sha).unlink()
+    return sha
+
+
+@pytest.mark.parametrize("damage", ["blob", "tree", "commit", "corrupt pack"])
+def test_a_missing_or_corrupt_object_is_an_input_error(
+    tmp_path: Path, run_cli: RunCli, damage: str
+) -> None:
+    repo = FleetRepo.create(tmp_path / "repo")
+    repo.write_fleet()
+    repo.commit("fleet")
+    sha = damaged(repo, damage)
+    result = run_cli("diff", "--base", "HEAD", cwd=repo.path)
+    assert result.code == 2, result.err
+    assert sha in result.err
+    assert "git fetch" in result.err
+    assert "bug" not in result.err
+    assert "Traceback" not in result.err
+    assert "Exception ignored" not in result.err
+
+
+def test_a_truncated_loose_object_is_reported_with_its_id(tmp_path: Path, run_cli: RunCli) -> None:
+    repo = FleetRepo.create(tmp_path / "repo")
+    repo.write_fleet()
+    repo.commit("fleet")
+    sha = str(repo.repo.git.rev_parse("HEAD:fleet/fleet.yaml"))
+    path = loose_object(repo, sha)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:20])
+    result = run_cli("diff", "--base", "HEAD", cwd=repo.path)
+    assert result.code == 2, result.err
+    assert f"blob {sha} (fleet/fleet.yaml in HEAD (" in result.err
+    assert "git fetch" in result.err

@@ -1,9 +1,12 @@
-"""The hooks of .pre-commit-hooks.yaml, installed and run by the real pre-commit.
+"""The hooks of .pre-commit-hooks.yaml, run by the real pre-commit.
 
-pre-commit installs kfedgen from a commit of this project into an environment of
-its own (pip, from the package index): that happens once per test session, in
-a shared ``PRE_COMMIT_HOME``, and the tests are skipped, saying why, when no
-package index can be reached.
+Two ways: as a user installs them, where pre-commit installs kfedgen from a
+commit of this project into an environment of its own (pip, from the package
+index: once per test session, in a shared ``PRE_COMMIT_HOME``; skipped, saying
+why, when no package index can be reached; marked ``network``); and as the same
+hook definitions in a ``repo: local`` configuration running this checkout's
+``kfedgen`` (``language: system``), which needs no network, for the scenarios
+of what a commit holds.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import yaml
 from tests.conftest import ROOT, RunCli
 from tests.gitutil import AUTHOR, FleetRepo, apps_yaml, rendered_fleet
 
-pytestmark = pytest.mark.network
+NETWORK = pytest.mark.network
 
 # What pip says when it cannot reach a package index.
 OFFLINE_SIGNS = (
@@ -46,8 +49,9 @@ def hook_definitions() -> list[dict[str, Any]]:
 def test_hook_definitions() -> None:
     hooks = {hook["id"]: hook for hook in hook_definitions()}
     assert sorted(hooks) == ["kfedgen-check", "kfedgen-render"]
-    assert hooks["kfedgen-render"]["entry"] == "kfedgen render --exit-code"
-    assert hooks["kfedgen-check"]["entry"] == "kfedgen render --check"
+    # Both judge the index: what the commit will hold.
+    assert hooks["kfedgen-render"]["entry"] == "kfedgen render --staged --exit-code"
+    assert hooks["kfedgen-check"]["entry"] == "kfedgen render --check --staged"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False
@@ -144,6 +148,7 @@ def fleet(tmp_path: Path, run_cli: RunCli, hook_repo: str) -> FleetRepo:
     return repo
 
 
+@NETWORK
 def test_try_repo(pre_commit_home: Path, hook_repo: str, fleet: FleetRepo) -> None:
     """What a hook author runs: ``pre-commit try-repo <repo> kfedgen-check --all-files``."""
     fleet.write("fleet/apps.yaml", apps_yaml(replicas=4))
@@ -162,6 +167,7 @@ def test_try_repo(pre_commit_home: Path, hook_repo: str, fleet: FleetRepo) -> No
     assert "changed: rendered/east/web/deployment.apps_api.yaml" in result.stdout
 
 
+@NETWORK
 def test_check_hook(pre_commit_home: Path, fleet: FleetRepo) -> None:
     current = pre_commit(pre_commit_home, fleet.path, "run", "kfedgen-check", "--all-files")
     assert current.returncode == 0, current.stdout + current.stderr
@@ -173,10 +179,11 @@ def test_check_hook(pre_commit_home: Path, fleet: FleetRepo) -> None:
     assert stale.returncode == 1
     assert "Failed" in stale.stdout
     assert "changed: rendered/east/web/deployment.apps_api.yaml" in stale.stdout
-    assert "run 'kfedgen render'" in stale.stdout
+    assert "run 'kfedgen render' and 'git add rendered'" in stale.stdout
     assert fleet.status() == ""  # the check wrote nothing
 
 
+@NETWORK
 def test_render_hook(pre_commit_home: Path, fleet: FleetRepo) -> None:
     fleet.write("fleet/apps.yaml", apps_yaml(replicas=4))
     fleet.commit("four replicas, not rendered")
@@ -190,11 +197,17 @@ def test_render_hook(pre_commit_home: Path, fleet: FleetRepo) -> None:
         " M rendered/.kfedgen/manifest.json",
         " M rendered/east/web/deployment.apps_api.yaml",
     ]
+    # The work tree is current now, but the index is not: the commit would be wrong.
     again = pre_commit(pre_commit_home, fleet.path, "run", "kfedgen-render", "--all-files")
-    assert again.returncode == 0, again.stdout
-    assert "Passed" in again.stdout
+    assert again.returncode == 1, again.stdout
+    assert "rendered/east/web/deployment.apps_api.yaml: rendered but not staged" in again.stdout
+    fleet.repo.git.add("rendered")
+    staged = pre_commit(pre_commit_home, fleet.path, "run", "kfedgen-render", "--all-files")
+    assert staged.returncode == 0, staged.stdout
+    assert "Passed" in staged.stdout
 
 
+@NETWORK
 def test_hooks_skip_commits_that_touch_no_fleet_file(
     pre_commit_home: Path, fleet: FleetRepo
 ) -> None:
@@ -206,6 +219,7 @@ def test_hooks_skip_commits_that_touch_no_fleet_file(
     assert result.stdout.count("(no files to check)Skipped") == 2
 
 
+@NETWORK
 def test_the_daily_loop_with_an_installed_hook(pre_commit_home: Path, fleet: FleetRepo) -> None:
     """Edit the fleet, commit: the hook renders and stops the commit; stage rendered/, commit."""
     installed = pre_commit(pre_commit_home, fleet.path, "install")
@@ -235,3 +249,146 @@ def test_the_daily_loop_with_an_installed_hook(pre_commit_home: Path, fleet: Fle
     assert fleet.status() == ""
     committed = fleet.repo.head.commit.tree / "rendered/west/web/deployment.apps_api.yaml"
     assert b"replicas: 6" in committed.data_stream.read()
+
+
+# --- The same hooks as `repo: local`, offline: what the commit holds -------------------
+
+NEW_OBJECT = """\
+---
+apiVersion: types.kubefed.io/v1beta1
+kind: FederatedConfigMap
+metadata:
+  name: extra
+  namespace: web
+spec:
+  template:
+    data: {added: "yes"}
+  placement:
+    clusterSelector: {}
+"""
+NEW_FILES = ("rendered/east/web/configmap_extra.yaml", "rendered/west/web/configmap_extra.yaml")
+
+
+def local_config(*hook_ids: str) -> str:
+    """.pre-commit-config.yaml running the hooks of .pre-commit-hooks.yaml from this checkout.
+
+    Each hook is the shipped definition with ``language: system`` and its entry's
+    ``kfedgen`` replaced by this environment's, so pre-commit installs nothing.
+    """
+    kfedgen = Path(sys.executable).parent / "kfedgen"
+    if not kfedgen.exists():
+        pytest.skip(f"no kfedgen executable beside {sys.executable} (pip install -e . first)")
+    hooks = []
+    for hook in hook_definitions():
+        if hook["id"] in hook_ids:
+            entry = hook["entry"].split(" ", 1)
+            assert entry[0] == "kfedgen"
+            hooks.append({**hook, "language": "system", "entry": f"{kfedgen} {entry[1]}"})
+    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
+
+
+def local_fleet(path: Path, run_cli: RunCli, *hook_ids: str) -> FleetRepo:
+    """A rendered, committed fleet with the local hooks installed as git's pre-commit hook."""
+    repo = rendered_fleet(path, run_cli)
+    repo.write(".pre-commit-config.yaml", local_config(*hook_ids))
+    repo.commit("pre-commit")
+    home = path.parent / "pre-commit-home"
+    installed = pre_commit(home, repo.path, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return repo
+
+
+def git_commit(repo: FleetRepo, message: str) -> subprocess.CompletedProcess[str]:
+    """``git commit`` as a user runs it: git runs the installed pre-commit hook."""
+    return subprocess.run(
+        ["git", "commit", "-m", message],
+        cwd=repo.path,
+        env=environment(repo.path.parent / "pre-commit-home"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def committed_paths(repo: FleetRepo) -> set[str]:
+    return set(str(repo.repo.git.ls_tree("-r", "--name-only", "HEAD")).splitlines())
+
+
+def committed_kustomizations_are_whole(repo: FleetRepo) -> None:
+    """Every file a committed kustomization.yaml lists is in the same commit."""
+    paths = committed_paths(repo)
+    for cluster in ("east", "west"):
+        text = repo.repo.git.show(f"HEAD:rendered/{cluster}/kustomization.yaml")
+        for resource in yaml.safe_load(text)["resources"]:
+            assert f"rendered/{cluster}/{resource}" in paths, resource
+
+
+@pytest.mark.parametrize("hook", ["kfedgen-check", "kfedgen-render"])
+def test_an_untracked_rendered_file_stops_the_commit(
+    tmp_path: Path, run_cli: RunCli, hook: str
+) -> None:
+    """The issue's scenario: new object, render, `git add fleet && git add -u`, commit."""
+    repo = local_fleet(tmp_path / "repo", run_cli, hook)
+    head = repo.repo.head.commit.hexsha
+    repo.write("fleet/apps.yaml", apps_yaml() + NEW_OBJECT)
+    assert run_cli("render", cwd=repo.path).code == 0
+    repo.repo.git.add("fleet")
+    repo.repo.git.add("-u")
+    assert sorted(repo.repo.untracked_files) == list(NEW_FILES)
+    stopped = git_commit(repo, "a new config map")
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 1, output
+    assert repo.repo.head.commit.hexsha == head  # nothing was committed
+    for path in NEW_FILES:
+        assert f"{path}: rendered but not staged; run 'git add {path}'" in output
+    assert "git add rendered" in output
+    assert sorted(repo.repo.untracked_files) == list(NEW_FILES)  # the hook staged nothing
+    repo.repo.git.add("rendered")
+    done = git_commit(repo, "a new config map")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert repo.status() == ""
+    committed_kustomizations_are_whole(repo)
+
+
+@pytest.mark.parametrize("hook", ["kfedgen-check", "kfedgen-render"])
+def test_a_fleet_file_that_is_not_staged_is_not_rendered_into_the_commit(
+    tmp_path: Path, run_cli: RunCli, hook: str
+) -> None:
+    """A new fleet file left out of the commit: its objects must not be committed either."""
+    repo = local_fleet(tmp_path / "repo", run_cli, hook)
+    head = repo.repo.head.commit.hexsha
+    repo.write("fleet/extra.yaml", NEW_OBJECT)
+    assert run_cli("render", cwd=repo.path).code == 0
+    repo.repo.git.add("rendered")  # the rendered output, but not its fleet file
+    stopped = git_commit(repo, "rendered objects without their source")
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 1, output
+    assert repo.repo.head.commit.hexsha == head
+    assert "fleet/extra.yaml: not staged; using what is staged" in output
+    repo.repo.git.add("fleet")
+    if hook == "kfedgen-render":
+        # The hook rendered the staged fleet (without extra.yaml) into the work
+        # tree; with the fleet file staged, render again, as a user would.
+        assert run_cli("render", cwd=repo.path).code == 0
+        repo.repo.git.add("rendered")
+    done = git_commit(repo, "the config map and its source")
+    assert done.returncode == 0, done.stdout + done.stderr
+    committed_kustomizations_are_whole(repo)
+    assert "rendered/east/web/configmap_extra.yaml" in committed_paths(repo)
+
+
+def test_unstaged_changes_to_tracked_files_are_the_index_s_business(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """A staged fleet change with its render staged commits, whatever the work tree holds."""
+    repo = local_fleet(tmp_path / "repo", run_cli, "kfedgen-check", "kfedgen-render")
+    repo.write("fleet/apps.yaml", apps_yaml(replicas=4))
+    assert run_cli("render", cwd=repo.path).code == 0
+    repo.repo.git.add("fleet", "rendered")
+    repo.write("fleet/apps.yaml", apps_yaml(replicas=9))  # unstaged, not for this commit
+    done = git_commit(repo, "four replicas")
+    assert done.returncode == 0, done.stdout + done.stderr
+    committed = repo.repo.head.commit.tree / "rendered/east/web/deployment.apps_api.yaml"
+    assert b"replicas: 4" in committed.data_stream.read()
+    assert "replicas: 9" in (repo.path / "fleet/apps.yaml").read_text()  # restored by pre-commit

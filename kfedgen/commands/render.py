@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kfedgen.emit import MANIFEST_PATH
 from kfedgen.errors import Location, Problem
 from kfedgen.pipeline import Options, check, render
 from kfedgen.report import format_problems
 from kfedgen.write import TreeDiff
+
+if TYPE_CHECKING:
+    from kfedgen.staged import StagedState
 
 RENDER_HINT = "run 'kfedgen render' and commit the result"
 
@@ -20,14 +24,23 @@ def print_warnings(warnings: list[Problem], error_format: str) -> None:
         sys.stderr.write(format_problems(warnings, error_format))
 
 
-def run_render(options: Options, error_format: str, exit_code: bool = False) -> int:
+def run_render(
+    options: Options, error_format: str, exit_code: bool = False, staged: bool = False
+) -> int:
     """Render the fleet; report what changed.
 
     With ``exit_code`` (the pre-commit hook), exit 1 when anything was
     written, as formatters do, so the commit stops and the new files can be
-    staged.
+    staged.  With ``staged``, the staged fleet is rendered, and ``exit_code``
+    exits 1 when the staged output is not what it renders to.
     """
-    compilation, diff = render(options, Path.cwd())
+    index: StagedState | None = None
+    if staged:
+        from kfedgen.staged import render_staged  # noqa: PLC0415 - GitPython: only here
+
+        compilation, diff, index = render_staged(options, Path.cwd())
+    else:
+        compilation, diff = render(options, Path.cwd())
     print_warnings(compilation.problems.sorted(), error_format)
     output = options.output.as_posix()
     clusters = len(compilation.spec.clusters)
@@ -40,6 +53,11 @@ def run_render(options: Options, error_format: str, exit_code: bool = False) -> 
             f"{len(diff.unchanged)} unchanged\n"
         )
     report_foreign(output, diff)
+    if index is not None:
+        sys.stderr.writelines(index.messages())
+        if not index.is_current:
+            sys.stderr.write(f"kfedgen: {output} in the index is out of date; {index.hint}\n")
+        return 1 if exit_code and not index.is_current else 0
     return 1 if exit_code and not diff.is_current else 0
 
 
@@ -58,20 +76,27 @@ def _out_of_date(diff: TreeDiff) -> list[tuple[str, str]]:
     return sorted(labelled, key=lambda item: item[1])
 
 
-def run_check(options: Options, error_format: str, verbose: bool) -> int:
+def run_check(options: Options, error_format: str, verbose: bool, staged: bool = False) -> int:
     """Compare the rendered fleet with the output tree: 0 current, 1 out of date.
 
     Writes nothing.  Lists every file ``render`` would add, change or remove
     (stale: written by kfedgen, no longer produced — the files of a cluster
     removed from the inventory, say); foreign files are reported, not stale.
+    With ``staged``, the staged fleet is compared with the staged output tree.
     """
-    compilation, diff = check(options, Path.cwd())
+    index: StagedState | None = None
+    if staged:
+        from kfedgen.staged import check_staged  # noqa: PLC0415 - GitPython: only here
+
+        compilation, diff, index = check_staged(options, Path.cwd())
+    else:
+        compilation, diff = check(options, Path.cwd())
     print_warnings(compilation.problems.sorted(), error_format)
     output = options.output.as_posix()
     report_foreign(output, diff)
     files = _out_of_date(diff)
     if error_format == "json":
-        sys.stdout.write(_check_json(output, diff))
+        sys.stdout.write(_check_json(output, diff, index))
     else:
         sys.stdout.writelines(f"{label}: {output}/{path}\n" for label, path in files)
     if error_format == "github":
@@ -82,15 +107,20 @@ def run_check(options: Options, error_format: str, verbose: bool) -> int:
         # The manifest's diff is a list of hashes: listed above, not shown.
         for _, path in (item for item in files if item[1] != MANIFEST_PATH):
             old = _read(options.output / path) if path not in diff.added else None
+            if index is not None:
+                old = index.old.get(path)
             sys.stdout.write(
                 unified_diff(f"{output}/{path}", old, compilation.tree.files.get(path))
             )
+    if index is not None:
+        sys.stderr.writelines(index.messages())
     if diff.is_current:
         sys.stderr.write(f"kfedgen: {output} is up to date\n")
         return 0
     sys.stderr.write(
         f"kfedgen: {output} is out of date ({len(files)} files: {len(diff.added)} added, "
-        f"{len(diff.changed)} changed, {len(diff.stale)} stale); {RENDER_HINT}\n"
+        f"{len(diff.changed)} changed, {len(diff.stale)} stale); "
+        f"{index.hint if index else RENDER_HINT}\n"
     )
     return 1
 
@@ -108,8 +138,8 @@ def _annotations(output: str, files: list[tuple[str, str]]) -> list[Problem]:
     ]
 
 
-def _check_json(output: str, diff: TreeDiff) -> str:
-    document = {
+def _check_json(output: str, diff: TreeDiff, index: StagedState | None = None) -> str:
+    document: dict[str, object] = {
         "output": output,
         "current": diff.is_current,
         "added": diff.added,
@@ -117,6 +147,8 @@ def _check_json(output: str, diff: TreeDiff) -> str:
         "stale": diff.stale,
         "foreign": diff.foreign,
     }
+    if index is not None:
+        document["unstaged"] = index.unstaged
     return json.dumps(document, indent=2) + "\n"
 
 
