@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kfedgen.emit import MANIFEST_PATH
 from kfedgen.errors import Location, Problem
+from kfedgen.ownership import conflicts_error
 from kfedgen.pipeline import Options, check, render
 from kfedgen.report import format_problems
 from kfedgen.write import TreeDiff
@@ -46,6 +47,11 @@ def run_render(options: Options, error_format: str, exit_code: bool = False) -> 
 def report_foreign(output: str, diff: TreeDiff) -> None:
     for path in diff.foreign:
         sys.stderr.write(f"kfedgen: {output}/{path}: not written by kfedgen; left alone\n")
+    for path in diff.adopted:
+        sys.stderr.write(
+            f"kfedgen: {output}/{path}: not in the ownership manifest, but identical to what "
+            "kfedgen renders there; adopted (kfedgen owns it from this render on)\n"
+        )
 
 
 def _out_of_date(diff: TreeDiff) -> list[tuple[str, str]]:
@@ -64,15 +70,18 @@ def run_check(options: Options, error_format: str, verbose: bool) -> int:
     Writes nothing.  Lists every file ``render`` would add, change or remove
     (stale: written by kfedgen, no longer produced — the files of a cluster
     removed from the inventory, say); foreign files are reported, not stale.
+    Exits 2 when ``render`` would refuse: foreign files in the way (conflicts).
     """
     compilation, diff = check(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), error_format)
     output = options.output.as_posix()
+    conflicts = conflicts_error(output, diff)
+    print_warnings([*compilation.problems.sorted(), *conflicts.problems], error_format)
     report_foreign(output, diff)
     files = _out_of_date(diff)
     if error_format == "json":
         sys.stdout.write(_check_json(output, diff))
     else:
+        sys.stdout.writelines(f"conflict: {output}/{c.path}\n" for c in diff.conflicts)
         sys.stdout.writelines(f"{label}: {output}/{path}\n" for label, path in files)
     if error_format == "github":
         sys.stderr.write(format_problems(_annotations(output, files), "github"))
@@ -85,6 +94,9 @@ def run_check(options: Options, error_format: str, verbose: bool) -> int:
             sys.stdout.write(
                 unified_diff(f"{output}/{path}", old, compilation.tree.files.get(path))
             )
+    if diff.conflicts:
+        sys.stderr.write(f"kfedgen: {conflicts}: render would refuse to write the tree\n")
+        return 2
     if diff.is_current:
         sys.stderr.write(f"kfedgen: {output} is up to date\n")
         return 0
@@ -116,6 +128,8 @@ def _check_json(output: str, diff: TreeDiff) -> str:
         "changed": diff.changed,
         "stale": diff.stale,
         "foreign": diff.foreign,
+        "adopted": diff.adopted,
+        "conflicts": [conflict.path for conflict in diff.conflicts],
     }
     return json.dumps(document, indent=2) + "\n"
 
