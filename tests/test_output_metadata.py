@@ -78,6 +78,20 @@ def test_owner_and_group_of_directories_are_kept(tmp_path: Path) -> None:
         assert (status.st_uid, status.st_gid) == (owner, owner), path
 
 
+def test_extended_attributes_of_directories_are_kept(tmp_path: Path) -> None:
+    """xattrs (and so POSIX ACLs, which are xattrs) come along with the directory."""
+    output = tmp_path / "rendered"
+    write(output, tree({"a/x.yaml": b"x\n"}))
+    (output / "shared").mkdir()
+    (output / "shared" / "notes.md").write_text("ours\n")
+    try:
+        os.setxattr(output / "shared", "user.kfedgen-test", b"team-a")
+    except OSError as exc:
+        pytest.skip(f"this file system has no user extended attributes: {exc}")
+    write(output, tree({"a/x.yaml": b"changed\n"}))
+    assert os.getxattr(output / "shared", "user.kfedgen-test") == b"team-a"
+
+
 def test_empty_foreign_directories_are_kept_and_reported(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "fleet").mkdir()
     (tmp_path / "fleet" / "fleet.yaml").write_text(

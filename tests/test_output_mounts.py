@@ -9,10 +9,11 @@ mounts vanish with the test's process.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kfedgen.emit import MANIFEST_PATH
-from tests.unprivileged import in_mount_namespace
+from tests.unprivileged import NOBODY, in_mount_namespace, shared_directory
 
 FLEET = "apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nspec:\n  clusters: [{name: %s}]\n"
 
@@ -21,6 +22,10 @@ def fleet_repo(tmp_path: Path) -> Path:
     """A fleet rendered once, then changed: the next render swaps the tree."""
     (tmp_path / "fleet").mkdir()
     (tmp_path / "fleet" / "fleet.yaml").write_text(FLEET % "c1")
+    if os.geteuid() == 0:  # the repository's owner (nobody, for an ordinary user's run) edits it
+        owner = tmp_path.stat()
+        for path in (tmp_path / "fleet", tmp_path / "fleet" / "fleet.yaml"):
+            os.chown(path, owner.st_uid, owner.st_gid)
     return tmp_path
 
 
@@ -39,7 +44,9 @@ ls -A . > leftovers.txt
 """
 
 
-def run_attack(tmp_path: Path, mount: str, mountpoint: str = "rendered/mnt") -> Path:
+def run_attack(
+    tmp_path: Path, mount: str, mountpoint: str = "rendered/mnt", ordinary_user: bool = False
+) -> Path:
     repo = fleet_repo(tmp_path)
     script = SCRIPT.format(
         fleet=(FLEET % "c2").replace("\n", "\\n"),
@@ -47,7 +54,7 @@ def run_attack(tmp_path: Path, mount: str, mountpoint: str = "rendered/mnt") -> 
         absolute=repo / mountpoint,
         mount=mount,
     )
-    completed = in_mount_namespace(script, repo)
+    completed = in_mount_namespace(script, repo, ordinary_user)
     assert completed.returncode == 0, completed.stderr
     return repo
 
@@ -102,6 +109,17 @@ def test_a_device_boundary_is_refused_without_the_mount_table(tmp_path: Path) ->
     assert "refusing to touch the tree" in err
     assert (repo / "after.txt").read_text() == "data.txt\n"
     assert (repo / "check.code").read_text() == "2\n"
+
+
+def test_an_ordinary_user_is_refused_the_same_way() -> None:
+    """No root anywhere: nobody's own user namespace mounts a tmpfs in nobody's output."""
+    with shared_directory() as shared:
+        repo = shared / "repo"
+        repo.mkdir()
+        if os.geteuid() == 0:
+            os.chown(repo, NOBODY, NOBODY)
+        run_attack(repo, "mount -t tmpfs kfedgen-test rendered/mnt", ordinary_user=True)
+        assert_refused_and_untouched(repo, MOUNTED)
 
 
 def test_a_mount_below_a_foreign_directory_is_found(tmp_path: Path) -> None:

@@ -68,26 +68,31 @@ def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def in_mount_namespace(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def in_mount_namespace(
+    script: str, cwd: Path, ordinary_user: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Run a shell ``script`` in a private mount namespace (``$KFEDGEN`` runs kfedgen).
 
-    As root the namespace is a plain ``unshare --mount``; an ordinary user gets
-    one inside a user namespace (``--user --map-root-user``), where mounting a
-    tmpfs or a bind mount needs no privileges on the host.  Skips with the reason
-    when the kernel or the container forbids both.
+    As root the namespace is a plain ``unshare --mount``.  An ordinary user
+    (this one, or ``nobody`` with ``ordinary_user`` when the tests run as root)
+    gets one inside a user namespace (``--user --map-root-user``), where
+    mounting a tmpfs or a bind mount needs no privileges on the host.  Skips
+    with the reason when the kernel or the container forbids it.
     """
     if shutil.which("unshare") is None:
         pytest.skip("unshare (util-linux) is not installed: cannot make a mount namespace")
     namespace = ["unshare", "--mount", "--propagation", "private"]
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or ordinary_user:
         namespace[1:1] = ["--user", "--map-root-user"]
-    probe = subprocess.run(
-        [*namespace, "sh", "-c", "mount -t tmpfs kfedgen-probe /tmp"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    if os.geteuid() == 0 and ordinary_user:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, and setpriv (util-linux) is missing to drop privileges")
+        namespace[:0] = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    probe = _run([*namespace, "sh", "-c", "mount -t tmpfs kfedgen-probe /tmp"], cwd)
     if probe.returncode != 0:
         pytest.skip(f"cannot mount in a private namespace here: {probe.stderr.strip()}")
+    probe = _run([*namespace, *KFEDGEN, "--version"], cwd)
+    if probe.returncode != 0:
+        pytest.skip(f"this checkout's kfedgen cannot run in the namespace: {probe.stderr[-300:]}")
     kfedgen = " ".join(KFEDGEN)
     return _run([*namespace, "sh", "-c", f"set -u\nKFEDGEN='{kfedgen}'\n{script}"], cwd)
