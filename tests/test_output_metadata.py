@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,35 @@ def test_extended_attributes_of_directories_are_kept(tmp_path: Path) -> None:
         pytest.skip(f"this file system has no user extended attributes: {exc}")
     write(output, tree({"a/x.yaml": b"changed\n"}))
     assert os.getxattr(output / "shared", "user.kfedgen-test") == b"team-a"
+
+
+def posix_acl(*entries: tuple[int, int, int]) -> bytes:
+    """The kernel's binary ACL (``system.posix_acl_access``): version 2, then tag/perm/id."""
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+
+
+ANYONE = 0xFFFFFFFF  # the id of entries that name no user or group
+ACL = posix_acl(
+    (0x01, 7, ANYONE),  # owner: rwx
+    (0x02, 5, NOBODY),  # user nobody: r-x
+    (0x04, 0, ANYONE),  # group: ---
+    (0x10, 5, ANYONE),  # mask: r-x
+    (0x20, 0, ANYONE),  # other: ---
+)
+
+
+def test_a_posix_acl_on_a_foreign_directory_is_kept(tmp_path: Path) -> None:
+    output = tmp_path / "rendered"
+    write(output, tree({"a/x.yaml": b"x\n"}))
+    (output / "team").mkdir()
+    (output / "team" / "runbook.md").write_text("ours\n")
+    try:
+        os.setxattr(output / "team", "system.posix_acl_access", ACL)
+    except OSError as exc:
+        pytest.skip(f"this file system has no POSIX ACLs: {exc}")
+    write(output, tree({"a/x.yaml": b"changed\n"}))
+    assert os.getxattr(output / "team", "system.posix_acl_access") == ACL
+    assert mode(output / "team") == 0o750  # the mask shows as the group bits
 
 
 def test_empty_foreign_directories_are_kept_and_reported(tmp_path: Path, run_cli: RunCli) -> None:
