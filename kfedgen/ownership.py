@@ -129,7 +129,7 @@ def compare(output: Path, tree: OutputTree) -> TreeDiff:
             same = _read_upto(f"{root}/{path}", len(expected) + 1) == expected
             if path in owned or path == MANIFEST_PATH:
                 (diff.unchanged if same else diff.changed).append(path)
-            elif same and stat.S_ISREG(os.lstat(f"{root}/{path}").st_mode):
+            elif same and _is_regular(f"{root}/{path}"):
                 diff.adopted.append(path)
             else:
                 diff.conflicts.append(_conflict(path, path, ConflictKind.FILE, tree))
@@ -155,6 +155,13 @@ def compare(output: Path, tree: OutputTree) -> TreeDiff:
         diff.foreign = sorted([*diff.foreign, *(d + "/" for d in kept if not _under(d, inside))])
     diff.conflicts.sort(key=lambda conflict: conflict.path)
     return diff
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False  # gone or unreadable since the scan: not something to adopt
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
