@@ -46,7 +46,8 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("  ownership manifest", "kfedgen.emit", "manifest_bytes"),
     ("compare with disk", "kfedgen.write", "compare"),  # render: write() calls it
     ("compare with disk", "kfedgen.pipeline", "compare"),  # --check calls it directly
-    ("  list files", "kfedgen.write", "list_files"),
+    ("  list files", "kfedgen.write", "list_files"),  # before the ownership split
+    ("  list files", "kfedgen.ownership", "scan"),
     ("write new tree", "kfedgen.write", "_build"),
     ("swap in", "kfedgen.write", "_swap_in"),
 )

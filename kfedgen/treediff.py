@@ -208,6 +208,12 @@ def _read_object(path: str, content: bytes | None) -> _Object | None:
     return _Object(identity, _replicas(data))
 
 
+def read_identity(path: str, content: bytes) -> ObjectId | None:
+    """Which object a rendered file holds (None for a kustomization or a non-object)."""
+    found = _read_object(path, content)
+    return found.identity if found else None
+
+
 def _replicas(data: dict[str, Any]) -> int | None:
     spec = data.get("spec")
     replicas = spec.get("replicas") if isinstance(spec, dict) else None

@@ -1,11 +1,14 @@
-"""Stage 6: compare the output tree with disk, and replace it atomically.
+"""Stage 6: replace the output tree atomically, keeping everything kfedgen does not own.
 
 A render builds the complete new tree in a sibling directory and swaps it in
 with one atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where the kernel
 lacks it), so readers and crashes only ever see the old or the new tree.
-Unchanged files are hard-linked from the old tree rather than rewritten, and a
-render that changes nothing writes nothing.  Files the ownership manifest does
-not list are foreign: they are carried over untouched and reported.
+Unchanged and foreign files are hard-linked from the old tree rather than
+rewritten, and a render that changes nothing writes nothing.  Every directory
+that existed keeps its mode, owner, group and extended attributes (ACLs), the
+output directory's own included.  What kfedgen owns, and what it refuses to
+touch, is decided before anything is written (:mod:`kfedgen.ownership`,
+:mod:`kfedgen.outscan`).
 """
 
 from __future__ import annotations
@@ -13,33 +16,22 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from kfedgen.emit import MANIFEST_PATH, OutputTree, path_problem
+from kfedgen.emit import OutputTree, path_problem
 from kfedgen.errors import OutputError
+from kfedgen.outscan import is_mount_point, mounts_below
+from kfedgen.ownership import TreeDiff, compare, conflicts_error
+
+# TreeDiff and compare are part of this stage's interface (pipeline, commands).
+__all__ = ["TreeDiff", "compare", "output_lock", "overlap_problem", "recover", "write"]
 
 LOCK_TIMEOUT_SECONDS = 60.0
-
-
-@dataclass
-class TreeDiff:
-    """How the output tree on disk differs from the one just rendered."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    foreign: list[str] = field(default_factory=list)
-
-    @property
-    def is_current(self) -> bool:
-        return not (self.added or self.changed or self.stale)
 
 
 def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
@@ -62,106 +54,29 @@ def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
     return None
 
 
-def read_owned(output: Path) -> dict[str, str]:
-    """Paths (and sha256) the last render wrote, from the ownership manifest."""
-    try:
-        document = json.loads((output / MANIFEST_PATH).read_text("utf-8"))
-        files = document["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-
-
-def list_files(output: Path) -> list[str]:
-    """Every regular file under ``output`` (relative, POSIX); symlinks are refused."""
-    if output.is_symlink():
-        raise OutputError(f"{output} is a symlink; refusing to write through it")
-    if not output.exists():
-        return []
-    if not output.is_dir():
-        raise OutputError(f"{output} exists and is not a directory")
-    found: list[str] = []
-    # os.scandir reports each entry's type from the directory itself: no stat per
-    # file, which at 50,000 files was most of a no-op render's listing time.
-    pending = [(os.fspath(output), "")]
-    while pending:
-        directory, prefix = pending.pop()
-        try:
-            entries = os.scandir(directory)
-        except OSError as exc:
-            raise OutputError(f"cannot read {directory}: {exc.strerror or exc}") from exc
-        with entries:
-            for entry in entries:
-                if entry.is_symlink():
-                    raise OutputError(
-                        f"{Path(entry.path)} is a symlink inside the output tree; "
-                        "kfedgen refuses to follow or replace it (remove it and render again)"
-                    )
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, f"{prefix}{entry.name}/"))
-                else:
-                    found.append(prefix + entry.name)
-    return sorted(found)
-
-
-def compare(output: Path, tree: OutputTree) -> TreeDiff:
-    """Compare ``tree`` with what is on disk under ``output`` (reads, never writes)."""
-    owned = read_owned(output)
-    on_disk = set(list_files(output))
-    diff = TreeDiff()
-    root = os.fspath(output)
-    for path in tree.paths():
-        if path not in on_disk:
-            diff.added.append(path)
-            continue
-        expected = tree.files[path]
-        if _read_upto(f"{root}/{path}", len(expected) + 1) == expected:
-            diff.unchanged.append(path)
-        else:
-            diff.changed.append(path)
-    for path in sorted(on_disk - tree.files.keys()):
-        (diff.stale if path in owned else diff.foreign).append(path)
-    return diff
-
-
-def _read_upto(path: str, limit: int) -> bytes | None:
-    """At most ``limit`` bytes of ``path`` (None if it cannot be read).
-
-    One byte more than the expected content is enough to tell a longer file
-    apart, so a huge hand-edited file is not read whole.  Plain ``os`` calls:
-    ``Path.read_bytes`` costs several times more per file, which adds up over
-    a fleet's tens of thousands of files.
-    """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block
-    except OSError:
-        return None
-    try:
-        chunks = []
-        remaining = limit
-        while remaining > 0:
-            chunk = os.read(descriptor, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
-
-
 def write(output: Path, tree: OutputTree) -> TreeDiff:
-    """Make ``output`` hold exactly ``tree`` (plus foreign files), atomically."""
+    """Make ``output`` hold exactly ``tree`` (plus foreign files), atomically.
+
+    Raises, with nothing written, on conflicts (a foreign file where the tree
+    has one), other file systems inside the output, and an output directory
+    that is itself a mount point.
+    """
     for path in tree.files:
         problem = path_problem(path)
         if problem:
             raise OutputError(f"refusing to write {path!r} under {output}: {problem}")
+    if output.is_dir() and not output.is_symlink() and is_mount_point(output):
+        raise OutputError(
+            f"{output} is a mount point: kfedgen replaces the output directory by renaming "
+            "it, which cannot move a mount point; render into a directory inside it "
+            f"(-o {output}/NAME), or mount its parent directory instead"
+        )
     try:
         with output_lock(output):
             recover(output)
             diff = compare(output, tree)
+            if diff.conflicts:
+                raise conflicts_error(output, diff)
             if diff.is_current:
                 return diff
             staging = _sibling(output, "new")
@@ -169,7 +84,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 _build(staging, output, tree, diff)
                 _swap_in(staging, output)
             finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                remove_tree(staging)
             return diff
     except OSError as exc:
         # Full disk, read-only file system, a file where a directory should be:
@@ -183,11 +98,15 @@ def _sibling(output: Path, role: str) -> Path:
 
 
 def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> None:
-    carried = {*diff.unchanged, *diff.foreign}
+    carried = {*diff.unchanged, *diff.adopted, *diff.foreign}
     staging.mkdir(parents=True)
     new_root, old_root = os.fspath(staging), os.fspath(output)
     made = {""}
     for path in [*tree.paths(), *diff.foreign]:
+        if path.endswith("/"):  # an empty foreign directory
+            Path(new_root, path).mkdir(parents=True, exist_ok=True)
+            made.add(path[:-1])
+            continue
         directory = path.rpartition("/")[0]
         if directory not in made:
             Path(new_root, directory).mkdir(parents=True, exist_ok=True)
@@ -196,6 +115,60 @@ def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> Non
             _link_or_copy(f"{old_root}/{path}", f"{new_root}/{path}")
         else:
             _write_new(f"{new_root}/{path}", tree.files[path])
+    # Children before parents: a parent made read-only (or unsearchable) first
+    # would keep an ordinary user from changing its children.
+    for directory in sorted(_with_ancestors(made), reverse=True):
+        suffix = f"/{directory}" if directory else ""
+        keep_metadata(old_root + suffix, new_root + suffix)
+
+
+def _with_ancestors(directories: Iterable[str]) -> set[str]:
+    found = {""}
+    for directory in directories:
+        path = directory
+        while path not in found:
+            found.add(path)
+            path = path.rpartition("/")[0]
+    return found
+
+
+def keep_metadata(old: str, new: str) -> None:
+    """Give directory ``new`` the mode, owner, group and xattrs of ``old``, if it exists.
+
+    Owner and group are set where the process may (root may; an ordinary user
+    may choose among its own groups); an ACL is an extended attribute, so it
+    comes along with them.
+    """
+    try:
+        before = os.lstat(old)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # a directory this render creates: the umask decides
+    if not stat.S_ISDIR(before.st_mode):
+        return
+    now = os.lstat(new)
+    if (now.st_uid, now.st_gid) != (before.st_uid, before.st_gid):
+        _chown(new, before.st_uid, before.st_gid)
+    _copy_xattrs(old, new)
+    if stat.S_IMODE(now.st_mode) != stat.S_IMODE(before.st_mode):
+        Path(new).chmod(stat.S_IMODE(before.st_mode))
+
+
+def _chown(path: str, uid: int, gid: int) -> None:
+    for owner in ((uid, gid), (-1, gid)):
+        with contextlib.suppress(PermissionError):
+            os.chown(path, *owner, follow_symlinks=False)
+            return
+
+
+def _copy_xattrs(old: str, new: str) -> None:
+    try:
+        names = os.listxattr(old, follow_symlinks=False)
+    except OSError:
+        return  # no extended attributes on this file system
+    for name in names:
+        # Attributes this process may not set (trusted.*, security.* as a user) stay behind.
+        with contextlib.suppress(OSError):
+            os.setxattr(new, name, os.getxattr(old, name, follow_symlinks=False))
 
 
 def _write_new(path: str, content: bytes) -> None:
@@ -215,6 +188,8 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+        status = os.lstat(source)
+        _chown(target, status.st_uid, status.st_gid)
 
 
 def _swap_in(staging: Path, output: Path) -> None:
@@ -226,7 +201,7 @@ def _swap_in(staging: Path, output: Path) -> None:
     old = _sibling(output, "old")
     output.rename(old)
     staging.rename(output)
-    shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
 
 
 _RENAME_EXCHANGE = 2
@@ -273,7 +248,72 @@ def recover(output: Path) -> None:
         if path.name.startswith(prefix + "old-") and not output.exists():
             path.rename(output)
         elif path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
+
+
+def remove_tree(root: Path) -> bool:
+    """Remove ``root`` and all below it on its own file system; True when all is gone.
+
+    Unlike ``shutil.rmtree`` this never descends into a mount point or another
+    device (it is left in place, and the removal is incomplete), and it makes
+    directories it must empty writable first: a foreign read-only directory
+    copied into the new tree leaves its old copy read-only too.  Only
+    directories are changed, never files, which the new tree may share.
+    Iterative, one directory open at a time: foreign trees may be deep.
+    """
+    try:
+        top = root.lstat()
+    except FileNotFoundError:
+        return True
+    if not stat.S_ISDIR(top.st_mode):
+        root.unlink()
+        return True
+    mounted = mounts_below(root)
+    complete = True
+    pending: list[tuple[Path, str, bool]] = [(root, "", False)]
+    while pending:
+        directory, relative, emptied = pending.pop()
+        if emptied:
+            try:
+                directory.rmdir()
+            except OSError:
+                complete = False
+            continue
+        pending.append((directory, relative, True))
+        try:
+            subdirectories = _empty_directory(directory, top.st_dev)
+        except OSError:
+            complete = False
+            continue
+        for name in subdirectories:
+            if relative + name in mounted:
+                complete = False  # another file system: never emptied
+            else:
+                pending.append((directory / name, f"{relative}{name}/", False))
+    return complete
+
+
+def _empty_directory(directory: Path, device: int) -> list[str]:
+    """Unlink every non-directory in ``directory`` (on ``device``); return its subdirectories."""
+    if not os.access(directory, os.R_OK | os.W_OK | os.X_OK):
+        directory.chmod(stat.S_IMODE(directory.lstat().st_mode) | stat.S_IRWXU)
+    # O_NOFOLLOW and the device check on the open descriptor: a directory
+    # swapped for a symlink, or for another file system, is not entered.
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        if os.fstat(descriptor).st_dev != device:
+            raise OSError(errno.EXDEV, "another file system", os.fspath(directory))
+        subdirectories = []
+        with os.scandir(descriptor) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(entry.name)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.name, dir_fd=descriptor)
+        return subdirectories
+    finally:
+        os.close(descriptor)
 
 
 @contextlib.contextmanager

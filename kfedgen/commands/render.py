@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from kfedgen.emit import MANIFEST_PATH
 from kfedgen.errors import Location, Problem
+from kfedgen.ownership import conflicts_error
 from kfedgen.pipeline import Options, check, render
 from kfedgen.report import format_problems
 from kfedgen.write import TreeDiff
@@ -64,6 +65,11 @@ def run_render(
 def report_foreign(output: str, diff: TreeDiff) -> None:
     for path in diff.foreign:
         sys.stderr.write(f"kfedgen: {output}/{path}: not written by kfedgen; left alone\n")
+    for path in diff.adopted:
+        sys.stderr.write(
+            f"kfedgen: {output}/{path}: not in the ownership manifest, but identical to what "
+            "kfedgen renders there; adopted (kfedgen owns it from this render on)\n"
+        )
 
 
 def _out_of_date(diff: TreeDiff) -> list[tuple[str, str]]:
@@ -83,6 +89,7 @@ def run_check(options: Options, error_format: str, verbose: bool, staged: bool =
     (stale: written by kfedgen, no longer produced — the files of a cluster
     removed from the inventory, say); foreign files are reported, not stale.
     With ``staged``, the staged fleet is compared with the staged output tree.
+    Exits 2 when ``render`` would refuse: foreign files in the way (conflicts).
     """
     index: StagedState | None = None
     if staged:
@@ -91,13 +98,15 @@ def run_check(options: Options, error_format: str, verbose: bool, staged: bool =
         compilation, diff, index = check_staged(options, Path.cwd())
     else:
         compilation, diff = check(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), error_format)
     output = options.output.as_posix()
+    conflicts = conflicts_error(output, diff)
+    print_warnings([*compilation.problems.sorted(), *conflicts.problems], error_format)
     report_foreign(output, diff)
     files = _out_of_date(diff)
     if error_format == "json":
         sys.stdout.write(_check_json(output, diff, index))
     else:
+        sys.stdout.writelines(f"conflict: {output}/{c.path}\n" for c in diff.conflicts)
         sys.stdout.writelines(f"{label}: {output}/{path}\n" for label, path in files)
     if error_format == "github":
         sys.stderr.write(format_problems(_annotations(output, files), "github"))
@@ -114,6 +123,9 @@ def run_check(options: Options, error_format: str, verbose: bool, staged: bool =
             )
     if index is not None:
         sys.stderr.writelines(index.messages())
+    if diff.conflicts:
+        sys.stderr.write(f"kfedgen: {conflicts}: render would refuse to write the tree\n")
+        return 2
     if diff.is_current:
         sys.stderr.write(f"kfedgen: {output} is up to date\n")
         return 0
@@ -146,6 +158,8 @@ def _check_json(output: str, diff: TreeDiff, index: StagedState | None = None) -
         "changed": diff.changed,
         "stale": diff.stale,
         "foreign": diff.foreign,
+        "adopted": diff.adopted,
+        "conflicts": [conflict.path for conflict in diff.conflicts],
     }
     if index is not None:
         document["unstaged"] = index.unstaged

@@ -155,6 +155,8 @@ def test_json_format(repo: FleetRepo, run_cli: RunCli) -> None:
         "changed": [".kfedgen/manifest.json"],
         "stale": [f"east/{path}" for path in sorted([*OBJECT_FILES, "kustomization.yaml"])],
         "foreign": ["README.md"],
+        "adopted": [],
+        "conflicts": [],
     }
 
 
