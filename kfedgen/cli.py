@@ -20,14 +20,19 @@ import click
 
 from kfedgen import __version__
 from kfedgen.commands.render import run_check, run_render
-from kfedgen.errors import InvalidInput, KfedgenError
+from kfedgen.errors import InvalidInput, KfedgenError, did_you_mean
+from kfedgen.interrupts import command_scope
 from kfedgen.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.pipeline import Options, repo_relative
 from kfedgen.plan import PLAN_FORMATS
-from kfedgen.report import FORMATS, format_problems
-from kfedgen.schema import schema_names
+from kfedgen.report import FORMATS, Reporter, format_problems
+from kfedgen.schema import schema_kind, schema_names
+from kfedgen.streams import prepare_streams
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+# Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended.
+EXIT_ABORTED = 130
+ABORTED = "aborted"
 # _lazy_imports: each command other than render imports its module when it runs.
 # Start-up is a large part of a small fleet's render (pre-commit runs it on every
 # commit), so render does not pay for validate's Kubernetes schemas, say.
@@ -124,25 +129,40 @@ def build_options(
 
 class _State:
     debug = False
-    error_format = "text"
+    # The running command's reporter: an internal error still ends its JSON document.
+    report: Reporter | None = None
 
 
 def _handle_errors(function: F) -> F:
-    """Run a command, turning kfedgen errors into messages and exit codes."""
+    """Run a command with a :class:`Reporter`, turning kfedgen errors into messages and exit codes.
+
+    The command receives the reporter as ``report``; its style is the command's
+    ``--format`` (for commands whose output has formats, ``json`` or ``text``).
+    """
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _State.error_format = kwargs.get("error_format", "text")
+        style = kwargs.pop("error_format", None) or (
+            "json" if kwargs.get("output_format") == "json" else "text"
+        )
+        report = _State.report = Reporter(function.__name__, style)
         try:
-            return function(*args, **kwargs)
+            return function(*args, report=report, **kwargs)
         except InvalidInput as exc:
-            sys.stderr.write(format_problems(exc.problems, _State.error_format))
-            if _State.error_format == "text":
+            if report.json:
+                report.fail(EXIT_INVALID, str(exc), exc.problems)
+            else:
+                sys.stderr.write(format_problems(exc.problems, style))
+            if style != "github":
                 sys.stderr.write(f"kfedgen: {exc}; nothing was written\n")
             sys.exit(EXIT_INVALID)
         except KfedgenError as exc:
+            report.fail(exc.exit_code, str(exc))
             sys.stderr.write(f"kfedgen: error: {exc}\n")
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            report.fail(EXIT_INVALID, exc.format_message())
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -178,15 +198,16 @@ def cli(chdir: Path | None, debug: bool) -> None:
 @_handle_errors
 def render(
     options: Options,
-    error_format: str,
+    report: Reporter,
     check: bool,
     verbose: bool,
     exit_code: bool,
 ) -> None:
     """Compile the fleet and write the output tree atomically."""
     if check:
-        sys.exit(run_check(options, error_format, verbose))
-    sys.exit(run_render(options, error_format, exit_code))
+        report.command = "render --check"
+        sys.exit(run_check(options, report, verbose))
+    sys.exit(run_render(options, report, exit_code))
 
 
 @cli.command()
@@ -208,18 +229,18 @@ def render(
 @_handle_errors
 def diff(
     options: Options,
+    report: Reporter,
     base: str,
     head: str | None,
     output_format: str,
 ) -> None:
     """Render the fleet at two git revisions and show what each cluster receives."""
-    _State.error_format = "json" if output_format == "json" else "text"
     try:
         # GitPython is loaded only here: it costs startup time, and needs git.
         from kfedgen.commands.diff import run_diff  # noqa: PLC0415
     except ImportError as exc:
         raise KfedgenError(f"kfedgen diff needs git: {exc}") from None
-    sys.exit(run_diff(options, base, head, output_format))
+    sys.exit(run_diff(options, report, base, head, output_format))
 
 
 @cli.command()
@@ -240,7 +261,7 @@ def diff(
 @_handle_errors
 def validate(
     options: Options,
-    error_format: str,
+    report: Reporter,
     kube_version: str | None,
     crd_files: tuple[Path, ...],
 ) -> None:
@@ -249,7 +270,7 @@ def validate(
         raise click.UsageError("--crd needs --kube-version")
     from kfedgen.commands.validate import run_validate  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_validate(options, error_format, kube_version, crd_files))
+    sys.exit(run_validate(options, report, kube_version, crd_files))
 
 
 @cli.command()
@@ -265,12 +286,13 @@ def validate(
 @_handle_errors
 def plan(
     options: Options,
+    report: Reporter,
     output_format: str,
 ) -> None:
     """Print where every federated workload runs, with its replicas there."""
     from kfedgen.commands.plan import run_plan  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_plan(options, output_format))
+    sys.exit(run_plan(options, report, output_format))
 
 
 @cli.command()
@@ -280,20 +302,39 @@ def plan(
 @_handle_errors
 def explain(
     options: Options,
-    error_format: str,
+    report: Reporter,
     reference: str,
     cluster: str | None,
 ) -> None:
     """Why an object is, or is not, in each cluster (KIND/NAME when cluster-scoped)."""
     from kfedgen.commands.explain import run_explain  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_explain(options, reference, cluster, error_format))
+    sys.exit(run_explain(options, report, reference, cluster))
+
+
+def _schema_kind(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    kind = schema_kind(value)
+    if kind is None:
+        hint = did_you_mean(value, schema_names())
+        raise click.BadParameter(
+            f"no schema for kind {value!r}"
+            + (f" ({hint})" if hint else "")
+            + "; 'kfedgen schema' lists the kinds (a kind a FederatedTypeConfig adds is a "
+            "FederatedResource)"
+        )
+    return kind
 
 
 @cli.command()
-@click.argument("kind", required=False, type=click.Choice(schema_names()))
+@click.argument("kind", required=False, callback=_schema_kind)
 def schema(kind: str | None) -> None:
-    """Print the JSON Schema of an input kind (without KIND: list the kinds)."""
+    """Print the JSON Schema of an input kind (without KIND: list the kinds).
+
+    KIND is case-insensitive; a federated kind (FederatedDeployment) prints the
+    FederatedResource schema.
+    """
     from kfedgen.commands.schema import run_schema  # noqa: PLC0415 - see _lazy_imports
 
     click.echo(run_schema(kind), nl=False)
@@ -302,17 +343,24 @@ def schema(kind: str | None) -> None:
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path), default=Path())
 @_handle_errors
-def init(directory: Path) -> None:
+def init(directory: Path, report: Reporter) -> None:
     """Scaffold a small working fleet in DIRECTORY (default: here)."""
+    del report  # init prints no document: it has no --format
     from kfedgen.commands.init import run_init  # noqa: PLC0415 - see _lazy_imports
 
     for path in run_init(directory):
         click.echo(f"created {path}", err=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``kfedgen`` command; returns the exit code."""
-    with _without_cycle_collection():
+def main(argv: Sequence[str] | None = None, restore_interrupts: bool = True) -> int:
+    """Run one ``kfedgen`` command line; returns the exit code.
+
+    ``restore_interrupts=False`` is for the process entry point (see
+    :func:`kfedgen.interrupts.command_scope`).
+    """
+    prepare_streams()
+    _State.report = None
+    with command_scope(restore_interrupts), _without_cycle_collection():
         return _main(argv)
 
 
@@ -346,17 +394,22 @@ def _main(argv: Sequence[str] | None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_INVALID
-    except click.exceptions.Abort:
-        sys.stderr.write("kfedgen: aborted\n")
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C during its own parsing into Abort.
+        sys.stderr.write(f"kfedgen: {ABORTED}\n")
+        return EXIT_ABORTED
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
-    except KeyboardInterrupt:
-        sys.stderr.write("kfedgen: interrupted\n")
-        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`kfedgen plan | head -1`): not a bug.
+        _discard_stdout()
+        sys.stderr.write("kfedgen: error: the output stream was closed before kfedgen finished\n")
+        return EXIT_INVALID
     except Exception as exc:
         if _State.debug:
             traceback.print_exc()
+        if _State.report is not None:
+            _State.report.fail(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
         sys.stderr.write(
             f"kfedgen: internal error: {type(exc).__name__}: {exc}\n"
             f"This is a bug in kfedgen {__version__}. Please report it at {BUG_URL}"
@@ -364,3 +417,14 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return EXIT_INTERNAL
     return EXIT_OK
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (in-process tests): nothing will flush it
+    finally:
+        os.close(devnull)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from kfedgen.emit import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.errors import OutputError
+from kfedgen.interrupts import commit_point
 
 LOCK_TIMEOUT_SECONDS = 60.0
 
@@ -164,6 +165,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             staging = _sibling(output, "new")
             try:
                 _build(staging, output, tree, diff)
+                commit_point()  # the new tree goes in: Ctrl-C can no longer abort
                 _swap_in(staging, output)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
