@@ -149,12 +149,17 @@ def test_json_format(repo: FleetRepo, run_cli: RunCli) -> None:
     code, out, _ = check(run_cli, repo, "--format", "json")
     assert code == 1
     assert json.loads(out) == {
+        "command": "render --check",
+        "version": 1,
+        "exitCode": 1,
+        "error": None,
         "output": "rendered",
         "current": False,
         "added": [],
         "changed": [".kfedgen/manifest.json"],
         "stale": [f"east/{path}" for path in sorted([*OBJECT_FILES, "kustomization.yaml"])],
         "foreign": ["README.md"],
+        "problems": [],
     }
 
 
