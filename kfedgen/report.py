@@ -202,12 +202,6 @@ class Reporter:
 
 
 def _unique(problems: Sequence[Problem]) -> list[Problem]:
-    """Problems in report order, each once (a warning may be reported, then raised with errors)."""
-    seen: set[tuple[object, ...]] = set()
-    result = []
-    for problem in problems:
-        key = (problem.location, problem.path, problem.message, problem.severity)
-        if key not in seen:
-            seen.add(key)
-            result.append(problem)
-    return result
+    """Problems sorted by place, each once (a warning may be reported, then raised with errors)."""
+    unique = {(p.location, p.path, p.message, p.severity): p for p in problems}
+    return sorted(unique.values(), key=Problem.sort_key)
