@@ -47,7 +47,8 @@ ERROR_FORMAT_OPTION = click.option(
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="How problems are printed (github: workflow annotations).",
+    help="How problems and results are printed (github: workflow annotations; "
+    "json: one document on stdout).",
 )
 
 
@@ -224,7 +225,7 @@ def render(
     type=click.Choice(("text", "markdown", "json")),
     default="text",
     show_default=True,
-    help="text: unified diffs; markdown: a PR comment; json: a summary.",
+    help="text: unified diffs; markdown: a PR comment; json: one document with a summary.",
 )
 @_handle_errors
 def diff(
