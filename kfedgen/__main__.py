@@ -8,7 +8,7 @@ and exit 130, never a traceback.
 
 import sys
 
-EXIT_ABORTED = 130
+EXIT_ABORTED = 130  # kfedgen.cli.EXIT_ABORTED, which cannot be imported before the try
 
 
 def main() -> int:

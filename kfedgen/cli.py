@@ -30,9 +30,9 @@ from kfedgen.schema import schema_kind, schema_names
 from kfedgen.streams import prepare_streams
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
-# Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended.
+# Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended (and as
+# kfedgen/__main__.py exits when Ctrl-C comes while this module imports).
 EXIT_ABORTED = 130
-ABORTED = "aborted"
 # _lazy_imports: each command other than render imports its module when it runs.
 # Start-up is a large part of a small fleet's render (pre-commit runs it on every
 # commit), so render does not pay for validate's Kubernetes schemas, say.
@@ -162,6 +162,8 @@ def _handle_errors(function: F) -> F:
             sys.stderr.write(f"kfedgen: error: {exc}\n")
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
+            # Raised by the command itself (--crd without --kube-version): click
+            # prints the usage message, and the JSON document says it too.
             report.fail(EXIT_INVALID, exc.format_message())
             raise
 
@@ -396,16 +398,11 @@ def _main(argv: Sequence[str] | None) -> int:
         exc.show()
         return EXIT_INVALID
     except (click.exceptions.Abort, KeyboardInterrupt):
-        # click turns Ctrl-C during its own parsing into Abort.
-        sys.stderr.write(f"kfedgen: {ABORTED}\n")
+        # click turns a Ctrl-C inside a command into Abort (after a newline on stderr).
+        sys.stderr.write("kfedgen: aborted\n")
         return EXIT_ABORTED
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
-    except BrokenPipeError:
-        # The reader of our output went away (`kfedgen plan | head -1`): not a bug.
-        _discard_stdout()
-        sys.stderr.write("kfedgen: error: the output stream was closed before kfedgen finished\n")
-        return EXIT_INVALID
     except Exception as exc:
         if _State.debug:
             traceback.print_exc()
@@ -418,14 +415,3 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return EXIT_INTERNAL
     return EXIT_OK
-
-
-def _discard_stdout() -> None:
-    """Point stdout at /dev/null, so flushing it at exit cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass  # not a real file descriptor (in-process tests): nothing will flush it
-    finally:
-        os.close(devnull)

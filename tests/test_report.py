@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -223,3 +224,24 @@ def test_ascii_terminal_never_exits_3(tmp_path: Path, args: list[str]) -> None:
     assert data.code == result.code
     assert json.loads(data.out)["exitCode"] == result.code
     assert snapshot(tmp_path / "rendered") == before
+
+
+def test_a_closed_output_pipe_is_not_a_bug(tmp_path: Path) -> None:
+    """``kfedgen ... | head -1``: the reader went away; kfedgen stops quietly, never exit 3."""
+    fleet_with_replaced_overrides(tmp_path, CLUSTERS)
+    with subprocess.Popen(
+        [sys.executable, "-m", "kfedgen", "render", "--check", "-v"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.close()  # before kfedgen writes its 160 kB of diffs
+        err = process.stderr.read().decode()
+        code = process.wait()
+    assert code == 1, err  # click's exit for a closed pipe
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+    assert "internal error" not in err
+    assert "out of date" not in err  # it stopped at the first write that failed
