@@ -21,15 +21,20 @@ import click
 
 from kfedgen import __version__
 from kfedgen.commands.render import run_check, run_render
-from kfedgen.errors import InvalidInput, KfedgenError
+from kfedgen.errors import InvalidInput, KfedgenError, did_you_mean
+from kfedgen.interrupts import command_scope
 from kfedgen.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.pipeline import Options, repo_relative
 from kfedgen.plan import PLAN_FORMATS
-from kfedgen.report import FORMATS, format_problems
-from kfedgen.schema import schema_names
+from kfedgen.report import FORMATS, Reporter, format_problems
+from kfedgen.schema import schema_kind, schema_names
 from kfedgen.scope import DEFAULT_NAMESPACE
+from kfedgen.streams import prepare_streams
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+# Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended (and as
+# kfedgen/__main__.py exits when Ctrl-C comes while this module imports).
+EXIT_ABORTED = 130
 # _lazy_imports: each command other than render imports its module when it runs.
 # Start-up is a large part of a small fleet's render (pre-commit runs it on every
 # commit), so render does not pay for validate's Kubernetes schemas, say.
@@ -44,7 +49,8 @@ ERROR_FORMAT_OPTION = click.option(
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="How problems are printed (github: workflow annotations).",
+    help="How problems and results are printed (github: workflow annotations; "
+    "json: one document on stdout).",
 )
 
 
@@ -134,25 +140,42 @@ def build_options(
 
 class _State:
     debug = False
-    error_format = "text"
+    # The running command's reporter: an internal error still ends its JSON document.
+    report: Reporter | None = None
 
 
 def _handle_errors(function: F) -> F:
-    """Run a command, turning kfedgen errors into messages and exit codes."""
+    """Run a command with a :class:`Reporter`, turning kfedgen errors into messages and exit codes.
+
+    The command receives the reporter as ``report``; its style is the command's
+    ``--format`` (for commands whose output has formats, ``json`` or ``text``).
+    """
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _State.error_format = kwargs.get("error_format", "text")
+        style = kwargs.pop("error_format", None) or (
+            "json" if kwargs.get("output_format") == "json" else "text"
+        )
+        report = _State.report = Reporter(function.__name__, style)
         try:
-            return function(*args, **kwargs)
+            return function(*args, report=report, **kwargs)
         except InvalidInput as exc:
-            sys.stderr.write(format_problems(exc.problems, _State.error_format))
-            if _State.error_format == "text":
+            if report.json:
+                report.fail(EXIT_INVALID, str(exc), exc.problems)
+            else:
+                sys.stderr.write(format_problems(exc.problems, style))
+            if style != "github":
                 sys.stderr.write(f"kfedgen: {exc}; nothing was written\n")
             sys.exit(EXIT_INVALID)
         except KfedgenError as exc:
+            report.fail(exc.exit_code, str(exc))
             sys.stderr.write(f"kfedgen: error: {exc}\n")
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # Raised by the command itself (--crd without --kube-version): click
+            # prints the usage message, and the JSON document says it too.
+            report.fail(EXIT_INVALID, exc.format_message())
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -194,7 +217,7 @@ def cli(chdir: Path | None, debug: bool) -> None:
 @_handle_errors
 def render(
     options: Options,
-    error_format: str,
+    report: Reporter,
     check: bool,
     verbose: bool,
     exit_code: bool,
@@ -202,8 +225,9 @@ def render(
 ) -> None:
     """Compile the fleet and write the output tree atomically."""
     if check:
-        sys.exit(run_check(options, error_format, verbose, staged))
-    sys.exit(run_render(options, error_format, exit_code, staged))
+        report.command = "render --check"
+        sys.exit(run_check(options, report, verbose, staged))
+    sys.exit(run_render(options, report, exit_code, staged))
 
 
 @cli.command()
@@ -220,23 +244,23 @@ def render(
     type=click.Choice(("text", "markdown", "json")),
     default="text",
     show_default=True,
-    help="text: unified diffs; markdown: a PR comment; json: a summary.",
+    help="text: unified diffs; markdown: a PR comment; json: one document with a summary.",
 )
 @_handle_errors
 def diff(
     options: Options,
+    report: Reporter,
     base: str,
     head: str | None,
     output_format: str,
 ) -> None:
     """Render the fleet at two git revisions and show what each cluster receives."""
-    _State.error_format = "json" if output_format == "json" else "text"
     try:
         # GitPython is loaded only here: it costs startup time, and needs git.
         from kfedgen.commands.diff import run_diff  # noqa: PLC0415
     except ImportError as exc:
         raise KfedgenError(f"kfedgen diff needs git: {exc}") from None
-    sys.exit(run_diff(options, base, head, output_format))
+    sys.exit(run_diff(options, report, base, head, output_format))
 
 
 @cli.command()
@@ -257,7 +281,7 @@ def diff(
 @_handle_errors
 def validate(
     options: Options,
-    error_format: str,
+    report: Reporter,
     kube_version: str | None,
     crd_files: tuple[Path, ...],
 ) -> None:
@@ -266,7 +290,7 @@ def validate(
         raise click.UsageError("--crd needs --kube-version")
     from kfedgen.commands.validate import run_validate  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_validate(options, error_format, kube_version, crd_files))
+    sys.exit(run_validate(options, report, kube_version, crd_files))
 
 
 @cli.command()
@@ -282,12 +306,13 @@ def validate(
 @_handle_errors
 def plan(
     options: Options,
+    report: Reporter,
     output_format: str,
 ) -> None:
     """Print where every federated workload runs, with its replicas there."""
     from kfedgen.commands.plan import run_plan  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_plan(options, output_format))
+    sys.exit(run_plan(options, report, output_format))
 
 
 @cli.command()
@@ -297,20 +322,39 @@ def plan(
 @_handle_errors
 def explain(
     options: Options,
-    error_format: str,
+    report: Reporter,
     reference: str,
     cluster: str | None,
 ) -> None:
     """Why an object is, or is not, in each cluster (KIND/NAME when cluster-scoped)."""
     from kfedgen.commands.explain import run_explain  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_explain(options, reference, cluster, error_format))
+    sys.exit(run_explain(options, report, reference, cluster))
+
+
+def _schema_kind(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    kind = schema_kind(value)
+    if kind is None:
+        hint = did_you_mean(value, schema_names())
+        raise click.BadParameter(
+            f"no schema for kind {value!r}"
+            + (f" ({hint})" if hint else "")
+            + "; 'kfedgen schema' lists the kinds (a kind a FederatedTypeConfig adds is a "
+            "FederatedResource)"
+        )
+    return kind
 
 
 @cli.command()
-@click.argument("kind", required=False, type=click.Choice(schema_names()))
+@click.argument("kind", required=False, callback=_schema_kind)
 def schema(kind: str | None) -> None:
-    """Print the JSON Schema of an input kind (without KIND: list the kinds)."""
+    """Print the JSON Schema of an input kind (without KIND: list the kinds).
+
+    KIND is case-insensitive; a federated kind (FederatedDeployment) prints the
+    FederatedResource schema.
+    """
     from kfedgen.commands.schema import run_schema  # noqa: PLC0415 - see _lazy_imports
 
     click.echo(run_schema(kind), nl=False)
@@ -319,17 +363,24 @@ def schema(kind: str | None) -> None:
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path), default=Path())
 @_handle_errors
-def init(directory: Path) -> None:
+def init(directory: Path, report: Reporter) -> None:
     """Scaffold a fleet repository in DIRECTORY (default: here): fleet, overlays, hooks, CI."""
+    del report  # init prints no document: it has no --format
     from kfedgen.commands.init import run_init  # noqa: PLC0415 - see _lazy_imports
 
     for path in run_init(directory):
         click.echo(f"created {path}", err=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``kfedgen`` command; returns the exit code."""
-    with _without_cycle_collection():
+def main(argv: Sequence[str] | None = None, restore_interrupts: bool = True) -> int:
+    """Run one ``kfedgen`` command line; returns the exit code.
+
+    ``restore_interrupts=False`` is for the process entry point (see
+    :func:`kfedgen.interrupts.command_scope`).
+    """
+    prepare_streams()
+    _State.report = None
+    with command_scope(restore_interrupts), _without_cycle_collection():
         return _main(argv)
 
 
@@ -363,17 +414,17 @@ def _main(argv: Sequence[str] | None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_INVALID
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns a Ctrl-C inside a command into Abort (after a newline on stderr).
         sys.stderr.write("kfedgen: aborted\n")
-        return 130
+        return EXIT_ABORTED
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
-    except KeyboardInterrupt:
-        sys.stderr.write("kfedgen: interrupted\n")
-        return 130
     except Exception as exc:
         if _State.debug:
             traceback.print_exc()
+        if _State.report is not None:
+            _State.report.fail(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
         sys.stderr.write(
             f"kfedgen: internal error: {type(exc).__name__}: {exc}\n"
             f"This is a bug in kfedgen {__version__}. Please report it at {BUG_URL}"

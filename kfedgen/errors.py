@@ -131,6 +131,16 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+def plural(count: int, noun: str, plural_noun: str = "") -> str:
+    """``1 file``, ``2 files``: ``count`` and the noun in the number it takes."""
+    return f"{count} {noun_for(count, noun, plural_noun)}"
+
+
+def noun_for(count: int, noun: str, plural_noun: str = "") -> str:
+    """``noun`` in the number ``count`` takes; ``plural_noun`` when it is not ``noun + 's'``."""
+    return noun if count == 1 else plural_noun or noun + "s"
+
+
 class KfedgenError(Exception):
     """Base of every error kfedgen reports to users; ``str()`` is the user's message."""
 
@@ -143,8 +153,7 @@ class InvalidInput(KfedgenError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         errors = [p for p in self.problems if p.is_error]
-        noun = "problem" if len(errors) == 1 else "problems"
-        super().__init__(f"the fleet spec has {len(errors)} {noun}")
+        super().__init__(f"the fleet spec has {plural(len(errors), 'problem')}")
 
 
 class OutputError(KfedgenError):

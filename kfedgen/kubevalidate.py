@@ -39,6 +39,7 @@ from kfedgen.errors import (
     Problem,
     Problems,
     format_path,
+    plural,
 )
 from kfedgen.load import Document, LoadOptions, SourceFile, parse_file
 from kfedgen.schema import schema_errors
@@ -63,8 +64,7 @@ class InvalidCrds(InvalidInput):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__(problems)
-        count = len(self.problems)
-        self.args = (f"the --crd files have {count} {'problem' if count == 1 else 'problems'}",)
+        self.args = (f"the --crd files have {plural(len(self.problems), 'problem')}",)
 
 
 def supported_versions() -> list[str]:

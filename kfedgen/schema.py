@@ -10,8 +10,10 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from kfedgen.errors import DocPath, Problems, did_you_mean
+from kfedgen.fedtypes import default_types
 from kfedgen.load import Document
 from kfedgen.schemacheck import Check, Undecided, compile_schema
+from kfedgen.schemapatterns import describe_mismatch
 
 if TYPE_CHECKING:
     import jsonschema
@@ -38,6 +40,23 @@ SCHEMA_FILES: dict[str, str] = {
 def schema_names() -> list[str]:
     """The kinds ``kfedgen schema`` knows, sorted."""
     return sorted(SCHEMA_FILES)
+
+
+# `kfedgen schema FederatedDeployment`: every federated kind has the one schema.
+_FEDERATED_KINDS = frozenset(kind.lower() for _, kind in default_types())
+
+
+def schema_kind(name: str) -> str | None:
+    """The schema kind ``kfedgen schema NAME`` means; None when there is none.
+
+    Any case is accepted, and a federated kind (``FederatedDeployment``) has the
+    FederatedResource schema.
+    """
+    lower = name.lower()
+    exact = next((kind for kind in SCHEMA_FILES if kind.lower() == lower), None)
+    if exact is None and lower in _FEDERATED_KINDS:
+        return "FederatedResource"
+    return exact
 
 
 def schema_text(kind: str) -> str:
@@ -134,8 +153,11 @@ def _describe(error: jsonschema.ValidationError, path: DocPath) -> tuple[str, st
             "",
             path,
         )
-    if validator == "pattern":
-        return f"{error.instance!r} does not match {error.validator_value!r}", "", path
+    if validator == "pattern" and isinstance(error.instance, str):
+        message, hint = describe_mismatch(
+            error.instance, str(error.validator_value), schema.get("maxLength")
+        )
+        return message, hint, path
     if validator in ("enum", "const"):
         value = error.validator_value
         options = value if validator == "enum" and isinstance(value, list) else [value]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, path_problem
 from kfedgen.errors import OutputError
+from kfedgen.interrupts import commit_point
 from kfedgen.outscan import is_mount_point, mounts_below
 from kfedgen.ownership import TreeDiff, compare, conflicts_error
 
@@ -82,6 +83,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             staging = _sibling(output, "new")
             try:
                 _build(staging, output, tree, diff)
+                commit_point()  # the new tree goes in: Ctrl-C can no longer abort
                 _swap_in(staging, output)
             finally:
                 remove_tree(staging)

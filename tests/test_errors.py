@@ -116,7 +116,9 @@ CASES = {
     ),
     "invalid cluster name": (
         "apiVersion: core.kubefed.io/v1beta1\nkind: KubeFedCluster\nmetadata: {name: Bad_Name}\n",
-        "fleet/bad.yaml:3:12: metadata.name: 'Bad_Name' does not match",
+        "fleet/bad.yaml:3:12: metadata.name: 'Bad_Name' must be a DNS-1123 label (lower-case "
+        "letters, digits and '-', starting and ending with a letter or digit, at most 63 "
+        "characters) (did you mean 'bad-name'?)",
     ),
     "duplicate object": (
         NAMESPACE,

@@ -375,8 +375,9 @@ def test_rendered_example_fleet_has_argocd_wiring() -> None:
             "      localCluster: alpha\n",
             "      localCluster: alpha\n      kubeConfigSecretTemplate: shared\n",
             [
-                "fleet/fleet.yaml:24:7: spec.gitops.flux.kubeConfigSecretTemplate: 'shared' does "
-                "not match '\\\\{cluster\\\\}'"
+                "fleet/fleet.yaml:24:7: spec.gitops.flux.kubeConfigSecretTemplate: 'shared' must "
+                "contain {cluster}, which is replaced by each cluster's name (did you mean "
+                "'{cluster}-shared'?)"
             ],
             id="kubeconfig-template-schema",
         ),

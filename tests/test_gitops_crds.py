@@ -128,7 +128,7 @@ def test_flux_kubeconfig_satisfies_the_cel_rule() -> None:
         (
             "_flux/edge-2.yaml",
             lambda o: o["spec"].update(interval="5 minutes"),
-            "spec.interval: '5 minutes' does not match",
+            "spec.interval: '5 minutes' must be a duration",
         ),
         (
             "_flux/gitrepository.yaml",

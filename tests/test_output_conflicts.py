@@ -102,7 +102,7 @@ def test_check_reports_the_conflict_in_text_and_json(tmp_path: Path, run_cli: Ru
     assert document["current"] is False
     assert TARGET not in document["changed"]
     assert TARGET not in document["foreign"]
-    problems, _ = json.JSONDecoder().raw_decode(as_json.err)  # then the summary line
+    problems = [p for p in document["problems"] if p["severity"] == "error"]
     assert [p["file"] for p in problems] == [f"rendered/{TARGET}"]
     assert "rename the object" in problems[0]["hint"]
     assert snapshot(repo / "rendered") == before

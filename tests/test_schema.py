@@ -34,3 +34,35 @@ def test_schema_command_lists_kinds(run_cli: RunCli) -> None:
     result = run_cli("schema")
     assert result.code == 0
     assert result.out.split() == schema_names()
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"),
+    [
+        ("fleet", "Fleet"),
+        ("FLEET", "Fleet"),
+        ("replicaschedulingpreference", "ReplicaSchedulingPreference"),
+        ("clusterpropagationpolicy", "ClusterPropagationPolicy"),
+        ("FederatedDeployment", "FederatedResource"),
+        ("federateddeployment", "FederatedResource"),
+        ("FederatedServiceAccount", "FederatedResource"),
+        ("federatedtypeconfig", "FederatedTypeConfig"),
+    ],
+)
+def test_schema_command_takes_any_case_and_federated_kinds(
+    given: str, kind: str, run_cli: RunCli
+) -> None:
+    result = run_cli("schema", given)
+    assert result.code == 0, result.err
+    assert result.out == schema_text(kind)
+
+
+def test_schema_command_refuses_an_unknown_kind_with_a_suggestion(run_cli: RunCli) -> None:
+    result = run_cli("schema", "Fleat")
+    assert result.code == 2
+    assert result.out == ""
+    assert "no schema for kind 'Fleat' (did you mean 'Fleet'?)" in result.err
+    assert "'kfedgen schema' lists the kinds" in result.err
+    widget = run_cli("schema", "FederatedWidget")
+    assert widget.code == 2
+    assert "a kind a FederatedTypeConfig adds is a FederatedResource" in widget.err

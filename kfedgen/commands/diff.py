@@ -15,7 +15,6 @@ the base is its committed output if there is one, else empty.
 from __future__ import annotations
 
 import enum
-import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -24,10 +23,10 @@ from pathlib import Path
 
 import git
 
-from kfedgen.commands.render import print_warnings
-from kfedgen.errors import InvalidInput, Problem, Problems
+from kfedgen.errors import InvalidInput, Problem, Problems, noun_for, plural
 from kfedgen.gitsource import Revision, RevisionReader, open_repository, resolve_revision
 from kfedgen.pipeline import Options, compile_fleet, compile_sources
+from kfedgen.report import Reporter, problem_as_dict
 from kfedgen.treediff import (
     Change,
     GroupDiff,
@@ -68,6 +67,7 @@ class Side:
             "revision": self.revision.name if self.revision else None,
             "commit": self.revision.sha if self.revision else None,
             "source": self.source.value,
+            "problems": [problem_as_dict(problem) for problem in self.problems],
         }
 
 
@@ -145,10 +145,12 @@ def _invalid(exc: InvalidInput, where: str) -> InvalidInput:
     return error
 
 
-def run_diff(options: Options, base: str, head: str | None, output_format: str) -> int:
+def run_diff(
+    options: Options, report: Reporter, base: str, head: str | None, output_format: str
+) -> int:
     """Print the diff in the chosen format: 0 no differences, 1 differences."""
     result = compute_diff(options, base, head)
-    print_warnings(list(result.warnings), "json" if output_format == "json" else "text")
+    report.report(list(result.warnings))
     if result.base.problems:
         # Its problems point into files of the base revision, not of the work
         # tree: plain text, never annotations on the files being reviewed.
@@ -156,19 +158,18 @@ def run_diff(options: Options, base: str, head: str | None, output_format: str) 
             f"kfedgen: warning: {_base_note(result.base, result.output)}; its problems:\n"
             + "".join(f"  {problem}\n" for problem in result.base.problems)
         )
-    formatter = {"text": format_text, "markdown": format_markdown, "json": format_json}
+    code = 0 if result.comparison.is_empty else 1
+    if report.json:
+        return report.finish(code, diff_document(result))
+    formatter = {"text": format_text, "markdown": format_markdown}
     sys.stdout.write(formatter[output_format](result))
-    return 0 if result.comparison.is_empty else 1
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return code
 
 
 def _group_summary(group: GroupDiff) -> str:
     counts = group.objects.as_dict()
     parts = [f"{count} {label}" for label, count in counts.items() if count]
-    return ", ".join(parts) if parts else f"{_plural(len(group.files), 'file')} changed"
+    return ", ".join(parts) if parts else f"{plural(len(group.files), 'file')} changed"
 
 
 def _replicas_text(change: ReplicaChange, arrow: str) -> str:
@@ -193,7 +194,7 @@ def _headline(result: DiffResult, bold: bool = False) -> str:
         return f"**{count}**" if bold else str(count)
 
     def counted(count: int, noun: str) -> str:
-        return f"{number(count)} {noun}" + ("" if count == 1 else "s")
+        return f"{number(count)} {noun_for(count, noun)}"
 
     comparison = result.comparison
     objects = comparison.objects
@@ -207,7 +208,7 @@ def _headline(result: DiffResult, bold: bool = False) -> str:
 def _base_note(base: Side, output: str) -> str:
     if base.source is Source.COMMITTED and base.problems:
         return (
-            f"the fleet at {base.label} is invalid ({_plural(len(base.problems), 'problem')}); "
+            f"the fleet at {base.label} is invalid ({plural(len(base.problems), 'problem')}); "
             f"compared with the {output}/ committed there, which is what the clusters sync today"
         )
     if base.source is Source.COMMITTED:
@@ -280,7 +281,7 @@ def format_markdown(result: DiffResult, limit: int = MARKDOWN_LIMIT) -> str:
         block = _details(group, _group_diff(group, output), budget, hint)
         if block is None:
             rest = len(comparison.groups) - index
-            text += f"\n*{_plural(rest, 'more cluster')} not shown (comment size limit); {hint}.*\n"
+            text += f"\n*{plural(rest, 'more cluster')} not shown (comment size limit); {hint}.*\n"
             break
         text += block
     return text
@@ -317,10 +318,10 @@ def _details(group: GroupDiff, diff: str, budget: int, hint: str) -> str | None:
     return opening + kept + closing + cut_note
 
 
-def format_json(result: DiffResult) -> str:
-    """The machine-readable summary (its shape is documented in the README)."""
+def diff_document(result: DiffResult) -> dict[str, object]:
+    """The fields of ``diff --format json`` (documented in the README)."""
     comparison = result.comparison
-    document = {
+    return {
         "base": result.base.as_dict(),
         "head": result.head.as_dict(),
         "output": result.output,
@@ -356,4 +357,3 @@ def format_json(result: DiffResult) -> str:
             for group in comparison.groups
         ],
     }
-    return json.dumps(document, indent=2) + "\n"

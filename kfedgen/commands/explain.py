@@ -4,22 +4,41 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from kfedgen.commands.render import print_warnings
 from kfedgen.emit import object_file
-from kfedgen.errors import KfedgenError, did_you_mean
+from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.karmada.propagation import KarmadaResolution
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.report import Reporter
 from kfedgen.resolve import Resolution
 
 
-def run_explain(
-    options: Options, reference: str, cluster: str | None, error_format: str = "text"
-) -> int:
+@dataclass(frozen=True)
+class ClusterExplanation:
+    """One cluster's decision about the object: placed or not, where, and why."""
+
+    name: str
+    placed: bool
+    file: str | None  # the rendered file, when the object is placed there
+    reasons: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The decisions about one object, in the order they were made."""
+
+    ref: str
+    location: Location
+    scheduled_by: str
+    clusters: Sequence[ClusterExplanation]
+
+
+def run_explain(options: Options, report: Reporter, reference: str, cluster: str | None) -> int:
     """Compile the fleet and print the decisions about one object on stdout."""
     compilation = compile_fleet(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), error_format)
+    report.report(compilation.problems.sorted())
     resolution = find_karmada_resolution(compilation.karmada, reference) or find_resolution(
         compilation.resolutions, reference, [r.ref for r in compilation.karmada]
     )
@@ -28,9 +47,10 @@ def run_explain(
         raise KfedgenError(
             f"cluster {cluster!r} is not in the inventory" + (f" ({hint})" if hint else "")
         )
-    lines = explain_lines(compilation, resolution, cluster, options.output.as_posix())
-    sys.stdout.write("".join(line + "\n" for line in lines))
-    return 0
+    explanation = explain(compilation, resolution, cluster, options.output.as_posix())
+    if not report.json:
+        sys.stdout.write("".join(line + "\n" for line in explain_lines(explanation)))
+    return report.finish(0, explain_document(explanation))
 
 
 def find_karmada_resolution(
@@ -77,26 +97,56 @@ def find_resolution(
     raise KfedgenError(f"no federated object {reference!r}" + (f" ({hint})" if hint else ""))
 
 
-def explain_lines(
+def explain(
     compilation: Compilation,
     resolution: Resolution | KarmadaResolution,
     cluster: str | None,
     output: str,
-) -> list[str]:
-    """The object's header, then each cluster (or only ``cluster``) with its reasons in order."""
+) -> Explanation:
+    """The decisions about ``resolution``'s object in each cluster (or only ``cluster``)."""
     obj = resolution.obj
     files = {
         o.cluster: f"{output}/{object_file(o)}" for o in compilation.objects if o.origin == obj.ref
     }
-    lines = [f"{obj.ref} ({obj.location()})"]
-    if resolution.scheduled_by:
-        lines.append(f"replicas scheduled by {resolution.scheduled_by}")
     names = [cluster] if cluster is not None else sorted(resolution.decisions)
+    clusters = []
     for name in names:
         decision = resolution.decisions[name]
+        file = files.get(name) if decision.placed else None
+        clusters.append(ClusterExplanation(name, decision.placed, file, tuple(decision.reasons)))
+    return Explanation(obj.ref, obj.location(), resolution.scheduled_by, tuple(clusters))
+
+
+def explain_lines(explanation: Explanation) -> list[str]:
+    """The object's header, then each cluster with its reasons in order."""
+    lines = [f"{explanation.ref} ({explanation.location})"]
+    if explanation.scheduled_by:
+        lines.append(f"replicas scheduled by {explanation.scheduled_by}")
+    for cluster in explanation.clusters:
         status = "not placed"
-        if decision.placed:
-            status = f"placed -> {files[name]}" if name in files else "placed"
-        lines.append(f"{name}: {status}")
-        lines.extend(f"  {reason}" for reason in decision.reasons)
+        if cluster.placed:
+            status = f"placed -> {cluster.file}" if cluster.file else "placed"
+        lines.append(f"{cluster.name}: {status}")
+        lines.extend(f"  {reason}" for reason in cluster.reasons)
     return lines
+
+
+def explain_document(explanation: Explanation) -> dict[str, object]:
+    """The fields of ``explain --format json`` (documented in the README)."""
+    location = explanation.location
+    return {
+        "object": explanation.ref,
+        "file": location.file,
+        "line": location.line,
+        "column": location.column,
+        "scheduledBy": explanation.scheduled_by or None,
+        "clusters": [
+            {
+                "name": cluster.name,
+                "placed": cluster.placed,
+                "file": cluster.file,
+                "reasons": list(cluster.reasons),
+            }
+            for cluster in explanation.clusters
+        ],
+    }

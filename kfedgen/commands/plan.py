@@ -5,14 +5,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kfedgen.commands.render import print_warnings
 from kfedgen.pipeline import Options, compile_fleet
-from kfedgen.plan import build_plan, format_plan
+from kfedgen.plan import PlanRow, build_plan, format_plan
+from kfedgen.report import Reporter
 
 
-def run_plan(options: Options, output_format: str) -> int:
+def run_plan(options: Options, report: Reporter, output_format: str) -> int:
     """Compile the fleet and print its replica plan on stdout (problems on stderr)."""
     compilation = compile_fleet(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), "text")
-    sys.stdout.write(format_plan(build_plan(compilation), output_format))
-    return 0
+    report.report(compilation.problems.sorted())
+    rows = build_plan(compilation)
+    if not report.json:
+        sys.stdout.write(format_plan(rows, output_format))
+    return report.finish(0, plan_document(rows))
+
+
+def plan_document(rows: list[PlanRow]) -> dict[str, object]:
+    """The fields of ``plan --format json`` (documented in the README)."""
+    return {"rows": [row.as_dict() for row in rows]}

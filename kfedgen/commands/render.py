@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kfedgen.emit import MANIFEST_PATH
-from kfedgen.errors import Location, Problem
+from kfedgen.errors import Location, Problem, plural
 from kfedgen.ownership import conflicts_error
-from kfedgen.pipeline import Options, check, render
-from kfedgen.report import format_problems
+from kfedgen.pipeline import Compilation, Options, check, render
+from kfedgen.report import Reporter, format_problems
 from kfedgen.write import TreeDiff
 
 if TYPE_CHECKING:
@@ -20,13 +19,8 @@ if TYPE_CHECKING:
 RENDER_HINT = "run 'kfedgen render' and commit the result"
 
 
-def print_warnings(warnings: list[Problem], error_format: str) -> None:
-    if warnings:
-        sys.stderr.write(format_problems(warnings, error_format))
-
-
 def run_render(
-    options: Options, error_format: str, exit_code: bool = False, staged: bool = False
+    options: Options, report: Reporter, exit_code: bool = False, staged: bool = False
 ) -> int:
     """Render the fleet; report what changed.
 
@@ -42,24 +36,56 @@ def run_render(
         compilation, diff, index = render_staged(options, Path.cwd())
     else:
         compilation, diff = render(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), error_format)
+    report.report(compilation.problems.sorted())
     output = options.output.as_posix()
-    clusters = len(compilation.spec.clusters)
+    clusters = plural(len(compilation.spec.clusters), "cluster")
     if diff.is_current:
-        sys.stderr.write(f"kfedgen: {output} is up to date ({clusters} clusters)\n")
+        sys.stderr.write(f"kfedgen: {output} is up to date ({clusters})\n")
     else:
         sys.stderr.write(
-            f"kfedgen: rendered {clusters} clusters into {output}: "
+            f"kfedgen: rendered {clusters} into {output}: "
             f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.stale)} removed, "
             f"{len(diff.unchanged)} unchanged\n"
         )
     report_foreign(output, diff)
+    current = diff.is_current
     if index is not None:
         sys.stderr.writelines(index.messages())
-        if not index.is_current:
+        current = index.is_current
+        if not current:
             sys.stderr.write(f"kfedgen: {output} in the index is out of date; {index.hint}\n")
-        return 1 if exit_code and not index.is_current else 0
-    return 1 if exit_code and not diff.is_current else 0
+    code = 1 if exit_code and not current else 0
+    return report.finish(code, render_document(output, compilation, diff, index))
+
+
+def render_document(
+    output: str, compilation: Compilation, diff: TreeDiff, index: StagedState | None = None
+) -> dict[str, object]:
+    """The fields of ``render --format json`` (documented in the README)."""
+    return {
+        **tree_document(output, diff, index),
+        "clusters": len(compilation.spec.clusters),
+        "unchanged": len(diff.unchanged),
+    }
+
+
+def tree_document(
+    output: str, diff: TreeDiff, index: StagedState | None = None
+) -> dict[str, object]:
+    """How the output tree differs (``render``: differed) from the rendered fleet, as JSON."""
+    document: dict[str, object] = {
+        "output": output,
+        "current": diff.is_current if index is None else index.is_current,
+        "added": diff.added,
+        "changed": diff.changed,
+        "stale": diff.stale,
+        "foreign": diff.foreign,
+        "adopted": diff.adopted,
+        "conflicts": [conflict.path for conflict in diff.conflicts],
+    }
+    if index is not None:
+        document["unstaged"] = index.unstaged
+    return document
 
 
 def report_foreign(output: str, diff: TreeDiff) -> None:
@@ -82,7 +108,7 @@ def _out_of_date(diff: TreeDiff) -> list[tuple[str, str]]:
     return sorted(labelled, key=lambda item: item[1])
 
 
-def run_check(options: Options, error_format: str, verbose: bool, staged: bool = False) -> int:
+def run_check(options: Options, report: Reporter, verbose: bool, staged: bool = False) -> int:
     """Compare the rendered fleet with the output tree: 0 current, 1 out of date.
 
     Writes nothing.  Lists every file ``render`` would add, change or remove
@@ -100,41 +126,69 @@ def run_check(options: Options, error_format: str, verbose: bool, staged: bool =
         compilation, diff = check(options, Path.cwd())
     output = options.output.as_posix()
     conflicts = conflicts_error(output, diff)
-    print_warnings([*compilation.problems.sorted(), *conflicts.problems], error_format)
+    report.report([*compilation.problems.sorted(), *conflicts.problems])
     report_foreign(output, diff)
     files = _out_of_date(diff)
-    if error_format == "json":
-        sys.stdout.write(_check_json(output, diff, index))
-    else:
+    diffs = _diffs(options, compilation, diff, files, index) if verbose else None
+    if not report.json:
         sys.stdout.writelines(f"conflict: {output}/{c.path}\n" for c in diff.conflicts)
         sys.stdout.writelines(f"{label}: {output}/{path}\n" for label, path in files)
-    if error_format == "github":
+        sys.stdout.writelines((diffs or {}).values())
+    if report.style == "github":
         sys.stderr.write(format_problems(_annotations(output, files), "github"))
-    if verbose:
-        from kfedgen.treediff import unified_diff  # noqa: PLC0415 - only for --verbose
-
-        # The manifest's diff is a list of hashes: listed above, not shown.
-        for _, path in (item for item in files if item[1] != MANIFEST_PATH):
-            old = _read(options.output / path) if path not in diff.added else None
-            if index is not None:
-                old = index.old.get(path)
-            sys.stdout.write(
-                unified_diff(f"{output}/{path}", old, compilation.tree.files.get(path))
-            )
     if index is not None:
         sys.stderr.writelines(index.messages())
+    document = check_document(output, diff, diffs, index)
     if diff.conflicts:
         sys.stderr.write(f"kfedgen: {conflicts}: render would refuse to write the tree\n")
-        return 2
+        return report.finish(2, document, error=str(conflicts))
     if diff.is_current:
         sys.stderr.write(f"kfedgen: {output} is up to date\n")
-        return 0
+        return report.finish(0, document)
     sys.stderr.write(
-        f"kfedgen: {output} is out of date ({len(files)} files: {len(diff.added)} added, "
-        f"{len(diff.changed)} changed, {len(diff.stale)} stale); "
+        f"kfedgen: {output} is out of date ({plural(len(files), 'file')}: "
+        f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.stale)} stale); "
         f"{index.hint if index else RENDER_HINT}\n"
     )
-    return 1
+    return report.finish(1, document)
+
+
+def check_document(
+    output: str,
+    diff: TreeDiff,
+    diffs: dict[str, str] | None,
+    index: StagedState | None = None,
+) -> dict[str, object]:
+    """The fields of ``render --check --format json`` (documented in the README)."""
+    document = tree_document(output, diff, index)
+    if diffs is not None:
+        document["diffs"] = diffs
+    return document
+
+
+def _diffs(
+    options: Options,
+    compilation: Compilation,
+    diff: TreeDiff,
+    files: list[tuple[str, str]],
+    index: StagedState | None,
+) -> dict[str, str]:
+    """The unified diff of every out-of-date file, by path (``-v``); staged: against the index."""
+    from kfedgen.treediff import unified_diff  # noqa: PLC0415 - only for --verbose
+
+    output = options.output.as_posix()
+
+    def old(path: str) -> bytes | None:
+        if index is not None:
+            return index.old.get(path)
+        return _read(options.output / path) if path not in diff.added else None
+
+    # The manifest's diff is a list of hashes: listed, not shown.
+    return {
+        path: unified_diff(f"{output}/{path}", old(path), compilation.tree.files.get(path))
+        for _, path in files
+        if path != MANIFEST_PATH
+    }
 
 
 def _annotations(output: str, files: list[tuple[str, str]]) -> list[Problem]:
@@ -148,22 +202,6 @@ def _annotations(output: str, files: list[tuple[str, str]]) -> list[Problem]:
         Problem(Location(f"{output}/{path}"), (), messages[label], hint=RENDER_HINT)
         for label, path in files
     ]
-
-
-def _check_json(output: str, diff: TreeDiff, index: StagedState | None = None) -> str:
-    document: dict[str, object] = {
-        "output": output,
-        "current": diff.is_current,
-        "added": diff.added,
-        "changed": diff.changed,
-        "stale": diff.stale,
-        "foreign": diff.foreign,
-        "adopted": diff.adopted,
-        "conflicts": [conflict.path for conflict in diff.conflicts],
-    }
-    if index is not None:
-        document["unstaged"] = index.unstaged
-    return json.dumps(document, indent=2) + "\n"
 
 
 def _read(path: Path) -> bytes | None:

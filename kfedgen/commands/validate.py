@@ -8,9 +8,8 @@ from pathlib import Path
 
 from jsonschema.protocols import Validator
 
-from kfedgen.commands.render import print_warnings
 from kfedgen.emit import object_file
-from kfedgen.errors import Problems
+from kfedgen.errors import Problems, plural
 from kfedgen.kubevalidate import (
     InvalidCrds,
     KubeSchemas,
@@ -21,15 +20,15 @@ from kfedgen.kubevalidate import (
     validate_tree,
 )
 from kfedgen.load import discover
-from kfedgen.pipeline import Options, compile_fleet
-from kfedgen.report import format_problems
+from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.report import Reporter
 
 EXIT_INVALID = 2
 
 
 def run_validate(
     options: Options,
-    error_format: str,
+    report: Reporter,
     kube_version: str | None = None,
     crd_files: Sequence[Path] = (),
 ) -> int:
@@ -38,18 +37,45 @@ def run_validate(
     version = resolve_version(kube_version) if kube_version is not None else None
     crds = _read_crds(crd_files) if crd_files else {}
     compilation = compile_fleet(options, Path.cwd())
-    print_warnings(compilation.problems.sorted(), error_format)
-    sys.stderr.write(
-        f"kfedgen: the fleet spec is valid ({len(compilation.spec.clusters)} clusters, "
-        f"{len(compilation.spec.federated)} federated objects)\n"
-    )
+    report.report(compilation.problems.sorted())
+    clusters = plural(len(compilation.spec.clusters), "cluster")
+    federated = plural(len(compilation.spec.federated), "federated object")
+    sys.stderr.write(f"kfedgen: the fleet spec is valid ({clusters}, {federated})\n")
     if version is None:
-        return 0
+        return report.finish(0, validate_document(compilation, None, None))
     # The compilation's objects are the rendered files' content: no need to parse them.
     manifests = {object_file(obj): obj.manifest for obj in compilation.objects}
-    report = validate_tree(compilation.tree, KubeSchemas(version, crds), manifests)
-    _print_report(report, version, options.output.as_posix(), error_format)
-    return EXIT_INVALID if report.findings else 0
+    result = validate_tree(compilation.tree, KubeSchemas(version, crds), manifests)
+    output = options.output.as_posix()
+    _print_report(result, version, output, report)
+    document = validate_document(compilation, version, result)
+    if result.findings:
+        error = f"the rendered objects have {plural(len(result.findings), 'problem')}"
+        return report.finish(EXIT_INVALID, document, error)
+    return report.finish(0, document)
+
+
+def validate_document(
+    compilation: Compilation, version: str | None, result: ValidationReport | None
+) -> dict[str, object]:
+    """The fields of ``validate --format json`` (documented in the README)."""
+    kubernetes = None
+    if version is not None and result is not None:
+        kubernetes = {
+            "version": version,
+            "objects": result.objects,
+            "distinct": result.distinct,
+            "validated": result.validated,
+            "skipped": [
+                {"apiVersion": api_version, "kind": kind, "objects": count}
+                for (api_version, kind), count in sorted(result.skipped.items())
+            ],
+        }
+    return {
+        "clusters": len(compilation.spec.clusters),
+        "federatedObjects": len(compilation.spec.federated),
+        "kubernetes": kubernetes,
+    }
 
 
 def _read_crds(paths: Sequence[Path]) -> dict[SchemaKey, Validator]:
@@ -60,25 +86,24 @@ def _read_crds(paths: Sequence[Path]) -> dict[SchemaKey, Validator]:
     return crds
 
 
-def _print_report(report: ValidationReport, version: str, output: str, error_format: str) -> None:
-    if error_format == "text":
-        sys.stderr.writelines(f"{finding}\n" for finding in report.findings)
-    elif report.findings:
-        sys.stderr.write(
-            format_problems([f.to_problem(output) for f in report.findings], error_format)
-        )
+def _print_report(result: ValidationReport, version: str, output: str, report: Reporter) -> None:
+    if report.style == "text":
+        sys.stderr.writelines(f"{finding}\n" for finding in result.findings)
+    else:
+        report.report([f.to_problem(output) for f in result.findings])
     summary = (
-        f"kfedgen: checked {report.validated} of {report.objects} rendered objects "
-        f"({report.distinct} distinct) against Kubernetes {version}: "
-        f"{len(report.findings)} {'problem' if len(report.findings) == 1 else 'problems'}"
+        f"kfedgen: checked {result.validated} of {plural(result.objects, 'rendered object')} "
+        f"({result.distinct} distinct) against Kubernetes {version}: "
+        f"{plural(len(result.findings), 'problem')}"
     )
     sys.stderr.write(summary + "\n")
-    if report.skipped:
+    if result.skipped:
         kinds = ", ".join(
             f"{kind} ({api_version}) x{count}"
-            for (api_version, kind), count in sorted(report.skipped.items())
+            for (api_version, kind), count in sorted(result.skipped.items())
         )
         sys.stderr.write(
-            f"kfedgen: skipped {sum(report.skipped.values())} objects of kinds with no schema: "
-            f"{kinds}; pass their CustomResourceDefinitions with --crd FILE to check them\n"
+            f"kfedgen: skipped {plural(sum(result.skipped.values()), 'object')} of kinds with "
+            f"no schema: {kinds}; pass their CustomResourceDefinitions with --crd FILE to "
+            "check them\n"
         )

@@ -149,6 +149,10 @@ def test_json_format(repo: FleetRepo, run_cli: RunCli) -> None:
     code, out, _ = check(run_cli, repo, "--format", "json")
     assert code == 1
     assert json.loads(out) == {
+        "command": "render --check",
+        "version": 1,
+        "exitCode": 1,
+        "error": None,
         "output": "rendered",
         "current": False,
         "added": [],
@@ -157,6 +161,7 @@ def test_json_format(repo: FleetRepo, run_cli: RunCli) -> None:
         "foreign": ["README.md"],
         "adopted": [],
         "conflicts": [],
+        "problems": [],
     }
 
 

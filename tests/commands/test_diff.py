@@ -71,8 +71,17 @@ def test_json_summary_has_exact_numbers(repo: FleetRepo, run_cli: RunCli) -> Non
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "web", "name": "api"}
     configmap = {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "web", "name": "settings"}
     assert document == {
-        "base": {"revision": "main", "commit": repo.repo.commit("main").hexsha, "source": "fleet"},
-        "head": {"revision": "feature", "commit": head, "source": "fleet"},
+        "command": "diff",
+        "version": 1,
+        "exitCode": 1,
+        "error": None,
+        "base": {
+            "revision": "main",
+            "commit": repo.repo.commit("main").hexsha,
+            "source": "fleet",
+            "problems": [],
+        },
+        "head": {"revision": "feature", "commit": head, "source": "fleet", "problems": []},
         "output": "rendered",
         "different": True,
         "summary": {
@@ -108,6 +117,7 @@ def test_json_summary_has_exact_numbers(repo: FleetRepo, run_cli: RunCli) -> Non
             }
             for cluster, before, after in (("east", 2, 4), ("west", 3, 1))
         ],
+        "problems": [],
     }
 
 
@@ -303,6 +313,11 @@ def test_invalid_base_falls_back_to_its_committed_output(repo: FleetRepo, run_cl
     assert result.code == 1
     document = json.loads(result.out)
     assert document["base"]["source"] == "committed"
+    (problem,) = document["base"]["problems"]
+    assert problem["severity"] == "error"
+    assert problem["file"].startswith("fleet/")
+    assert "wset" in problem["message"]
+    assert document["problems"] == []
     assert document["summary"]["objects"] == {"added": 0, "removed": 0, "changed": 1}
     assert f"the fleet at main ({short(repo, 'main')}) is invalid (1 problem); compared with" in (
         result.err
@@ -376,9 +391,11 @@ def test_head_warnings_are_reported_in_the_chosen_format(repo: FleetRepo, run_cl
     assert text.code == 0
     assert "fleet/plain.yaml:2:1: warning: ConfigMap default/loose is a plain object" in text.err
     data = run_cli("diff", "--base", "main", "--format", "json", cwd=repo.path)
-    (warning,) = json.loads(data.err)
+    document = json.loads(data.out)
+    (warning,) = document["problems"]
     assert (warning["file"], warning["severity"]) == ("fleet/plain.yaml", "warning")
-    assert json.loads(data.out)["different"] is False
+    assert document["different"] is False
+    assert data.err == ""
 
 
 def test_readme_example_is_real_output(tmp_path: Path, run_cli: RunCli) -> None:

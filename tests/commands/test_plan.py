@@ -146,7 +146,10 @@ def test_plan_json(run_cli: RunCli, fleet_dir: Path) -> None:
     api, web, worker = (f"FederatedDeployment/app/{n}" for n in ("api", "web", "worker"))
     star = pref("*", 1, default=True)
     expected = {
+        "command": "plan",
         "version": 1,
+        "exitCode": 0,
+        "error": None,
         "rows": [
             row(api, "east", 3, "scheduler", RSP_API, star, 3),
             row(api, "lab", 3, "scheduler", RSP_API, star, 3),
@@ -160,6 +163,33 @@ def test_plan_json(run_cli: RunCli, fleet_dir: Path) -> None:
             row("FederatedReplicaSet/app/cache", "east", 2, "template"),
             row("FederatedReplicaSet/app/cache", "west", 1, "override"),
         ],
+        # The warnings, which text output prints on stderr.
+        "problems": [
+            {
+                "severity": "warning",
+                "file": "fleet/api.yaml",
+                "line": 17,
+                "column": 34,
+                "path": "spec.overrides[0].clusterOverrides[0].value",
+                "pointer": "/spec/overrides/0/clusterOverrides/0/value",
+                "message": f"{RSP_API} sets the replicas of cluster 'east'; "
+                "this override's value is replaced",
+                "hint": "remove the override, or the RSP's preference for this cluster",
+            },
+            {
+                "severity": "warning",
+                "file": "fleet/worker.yaml",
+                "line": 7,
+                "column": 3,
+                "path": "spec.retainReplicas",
+                "pointer": "/spec/retainReplicas",
+                "message": "retainReplicas: true leaves spec.replicas to an in-cluster "
+                f"autoscaler, so the replica counts of {RSP_WORKER} are not rendered; it still "
+                "chooses the clusters (and clusters it plans 0 keep replicas: 0)",
+                "hint": "remove retainReplicas to let the RSP set replicas, or the RSP to let "
+                "the autoscaler own them",
+            },
+        ],
     }
     assert result.out == json.dumps(expected, indent=2) + "\n"
 
@@ -169,8 +199,12 @@ def test_plan_of_a_fleet_without_workloads(run_cli: RunCli, fleet_dir: Path) -> 
         (fleet_dir / "fleet" / f"{name}.yaml").unlink()
     assert run_cli("plan", cwd=fleet_dir).out == "no federated workloads\n"
     assert json.loads(run_cli("plan", "--format", "json", cwd=fleet_dir).out) == {
+        "command": "plan",
         "version": 1,
+        "exitCode": 0,
+        "error": None,
         "rows": [],
+        "problems": [],
     }
 
 

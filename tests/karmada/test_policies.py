@@ -382,7 +382,7 @@ def test_fleet_clusters_carry_taints() -> None:
     [
         (
             '  annotations: {kfedgen.io/available-replicas: "many"}\n',
-            "'many' does not match '^[0-9]{1,10}$'",
+            "'many' must be a whole number of at most 10 digits",
         ),
         (
             '  annotations: {kfedgen.io/available-replicas: "9999999999"}\n',
