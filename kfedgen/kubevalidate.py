@@ -42,7 +42,7 @@ from kfedgen.errors import (
     plural,
 )
 from kfedgen.load import Document, LoadOptions, SourceFile, parse_file
-from kfedgen.schema import schema_errors
+from kfedgen.schema import ecma_validator_class, schema_errors
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 SchemaKey = tuple[str, str]  # (apiVersion, kind)
@@ -147,7 +147,7 @@ def crd_validators(documents: Sequence[Document], problems: Problems) -> dict[Sc
                 problems.error(doc.location(path), path, f"invalid openAPIV3Schema: {exc.message}")
                 continue
             origin[key] = doc.location(path)
-            found[key] = jsonschema.Draft4Validator(converted)
+            found[key] = ecma_validator_class(jsonschema.Draft4Validator)(converted)
     return found
 
 
@@ -234,7 +234,7 @@ class KubeSchemas:
             definitions = json.loads((self._directory / "_definitions.json").read_text("utf-8"))
             self._registry = Resource.from_contents(definitions) @ Registry()
         registry = Resource.from_contents(schema) @ self._registry
-        return jsonschema.Draft202012Validator(schema, registry=registry)
+        return ecma_validator_class()(schema, registry=registry)
 
 
 # --- validating the output tree ------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from kfedgen.errors import DocPath, Problems, did_you_mean
 from kfedgen.fedtypes import default_types
 from kfedgen.load import Document
-from kfedgen.schemacheck import Check, Undecided, compile_schema
+from kfedgen.schemacheck import Check, Undecided, compile_schema, ecma_regex
 from kfedgen.schemapatterns import describe_mismatch
 
 if TYPE_CHECKING:
@@ -85,13 +85,35 @@ def is_valid_quickly(data: Any, kind: str) -> bool:
 
 @functools.cache
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
-    # jsonschema is imported only for documents the quick check does not pass: its
-    # import alone was about 30 ms of every render.
-    import jsonschema  # noqa: PLC0415
-
+    # jsonschema is imported (by ecma_validator_class) only for documents the quick
+    # check does not pass: its import alone was about 30 ms of every render.
     # The shipped schemas are fixed: tests/test_schema.py checks them against the
     # metaschema, so a run does not (that cost about 30 ms of every render).
-    return jsonschema.Draft202012Validator(json.loads(schema_text(kind)))
+    return ecma_validator_class()(json.loads(schema_text(kind)))
+
+
+@functools.cache
+def ecma_validator_class(
+    base: type[jsonschema.Validator] | None = None,
+) -> type[jsonschema.Draft202012Validator]:
+    """``base`` (draft 2020-12 by default) with ``pattern`` read as ECMA-262.
+
+    That is how JSON Schema defines patterns and how the quick check reads them
+    (:func:`~kfedgen.schemacheck.ecma_regex`); Kubernetes' Go regular
+    expressions agree where Python's do not (``$`` before a final newline).
+    """
+    import jsonschema  # noqa: PLC0415 - see _validator
+
+    def pattern(
+        validator: Validator, expected: str, instance: Any, schema: dict[str, Any]
+    ) -> Iterator[jsonschema.ValidationError]:
+        del schema
+        if validator.is_type(instance, "string") and not ecma_regex(expected).search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {expected!r}")
+
+    return jsonschema.validators.extend(  # type: ignore[no-any-return,no-untyped-call]
+        base or jsonschema.Draft202012Validator, {"pattern": pattern}
+    )
 
 
 def validate_document(doc: Document, kind: str, problems: Problems) -> bool:

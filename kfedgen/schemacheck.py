@@ -243,7 +243,7 @@ def _enum_check(members: list[Any]) -> Check:
 def _string_check(schema: Mapping[str, Any]) -> Check:
     shortest = schema.get("minLength", 0)
     longest = schema.get("maxLength")
-    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    pattern = ecma_regex(schema["pattern"]) if "pattern" in schema else None
 
     def check(value: Any) -> bool:
         if not isinstance(value, str):
@@ -270,3 +270,30 @@ def _number_check(schema: Mapping[str, Any]) -> Check:
         return not (maximum is not None and value > maximum)
 
     return check
+
+
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""A JSON Schema ``pattern`` (an ECMA-262 regular expression) compiled for Python.
+
+    The dialects differ where it matters for names: ECMA's ``$`` matches only
+    at the end of the input, Python's also before a final newline, which let
+    ``"c1\n"`` pass ``^[a-z0-9]...$`` and become a directory name.  Every
+    ``$`` outside a character class becomes ``\Z``; the rest of the syntax
+    JSON Schema recommends means the same in both.
+    """
+    translated: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            translated.append("\\Z")
+            continue
+        translated.append(char)
+    return re.compile("".join(translated))
