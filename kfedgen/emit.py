@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from kfedgen.errors import Location, Problems
-from kfedgen.materialize import RenderedObject
+from kfedgen.rendered import RenderedObject
 from kfedgen.scalars import plain_is_string
 from kfedgen.selectors import api_version_problem, is_dns1123_label, kubernetes_name_problem
 from kfedgen.yamlemit import CanonicalWriter

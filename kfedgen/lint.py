@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kfedgen.errors import Problem, Severity
-from kfedgen.materialize import RenderedObject
+from kfedgen.rendered import RenderedObject
 
 SECRETS_ADVICE = (
     "keep secret values out of git: commit a SealedSecret, an ExternalSecret or a "

@@ -10,45 +10,16 @@ not added (nothing in the cluster needs it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.errors import DocPath, Problems
 from kfedgen.identity import Identity, Source, Trail
 from kfedgen.model import Cluster, FederatedObject, FleetSpec, PatchOp
 from kfedgen.patch import PatchError, apply_patch
+from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps
 from kfedgen.resolve import Resolution
 
 REPLICAS_PATH = "/spec/replicas"
-
-
-@dataclass(frozen=True)
-class RenderedObject:
-    """One object as one cluster receives it."""
-
-    cluster: str
-    manifest: Mapping[str, Any]
-    origin: str  # e.g. "FederatedDeployment/shop/web", for messages and `explain`
-    location: Location
-    # Who changed the object's identity on the way here (kfedgen.identity checks it).
-    trail: Trail | None = field(default=None, compare=False)
-
-    @property
-    def api_version(self) -> str:
-        return str(self.manifest.get("apiVersion", ""))
-
-    @property
-    def kind(self) -> str:
-        return str(self.manifest.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        return str(self.manifest.get("metadata", {}).get("name", ""))
-
-    @property
-    def namespace(self) -> str:
-        return str(self.manifest.get("metadata", {}).get("namespace", ""))
 
 
 def materialize(
@@ -157,24 +128,3 @@ def _drop_replicas(manifest: dict[str, Any]) -> dict[str, Any]:
     trimmed = dict(manifest)
     trimmed["spec"] = {k: v for k, v in spec.items() if k != "replicas"}
     return trimmed
-
-
-def drop_empty_metadata_maps(manifest: dict[str, Any]) -> dict[str, Any]:
-    """Omit empty ``metadata`` maps, as Kubernetes does (ObjectMeta fields are omitempty).
-
-    ``add /metadata/annotations {...}`` followed by removing its keys leaves
-    ``annotations: {}``; the API server and kustomize store no field at all, so
-    neither does kfedgen, and the file matches what the cluster will hold.
-    """
-    metadata = manifest.get("metadata")
-    if not isinstance(metadata, dict):
-        return manifest
-    empty = [k for k in _OMITEMPTY_METADATA if k in metadata and metadata[k] in ({}, [], None)]
-    if not empty:
-        return manifest
-    trimmed = dict(manifest)
-    trimmed["metadata"] = {k: v for k, v in metadata.items() if k not in empty}
-    return trimmed
-
-
-_OMITEMPTY_METADATA = ("annotations", "labels", "finalizers", "ownerReferences")

@@ -9,16 +9,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from kfedgen.errors import DocPath, Location
+from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
 from kfedgen.load import Document
 from kfedgen.patch import Operation
 from kfedgen.scheduling.kubefed_planner import ClusterPreferences
 from kfedgen.selectors import LabelSelector
-
-if TYPE_CHECKING:
-    from kfedgen.karmada.policies import OverridePolicy, PropagationPolicy
 
 FEDERATED_GROUP = "types.kubefed.io"
 FEDERATED_VERSION = "v1beta1"
@@ -235,7 +233,7 @@ class FleetSpec:
     namespaces: dict[str, FederatedObject] = field(default_factory=dict)
     plain: list[Document] = field(default_factory=list)
     preferences: list[ReplicaSchedulingPreference] = field(default_factory=list)
-    # Karmada policies, parsed by kfedgen.karmada.policies.
+    # Karmada policies, parsed by kfedgen.frontends.karmada.policies.
     propagation_policies: list[PropagationPolicy] = field(default_factory=list)
     override_policies: list[OverridePolicy] = field(default_factory=list)
     # False when the inventory could not be read whole (no inventory at all, or an inventory

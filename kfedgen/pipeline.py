@@ -13,18 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kfedgen.decisions import AnyResolution
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
+from kfedgen.frontends.karmada.overrides import apply_override_policies
+from kfedgen.frontends.karmada.propagation import propagate
+from kfedgen.frontends.karmada.render import render_propagated
 from kfedgen.gitops import gitops_files
 from kfedgen.identity import check_identities
-from kfedgen.karmada.overrides import apply_override_policies
-from kfedgen.karmada.propagation import KarmadaResolution, propagate, render_propagated
 from kfedgen.lint import secret_warnings
 from kfedgen.lists import unpack_lists
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
-from kfedgen.materialize import RenderedObject, materialize
+from kfedgen.materialize import materialize
 from kfedgen.model import FleetSpec
-from kfedgen.resolve import Resolution, check_override_targets, place
+from kfedgen.rendered import RenderedObject
+from kfedgen.resolve import check_override_targets, place
 from kfedgen.scheduling.rsp import schedule_replicas
 from kfedgen.scope import DEFAULT_NAMESPACE
 from kfedgen.selectors import is_dns1123_label
@@ -54,22 +57,16 @@ class Compilation:
     """Everything one run of the pipeline decided, for rendering and for reports."""
 
     spec: FleetSpec
-    resolutions: list[Resolution]
+    # Every placed object of every front-end: KubeFed's federated objects first, then the
+    # plain objects Karmada propagates (and the namespaces they need).
+    resolutions: list[AnyResolution]
     objects: list[RenderedObject]
     tree: OutputTree
     problems: Problems
-    # Plain objects propagated by Karmada policies (and the namespaces they need).
-    karmada: list[KarmadaResolution] = field(default_factory=list)
 
-    def resolution(self, ref: str) -> Resolution | None:
-        for resolution in self.resolutions:
-            if resolution.obj.ref == ref:
-                return resolution
-        return None
-
-    def karmada_resolution(self, ref: str) -> KarmadaResolution | None:
-        """The Karmada decisions for ``KIND/NAMESPACE/NAME`` (``KIND/NAME``)."""
-        return next((r for r in self.karmada if r.ref == ref), None)
+    def resolution(self, ref: str) -> AnyResolution | None:
+        """The decisions about ``KIND/NAMESPACE/NAME`` (``KIND/NAME``), whatever placed it."""
+        return next((r for r in self.resolutions if r.ref == ref), None)
 
 
 def read_sources(options: Options, base: Path, problems: Problems) -> list[SourceFile]:
@@ -95,10 +92,10 @@ def compile_sources(
     check_override_targets(spec, resolutions, problems)
     objects = materialize(spec, resolutions, problems) if not problems.has_errors() else []
     karmada, unselected = propagate(spec, resolutions, problems)
+    everything: list[AnyResolution] = [*resolutions, *karmada]
     if not problems.has_errors():
         objects.extend(render_propagated(karmada))
-        decisions = {r.obj.ref: r.decisions for r in resolutions}
-        decisions.update((r.ref, r.decisions) for r in karmada)
+        decisions = {r.ref: r.decisions for r in everything}
         objects = apply_override_policies(spec, objects, decisions, problems)
         # Every object is final now: one identity rule, whatever changed it.
         objects = check_identities(spec, objects, problems)
@@ -117,7 +114,7 @@ def compile_sources(
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
-    return Compilation(spec, resolutions, objects, tree, problems, karmada)
+    return Compilation(spec, everything, objects, tree, problems)
 
 
 def _spec_options(options: Options, problems: Problems) -> SpecOptions:

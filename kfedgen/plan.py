@@ -2,24 +2,26 @@
 
 :func:`build_plan` turns a :class:`~kfedgen.pipeline.Compilation` into one
 :class:`PlanRow` per (workload, cluster); :func:`format_plan` prints the rows.
-Both are pure.  Each kind of input that places workloads contributes rows through
-one function in :data:`ROW_SOURCES`, so a new source (Karmada propagation
-policies, say) is one more entry there.
+Both are pure.  Every placed object, whatever front-end placed it, is one
+resolution of the compilation, and :func:`resolution_rows` reads them all; rows
+from anything that is not a resolution would be one more entry in
+:data:`ROW_SOURCES`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.karmada.propagation import KarmadaResolution
+from kfedgen.decisions import AnyResolution, Propagation
+from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.materialize import REPLICAS_PATH, cluster_operations
 from kfedgen.model import FederatedObject, ReplicaSchedulingPreference
 from kfedgen.pipeline import Compilation
-from kfedgen.resolve import Resolution
 from kfedgen.scheduling.rsp import cluster_schedule
 
 PLAN_FORMATS = ("text", "json", "markdown")
@@ -123,54 +125,56 @@ class PlanRow:
 RowSource = Callable[[Compilation], Iterable[PlanRow]]
 
 
-def kubefed_rows(compilation: Compilation) -> Iterator[PlanRow]:
-    """Rows for the KubeFed federated workloads (and their ReplicaSchedulingPreferences)."""
+def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
+    """Rows for every placed object that has replicas, whatever front-end placed it.
+
+    Only the per-cluster row differs between front-ends: KubeFed's says which preference
+    of a ReplicaSchedulingPreference applied, Karmada's which division weight.
+    """
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
     preferences = {rsp.target_ref: rsp for rsp in compilation.spec.preferences}
     for resolution in compilation.resolutions:
         obj = resolution.obj
-        rendered = _rendered(manifests, obj.ref, resolution.clusters)
-        if not _is_workload(obj, resolution, rendered.values()):
-            continue
-        if not rendered:
-            yield _row(obj, None, None, "unplaced")
-        for cluster, manifest in rendered.items():
+        rendered = {
+            c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
+        }
+        row: Callable[[str, Mapping[str, Any]], PlanRow]
+        if isinstance(obj, FederatedObject):
+            if not _is_workload(obj, resolution, rendered.values()):
+                continue
+            kind = obj.target.kind
             rsp = preferences.get(obj.ref) if resolution.scheduled_by else None
-            yield _kubefed_row(compilation, resolution, cluster, manifest, rsp)
-
-
-def _rendered(
-    manifests: Mapping[tuple[str, str], Mapping[str, Any]], ref: str, clusters: Iterable[str]
-) -> dict[str, Mapping[str, Any]]:
-    """The rendered manifest of ``ref`` in each of ``clusters`` that has one."""
-    return {c: manifests[(ref, c)] for c in clusters if (ref, c) in manifests}
-
-
-def karmada_rows(compilation: Compilation) -> Iterator[PlanRow]:
-    """Rows for the plain objects Karmada policies propagate that have replicas."""
-    manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
-    for resolution in compilation.karmada:
-        obj = resolution.obj
-        rendered = _rendered(manifests, obj.ref, resolution.clusters)
-        if resolution.workload is None and all(_replicas(m) is None for m in rendered.values()):
+            row = functools.partial(_kubefed_row, compilation, resolution, obj, rsp)
+        elif isinstance(obj, PlainObject) and resolution.propagation is not None:
+            propagation = resolution.propagation
+            if propagation.workload is None and all(
+                _replicas(m) is None for m in rendered.values()
+            ):
+                continue
+            kind = obj.kind
+            row = functools.partial(_karmada_row, resolution, obj, propagation)
+        else:
             continue
         if not rendered:
-            yield PlanRow(obj.ref, obj.kind, obj.namespace, obj.name, None, None, "unplaced")
+            yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
         for cluster, manifest in rendered.items():
-            yield _karmada_row(resolution, cluster, manifest)
+            yield row(cluster, manifest)
 
 
 def _karmada_row(
-    resolution: KarmadaResolution, cluster: str, manifest: Mapping[str, Any]
+    resolution: AnyResolution,
+    obj: PlainObject,
+    propagation: Propagation,
+    cluster: str,
+    manifest: Mapping[str, Any],
 ) -> PlanRow:
-    obj = resolution.obj
     planned = resolution.decisions[cluster].replicas
-    field = resolution.workload.field if resolution.workload is not None else "replicas"
+    field = propagation.workload.field if propagation.workload is not None else "replicas"
     if field is None:  # a Pod: one replica, nothing to write
         replicas, source = planned, "scheduler"
     else:
         replicas = _spec_int(manifest, field)
-        revised = resolution.revisions.get(cluster, {}).get(field)
+        revised = propagation.revisions.get(cluster, {}).get(field)
         if revised is not None:
             source = "scheduler" if replicas == revised else "override"
         elif replicas is None:
@@ -181,7 +185,7 @@ def _karmada_row(
     if cluster in resolution.schedule_notes:
         preference = Preference(
             key=cluster,
-            weight=resolution.weights.get(cluster),
+            weight=propagation.weights.get(cluster),
             min_replicas=None,
             max_replicas=None,
             text=f"{cluster}: {resolution.schedule_notes[cluster]}",
@@ -200,7 +204,7 @@ def _karmada_row(
     )
 
 
-ROW_SOURCES: tuple[RowSource, ...] = (kubefed_rows, karmada_rows)
+ROW_SOURCES: tuple[RowSource, ...] = (resolution_rows,)
 
 
 def build_plan(compilation: Compilation) -> list[PlanRow]:
@@ -210,7 +214,7 @@ def build_plan(compilation: Compilation) -> list[PlanRow]:
 
 
 def _is_workload(
-    obj: FederatedObject, resolution: Resolution, manifests: Iterable[Mapping[str, Any]]
+    obj: FederatedObject, resolution: AnyResolution, manifests: Iterable[Mapping[str, Any]]
 ) -> bool:
     return (
         obj.target.kind in WORKLOAD_KINDS
@@ -230,23 +234,27 @@ def _spec_int(manifest: Mapping[str, Any], field: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _row(obj: FederatedObject, cluster: str | None, replicas: int | None, source: str) -> PlanRow:
-    return PlanRow(obj.ref, obj.target.kind, obj.namespace, obj.name, cluster, replicas, source)
-
-
 def _kubefed_row(
     compilation: Compilation,
-    resolution: Resolution,
+    resolution: AnyResolution,
+    obj: FederatedObject,
+    rsp: ReplicaSchedulingPreference | None,
     cluster: str,
     manifest: Mapping[str, Any],
-    rsp: ReplicaSchedulingPreference | None,
 ) -> PlanRow:
-    obj = resolution.obj
     replicas = _replicas(manifest)
     planned = resolution.decisions[cluster].replicas
     retained = obj.retain_replicas and replicas is None
     source = _source(compilation, obj, cluster, planned is not None and replicas == planned)
-    row = _row(obj, cluster, replicas, "retained" if retained else source)
+    row = PlanRow(
+        obj.ref,
+        obj.target.kind,
+        obj.namespace,
+        obj.name,
+        cluster,
+        replicas,
+        "retained" if retained else source,
+    )
     if rsp is None or planned is None:
         return row
     schedule = cluster_schedule(rsp, compilation.spec.clusters[cluster], planned)

@@ -8,8 +8,9 @@ and :mod:`kfedgen.materialize` builds the objects from them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+from kfedgen import decisions
+from kfedgen.decisions import ClusterDecision
 from kfedgen.errors import Problems, did_you_mean
 from kfedgen.model import Cluster, FederatedObject, FleetSpec, Placement
 
@@ -17,42 +18,19 @@ from kfedgen.model import Cluster, FederatedObject, FleetSpec, Placement
 # a FederatedNamespace for them still gates the resources inside.
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "default", "kube-federation-system"})
 
-
-@dataclass
-class ClusterDecision:
-    """Whether an object goes to one cluster, and the reasons, in the order they were decided."""
-
-    cluster: str
-    placed: bool = False
-    reasons: list[str] = field(default_factory=list)
-    replicas: int | None = None
-
-    def place(self, reason: str) -> None:
-        self.placed = True
-        self.reasons.append(reason)
-
-    def drop(self, reason: str) -> None:
-        self.placed = False
-        self.reasons.append(reason)
-
-    def note(self, reason: str) -> None:
-        self.reasons.append(reason)
+# ClusterDecision is re-exported: the KubeFed stages name both result types from here.
+__all__ = [
+    "SYSTEM_NAMESPACES",
+    "ClusterDecision",
+    "Resolution",
+    "check_override_targets",
+    "place",
+    "select_clusters",
+]
 
 
-@dataclass
-class Resolution:
-    """Where one federated object goes: a decision for every inventory cluster."""
-
-    obj: FederatedObject
-    decisions: dict[str, ClusterDecision]
-    # Replica-scheduling summary for `plan` (set by schedulers): cluster -> note.
-    schedule_notes: dict[str, str] = field(default_factory=dict)
-    scheduled_by: str = ""
-
-    @property
-    def clusters(self) -> list[str]:
-        """The clusters the object is placed in, sorted."""
-        return sorted(name for name, d in self.decisions.items() if d.placed)
+# KubeFed's resolutions: the shared result type, over federated objects.
+Resolution = decisions.Resolution[FederatedObject]
 
 
 def place(spec: FleetSpec, problems: Problems) -> list[Resolution]:

@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from kfedgen.materialize import RenderedObject
+from kfedgen.rendered import RenderedObject
 
 # populated by the API server (RemoveIrrelevantFields' metadata list)
 SERVER_METADATA = (

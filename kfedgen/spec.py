@@ -13,8 +13,8 @@ from typing import Any
 
 from kfedgen.errors import DocPath, Problems
 from kfedgen.fedtypes import FTC_API_VERSION, default_types, parse_type_config
+from kfedgen.frontends.karmada.policies import policy_handlers
 from kfedgen.inventory import INVENTORY_KINDS, add_inventory
-from kfedgen.karmada.policies import policy_handlers
 from kfedgen.load import Document
 from kfedgen.model import (
     FederatedObject,

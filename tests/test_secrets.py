@@ -8,7 +8,7 @@ import pytest
 
 from kfedgen.errors import Location
 from kfedgen.lint import secret_warnings
-from kfedgen.materialize import RenderedObject
+from kfedgen.rendered import RenderedObject
 from tests.conftest import RunCli, snapshot
 
 INVENTORY = """\

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kfedgen.decisions import AnyResolution
 from kfedgen.emit import object_file
 from kfedgen.errors import KfedgenError, Location, did_you_mean
-from kfedgen.karmada.propagation import KarmadaResolution
+from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.report import Reporter
-from kfedgen.resolve import Resolution
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,7 @@ def run_explain(options: Options, report: Reporter, reference: str, cluster: str
     """Compile the fleet and print the decisions about one object on stdout."""
     compilation = compile_fleet(options, Path.cwd())
     report.report(compilation.problems.sorted())
-    resolution = find_karmada_resolution(compilation.karmada, reference) or find_resolution(
-        compilation.resolutions, reference, [r.ref for r in compilation.karmada]
-    )
+    resolution = find_resolution(compilation.resolutions, reference)
     if cluster is not None and cluster not in compilation.spec.clusters:
         hint = did_you_mean(cluster, compilation.spec.clusters)
         raise KfedgenError(
@@ -53,53 +51,52 @@ def run_explain(options: Options, report: Reporter, reference: str, cluster: str
     return report.finish(0, explain_document(explanation))
 
 
-def find_karmada_resolution(
-    resolutions: Sequence[KarmadaResolution], reference: str
-) -> KarmadaResolution | None:
-    """The plain object Karmada propagates as ``KIND/NAMESPACE/NAME``; KIND in any case."""
-    kind, _, key = reference.partition("/")
-    return next(
-        (r for r in resolutions if r.obj.key == key and r.obj.kind.lower() == kind.lower()), None
-    )
-
-
-def find_resolution(
-    resolutions: Sequence[Resolution], reference: str, others: Sequence[str] = ()
-) -> Resolution:
+def find_resolution(resolutions: Sequence[AnyResolution], reference: str) -> AnyResolution:
     """The object named ``KIND/NAMESPACE/NAME`` (``KIND/NAME`` when cluster-scoped).
 
-    KIND is the federated kind (``FederatedDeployment``) or, when only one federated
-    kind produces it, the target kind (``Deployment``); case does not matter.  ``others``
-    are more names to suggest when nothing matches.
+    KIND is the object's own kind (a federated kind such as ``FederatedDeployment``, or the
+    kind of a plain object Karmada propagates) or, when only one federated kind produces
+    it, the target kind (``Deployment``); case does not matter.  The exact name wins, then
+    an object's own kind over a federated type's target kind.
     """
     kind, _, key = reference.partition("/")
     if not kind or not key or key.count("/") > 1 or "" in key.split("/"):
         raise KfedgenError(
             f"{reference!r} is not KIND/NAMESPACE/NAME (or KIND/NAME for a cluster-scoped object)"
         )
-    matches = [
-        r
-        for r in resolutions
-        if r.obj.key == key and kind.lower() in (r.obj.kind.lower(), r.obj.target.kind.lower())
-    ]
+    wanted = kind.lower()
+    matches = [r for r in resolutions if r.obj.key == key and wanted in _kinds(r)]
     exact = [r for r in matches if r.obj.ref == reference]
-    if len(exact) == 1 or len(matches) == 1:
-        return (exact or matches)[0]
+    own = [r for r in matches if r.obj.kind.lower() == wanted]
+    for group in (exact, own, matches):
+        if len(group) == 1:
+            return group[0]
     if matches:
         refs = ", ".join(sorted(r.obj.ref for r in matches))
         raise KfedgenError(
             f"{reference!r} is ambiguous: it could be {refs}; name the federated kind"
         )
     candidates = [r.obj.ref for r in resolutions]
-    candidates += [f"{r.obj.target.kind}/{r.obj.key}" for r in resolutions]
-    candidates += others
+    candidates += [f"{obj.target.kind}/{obj.key}" for obj in _federated(resolutions)]
     hint = did_you_mean(reference, candidates)
     raise KfedgenError(f"no federated object {reference!r}" + (f" ({hint})" if hint else ""))
 
 
+def _kinds(resolution: AnyResolution) -> tuple[str, ...]:
+    """The kinds an object answers to, lower-case: its own, and a federated type's target."""
+    obj = resolution.obj
+    if isinstance(obj, FederatedObject):
+        return (obj.kind.lower(), obj.target.kind.lower())
+    return (obj.kind.lower(),)
+
+
+def _federated(resolutions: Sequence[AnyResolution]) -> list[FederatedObject]:
+    return [r.obj for r in resolutions if isinstance(r.obj, FederatedObject)]
+
+
 def explain(
     compilation: Compilation,
-    resolution: Resolution | KarmadaResolution,
+    resolution: AnyResolution,
     cluster: str | None,
     output: str,
 ) -> Explanation:

@@ -2,15 +2,27 @@
 
 Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.19-rc):
 
+* :mod:`kfedgen.karmada.policytypes` -- the ``policy.karmada.io/v1alpha1`` policy types, with
+  the matching of ``pkg/util/selector.go`` (resource selectors, cluster affinities,
+  tolerations).
+* :mod:`kfedgen.karmada.interpreter` -- the default resource interpreter's ``GetReplicas``.
+* :mod:`kfedgen.karmada.scheduler` -- ``pkg/scheduler/core`` for one object on a fresh
+  control plane: filter plugins, spread-constraint selection, replica assignment.
 * :mod:`kfedgen.karmada.webster` -- static-weight replica division (Webster/Sainte-Lague),
   ``pkg/util/helper/webstermethod.go`` and ``pkg/scheduler/core/division_algorithm.go``.
 * :mod:`kfedgen.karmada.imageparser` -- ``pkg/util/imageparser`` on top of
   ``distribution/reference.Parse`` (no normalisation).
 * :mod:`kfedgen.karmada.patch` -- RFC 6902 with ``evanphx/json-patch/v5`` default options.
-* :mod:`kfedgen.karmada.overriders` -- the OverridePolicy overriders of
+* :mod:`kfedgen.karmada.overriders` (with :mod:`~kfedgen.karmada.fieldoverrider` and
+  :mod:`~kfedgen.karmada.overriderbase`) -- the OverridePolicy overriders of
   ``pkg/util/overridemanager``.
+* :mod:`kfedgen.karmada.gocompat` -- Go's number, JSON and YAML formatting where Karmada's
+  output depends on it.
 
-Nothing here does I/O; every function takes and returns plain data.
+Nothing here does I/O; every function takes and returns plain data.  These modules import
+one another and only the lowest kfedgen modules (errors, load's ``Document``, selectors,
+and model's ``Cluster`` for the scheduler); kfedgen's Karmada front-end
+(:mod:`kfedgen.frontends.karmada`) builds on them, never the other way round.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import yaml
 from kfedgen.emit import QuotingDumper
 from kfedgen.errors import InvalidInput
 from kfedgen.load import SourceFile
-from kfedgen.materialize import RenderedObject
 from kfedgen.pipeline import Compilation, Options, compile_sources
+from kfedgen.rendered import RenderedObject
 
 # Four clusters: three regions with declared capacity, and a tainted lab cluster without a
 # region, zones or capacity.

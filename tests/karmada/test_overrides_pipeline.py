@@ -26,7 +26,7 @@ def labels_rule(**labels: str) -> dict[str, Any]:
 
 
 def notes(compilation: Any, ref: str, cluster: str) -> list[str]:
-    resolution = compilation.karmada_resolution(ref) or compilation.resolution(ref)
+    resolution = compilation.resolution(ref)
     return [r for r in resolution.decisions[cluster].reasons if "OverridePolicy" in r]
 
 

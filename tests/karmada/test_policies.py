@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from kfedgen.errors import Problems
-from kfedgen.karmada.policies import (
+from kfedgen.frontends.karmada.policies import add_propagation_policy
+from kfedgen.karmada.policytypes import (
     DUPLICATED,
     STATIC_WEIGHT,
     FieldRequirement,
     ResourceRef,
-    add_propagation_policy,
     selectors_priority,
 )
 from kfedgen.load import Document

@@ -39,7 +39,7 @@ PROD = ["ap", "eu", "us"]
 
 
 def reasons(compilation: Any, ref: str, cluster: str) -> list[str]:
-    resolution = compilation.karmada_resolution(ref)
+    resolution = compilation.resolution(ref)
     assert resolution is not None, f"{ref} has no Karmada resolution"
     return list(resolution.decisions[cluster].reasons)
 
@@ -49,9 +49,10 @@ def reasons(compilation: Any, ref: str, cluster: str) -> list[str]:
 
 def chosen(*policies: dict[str, Any], obj: dict[str, Any] | None = None) -> str:
     compilation = compile_docs([obj or deployment(), *policies])
-    resolution = compilation.karmada_resolution("Deployment/app/web")
-    assert resolution is not None and resolution.policy is not None
-    return resolution.policy.ref
+    resolution = compilation.resolution("Deployment/app/web")
+    assert resolution is not None and resolution.propagation is not None
+    assert resolution.propagation.policy is not None
+    return resolution.propagation.policy.ref
 
 
 def test_a_namespaced_policy_beats_a_cluster_policy_whatever_its_priority() -> None:
@@ -107,10 +108,12 @@ def test_a_cluster_policy_selects_in_any_namespace_a_namespaced_one_only_its_own
             policy("all", namespace=None, selectors=[selector(namespace="other")]),
         ]
     )
-    app = compilation.karmada_resolution("Deployment/app/web")
-    other = compilation.karmada_resolution("Deployment/other/web")
-    assert app is not None and app.policy is not None and app.policy.name == "here"
-    assert other is not None and other.policy is not None and other.policy.name == "all"
+    app = compilation.resolution("Deployment/app/web")
+    other = compilation.resolution("Deployment/other/web")
+    app_policy = app.propagation.policy if app and app.propagation else None
+    other_policy = other.propagation.policy if other and other.propagation else None
+    assert app_policy is not None and app_policy.name == "here"
+    assert other_policy is not None and other_policy.name == "all"
 
 
 def test_objects_no_policy_selects_are_reported_not_rendered() -> None:
@@ -308,7 +311,7 @@ def test_a_cluster_takes_the_largest_weight_of_the_rules_that_match_it() -> None
         [deployment(replicas=10), policy(placement={"replicaScheduling": scheduling})]
     )
     assert replicas(compilation) == {"ap": 2, "eu": 2, "us": 6}
-    resolution = compilation.karmada_resolution("Deployment/app/web")
+    resolution = compilation.resolution("Deployment/app/web")
     assert resolution is not None
     assert resolution.schedule_notes == {
         "ap": "static weight 1",

@@ -24,18 +24,18 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kfedgen.decisions import ClusterDecision
 from kfedgen.errors import Problems
 from kfedgen.identity import Identity, Source, Trail
 from kfedgen.karmada.overriders import OVERRIDER_ORDER, OverrideError, apply_overriders
-from kfedgen.karmada.policies import (
+from kfedgen.karmada.policytypes import (
     OverridePolicy,
     OverrideRule,
     ResourceRef,
     selectors_priority,
 )
-from kfedgen.materialize import RenderedObject, drop_empty_metadata_maps
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.resolve import ClusterDecision
+from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps
 
 Decisions = Mapping[str, Mapping[str, ClusterDecision]]  # origin -> cluster -> decision
 # What one rule did to an object: its result, and each identity it gave the object on the way

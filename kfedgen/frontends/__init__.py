@@ -1,0 +1,1 @@
+"""Front-ends: each parses its kinds into the shared result type of kfedgen.decisions."""

@@ -1,0 +1,77 @@
+"""The replicas Karmada's default resource interpreter reads (``GetReplicas``).
+
+Source: ``pkg/resourceinterpreter/default/native`` (``replica.go``): Deployments and
+StatefulSets have ``spec.replicas``, Jobs ``spec.parallelism`` (bounded by their completions),
+a Pod is one replica; every other kind is not a workload.  Values the API server would default
+are defaulted.  Plain data in, plain data out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kfedgen.errors import DocPath
+
+# The kinds the default interpreter knows replicas of (GetReplicas), and the field its
+# ReviseReplica writes them to (Pods always count one replica and are never revised).
+_WORKLOADS: dict[tuple[str, str], str | None] = {
+    ("apps/v1", "Deployment"): "replicas",
+    ("apps/v1", "StatefulSet"): "replicas",
+    ("batch/v1", "Job"): "parallelism",
+    ("v1", "Pod"): None,
+}
+_INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the scheduler divides: the replicas of a workload and where they are written."""
+
+    replicas: int
+    field: str | None
+    completions: int | None = None  # a Job's spec.completions, when the manifest sets it
+
+
+@dataclass(frozen=True)
+class UnreadableReplicas(Exception):
+    """A replica field Karmada's interpreter could not convert."""
+
+    path: DocPath
+    message: str
+
+
+def read_workload(api_version: str, kind: str, manifest: Mapping[str, Any]) -> Workload | None:
+    """The object's replicas as Karmada's interpreter reads them; None for non-workloads.
+
+    Values the API server would default are defaulted (Deployment and StatefulSet replicas 1;
+    Job parallelism 1, completions 1 when neither is set).  Raises
+    :class:`UnreadableReplicas` for a value that is not an int32.
+    """
+    key = (api_version, kind)
+    if key not in _WORKLOADS:
+        return None
+    target = _WORKLOADS[key]
+    if target is None:
+        return Workload(1, None)  # a Pod is one replica
+    spec = manifest.get("spec")
+    spec = spec if isinstance(spec, Mapping) else {}
+    values = {}
+    for name in (target, "completions") if target == "parallelism" else (target,):
+        value = spec.get(name)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _INT32_MAX
+        ):
+            raise UnreadableReplicas(
+                ("spec", name), f"spec.{name} must be a non-negative integer (int32)"
+            )
+        values[name] = value
+    if target == "replicas":
+        replicas = values["replicas"]
+        return Workload(1 if replicas is None else replicas, "replicas")
+    parallelism, completions = values["parallelism"], values["completions"]
+    replicas = 1 if parallelism is None else parallelism
+    bound = completions if completions is not None else (1 if parallelism is None else replicas)
+    # For a Job with fixed completions, pods beyond the completions never run.
+    return Workload(min(replicas, bound), "parallelism", completions)

@@ -1,0 +1,338 @@
+"""Karmada's scheduler for one object on a fresh control plane, offline.
+
+Source: ``pkg/scheduler/core`` (``generic_scheduler.go``, ``spreadconstraint``,
+``assignment.go``, ``division_algorithm.go``) and the filter plugins ``ClusterAffinity``,
+``TaintToleration`` and ``SpreadConstraint``:
+
+1. filter clusters: ``clusterAffinity`` (or the first schedulable group of
+   ``clusterAffinities``), ``clusterTolerations`` against NoSchedule/NoExecute taints, and the
+   spread-constraint property check (a cluster without a region cannot spread by region);
+2. select clusters by ``spreadConstraints`` where that is decidable offline (see
+   :func:`_select_by_spread`);
+3. assign replicas (``AssignReplicas``): Duplicated, static weights (Webster, ties by name
+   ascending as for an empty UID), dynamic weight or Aggregated from declared capacity;
+   clusters left with 0 replicas are dropped; non-workloads go to every selected cluster.
+
+Live state does not exist here: no previous assignment (so dynamic divisions run as a first
+schedule), no scheduler scores.  Every step says in words why it kept or dropped a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kfedgen.errors import DocPath
+from kfedgen.karmada.interpreter import Workload
+from kfedgen.karmada.policytypes import (
+    AGGREGATED,
+    DUPLICATED,
+    STATIC_WEIGHT,
+    ClusterAffinity,
+    ClusterLike,
+    Placement,
+    SpreadConstraint,
+    TaintLike,
+)
+from kfedgen.karmada.webster import (
+    allocate_webster_seats,
+    divide_by_static_weights,
+    resolve_static_weights,
+)
+
+
+class Cluster(ClusterLike, Protocol):
+    """What the scheduler sees of a member cluster (:class:`kfedgen.model.Cluster`)."""
+
+    @property
+    def taints(self) -> tuple[TaintLike, ...]: ...
+    @property
+    def available_replicas(self) -> int | None: ...
+
+
+class _Unschedulable(Exception):
+    """The scheduler finds no placement (Karmada reports it on the binding)."""
+
+    def __init__(self, message: str, reasons: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.reasons = reasons  # per cluster, what the filters found
+
+
+@dataclass(frozen=True)
+class NotEmulated(Exception):
+    """The policy needs something kfedgen cannot decide offline: an input error."""
+
+    path: DocPath
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class Outcome:
+    """One scheduling result: per-cluster reasons and the assignment."""
+
+    reasons: dict[str, list[str]]
+    assigned: dict[str, int | None]  # cluster -> replicas (None: not a workload)
+    notes: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, int] = field(default_factory=dict)
+    strategy: str = ""
+    error: str = ""  # when nothing could be scheduled: the first group's reason
+    placed_as: str = ""  # why replicas are not divided
+    dropped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got nothing
+
+
+def schedule(
+    placement: Placement, clusters: Sequence[Cluster], workload: Workload | None
+) -> Outcome:
+    """Run the scheduler for each affinity group in turn; the first that schedules wins.
+
+    When none does, the outcome carries the first group's reason in ``error``, as Karmada
+    reports the first failure.
+    """
+    groups: list[tuple[str, ClusterAffinity | None]] = [
+        (f"clusterAffinities[{t.index}] ({t.name})", t.affinity) for t in placement.affinity_terms
+    ] or [("clusterAffinity", placement.affinity)]
+    failures: list[tuple[str, _Unschedulable]] = []
+    for label, affinity in groups:
+        try:
+            outcome = _schedule_group(placement, label, affinity, clusters, workload)
+        except _Unschedulable as exc:
+            failures.append((label, exc))
+            continue
+        for failed_label, failure in reversed(failures):
+            for cluster_reasons in outcome.reasons.values():
+                cluster_reasons.insert(0, f"{failed_label} is not schedulable: {failure}")
+        return outcome
+    first = failures[0][1]
+    return Outcome(first.reasons, {}, error=str(first))
+
+
+def _schedule_group(
+    placement: Placement,
+    label: str,
+    affinity: ClusterAffinity | None,
+    clusters: Sequence[Cluster],
+    workload: Workload | None,
+) -> Outcome:
+    reasons: dict[str, list[str]] = {c.name: [] for c in clusters}
+    candidates = _filter(placement, label, affinity, clusters, reasons)
+    selected = _select_by_spread(placement, candidates, workload, reasons)
+    outcome = Outcome(reasons, {})
+    _assign(placement, selected, workload, outcome)
+    return outcome
+
+
+def _filter(
+    placement: Placement,
+    label: str,
+    affinity: ClusterAffinity | None,
+    clusters: Sequence[Cluster],
+    reasons: dict[str, list[str]],
+) -> list[Cluster]:
+    """The filter plugins: ClusterAffinity, TaintToleration, SpreadConstraint."""
+    candidates = []
+    for cluster in clusters:
+        why = affinity.mismatch(cluster) if affinity is not None else None
+        if why is not None:
+            reasons[cluster.name].append(f"{label} does not select it: {why}")
+            continue
+        taint = next(
+            (
+                t
+                for t in cluster.taints
+                if t.effect in ("NoSchedule", "NoExecute")
+                and not any(tol.tolerates(t) for tol in placement.tolerations)
+            ),
+            None,
+        )
+        if taint is not None:
+            reasons[cluster.name].append(f"taint {taint} is not tolerated")
+            continue
+        missing = _missing_spread_property(cluster, placement.spread_constraints)
+        if missing is not None:
+            reasons[cluster.name].append(
+                f"it has no {missing.field}, which spreadConstraints[{missing.index}] spreads by"
+            )
+            continue
+        if affinity is None:
+            reasons[cluster.name].append("no clusterAffinity: every cluster is a candidate")
+        else:
+            reasons[cluster.name].append(f"{label} selects it ({affinity.describe()})")
+        candidates.append(cluster)
+    if not candidates:
+        raise _Unschedulable(f"0/{len(clusters)} clusters are available", reasons)
+    return candidates
+
+
+def _missing_spread_property(
+    cluster: Cluster, constraints: Sequence[SpreadConstraint]
+) -> SpreadConstraint | None:
+    """The SpreadConstraint filter plugin: spreading by a field needs the cluster to have it."""
+    for constraint in constraints:
+        value = {
+            "provider": cluster.provider,
+            "region": cluster.region,
+            "zone": ",".join(cluster.zones),
+        }.get(constraint.field, "-")
+        if not value:
+            return constraint
+    return None
+
+
+def _select_by_spread(
+    placement: Placement,
+    candidates: list[Cluster],
+    workload: Workload | None,
+    reasons: dict[str, list[str]],
+) -> list[Cluster]:
+    """``SelectBestClusters`` where it is decidable without live scores and capacity.
+
+    Static weights ignore spread constraints (as Karmada does).  Otherwise only a ``cluster``
+    constraint with Duplicated scheduling is emulated: candidates ordered by available replicas
+    (declared, else the workload's replicas, as Karmada assumes without an estimator)
+    descending, then by name, and the first ``maxGroups`` kept.  Region selection and
+    capacity-driven selection for divided replicas depend on Karmada's group scoring, which
+    needs live data: they are errors.
+    """
+    constraints = placement.spread_constraints
+    scheduling = placement.replica_scheduling
+    if not constraints or scheduling.ignores_spread_constraints:
+        return candidates
+    by_field = {c.field: c for c in constraints if c.field}
+    spread: DocPath = ("spec", "placement", "spreadConstraints")
+    if "region" in by_field:
+        raise NotEmulated(
+            (*spread, by_field["region"].index),
+            "spreadByField: region is not emulated offline: Karmada chooses regions by "
+            "scheduler scores and live capacity",
+            "spread by cluster, or pick the regions with clusterAffinity",
+        )
+    if "cluster" not in by_field:
+        raise NotEmulated(
+            spread,
+            "Karmada schedules only by cluster and region spread constraints "
+            "(spreadByLabel alone fails)",
+        )
+    if scheduling.strategy != DUPLICATED:
+        raise NotEmulated(
+            (*spread, by_field["cluster"].index),
+            "spreadConstraints with Divided replicas are not emulated offline: Karmada picks "
+            "clusters by live capacity",
+            "use Duplicated scheduling, or static weights (which ignore spreadConstraints)",
+        )
+    constraint = by_field["cluster"]
+    fallback = workload.replicas if workload is not None else 0
+    ordered = sorted(candidates, key=lambda c: (-_available(c, fallback), c.name))
+    if len(ordered) < constraint.min_groups:
+        raise _Unschedulable(
+            f"{len(ordered)} feasible clusters are fewer than spreadConstraints"
+            f"[{constraint.index}].minGroups {constraint.min_groups}",
+            reasons,
+        )
+    keep = min(constraint.max_groups, len(ordered))
+    for cluster in ordered[keep:]:
+        reasons[cluster.name].append(_spread_drop(constraint, keep))
+    if keep == 0:
+        raise _Unschedulable(
+            f"spreadConstraints[{constraint.index}].maxGroups 0 selects no cluster", reasons
+        )
+    return ordered[:keep]
+
+
+def _spread_drop(constraint: SpreadConstraint, keep: int) -> str:
+    return (
+        f"spreadConstraints[{constraint.index}] keeps the first {keep} candidates "
+        f"(maxGroups {constraint.max_groups}; ordered by available replicas, then name)"
+    )
+
+
+def _available(cluster: Cluster, fallback: int) -> int:
+    return cluster.available_replicas if cluster.available_replicas is not None else fallback
+
+
+def _assign(
+    placement: Placement, selected: list[Cluster], workload: Workload | None, outcome: Outcome
+) -> None:
+    """``AssignReplicas`` for the selected clusters."""
+    scheduling = placement.replica_scheduling
+    names = [c.name for c in selected]
+    if workload is None or workload.replicas == 0:
+        # Not a workload (or no replicas): every selected cluster, no replica numbers.
+        outcome.assigned = dict.fromkeys(names)
+        outcome.placed_as = (
+            "not a workload" if workload is None else "0 replicas: scheduled like a non-workload"
+        )
+        return
+    strategy = scheduling.strategy
+    outcome.strategy = strategy
+    replicas = workload.replicas
+    if strategy == DUPLICATED:
+        outcome.assigned = dict.fromkeys(names, replicas)
+        outcome.notes = dict.fromkeys(names, "duplicated")
+        return
+    if strategy == STATIC_WEIGHT:
+        by_name = {c.name: c for c in selected}
+        if scheduling.has_weight_preference:
+            rules = [(w.target, w.weight) for w in scheduling.static_weights]
+            weights = resolve_static_weights(
+                names, rules, lambda name, target: target.matches(by_name[name])
+            )
+        else:
+            weights = dict.fromkeys(names, 1)  # getDefaultWeightPreference
+        if not any(weights.values()):
+            weights = dict.fromkeys(names, 1)
+            outcome.notes = dict.fromkeys(names, "weight 1 (no staticWeightList entry matches)")
+        else:
+            outcome.notes = {n: f"static weight {w}" for n, w in weights.items() if w}
+        outcome.weights = {n: w for n, w in weights.items() if w}
+        assigned = divide_by_static_weights(replicas, weights)
+        for name, weight in weights.items():
+            if not weight:
+                outcome.dropped[name] = "no staticWeightList entry matches it (weight 0)"
+            elif name not in assigned:
+                outcome.dropped[name] = (
+                    f"static weight {weight} gets 0 of {replicas} replicas; Karmada drops "
+                    "clusters left with none"
+                )
+        outcome.assigned = dict(assigned)
+        return
+    _assign_by_capacity(selected, replicas, outcome)
+
+
+def _assign_by_capacity(selected: list[Cluster], replicas: int, outcome: Outcome) -> None:
+    """DynamicWeight and Aggregated on a fresh schedule, from declared capacity."""
+    missing = [c.name for c in selected if c.available_replicas is None]
+    if missing:
+        raise NotEmulated(
+            ("spec", "placement", "replicaScheduling"),
+            f"{outcome.strategy} division needs each cluster's capacity, which Karmada "
+            f"estimates live; declare it for {', '.join(missing)}",
+            "set availableReplicas in the Fleet, or the kfedgen.io/available-replicas "
+            "annotation on a Karmada Cluster",
+        )
+    available = {c.name: c.available_replicas or 0 for c in selected}
+    total = sum(available.values())
+    if total < replicas:
+        raise _Unschedulable(
+            f"clusters' available replicas {total} are not enough for {replicas}", outcome.reasons
+        )
+    ordered = sorted(available, key=lambda n: (-available[n], n))
+    chosen = ordered
+    if outcome.strategy == AGGREGATED:
+        # The shortest prefix (most available first) that can hold every replica.
+        running = 0
+        for count, name in enumerate(ordered, start=1):
+            running += available[name]
+            if running >= replicas:
+                chosen = ordered[:count]
+                break
+        for name in ordered[len(chosen) :]:
+            outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
+    seats = allocate_webster_seats(replicas, {n: available[n] for n in chosen})
+    outcome.assigned = {n: s for n, s in seats.items() if s > 0}
+    outcome.notes = {n: f"available {available[n]}" for n in chosen}
+    outcome.weights = {n: available[n] for n in chosen}
+    for name in chosen:
+        if name not in outcome.assigned:
+            outcome.dropped[name] = "gets 0 replicas; Karmada drops clusters left with none"
