@@ -8,6 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from kfedgen.commands.explain import find_resolution
+from kfedgen.errors import KfedgenError
 from kfedgen.plan import build_plan
 from tests.conftest import GOLDEN, RunCli
 from tests.karmada._fleet import (
@@ -161,3 +165,82 @@ def test_explain_a_synced_namespace_and_suggest_propagated_names(
     typo = run_cli("explain", "Service/hello/helo", cwd=directory)
     assert typo.code == 2
     assert "(did you mean 'Service/hello/hello'?)" in typo.err
+
+
+# -- one result type: KubeFed and Karmada objects side by side ------------------------------------
+
+
+def _mixed_fleet() -> Any:
+    """A FederatedDeployment app/web in us and a plain Deployment app/web Karmada sends to eu."""
+    federated = [
+        {
+            "apiVersion": "types.kubefed.io/v1beta1",
+            "kind": "FederatedNamespace",
+            "metadata": {"name": "app", "namespace": "app"},
+            "spec": {"placement": {"clusters": [{"name": "eu"}, {"name": "us"}]}},
+        },
+        {
+            "apiVersion": "types.kubefed.io/v1beta1",
+            "kind": "FederatedDeployment",
+            "metadata": {"name": "web", "namespace": "app"},
+            "spec": {
+                "template": {"spec": {"replicas": 2}},
+                "placement": {"clusters": [{"name": "us"}]},
+            },
+        },
+    ]
+    return compile_docs(
+        [
+            *federated,
+            deployment(replicas=3),
+            policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
+        ]
+    )
+
+
+def test_one_list_of_resolutions_holds_both_front_ends_kubefed_first() -> None:
+    compilation = _mixed_fleet()
+    assert [(r.ref, r.clusters) for r in compilation.resolutions] == [
+        ("FederatedNamespace/app/app", ["eu", "us"]),
+        ("FederatedDeployment/app/web", ["us"]),
+        ("Deployment/app/web", ["eu"]),
+    ]
+    assert [r.propagation is not None for r in compilation.resolutions] == [False, False, True]
+    karmada = compilation.resolution("Deployment/app/web")
+    assert karmada is not None and karmada.clusters == ["eu"]
+    kubefed = compilation.resolution("FederatedDeployment/app/web")
+    assert kubefed is not None and kubefed.clusters == ["us"]
+    assert compilation.resolution("Deployment/app/nothing") is None
+
+
+def test_plan_rows_of_both_front_ends_come_from_the_one_list() -> None:
+    assert [
+        (r.object, r.kind, r.cluster, r.replicas, r.source) for r in build_plan(_mixed_fleet())
+    ] == [
+        ("Deployment/app/web", "Deployment", "eu", 3, "template"),
+        ("FederatedDeployment/app/web", "Deployment", "us", 2, "template"),
+    ]
+
+
+def test_explain_finds_an_object_by_its_own_kind_before_a_target_kind() -> None:
+    resolutions = _mixed_fleet().resolutions
+    # The plain Deployment is named by its own kind; the FederatedDeployment only by the
+    # kind it produces: the own kind wins, in any case.
+    assert find_resolution(resolutions, "Deployment/app/web").ref == "Deployment/app/web"
+    assert find_resolution(resolutions, "deployment/app/web").ref == "Deployment/app/web"
+    assert (
+        find_resolution(resolutions, "federateddeployment/app/web").ref
+        == "FederatedDeployment/app/web"
+    )
+    assert find_resolution(resolutions, "namespace/app/app").ref == "FederatedNamespace/app/app"
+    with pytest.raises(KfedgenError) as caught:
+        find_resolution(resolutions, "Deployment/app/wbe")
+    assert str(caught.value) == (
+        "no federated object 'Deployment/app/wbe' (did you mean 'Deployment/app/web'?)"
+    )
+    with pytest.raises(KfedgenError) as caught:
+        find_resolution(resolutions, "Deployment/app/web/x")
+    assert str(caught.value) == (
+        "'Deployment/app/web/x' is not KIND/NAMESPACE/NAME (or KIND/NAME for a cluster-scoped "
+        "object)"
+    )
