@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
-from kfedgen.gitops import gitops_files
+from kfedgen.gitops.files import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.karmada.overrides import apply_override_policies
 from kfedgen.karmada.propagation import KarmadaResolution, propagate, render_propagated
