@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.gitops.settings import parse_gitops
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec, Taint
 from kfedgen.schema import validate_document
@@ -97,7 +98,7 @@ def _add_fleet(fleets: list[Document], spec: FleetSpec, problems: Problems) -> N
         return
     raw_spec: Mapping[str, Any] = doc.data["spec"]
     if valid or not any(path[:2] == ("spec", "gitops") for path in broken):
-        spec.gitops = raw_spec.get("gitops") or {}
+        spec.gitops = parse_gitops(raw_spec.get("gitops"))
     for index, raw in enumerate(raw_spec.get("clusters") or []):
         path: DocPath = (*_CLUSTERS, index)
         if any(p[: len(path)] == path for p in broken):

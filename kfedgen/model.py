@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kfedgen.errors import DocPath, Location
+from kfedgen.gitops.settings import GitOpsSettings
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
 from kfedgen.load import Document
 from kfedgen.patch import Operation
@@ -226,7 +227,8 @@ class FleetSpec:
 
     clusters: dict[str, Cluster] = field(default_factory=dict)
     fleet_doc: Document | None = None
-    gitops: Mapping[str, Any] = field(default_factory=dict)
+    # None when the Fleet has no (or a broken) gitops section.
+    gitops: GitOpsSettings | None = None
     types: dict[tuple[str, str], TargetType] = field(default_factory=dict)
     disabled_types: set[tuple[str, str]] = field(default_factory=set)
     federated: list[FederatedObject] = field(default_factory=list)

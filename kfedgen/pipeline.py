@@ -19,7 +19,7 @@ from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severi
 from kfedgen.frontends.karmada.overrides import apply_override_policies
 from kfedgen.frontends.karmada.propagation import propagate
 from kfedgen.frontends.karmada.render import render_propagated
-from kfedgen.gitops import gitops_files
+from kfedgen.gitops.files import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.lint import secret_warnings
 from kfedgen.lists import unpack_lists

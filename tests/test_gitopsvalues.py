@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kfedgen.gitopsvalues import ref_name_problem, repo_url_problem, revision_problem
+from kfedgen.gitops.values import ref_name_problem, repo_url_problem, revision_problem
 from tests.conftest import compile_problems, compile_text
 
 GIT = shutil.which("git")

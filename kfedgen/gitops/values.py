@@ -16,32 +16,14 @@ Pure checks, each returning ``None`` for a good value or ``(problem, hint)``:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 from kfedgen.errors import DocPath, Problems
+from kfedgen.gitops.settings import GITOPS, GitOpsSettings
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
 
 Problem = tuple[str, str] | None
-GITOPS: DocPath = ("spec", "gitops")
-# Settings that become names in the engines' objects.  The schema checks their form, but a
-# JSON Schema pattern's "$" lets a final newline through in Python: control characters are
-# checked here as well.
-_NAMES = {
-    "argocd": ("namespace", "project", "rootProject", "namePrefix"),
-    "flux": (
-        "namespace",
-        "namePrefix",
-        "sourceName",
-        "sourceSecretName",
-        "localCluster",
-        "kubeConfigSecretTemplate",
-        "interval",
-        "sourceInterval",
-    ),
-}
 
 # Schemes the engines clone git repositories over (Argo CD's git client and Flux's CRD).
 URL_SCHEMES = ("https", "http", "ssh")
@@ -193,50 +175,38 @@ def server_problem(server: str) -> Problem:
     return None
 
 
-def check_values(spec: FleetSpec, doc: Document, flux: bool, problems: Problems) -> None:
+def check_values(
+    spec: FleetSpec, doc: Document, gitops: GitOpsSettings, problems: Problems
+) -> None:
     """Report every ``gitops`` value and cluster destination the engines or git would refuse.
 
-    ``flux`` says whether Flux is enabled (it accepts fewer repository URLs than Argo CD).
+    A disabled engine's values are checked too: they are in the Fleet all the same.
     """
-    gitops = spec.gitops
 
     def report(path: DocPath, problem: Problem) -> None:
         if problem is not None:
             problems.error(doc.location(path), path, *problem)
 
-    url, revision = gitops.get("repoURL"), gitops.get("targetRevision")
-    if isinstance(url, str) and url:
-        report((*GITOPS, "repoURL"), repo_url_problem(url, flux))
-    if isinstance(revision, str) and revision:
-        report((*GITOPS, "targetRevision"), revision_problem(revision))
-    for engine, names in _NAMES.items():
-        settings = gitops.get(engine)
-        if not isinstance(settings, Mapping):
-            continue
-        for name in names:
-            value = settings.get(name)
-            if isinstance(value, str):
+    if gitops.repo_url:
+        report((*GITOPS, "repoURL"), repo_url_problem(gitops.repo_url, gitops.flux.enabled))
+    if gitops.target_revision:
+        report((*GITOPS, "targetRevision"), revision_problem(gitops.target_revision))
+    # Settings that become names in the engines' objects.  The schema checks their form,
+    # but control characters are checked here as well (defaults never have any).
+    for engine, settings in (("argocd", gitops.argocd), ("flux", gitops.flux)):
+        for name, value in settings.names():
+            if value is not None:
                 report((*GITOPS, engine, name), text_problem(value, f"{engine}.{name}"))
-        _check_list(settings, engine, report)
-    for cluster in spec.cluster_list():
-        _check_destination(spec, cluster, problems)
-
-
-def _check_list(
-    settings: Mapping[str, Any], engine: str, report: Callable[[DocPath, Problem], None]
-) -> None:
-    """Argo CD's syncOptions and Flux's ref: values written into the objects as they are."""
-    if engine == "argocd":
-        options = (settings.get("syncPolicy") or {}).get("syncOptions") or []
-        for index, option in enumerate(options):
-            if isinstance(option, str):
+        # Argo CD's syncOptions and Flux's ref: values written into the objects as they are.
+        if engine == "argocd":
+            for index, option in enumerate(gitops.argocd.sync_policy.get("syncOptions") or []):
                 path = (*GITOPS, engine, "syncPolicy", "syncOptions", index)
                 report(path, text_problem(option, "syncOption"))
-        return
-    ref = settings.get("ref")
-    for kind, value in ref.items() if isinstance(ref, Mapping) else ():
-        if isinstance(value, str) and value:
-            report((*GITOPS, engine, "ref", kind), flux_ref_problem(kind, value))
+        else:
+            for kind, ref in (gitops.flux.ref or {}).items():
+                report((*GITOPS, engine, "ref", kind), flux_ref_problem(kind, ref))
+    for cluster in spec.cluster_list():
+        _check_destination(spec, cluster, problems)
 
 
 def _check_destination(spec: FleetSpec, cluster: Cluster, problems: Problems) -> None:

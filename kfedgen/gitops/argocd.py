@@ -1,0 +1,155 @@
+"""Argo CD: the app-of-apps under ``_argocd/`` and the checks only Argo CD needs.
+
+``root.yaml`` is an Application syncing ``_argocd/`` itself; ``<cluster>.yaml`` is one
+Application per cluster; ``appproject.yaml`` (with ``appProject: true``) is an AppProject
+allowing exactly the inventory's destinations and the fleet's repository.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from kfedgen.errors import Problems
+from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
+from kfedgen.gitops.settings import GITOPS, GitOpsSettings
+from kfedgen.gitops.values import cluster_path
+from kfedgen.load import Document
+from kfedgen.model import Cluster, FleetSpec
+
+ARGOCD = EngineDirectory("argocd", "_argocd", first="appproject")
+API_VERSION = "argoproj.io/v1alpha1"
+# Deleting an Application with this finalizer deletes the resources it
+# deployed: a cluster removed from the inventory is cleaned up, not orphaned.
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+# The cluster Argo CD itself runs in, where the Applications are created.
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+
+
+def check_argocd(
+    spec: FleetSpec, doc: Document, gitops: GitOpsSettings, problems: Problems
+) -> None:
+    """Report names, destinations and an AppProject that Argo CD could not have."""
+    argocd = gitops.argocd
+    check_layout(spec, doc, ARGOCD, argocd.name_prefix, problems)
+    for cluster in spec.cluster_list():
+        if cluster.server is None and cluster.destination_name is None:
+            path = cluster_path(spec, cluster)
+            problems.error(
+                cluster.location,
+                path,
+                f"cluster {cluster.name!r} has neither server nor destinationName, "
+                "so its Argo CD Application has no destination",
+                "add server: <API server URL> or destinationName: <Argo CD cluster name>"
+                if path
+                else "give the KubeFedCluster a spec.apiEndpoint",
+            )
+    if argocd.app_project:
+        path = (*GITOPS, "argocd", "appProject")
+        if argocd.project == "default":
+            problems.error(
+                doc.location(path),
+                path,
+                "appProject would overwrite Argo CD's built-in 'default' project",
+                "set argocd.project to a project name of your own",
+            )
+        elif argocd.root_project == argocd.project:
+            problems.error(
+                doc.location(path),
+                path,
+                f"the root Application cannot be in project {argocd.project!r}: the project "
+                "is created by the root Application itself",
+                "set argocd.rootProject to an existing project such as 'default'",
+            )
+
+
+def argocd_files(
+    spec: FleetSpec, gitops: GitOpsSettings, output_repo_path: str
+) -> dict[str, bytes]:
+    """``_argocd/``: the root Application, one per cluster, the AppProject, a kustomization."""
+    argocd = gitops.argocd
+
+    def build(name: str, path: str, cluster: Cluster | None) -> dict[str, Any]:
+        if cluster is not None:
+            return application(name, gitops, path, _destination(cluster), argocd.project, True)
+        # Deleting the root (to bootstrap again, say) must not cascade into every
+        # cluster's workloads: the root orphans its Applications.
+        in_cluster = {"server": IN_CLUSTER_SERVER, "namespace": argocd.namespace}
+        return application(name, gitops, path, in_cluster, argocd.root_project, False)
+
+    return engine_files(
+        spec,
+        ARGOCD,
+        name_prefix=argocd.name_prefix,
+        output_repo_path=output_repo_path,
+        first=app_project(spec, gitops) if argocd.app_project else None,
+        build=build,
+    )
+
+
+def application(
+    name: str,
+    gitops: GitOpsSettings,
+    path: str,
+    destination: dict[str, str],
+    project: str,
+    finalizer: bool,
+) -> dict[str, Any]:
+    """An Argo CD Application syncing ``path`` of the fleet's repository.
+
+    ``finalizer``: deleting the Application deletes what it deployed.
+    """
+    argocd = gitops.argocd
+    metadata: dict[str, Any] = {"name": name, "namespace": argocd.namespace}
+    if finalizer:
+        metadata["finalizers"] = [RESOURCES_FINALIZER]
+    revision = gitops.target_revision
+    app_spec: dict[str, Any] = {
+        "project": project,
+        "source": {
+            "repoURL": gitops.source_url,
+            "targetRevision": revision if revision is not None else "HEAD",
+            "path": path,
+        },
+        "destination": destination,
+    }
+    if argocd.sync_policy:
+        # A copy per object: shared dicts would become YAML aliases.
+        app_spec["syncPolicy"] = copy.deepcopy(dict(argocd.sync_policy))
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Application",
+        "metadata": metadata,
+        "spec": app_spec,
+    }
+
+
+def _destination(cluster: Cluster) -> dict[str, str]:
+    if cluster.server is not None:
+        return {"server": cluster.server}
+    assert cluster.destination_name is not None  # noqa: S101 - check_gitops ensured it
+    return {"name": cluster.destination_name}
+
+
+def app_project(spec: FleetSpec, gitops: GitOpsSettings) -> dict[str, Any]:
+    """An AppProject allowing exactly the inventory's destinations and the fleet's repository."""
+    destinations = [{**_destination(c), "namespace": "*"} for c in spec.cluster_list()]
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "AppProject",
+        "metadata": {"name": gitops.argocd.project, "namespace": gitops.argocd.namespace},
+        "spec": {
+            "description": f"Clusters of fleet {_fleet_name(spec)}, rendered by kfedgen",
+            "sourceRepos": [gitops.source_url],
+            "destinations": destinations,
+            # Rendered trees hold Namespaces, ClusterRoles, CRDs...; an
+            # AppProject allows no cluster-scoped kind unless listed.
+            "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
+        },
+    }
+
+
+def _fleet_name(spec: FleetSpec) -> str:
+    metadata = spec.fleet_doc.data.get("metadata") if spec.fleet_doc is not None else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return str(name) if name else "(unnamed)"

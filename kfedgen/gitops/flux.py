@@ -1,0 +1,137 @@
+"""Flux: the GitRepository and Kustomizations under ``_flux/`` and the checks only Flux needs.
+
+``gitrepository.yaml`` is the source every Kustomization reads; ``<cluster>.yaml`` is one
+Kustomization per cluster, applied to a remote cluster through the kubeconfig Secret
+``kubeConfigSecretTemplate`` names (the ``localCluster`` Flux runs in needs none);
+``root.yaml`` is a Kustomization syncing ``_flux/`` itself.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from kfedgen.errors import DocPath, Problems, did_you_mean
+from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
+from kfedgen.gitops.settings import GITOPS, FluxSettings, GitOpsSettings
+from kfedgen.load import Document
+from kfedgen.model import Cluster, FleetSpec
+from kfedgen.selectors import is_dns1123_subdomain
+
+FLUX = EngineDirectory("flux", "_flux", first="gitrepository")
+SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"
+KUSTOMIZE_API_VERSION = "kustomize.toolkit.fluxcd.io/v1"
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def check_flux(spec: FleetSpec, doc: Document, gitops: GitOpsSettings, problems: Problems) -> None:
+    """Report names, the local cluster, kubeconfig Secrets and a ref that Flux could not have."""
+    flux = gitops.flux
+    check_layout(spec, doc, FLUX, flux.name_prefix, problems)
+    if flux.local_cluster is not None and spec.unknown_cluster(flux.local_cluster):
+        path = (*GITOPS, "flux", "localCluster")
+        problems.error(
+            doc.location(path),
+            path,
+            f"cluster {flux.local_cluster!r} is not in the inventory",
+            did_you_mean(flux.local_cluster, spec.clusters),
+        )
+    for cluster in spec.cluster_list():
+        if cluster.name == flux.local_cluster:
+            continue
+        secret = kubeconfig_secret(flux, cluster.name)
+        if not is_dns1123_subdomain(secret):
+            path = (*GITOPS, "flux", "kubeConfigSecretTemplate")
+            problems.error(
+                doc.location(path),
+                path,
+                f"{secret!r} (for cluster {cluster.name!r}) is not a valid Secret name",
+                "use lower-case letters, digits, '-' and '.' around {cluster}",
+            )
+    if flux.ref is None and _flux_ref(gitops.target_revision) is None:
+        where: DocPath = (*GITOPS, "targetRevision")
+        if gitops.target_revision is None:
+            where = (*GITOPS, "flux", "enabled")
+        shown = gitops.target_revision if gitops.target_revision is not None else "not set"
+        problems.error(
+            doc.location(where),
+            (*GITOPS, "targetRevision"),
+            f"Flux needs a branch, tag or commit to follow, and targetRevision is {shown!r}",
+            "set gitops.targetRevision to a branch (e.g. main) or give flux.ref",
+        )
+
+
+def flux_files(spec: FleetSpec, gitops: GitOpsSettings, output_repo_path: str) -> dict[str, bytes]:
+    """``_flux/``: the GitRepository, one Kustomization per cluster, the root, a kustomization."""
+    flux = gitops.flux
+
+    def build(name: str, path: str, cluster: Cluster | None) -> dict[str, Any]:
+        # The root, and the cluster Flux runs in, are applied where Flux runs.
+        if cluster is None or cluster.name == flux.local_cluster:
+            return flux_kustomization(name, flux, path, None)
+        return flux_kustomization(name, flux, path, kubeconfig_secret(flux, cluster.name))
+
+    return engine_files(
+        spec,
+        FLUX,
+        name_prefix=flux.name_prefix,
+        output_repo_path=output_repo_path,
+        first=git_repository(gitops),
+        build=build,
+    )
+
+
+def git_repository(gitops: GitOpsSettings) -> dict[str, Any]:
+    """The GitRepository every Kustomization of the fleet reads from."""
+    flux = gitops.flux
+    ref = dict(flux.ref) if flux.ref is not None else _flux_ref(gitops.target_revision)
+    source_spec: dict[str, Any] = {
+        "url": gitops.source_url,
+        "interval": flux.source_interval,
+        "ref": ref,
+    }
+    if flux.source_secret is not None:
+        source_spec["secretRef"] = {"name": flux.source_secret}
+    return {
+        "apiVersion": SOURCE_API_VERSION,
+        "kind": "GitRepository",
+        "metadata": {"name": flux.source_name, "namespace": flux.namespace},
+        "spec": source_spec,
+    }
+
+
+def _flux_ref(target_revision: str | None) -> dict[str, str] | None:
+    # Argo CD's targetRevision may be a branch, a tag or a commit; Flux must be
+    # told which.  A full SHA is a commit; anything else is taken as a branch
+    # (flux.ref covers tags and semver ranges).  HEAD has no Flux equivalent.
+    if target_revision is None or target_revision == "HEAD":
+        return None
+    if _COMMIT.match(target_revision):
+        return {"commit": target_revision}
+    return {"branch": target_revision}
+
+
+def flux_kustomization(
+    name: str, flux: FluxSettings, path: str, kubeconfig: str | None
+) -> dict[str, Any]:
+    """A Flux Kustomization applying ``path``; remote clusters through a kubeconfig Secret."""
+    kustomization_spec: dict[str, Any] = {
+        "interval": flux.interval,
+        "path": f"./{path}" if not posixpath.isabs(path) else path,
+        "prune": True,
+        "sourceRef": {"kind": "GitRepository", "name": flux.source_name},
+    }
+    if kubeconfig is not None:
+        kustomization_spec["kubeConfig"] = {"secretRef": {"name": kubeconfig}}
+    return {
+        "apiVersion": KUSTOMIZE_API_VERSION,
+        "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": flux.namespace},
+        "spec": kustomization_spec,
+    }
+
+
+def kubeconfig_secret(flux: FluxSettings, cluster: str) -> str:
+    """The name of the Secret holding ``cluster``'s kubeconfig."""
+    return flux.kubeconfig_template.replace("{cluster}", cluster)
