@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kfedgen.errors import DocPath, Location
 from kfedgen.load import Document
 from kfedgen.patch import Operation
-from kfedgen.scheduling.kubefed_planner import ClusterPreferences
 from kfedgen.selectors import LabelSelector
 
 if TYPE_CHECKING:
@@ -188,6 +187,22 @@ class FederatedObject(Referable):
             elif entry.cluster_selector is not None:
                 by_selector.append(position)
         return by_name, by_selector
+
+
+WILDCARD_CLUSTER = "*"
+"""The RSP preference key that applies to every cluster without a preference of its own."""
+
+
+@dataclass(frozen=True)
+class ClusterPreferences:
+    """One entry of an RSP's ``spec.clusters`` map (``scheduling.kubefed.io/v1alpha1``).
+
+    ``max_replicas`` of ``None`` means unbounded, like the nil ``*int64`` upstream.
+    """
+
+    min_replicas: int = 0
+    max_replicas: int | None = None
+    weight: int = 0
 
 
 @dataclass(frozen=True)

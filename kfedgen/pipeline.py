@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
+from kfedgen.frontends.kubefed.validate import check_references
 from kfedgen.gitops import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.karmada.overrides import apply_override_policies
@@ -90,6 +91,7 @@ def compile_sources(
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
+    check_references(spec, problems)
     resolutions = place(spec, problems)
     schedule_replicas(spec, resolutions, problems)
     check_override_targets(spec, resolutions, problems)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kfedgen.cluster_overrides import REPLICAS_PATH, cluster_operations
 from kfedgen.karmada.propagation import KarmadaResolution
-from kfedgen.materialize import REPLICAS_PATH, cluster_operations
 from kfedgen.model import FederatedObject, ReplicaSchedulingPreference
 from kfedgen.pipeline import Compilation
 from kfedgen.resolve import Resolution

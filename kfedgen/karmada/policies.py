@@ -14,7 +14,7 @@ Matching mirrors ``pkg/util/selector.go``: :meth:`ResourceSelector.priority` is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -369,19 +369,6 @@ class OverridePolicy:
 
 def _policy_ref(kind: str, namespace: str, name: str) -> str:
     return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
-
-
-PolicyHandler = Callable[[Document, FleetSpec, Problems], None]
-
-
-def policy_handlers() -> dict[tuple[str, str], PolicyHandler]:
-    """The ``spec.EXTRA_HANDLERS`` entries for the four policy kinds."""
-    return {
-        (POLICY_API_VERSION, PROPAGATION_POLICY): add_propagation_policy,
-        (POLICY_API_VERSION, CLUSTER_PROPAGATION_POLICY): add_propagation_policy,
-        (POLICY_API_VERSION, OVERRIDE_POLICY): add_override_policy,
-        (POLICY_API_VERSION, CLUSTER_OVERRIDE_POLICY): add_override_policy,
-    }
 
 
 # -- parsing ---------------------------------------------------------------------------------
