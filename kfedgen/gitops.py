@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.emit import KUSTOMIZATION, kustomization, to_yaml
-from kfedgen.errors import DocPath, Problems, did_you_mean
+from kfedgen.errors import DocPath, Problems
 from kfedgen.gitopsvalues import GITOPS, check_values, cluster_path
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
+from kfedgen.references import report_unknown_cluster
 from kfedgen.selectors import is_dns1123_label, is_dns1123_subdomain
 
 ARGOCD_DIR = "_argocd"
@@ -247,14 +248,9 @@ def _check_argocd(
 def _check_flux(spec: FleetSpec, doc: Document, flux: FluxSettings, problems: Problems) -> None:
     _check_reserved(spec, FLUX_DIR, "flux", problems)
     _check_names(spec, doc, flux.name_prefix, "flux", problems)
-    if flux.local_cluster is not None and spec.unknown_cluster(flux.local_cluster):
+    if flux.local_cluster is not None:
         path = (*GITOPS, "flux", "localCluster")
-        problems.error(
-            doc.location(path),
-            path,
-            f"cluster {flux.local_cluster!r} is not in the inventory",
-            did_you_mean(flux.local_cluster, spec.clusters),
-        )
+        report_unknown_cluster(spec, flux.local_cluster, doc.location(path), path, problems)
     for cluster in spec.cluster_list():
         if cluster.name == flux.local_cluster:
             continue

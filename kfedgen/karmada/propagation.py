@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfedgen.errors import DocPath, Location, Problems, did_you_mean
+from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.identity import Identity, Trail
 from kfedgen.karmada.policies import (
     AGGREGATED,
@@ -57,6 +57,7 @@ from kfedgen.karmada.webster import (
 from kfedgen.load import Document
 from kfedgen.materialize import RenderedObject, drop_empty_metadata_maps
 from kfedgen.model import Cluster, FleetSpec, Referable
+from kfedgen.references import report_unknown_cluster
 from kfedgen.resolve import ClusterDecision, Resolution
 from kfedgen.selectors import is_dns1123_label, object_name_problem
 
@@ -271,13 +272,7 @@ def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
     ]
     for policy in policies:
         for path, name in cluster_name_references(policy):
-            if spec.unknown_cluster(name):
-                problems.error(
-                    policy.location(path),
-                    path,
-                    f"cluster {name!r} is not in the inventory",
-                    did_you_mean(name, spec.clusters),
-                )
+            report_unknown_cluster(spec, name, policy.location(path), path, problems)
 
 
 def _check_identity(
