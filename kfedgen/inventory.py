@@ -1,11 +1,12 @@
 """The inventory: the clusters of a ``Fleet`` document, ``KubeFedCluster`` and Karmada ``Cluster``.
 
-Part of stage 2 (:mod:`kfedgen.spec`).  An inventory document with an error still defines
-what it can: a cluster entry that is valid is added even when another part of the document
-(``gitops``, another entry) is not.  A cluster whose own entry is broken, or an inventory
-that cannot be read at all, makes the spec's inventory *incomplete* for that name or for
-every name (see :meth:`kfedgen.model.FleetSpec.unknown_cluster`), so references to clusters
-are not reported as "not in the inventory" on top of the error that is the real cause.
+Read by stage 2 (:mod:`kfedgen.spec`, through the table of :mod:`kfedgen.frontends.kinds`).
+An inventory document with an error still defines what it can: a cluster entry that is
+valid is added even when another part of the document (``gitops``, another entry) is not.
+A cluster whose own entry is broken, or an inventory that cannot be read at all, makes the
+spec's inventory *incomplete* for that name or for every name (see
+:meth:`kfedgen.model.FleetSpec.unknown_cluster`), so references to clusters are not
+reported as "not in the inventory" on top of the error that is the real cause.
 """
 
 from __future__ import annotations
@@ -23,46 +24,44 @@ from kfedgen.selectors import label_key_problem, label_value_problem
 FLEET_API_VERSION = "kfedgen.io/v1alpha1"
 KUBEFED_CORE = "core.kubefed.io/v1beta1"
 KARMADA_CLUSTER = "cluster.karmada.io/v1alpha1"
-INVENTORY_KINDS = {
-    (FLEET_API_VERSION, "Fleet"): "Fleet",
-    (KUBEFED_CORE, "KubeFedCluster"): "KubeFedCluster",
-    (KARMADA_CLUSTER, "Cluster"): "Cluster",
-}
 # Karmada's Cluster API has no capacity field; kfedgen reads a declared one from here.
 AVAILABLE_REPLICAS_ANNOTATION = "kfedgen.io/available-replicas"
 _CLUSTERS: DocPath = ("spec", "clusters")
 
 
-def add_inventory(
+def add_kubefed_clusters(docs: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
+    """Add every ``KubeFedCluster`` document's cluster."""
+    for doc in docs:
+        _add_kubefed_cluster(doc, spec, problems)
+
+
+def add_karmada_clusters(docs: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
+    """Add every Karmada ``Cluster`` document's cluster."""
+    for doc in docs:
+        _add_karmada_cluster(doc, spec, problems)
+
+
+def check_inventory_found(
+    found: bool,
     documents: Sequence[Document],
     spec: FleetSpec,
     problems: Problems,
     fleet_paths: Sequence[str],
     maybe_unread: bool,
 ) -> None:
-    """Add every inventory document's clusters; report a fleet without any inventory.
+    """Report a fleet without any inventory document (``found`` says there was one).
 
     ``maybe_unread`` says that some input could not be read or recognised (a YAML error, a
     document without ``kind``, an inventory kind of an unknown version): the inventory may be
     in it, so its absence is not reported and references are not checked against it.
     """
-    by_kind: dict[str, list[Document]] = {"Fleet": [], "KubeFedCluster": [], "Cluster": []}
-    for doc in documents:
-        kind = INVENTORY_KINDS.get((doc.api_version, doc.kind))
-        if kind is not None:
-            by_kind[kind].append(doc)
-    _add_fleet(by_kind["Fleet"], spec, problems)
-    for doc in by_kind["KubeFedCluster"]:
-        _add_kubefed_cluster(doc, spec, problems)
-    for doc in by_kind["Cluster"]:
-        _add_karmada_cluster(doc, spec, problems)
-    if any(by_kind.values()):
+    if found:
         return
     spec.inventory_complete = False  # every reference would be reported otherwise
     if maybe_unread:
         return
     where = ", ".join(fleet_paths) or "the fleet"
-    found = (
+    what = (
         f"no {FLEET_API_VERSION} Fleet, {KUBEFED_CORE} KubeFedCluster or {KARMADA_CLUSTER} "
         "Cluster document"
         if documents
@@ -71,12 +70,13 @@ def add_inventory(
     problems.error(
         Location(fleet_paths[0] if fleet_paths else "<fleet>"),
         (),
-        f"no inventory: {where} holds {found}",
+        f"no inventory: {where} holds {what}",
         "run 'kfedgen init' to scaffold a fleet, or give the directory of your fleet with -f",
     )
 
 
-def _add_fleet(fleets: list[Document], spec: FleetSpec, problems: Problems) -> None:
+def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
+    """Add the clusters of the ``Fleet`` document; a second one is an error."""
     if not fleets:
         return
     for extra in fleets[1:]:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kfedgen.cluster_overrides import cluster_operations
 from kfedgen.errors import DocPath, Problems
 from kfedgen.identity import Identity, Source, Trail
-from kfedgen.model import Cluster, FederatedObject, FleetSpec, PatchOp
+from kfedgen.model import FederatedObject, FleetSpec, PatchOp
 from kfedgen.patch import PatchError, apply_patch
 from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps
 from kfedgen.resolve import Resolution
-
-REPLICAS_PATH = "/spec/replicas"
 
 
 def materialize(
@@ -46,29 +45,6 @@ def base_object(obj: FederatedObject) -> dict[str, Any]:
     if not body.get("apiVersion"):
         body["apiVersion"] = obj.target.api_version
     return body
-
-
-def cluster_operations(
-    obj: FederatedObject, cluster: Cluster, replicas: int | None
-) -> list[tuple[int, PatchOp]]:
-    """The override operations for ``cluster`` in application order, tagged with their entry.
-
-    Entries naming or selecting the cluster apply in list order.  A scheduled
-    replica count works like KubeFed's RSP plugin (reference 3.4): it replaces
-    the value of the cluster's existing ``/spec/replicas`` override in place,
-    or is appended as a ``replace`` when there is none, so it always wins.
-    """
-    operations = [
-        (entry.index, patch) for entry in obj.overrides_for(cluster) for patch in entry.patches
-    ]
-    if replicas is None:
-        return operations
-    for position, (index, patch) in enumerate(operations):
-        if patch.path == REPLICAS_PATH and patch.op != "remove":
-            operations[position] = (index, PatchOp(patch.op, patch.path, replicas, patch.doc_path))
-            return operations
-    operations.append((-1, PatchOp("replace", REPLICAS_PATH, replicas)))
-    return operations
 
 
 def _render_object(

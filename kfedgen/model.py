@@ -16,7 +16,6 @@ from kfedgen.gitops.settings import GitOpsSettings
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
 from kfedgen.load import Document
 from kfedgen.patch import Operation
-from kfedgen.scheduling.kubefed_planner import ClusterPreferences
 from kfedgen.selectors import LabelSelector
 
 FEDERATED_GROUP = "types.kubefed.io"
@@ -187,6 +186,22 @@ class FederatedObject(Referable):
             elif entry.cluster_selector is not None:
                 by_selector.append(position)
         return by_name, by_selector
+
+
+WILDCARD_CLUSTER = "*"
+"""The RSP preference key that applies to every cluster without a preference of its own."""
+
+
+@dataclass(frozen=True)
+class ClusterPreferences:
+    """One entry of an RSP's ``spec.clusters`` map (``scheduling.kubefed.io/v1alpha1``).
+
+    ``max_replicas`` of ``None`` means unbounded, like the nil ``*int64`` upstream.
+    """
+
+    min_replicas: int = 0
+    max_replicas: int | None = None
+    weight: int = 0
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severi
 from kfedgen.frontends.karmada.overrides import apply_override_policies
 from kfedgen.frontends.karmada.propagation import propagate
 from kfedgen.frontends.karmada.render import render_propagated
+from kfedgen.frontends.kubefed.validate import check_references
 from kfedgen.gitops.files import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.lint import secret_warnings
@@ -87,6 +88,7 @@ def compile_sources(
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
+    check_references(spec, problems)
     resolutions = place(spec, problems)
     schedule_replicas(spec, resolutions, problems)
     check_override_targets(spec, resolutions, problems)

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kfedgen.cluster_overrides import REPLICAS_PATH, cluster_operations
 from kfedgen.decisions import AnyResolution, Propagation
 from kfedgen.frontends.karmada.plain import PlainObject
-from kfedgen.materialize import REPLICAS_PATH, cluster_operations
 from kfedgen.model import FederatedObject, ReplicaSchedulingPreference
 from kfedgen.pipeline import Compilation
 from kfedgen.scheduling.rsp import cluster_schedule

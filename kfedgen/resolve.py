@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from kfedgen import decisions
 from kfedgen.decisions import ClusterDecision
-from kfedgen.errors import Problems, did_you_mean
+from kfedgen.errors import Problems
 from kfedgen.model import Cluster, FederatedObject, FleetSpec, Placement
 
 # KubeFed never propagates these namespaces themselves (isSystemNamespace);
@@ -42,7 +42,7 @@ def place(spec: FleetSpec, problems: Problems) -> list[Resolution]:
 def check_override_targets(
     spec: FleetSpec, resolutions: Iterable[Resolution], problems: Problems
 ) -> None:
-    """Unknown clusters in overrides are errors; overrides of unplaced clusters are warnings."""
+    """Warn about overrides of clusters the object is not placed in (after scheduling)."""
     for resolution in resolutions:
         _check_override_targets(resolution, spec, problems)
 
@@ -64,7 +64,6 @@ def select_clusters(placement: Placement, clusters: Iterable[Cluster]) -> set[st
 def _resolve_object(
     obj: FederatedObject, spec: FleetSpec, clusters: list[Cluster], problems: Problems
 ) -> Resolution:
-    _check_placement_names(obj, spec, problems)
     selected = select_clusters(obj.placement, clusters)
     decisions = {}
     described = obj.placement.describe()
@@ -87,18 +86,6 @@ def _resolve_object(
             if decision.placed:
                 decision.drop(f"{obj.namespace} is a system namespace; KubeFed never propagates it")
     return resolution
-
-
-def _check_placement_names(obj: FederatedObject, spec: FleetSpec, problems: Problems) -> None:
-    for index, name in enumerate(obj.placement.cluster_names or ()):
-        if spec.unknown_cluster(name):
-            path = ("spec", "placement", "clusters", index, "name")
-            problems.error(
-                obj.location(path),
-                path,
-                f"cluster {name!r} is not in the inventory",
-                did_you_mean(name, spec.clusters),
-            )
 
 
 def _gate_by_namespace(
@@ -133,22 +120,12 @@ def _gate_by_namespace(
 def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: Problems) -> None:
     obj = resolution.obj
     for entry in obj.overrides:
-        if entry.cluster_name is None:
-            continue
-        path = ("spec", "overrides", entry.index, "clusterName")
-        if entry.cluster_name not in spec.clusters:
-            if not spec.unknown_cluster(entry.cluster_name):
-                continue  # the inventory's own error says why the cluster is missing
-            problems.error(
-                obj.location(path),
-                path,
-                f"cluster {entry.cluster_name!r} is not in the inventory",
-                did_you_mean(entry.cluster_name, spec.clusters),
-            )
-        elif not resolution.decisions[entry.cluster_name].placed:
+        name = entry.cluster_name
+        # A name outside the inventory is the validate step's error (frontends.kubefed.validate).
+        if name is not None and name in spec.clusters and not resolution.decisions[name].placed:
+            path = ("spec", "overrides", entry.index, "clusterName")
             problems.warning(
                 obj.location(path),
                 path,
-                f"{obj.ref} is not placed in cluster {entry.cluster_name!r}; "
-                "this override has no effect",
+                f"{obj.ref} is not placed in cluster {name!r}; this override has no effect",
             )

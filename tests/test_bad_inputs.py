@@ -32,13 +32,10 @@ from pathlib import Path
 
 import pytest
 
-import kfedgen.cli  # noqa: F401 - importing the CLI registers every kind's handler
-from kfedgen.spec import EXTRA_HANDLERS
 from tests.conftest import RunCli, snapshot
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 SHARED = CORPUS / "_shared"
-RSP_KIND = ("scheduling.kubefed.io/v1alpha1", "ReplicaSchedulingPreference")
 SAME_AS_LF = "same-as-lf"
 _DIRECTIVE = re.compile(r"^#\s*(expect|with|args|problems):\s*(.*?)\s*$")
 _EXPECTATION = re.compile(r"^(?P<file>[^:\s]+)(?::(?P<line>\d+))?: (?P<text>.+)$")
@@ -172,11 +169,6 @@ def test_bad_input(path: Path, run_cli: RunCli, tmp_path: Path, previous_tree: P
     run_case(path, run_cli, tmp_path, previous_tree)
 
 
-@pytest.mark.skipif(
-    RSP_KIND not in EXTRA_HANDLERS,
-    reason="ReplicaSchedulingPreference is not a known kind yet (no handler in "
-    "kfedgen.spec.EXTRA_HANDLERS); these fixtures run once it lands",
-)
 @pytest.mark.parametrize("path", _params(CORPUS / "rsp"))
 def test_bad_rsp(path: Path, run_cli: RunCli, tmp_path: Path, previous_tree: Path) -> None:
     run_case(path, run_cli, tmp_path, previous_tree)

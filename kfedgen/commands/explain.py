@@ -12,6 +12,7 @@ from kfedgen.emit import object_file
 from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.references import not_in_inventory
 from kfedgen.report import Reporter
 
 
@@ -42,9 +43,7 @@ def run_explain(options: Options, report: Reporter, reference: str, cluster: str
     resolution = find_resolution(compilation.resolutions, reference)
     if cluster is not None and cluster not in compilation.spec.clusters:
         hint = did_you_mean(cluster, compilation.spec.clusters)
-        raise KfedgenError(
-            f"cluster {cluster!r} is not in the inventory" + (f" ({hint})" if hint else "")
-        )
+        raise KfedgenError(not_in_inventory(cluster) + (f" ({hint})" if hint else ""))
     explanation = explain(compilation, resolution, cluster, options.output.as_posix())
     if not report.json:
         sys.stdout.write("".join(line + "\n" for line in explain_lines(explanation)))

@@ -12,11 +12,12 @@ import posixpath
 import re
 from typing import Any
 
-from kfedgen.errors import DocPath, Problems, did_you_mean
+from kfedgen.errors import DocPath, Problems
 from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
 from kfedgen.gitops.settings import GITOPS, FluxSettings, GitOpsSettings
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
+from kfedgen.references import report_unknown_cluster
 from kfedgen.selectors import is_dns1123_subdomain
 
 FLUX = EngineDirectory("flux", "_flux", first="gitrepository")
@@ -29,14 +30,9 @@ def check_flux(spec: FleetSpec, doc: Document, gitops: GitOpsSettings, problems:
     """Report names, the local cluster, kubeconfig Secrets and a ref that Flux could not have."""
     flux = gitops.flux
     check_layout(spec, doc, FLUX, flux.name_prefix, problems)
-    if flux.local_cluster is not None and spec.unknown_cluster(flux.local_cluster):
+    if flux.local_cluster is not None:
         path = (*GITOPS, "flux", "localCluster")
-        problems.error(
-            doc.location(path),
-            path,
-            f"cluster {flux.local_cluster!r} is not in the inventory",
-            did_you_mean(flux.local_cluster, spec.clusters),
-        )
+        report_unknown_cluster(spec, flux.local_cluster, doc.location(path), path, problems)
     for cluster in spec.cluster_list():
         if cluster.name == flux.local_cluster:
             continue

@@ -19,26 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-WILDCARD_CLUSTER = "*"
-"""The preference key that applies to every cluster without a preference of its own."""
+from kfedgen.model import WILDCARD_CLUSTER, ClusterPreferences
 
 _FNV1_32_OFFSET_BASIS = 0x811C9DC5
 _FNV1_32_PRIME = 0x01000193
 _UINT32_MASK = 0xFFFFFFFF
 _UINT64_MODULUS = 1 << 64
 _INT64_MAX = (1 << 63) - 1
-
-
-@dataclass(frozen=True)
-class ClusterPreferences:
-    """One entry of an RSP's ``spec.clusters`` map (``scheduling.kubefed.io/v1alpha1``).
-
-    ``max_replicas`` of ``None`` means unbounded, like the nil ``*int64`` upstream.
-    """
-
-    min_replicas: int = 0
-    max_replicas: int | None = None
-    weight: int = 0
 
 
 @dataclass(frozen=True)

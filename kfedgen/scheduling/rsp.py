@@ -1,6 +1,6 @@
-"""ReplicaSchedulingPreference: read the documents, then schedule the objects they target.
+"""ReplicaSchedulingPreference scheduling: apply each RSP to the object it targets.
 
-An RSP (``scheduling.kubefed.io/v1alpha1``) divides ``totalReplicas`` of the
+An RSP (read by :mod:`kfedgen.frontends.kubefed.rsp`) divides ``totalReplicas`` of the
 FederatedDeployment or FederatedReplicaSet with its own namespace and name over the
 member clusters, with KubeFed's planner (:mod:`kfedgen.scheduling.kubefed_planner`).
 The result is written the way KubeFed's scheduling plugin writes it (reference 3.4):
@@ -18,104 +18,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from kfedgen.errors import DocPath, Problems, did_you_mean
-from kfedgen.load import Document
-from kfedgen.materialize import REPLICAS_PATH, cluster_operations
+from kfedgen.cluster_overrides import REPLICAS_PATH, cluster_operations
+from kfedgen.errors import Problems
+from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
 from kfedgen.model import (
-    FEDERATED_API_VERSION,
+    WILDCARD_CLUSTER,
     Cluster,
+    ClusterPreferences,
     FleetSpec,
     Placement,
     ReplicaSchedulingPreference,
 )
 from kfedgen.resolve import ClusterDecision, Resolution, select_clusters
 from kfedgen.scheduling.kubefed_planner import (
-    WILDCARD_CLUSTER,
-    ClusterPreferences,
     effective_preferences,
     may_overflow_int64,
     plan_replicas,
 )
-from kfedgen.schema import validate_document
-from kfedgen.selectors import is_dns1123_label, object_name_problem
-from kfedgen.spec import EXTRA_HANDLERS
-
-SCHEDULING_API_VERSION = "scheduling.kubefed.io/v1alpha1"
-RSP_KIND = "ReplicaSchedulingPreference"
-_CLUSTERS_PATH: DocPath = ("spec", "clusters")
-
-
-# --------------------------------------------------------------------------------------
-# Reading the documents
-# --------------------------------------------------------------------------------------
-
-
-def add_preference(doc: Document, spec: FleetSpec, problems: Problems) -> None:
-    """Validate one RSP document and add it to ``spec.preferences``.
-
-    References (the target object, cluster names) are checked by
-    :func:`schedule_replicas`, once every document has been read.
-    """
-    if not validate_document(doc, RSP_KIND, problems):
-        return
-    errors_before = len(problems.errors)
-    metadata, raw = doc.data["metadata"], doc.data["spec"]
-    name, namespace = metadata["name"], metadata["namespace"]
-    problem = object_name_problem(name)
-    if problem:
-        problems.error(doc.location(("metadata", "name")), ("metadata", "name"), problem)
-    if not is_dns1123_label(namespace):
-        problems.error(
-            doc.location(("metadata", "namespace")),
-            ("metadata", "namespace"),
-            f"namespace {namespace!r} is not a DNS-1123 label",
-        )
-    clusters = {
-        key: _preference(doc, key, value, problems)
-        for key, value in (raw.get("clusters") or {}).items()
-    }
-    if len(problems.errors) > errors_before:
-        return
-    rsp = ReplicaSchedulingPreference(
-        doc=doc,
-        name=name,
-        namespace=namespace,
-        target_kind=raw["targetKind"],
-        total_replicas=int(raw["totalReplicas"]),
-        rebalance=bool(raw.get("rebalance", False)),
-        intersect_with_cluster_selector=bool(raw.get("intersectWithClusterSelector", False)),
-        clusters=clusters,
-    )
-    spec.preferences.append(rsp)
-
-
-def _preference(
-    doc: Document, key: str, raw: Mapping[str, Any], problems: Problems
-) -> ClusterPreferences:
-    # The schema admits 2.0 as an integer (JSON has one number type); int() keeps
-    # the planner's arithmetic, and the rendered replicas, integral.
-    maximum = raw.get("maxReplicas")
-    preference = ClusterPreferences(
-        min_replicas=int(raw.get("minReplicas") or 0),
-        max_replicas=None if maximum is None else int(maximum),
-        weight=int(raw.get("weight") or 0),
-    )
-    if preference.max_replicas is not None and preference.min_replicas > preference.max_replicas:
-        path = (*_CLUSTERS_PATH, key, "maxReplicas")
-        problems.error(
-            doc.location(path),
-            path,
-            f"maxReplicas {preference.max_replicas} is less than "
-            f"minReplicas {preference.min_replicas}",
-            "raise maxReplicas or lower minReplicas",
-        )
-    return preference
-
-
-EXTRA_HANDLERS[(SCHEDULING_API_VERSION, RSP_KIND)] = add_preference
-
 
 # --------------------------------------------------------------------------------------
 # What the scheduler decided for one cluster (for reasons, `plan` and `explain`)
@@ -178,77 +98,30 @@ def cluster_schedule(
 def schedule_replicas(
     spec: FleetSpec, resolutions: Iterable[Resolution], problems: Problems
 ) -> None:
-    """Apply every RSP to the resolution of the object it targets (after ``place``)."""
+    """Apply every RSP to the resolution of the object it targets (after ``place``).
+
+    The validate step (:mod:`kfedgen.frontends.kubefed.validate`) has reported a second
+    RSP for one object and every reference nothing answers; such an RSP is not applied.
+    """
     by_ref = {resolution.obj.ref: resolution for resolution in resolutions}
     first: dict[str, ReplicaSchedulingPreference] = {}
     for rsp in spec.preferences:
-        if rsp.key in first:
-            path = ("metadata", "name")
+        if first.setdefault(rsp.key, rsp) is not rsp:
+            continue
+        if any(key != WILDCARD_CLUSTER and key not in spec.clusters for key in rsp.clusters):
+            continue
+        if may_overflow_int64(rsp.total_replicas, sorted(spec.clusters), rsp.clusters):
             problems.error(
-                rsp.location(path),
-                path,
-                f"{rsp.ref} is defined twice; the first is at {first[rsp.key].location()}",
+                rsp.location(CLUSTERS_PATH),
+                CLUSTERS_PATH,
+                "these weights overflow KubeFed's 64-bit arithmetic (totalReplicas times a "
+                "weight, or the sum of the weights, exceeds 2^63-1)",
+                "use smaller weights: only their ratios matter",
             )
             continue
-        first[rsp.key] = rsp
         resolution = by_ref.get(rsp.target_ref)
-        if resolution is None:
-            _report_missing_target(rsp, by_ref, spec, problems)
-        if _check_references(rsp, spec, problems) and resolution is not None:
+        if resolution is not None:
             _Scheduler(rsp, resolution, spec, problems).run()
-
-
-def _report_missing_target(
-    rsp: ReplicaSchedulingPreference,
-    by_ref: Mapping[str, Resolution],
-    spec: FleetSpec,
-    problems: Problems,
-) -> None:
-    path = ("metadata", "name")
-    if (FEDERATED_API_VERSION, rsp.target_kind) in spec.disabled_types:
-        # KubeFed runs no scheduler for a type whose propagation is disabled.
-        problems.warning(
-            rsp.location(path),
-            path,
-            f"propagation of {rsp.target_kind} is Disabled, so {rsp.ref} has no effect",
-        )
-        return
-    problems.error(
-        rsp.location(path),
-        path,
-        f"there is no {rsp.target_ref} for {rsp.ref} to schedule",
-        did_you_mean(rsp.target_ref, by_ref)
-        or f"an RSP schedules the {rsp.target_kind} with its own namespace and name",
-    )
-
-
-def _check_references(
-    rsp: ReplicaSchedulingPreference, spec: FleetSpec, problems: Problems
-) -> bool:
-    ok = True
-    for key in rsp.clusters:
-        if key != WILDCARD_CLUSTER and key not in spec.clusters:
-            ok = False
-            if not spec.unknown_cluster(key):
-                continue  # the inventory's own error says why the cluster is missing
-            path = (*_CLUSTERS_PATH, key)
-            problems.error(
-                rsp.location(path),
-                path,
-                f"cluster {key!r} is not in the inventory",
-                did_you_mean(key, spec.clusters)
-                or f"use an inventory cluster or {WILDCARD_CLUSTER!r}",
-            )
-    if ok and may_overflow_int64(rsp.total_replicas, sorted(spec.clusters), rsp.clusters):
-        ok = False
-        problems.error(
-            rsp.location(_CLUSTERS_PATH),
-            _CLUSTERS_PATH,
-            "these weights overflow KubeFed's 64-bit arithmetic (totalReplicas times a weight, "
-            "or the sum of the weights, exceeds 2^63-1)",
-            "use smaller weights: only their ratios matter",
-        )
-    return ok
 
 
 class _Scheduler:

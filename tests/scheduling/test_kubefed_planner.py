@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kfedgen.model import WILDCARD_CLUSTER, ClusterPreferences
 from kfedgen.scheduling.kubefed_planner import (
     DEFAULT_PREFERENCES,
-    WILDCARD_CLUSTER,
-    ClusterPreferences,
     PlanResult,
     fnv1_32,
     may_overflow_int64,

@@ -10,16 +10,13 @@ without preference is ``Weighted``, a spread constraint without field or label s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from kfedgen.errors import DocPath, Problems
 from kfedgen.karmada.overriders import OverrideError, plaintext_patches
 from kfedgen.karmada.policytypes import (
-    CLUSTER_OVERRIDE_POLICY,
-    CLUSTER_PROPAGATION_POLICY,
     OVERRIDE_POLICY,
-    POLICY_API_VERSION,
     PROPAGATION_POLICY,
     AffinityTerm,
     ClusterAffinity,
@@ -46,19 +43,6 @@ from kfedgen.selectors import (
     object_name_problem,
     parse_selector,
 )
-
-PolicyHandler = Callable[[Document, FleetSpec, Problems], None]
-
-
-def policy_handlers() -> dict[tuple[str, str], PolicyHandler]:
-    """The ``spec.EXTRA_HANDLERS`` entries for the four policy kinds."""
-    return {
-        (POLICY_API_VERSION, PROPAGATION_POLICY): add_propagation_policy,
-        (POLICY_API_VERSION, CLUSTER_PROPAGATION_POLICY): add_propagation_policy,
-        (POLICY_API_VERSION, OVERRIDE_POLICY): add_override_policy,
-        (POLICY_API_VERSION, CLUSTER_OVERRIDE_POLICY): add_override_policy,
-    }
-
 
 # -- parsing ---------------------------------------------------------------------------------
 

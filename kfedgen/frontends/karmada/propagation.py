@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kfedgen.decisions import ClusterDecision, Propagation, Resolution
-from kfedgen.errors import Problems, did_you_mean
+from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.choice import Choice, choose_policy
 from kfedgen.frontends.karmada.namespaces import (
     ignored_namespace,
@@ -39,6 +39,7 @@ from kfedgen.karmada.policytypes import (
 from kfedgen.karmada.scheduler import NotEmulated, schedule
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
+from kfedgen.references import report_unknown_cluster
 
 
 def propagate(
@@ -92,13 +93,7 @@ def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
     ]
     for policy in policies:
         for path, name in cluster_name_references(policy):
-            if spec.unknown_cluster(name):
-                problems.error(
-                    policy.location(path),
-                    path,
-                    f"cluster {name!r} is not in the inventory",
-                    did_you_mean(name, spec.clusters),
-                )
+            report_unknown_cluster(spec, name, policy.location(path), path, problems)
 
 
 def _propagate_object(

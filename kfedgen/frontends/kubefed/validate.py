@@ -1,0 +1,99 @@
+"""The validate step for KubeFed's kinds: every cross-reference, right after the spec is built.
+
+Parsing checks each document on its own; this step checks what one document says about
+another, once every document has been read: the clusters a placement or an override
+names, and the object and clusters a ReplicaSchedulingPreference names.  Every message
+about a cluster comes from :mod:`kfedgen.references`.  Checks that need the placement
+decided first (an override of a cluster the object is not placed in) stay with
+:mod:`kfedgen.resolve`; those that need KubeFed's arithmetic stay with the scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kfedgen.errors import Problems, did_you_mean
+from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
+from kfedgen.model import (
+    FEDERATED_API_VERSION,
+    WILDCARD_CLUSTER,
+    FederatedObject,
+    FleetSpec,
+    ReplicaSchedulingPreference,
+)
+from kfedgen.references import report_unknown_cluster
+
+
+def check_references(spec: FleetSpec, problems: Problems) -> None:
+    """Report every reference of a federated object or an RSP that nothing answers."""
+    for obj in spec.federated:
+        _check_placement_clusters(obj, spec, problems)
+        _check_override_clusters(obj, spec, problems)
+    federated = {obj.ref: obj for obj in spec.federated}
+    first: dict[str, ReplicaSchedulingPreference] = {}
+    for rsp in spec.preferences:
+        if rsp.key in first:
+            path = ("metadata", "name")
+            problems.error(
+                rsp.location(path),
+                path,
+                f"{rsp.ref} is defined twice; the first is at {first[rsp.key].location()}",
+            )
+            continue
+        first[rsp.key] = rsp
+        if rsp.target_ref not in federated:
+            _report_missing_target(rsp, federated, spec, problems)
+        _check_preference_clusters(rsp, spec, problems)
+
+
+def _check_placement_clusters(obj: FederatedObject, spec: FleetSpec, problems: Problems) -> None:
+    for index, name in enumerate(obj.placement.cluster_names or ()):
+        path = ("spec", "placement", "clusters", index, "name")
+        report_unknown_cluster(spec, name, obj.location(path), path, problems)
+
+
+def _check_override_clusters(obj: FederatedObject, spec: FleetSpec, problems: Problems) -> None:
+    for entry in obj.overrides:
+        if entry.cluster_name is not None:
+            path = ("spec", "overrides", entry.index, "clusterName")
+            report_unknown_cluster(spec, entry.cluster_name, obj.location(path), path, problems)
+
+
+def _report_missing_target(
+    rsp: ReplicaSchedulingPreference,
+    federated: Mapping[str, FederatedObject],
+    spec: FleetSpec,
+    problems: Problems,
+) -> None:
+    path = ("metadata", "name")
+    if (FEDERATED_API_VERSION, rsp.target_kind) in spec.disabled_types:
+        # KubeFed runs no scheduler for a type whose propagation is disabled.
+        problems.warning(
+            rsp.location(path),
+            path,
+            f"propagation of {rsp.target_kind} is Disabled, so {rsp.ref} has no effect",
+        )
+        return
+    problems.error(
+        rsp.location(path),
+        path,
+        f"there is no {rsp.target_ref} for {rsp.ref} to schedule",
+        did_you_mean(rsp.target_ref, federated)
+        or f"an RSP schedules the {rsp.target_kind} with its own namespace and name",
+    )
+
+
+def _check_preference_clusters(
+    rsp: ReplicaSchedulingPreference, spec: FleetSpec, problems: Problems
+) -> None:
+    for key in rsp.clusters:
+        if key != WILDCARD_CLUSTER:
+            path = (*CLUSTERS_PATH, key)
+            report_unknown_cluster(
+                spec,
+                key,
+                rsp.location(path),
+                path,
+                problems,
+                f"use an inventory cluster or {WILDCARD_CLUSTER!r}",
+            )
