@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from kfedgen.schema import SCHEMA_FILES, schema_text
 from kfedgen.schemapatterns import PATTERNS, describe_mismatch
-from tests.conftest import compile_problems
+from tests.fleets import fleet_errors
 
 
 def patterns(schema: Any) -> Iterator[tuple[str, int | None]]:
@@ -90,7 +90,7 @@ def test_fleet_errors_use_the_words() -> None:
         "  clusters: [{name: Prod_EU, server: prod.example.com}]\n"
         "  gitops:\n    flux: {enabled: true, interval: 5 minutes}\n"
     )
-    problems = compile_problems(inventory_yaml=fleet)
+    problems = fleet_errors(fleet)
     assert any(
         "spec.clusters[0].name: 'Prod_EU' must be a DNS-1123 label" in p
         and "(did you mean 'prod-eu'?)" in p

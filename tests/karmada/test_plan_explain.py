@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from kfedgen.plan import build_plan
-from tests.conftest import GOLDEN, RunCli
-from tests.karmada._fleet import (
-    compile_docs,
+from tests.conftest import (
+    GOLDEN,
+    RunCli,
+)
+from tests.fleets import (
+    compile_fleet,
+)
+from tests.karmada._documents import (
+    KARMADA_INVENTORY,
     configmap,
     deployment,
     override,
@@ -26,7 +32,7 @@ DIVIDED = {"replicaScheduling": static_weights(eu=2, us=1)}
 def rows(
     *docs: Mapping[str, Any], overlays: list[dict[str, Any]] | None = None
 ) -> list[tuple[object, ...]]:
-    compilation = compile_docs(list(docs), overlays or [])
+    compilation = compile_fleet(KARMADA_INVENTORY, list(docs), overlays=overlays or [])
     return [
         (
             r.object,

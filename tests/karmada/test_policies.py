@@ -18,16 +18,19 @@ from kfedgen.karmada.policies import (
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.schema import schema_names
+from tests.fleets import (
+    compile_fleet,
+    fleet_errors,
+    inventory,
+)
 from tests.karmada import _cases
-from tests.karmada._fleet import (
-    compile_docs,
+from tests.karmada._documents import (
+    EMPTY_FLEET,
+    KARMADA_INVENTORY,
     deployment,
-    errors_of,
-    fleet,
     override,
     policy,
     selector,
-    to_yaml,
 )
 
 MATCHES = _cases.load("cluster_matches.yaml")
@@ -232,7 +235,7 @@ BAD_POLICIES = [
 
 @pytest.mark.parametrize(("doc", "message"), BAD_POLICIES)
 def test_invalid_propagation_policies(doc: dict[str, Any], message: str) -> None:
-    errors = errors_of([deployment(), doc])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), doc])
     assert any(message in e for e in errors), errors
 
 
@@ -276,12 +279,12 @@ BAD_OVERRIDES = [
 
 @pytest.mark.parametrize(("doc", "message"), BAD_OVERRIDES)
 def test_invalid_override_policies(doc: dict[str, Any], message: str) -> None:
-    errors = errors_of([deployment(), policy()], overlays=[doc])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy()], overlays=[doc])
     assert any(message in e for e in errors), errors
 
 
 def test_a_policy_defined_twice_is_an_error() -> None:
-    errors = errors_of([deployment(), policy("p"), policy("p")])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy("p"), policy("p")])
     assert any(
         "PropagationPolicy app/p is defined twice; the first is at fleet/app.yaml:" in e
         for e in errors
@@ -290,7 +293,7 @@ def test_a_policy_defined_twice_is_an_error() -> None:
 
 def test_unknown_karmada_kinds_are_errors_not_plain_objects() -> None:
     doc = {**policy(), "apiVersion": "policy.karmada.io/v1beta1"}
-    errors = errors_of([deployment(), doc])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), doc])
     assert any(
         "kind: unknown kind 'PropagationPolicy' for apiVersion 'policy.karmada.io/v1beta1' "
         "(did you mean apiVersion 'policy.karmada.io/v1alpha1'?)" in e
@@ -299,7 +302,9 @@ def test_unknown_karmada_kinds_are_errors_not_plain_objects() -> None:
 
 
 def test_fields_kfedgen_does_not_emulate_are_warned_about() -> None:
-    compilation = compile_docs([deployment(), policy(propagateDeps=True, schedulerName="custom")])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(propagateDeps=True, schedulerName="custom")]
+    )
     warnings = [str(p) for p in compilation.problems.warnings]
     assert any(
         "spec.propagateDeps: warning: propagateDeps is not emulated offline" in w for w in warnings
@@ -348,8 +353,8 @@ spec:
 
 
 def test_karmada_clusters_are_inventory() -> None:
-    inventory = to_yaml({**fleet([]), "spec": {}}) + "---\n" + KARMADA_CLUSTERS
-    compilation = compile_docs([deployment(), policy()], inventory=inventory)
+    fleet = EMPTY_FLEET + "---\n" + KARMADA_CLUSTERS
+    compilation = compile_fleet(fleet, [deployment(), policy()])
     member1 = compilation.spec.clusters["member1"]
     assert member1.server == "https://member1.example.com"
     assert member1.labels == {"env": "prod"}
@@ -368,10 +373,8 @@ def test_karmada_clusters_are_inventory() -> None:
 
 
 def test_fleet_clusters_carry_taints() -> None:
-    inventory = fleet(
-        [{"name": "a", "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}]
-    )
-    compilation = compile_docs([deployment(), policy()], inventory=inventory)
+    fleet = inventory({"name": "a", "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]})
+    compilation = compile_fleet(fleet, [deployment(), policy()])
     assert [(t.key, t.value, t.effect) for t in compilation.spec.clusters["a"].taints] == [
         ("k", "v", "NoSchedule")
     ]
@@ -392,21 +395,21 @@ def test_fleet_clusters_carry_taints() -> None:
     ],
 )
 def test_invalid_karmada_clusters(extra: str, message: str) -> None:
-    inventory = (
-        to_yaml({**fleet([]), "spec": {}})
+    fleet = (
+        EMPTY_FLEET
         + "---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: c\n"
         + extra
     )
-    errors = errors_of([deployment(), policy()], inventory=inventory)
+    errors = fleet_errors(fleet, [deployment(), policy()])
     assert any(message in e for e in errors), errors
 
 
 def test_a_karmada_cluster_cannot_repeat_a_fleet_cluster() -> None:
-    inventory = (
-        to_yaml(fleet([{"name": "c"}]))
+    fleet = (
+        inventory({"name": "c"})
         + "---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: c}\n"
     )
-    errors = errors_of([deployment(), policy()], inventory=inventory)
+    errors = fleet_errors(fleet, [deployment(), policy()])
     assert any(
         "cluster 'c' is already in the inventory at fleet/inventory.yaml" in e for e in errors
     )

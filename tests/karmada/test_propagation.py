@@ -1,7 +1,7 @@
 """Karmada propagation through the real pipeline: policy choice, cluster filters, spread
 constraints, replica division, ReviseReplica, namespaces.
 
-Inventory (``_fleet.CLUSTERS``): ``ap`` (aws, ap-northeast-1, capacity 8), ``eu`` (aws,
+Inventory (``_documents.CLUSTERS``): ``ap`` (aws, ap-northeast-1, capacity 8), ``eu`` (aws,
 eu-west-1, capacity 6), ``us`` (gcp, us-east-1, capacity 10) and ``lab`` (tainted
 ``dedicated=lab:NoSchedule``, no region, no capacity).
 """
@@ -16,23 +16,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.karmada.webster import allocate_webster_seats
-from kfedgen.load import SourceFile
-from kfedgen.pipeline import Options, compile_sources
-from tests.karmada._fleet import (
+from tests.fleets import (
+    compile_fleet,
+    fleet_errors,
+    inventory,
+    to_yaml,
+    warnings_of,
+)
+from tests.karmada._documents import (
     CLUSTERS,
-    compile_docs,
+    EMPTY_FLEET,
+    KARMADA_INVENTORY,
     configmap,
     deployment,
-    errors_of,
-    fleet,
     namespace,
     policy,
     rendered,
     replicas,
     selector,
     static_weights,
-    to_yaml,
-    warnings_of,
 )
 
 PROD = ["ap", "eu", "us"]
@@ -48,7 +50,7 @@ def reasons(compilation: Any, ref: str, cluster: str) -> list[str]:
 
 
 def chosen(*policies: dict[str, Any], obj: dict[str, Any] | None = None) -> str:
-    compilation = compile_docs([obj or deployment(), *policies])
+    compilation = compile_fleet(KARMADA_INVENTORY, [obj or deployment(), *policies])
     resolution = compilation.karmada_resolution("Deployment/app/web")
     assert resolution is not None and resolution.policy is not None
     return resolution.policy.ref
@@ -89,8 +91,9 @@ def test_on_equal_priority_the_more_precise_selector_then_the_smaller_name_wins(
 
 
 def test_the_losing_policies_are_explained() -> None:
-    compilation = compile_docs(
-        [deployment(), policy("a", selectors=[selector()]), policy("b", selectors=[selector()])]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy("a", selectors=[selector()]), policy("b", selectors=[selector()])],
     )
     assert reasons(compilation, "Deployment/app/web", "eu")[:2] == [
         "selected by PropagationPolicy app/a (priority 0, kind match)",
@@ -99,13 +102,14 @@ def test_the_losing_policies_are_explained() -> None:
 
 
 def test_a_cluster_policy_selects_in_any_namespace_a_namespaced_one_only_its_own() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(namespace="app"),
             deployment(namespace="other"),
             policy("here", namespace="app"),
             policy("all", namespace=None, selectors=[selector(namespace="other")]),
-        ]
+        ],
     )
     app = compilation.karmada_resolution("Deployment/app/web")
     other = compilation.karmada_resolution("Deployment/other/web")
@@ -114,7 +118,9 @@ def test_a_cluster_policy_selects_in_any_namespace_a_namespaced_one_only_its_own
 
 
 def test_objects_no_policy_selects_are_reported_not_rendered() -> None:
-    compilation = compile_docs([deployment(), configmap(), policy(selectors=[selector()])])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), configmap(), policy(selectors=[selector()])]
+    )
     assert rendered(compilation, "ConfigMap", "settings") == {}
     assert any(
         "ConfigMap app/settings is a plain object that nothing federates or propagates" in w
@@ -124,8 +130,9 @@ def test_objects_no_policy_selects_are_reported_not_rendered() -> None:
 
 
 def test_objects_of_kube_namespaces_are_never_propagated() -> None:
-    compilation = compile_docs(
-        [deployment(namespace="kube-system"), policy(namespace=None, selectors=[selector()])]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(namespace="kube-system"), policy(namespace=None, selectors=[selector()])],
     )
     assert rendered(compilation) == {}
     assert any("whose objects Karmada never propagates" in w for w in warnings_of(compilation))
@@ -178,13 +185,16 @@ def test_objects_of_kube_namespaces_are_never_propagated() -> None:
     ],
 )
 def test_cluster_affinity(affinity: dict[str, Any], clusters: list[str]) -> None:
-    compilation = compile_docs([deployment(), policy(placement={"clusterAffinity": affinity})])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(placement={"clusterAffinity": affinity})]
+    )
     assert sorted(replicas(compilation)) == clusters
 
 
 def test_why_a_cluster_is_left_out() -> None:
-    compilation = compile_docs(
-        [deployment(), policy(placement={"clusterAffinity": {"exclude": ["eu"]}})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy(placement={"clusterAffinity": {"exclude": ["eu"]}})],
     )
     assert "clusterAffinity does not select it: it is listed in exclude" in reasons(
         compilation, "Deployment/app/web", "eu"
@@ -206,15 +216,15 @@ def test_why_a_cluster_is_left_out() -> None:
     ],
 )
 def test_cluster_tolerations(toleration: dict[str, Any], lab_included: bool) -> None:
-    compilation = compile_docs(
-        [deployment(), policy(placement={"clusterTolerations": [toleration]})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(placement={"clusterTolerations": [toleration]})]
     )
     assert ("lab" in replicas(compilation)) is lab_included
 
 
 def test_prefer_no_schedule_taints_do_not_filter() -> None:
     clusters = [{"name": "soft", "taints": [{"key": "x", "effect": "PreferNoSchedule"}]}]
-    compilation = compile_docs([deployment(), policy()], inventory=fleet(clusters))
+    compilation = compile_fleet(inventory(*clusters), [deployment(), policy()])
     assert replicas(compilation) == {"soft": 6}
 
 
@@ -225,7 +235,7 @@ def test_cluster_affinities_fall_back_to_the_first_schedulable_group() -> None:
             {"affinityName": "backup", "labelSelector": {"matchLabels": {"env": "prod"}}},
         ]
     }
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert sorted(replicas(compilation)) == PROD
     assert reasons(compilation, "Deployment/app/web", "eu")[1] == (
         "clusterAffinities[0] (primary) is not schedulable: 0/4 clusters are available"
@@ -234,7 +244,7 @@ def test_cluster_affinities_fall_back_to_the_first_schedulable_group() -> None:
 
 def test_no_schedulable_group_leaves_the_object_unrendered_with_a_warning() -> None:
     placement = {"clusterAffinities": [{"affinityName": "only", "clusterNames": ["lab"]}]}
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
     assert any(
         "Deployment/app/web is not scheduled by PropagationPolicy app/spread: "
@@ -247,7 +257,7 @@ def test_no_schedulable_group_leaves_the_object_unrendered_with_a_warning() -> N
 
 
 def test_duplicated_is_the_default_and_leaves_the_manifest_alone() -> None:
-    compilation = compile_docs([deployment(replicas=6), policy()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(replicas=6), policy()])
     assert replicas(compilation) == dict.fromkeys(PROD, 6)
     manifests = {id(o.manifest) for o in rendered(compilation).values()}
     assert len(manifests) == 1, "every cluster shares the one unchanged manifest"
@@ -267,21 +277,23 @@ def test_duplicated_is_the_default_and_leaves_the_manifest_alone() -> None:
 def test_static_weights_divide_by_webster(
     total: int, weights: dict[str, int], expected: dict[str, int]
 ) -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(replicas=total),
             policy(placement={"replicaScheduling": static_weights(**weights)}),
-        ]
+        ],
     )
     assert replicas(compilation) == expected
 
 
 def test_a_cluster_left_with_no_replica_is_dropped_and_explained() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(replicas=1),
             policy(placement={"replicaScheduling": static_weights(eu=2, ap=1)}),
-        ]
+        ],
     )
     assert reasons(compilation, "Deployment/app/web", "ap")[-1] == (
         "static weight 1 gets 0 of 1 replicas; Karmada drops clusters left with none"
@@ -304,8 +316,9 @@ def test_a_cluster_takes_the_largest_weight_of_the_rules_that_match_it() -> None
             ]
         },
     }
-    compilation = compile_docs(
-        [deployment(replicas=10), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=10), policy(placement={"replicaScheduling": scheduling})],
     )
     assert replicas(compilation) == {"ap": 2, "eu": 2, "us": 6}
     resolution = compilation.karmada_resolution("Deployment/app/web")
@@ -329,12 +342,11 @@ def test_a_cluster_takes_the_largest_weight_of_the_rules_that_match_it() -> None
 def test_without_matching_weights_every_candidate_weighs_one(
     scheduling: dict[str, Any],
 ) -> None:
-    inventory = fleet(
-        [*CLUSTERS, {"name": "nowhere", "taints": [{"key": "x", "effect": "NoSchedule"}]}]
+    fleet = inventory(
+        *CLUSTERS, {"name": "nowhere", "taints": [{"key": "x", "effect": "NoSchedule"}]}
     )
-    compilation = compile_docs(
-        [deployment(replicas=7), policy(placement={"replicaScheduling": scheduling})],
-        inventory=inventory,
+    compilation = compile_fleet(
+        fleet, [deployment(replicas=7), policy(placement={"replicaScheduling": scheduling})]
     )
     assert replicas(compilation) == {"ap": 3, "eu": 2, "us": 2}
 
@@ -344,8 +356,9 @@ def test_dynamic_weight_divides_by_declared_capacity() -> None:
         "replicaSchedulingType": "Divided",
         "weightPreference": {"dynamicWeight": "AvailableReplicas"},
     }
-    compilation = compile_docs(
-        [deployment(replicas=12), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=12), policy(placement={"replicaScheduling": scheduling})],
     )
     assert replicas(compilation) == {"ap": 4, "eu": 3, "us": 5}
 
@@ -362,16 +375,18 @@ def test_aggregated_uses_the_fewest_clusters_by_capacity(
     total: int, expected: dict[str, int]
 ) -> None:
     scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
-    compilation = compile_docs(
-        [deployment(replicas=total), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=total), policy(placement={"replicaScheduling": scheduling})],
     )
     assert replicas(compilation) == expected
 
 
 def test_not_enough_capacity_is_unschedulable() -> None:
     scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
-    compilation = compile_docs(
-        [deployment(replicas=25), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=25), policy(placement={"replicaScheduling": scheduling})],
     )
     assert rendered(compilation) == {}
     assert any("available replicas 24 are not enough for 25" in w for w in warnings_of(compilation))
@@ -384,7 +399,7 @@ def test_dynamic_division_without_declared_capacity_is_an_error() -> None:
         "clusterTolerations": [{"key": "dedicated", "operator": "Exists"}],
     }
     docs = [deployment(), policy(placement=placement)]
-    errors = errors_of(docs)
+    errors = fleet_errors(KARMADA_INVENTORY, docs)
     line = to_yaml(*docs).splitlines().index("    replicaScheduling:") + 1
     assert errors == [
         f"fleet/app.yaml:{line}:5: spec.placement.replicaScheduling: Aggregated division needs "
@@ -406,14 +421,13 @@ metadata:
 """
         for name, capacity in (("one", 3), ("two", 9))
     )
-    inventory = to_yaml({**fleet([]), "spec": {}}) + clusters
+    fleet = EMPTY_FLEET + clusters
     scheduling = {
         "replicaSchedulingType": "Divided",
         "weightPreference": {"dynamicWeight": "AvailableReplicas"},
     }
-    compilation = compile_docs(
-        [deployment(replicas=4), policy(placement={"replicaScheduling": scheduling})],
-        inventory=inventory,
+    compilation = compile_fleet(
+        fleet, [deployment(replicas=4), policy(placement={"replicaScheduling": scheduling})]
     )
     assert replicas(compilation) == {"one": 1, "two": 3}
 
@@ -462,14 +476,15 @@ def job(parallelism: int | None, completions: int | None) -> dict[str, Any]:
 def test_divided_jobs_get_parallelism_and_completions(
     parallelism: int | None, completions: int | None, expected: dict[str, dict[str, int]]
 ) -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             job(parallelism, completions),
             policy(
                 selectors=[selector("Job")],
                 placement={"replicaScheduling": static_weights(ap=1, eu=1)},
             ),
-        ]
+        ],
     )
     got = {
         cluster: {
@@ -487,8 +502,9 @@ def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
         "metadata": {"name": "one", "namespace": "app"},
         "spec": {"containers": []},
     }
-    compilation = compile_docs(
-        [pod, policy(selectors=[selector("Pod")], placement={"replicaScheduling": {}})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [pod, policy(selectors=[selector("Pod")], placement={"replicaScheduling": {}})],
     )
     assert sorted(rendered(compilation, "Pod", "one")) == ["ap"]
 
@@ -496,7 +512,8 @@ def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
 def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> None:
     replica_set = deployment(replicas=5)
     replica_set["kind"] = "ReplicaSet"
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             replica_set,
             configmap(),
@@ -504,25 +521,27 @@ def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> N
                 selectors=[selector("ReplicaSet"), selector("ConfigMap")],
                 placement={"replicaScheduling": static_weights(eu=1, us=1)},
             ),
-        ]
+        ],
     )
     assert replicas(compilation, "ReplicaSet") == dict.fromkeys(PROD, 5)
     assert sorted(rendered(compilation, "ConfigMap", "settings")) == PROD
 
 
 def test_zero_replicas_go_everywhere_and_are_not_revised() -> None:
-    compilation = compile_docs(
-        [deployment(replicas=0), policy(placement={"replicaScheduling": static_weights(eu=1)})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=0), policy(placement={"replicaScheduling": static_weights(eu=1)})],
     )
     assert replicas(compilation) == dict.fromkeys(PROD, 0)
 
 
 def test_unset_replicas_count_as_the_api_server_default_of_one() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(replicas=None),
             policy(placement={"replicaScheduling": static_weights(eu=1, us=1)}),
-        ]
+        ],
     )
     assert replicas(compilation) == {"eu": 1}
 
@@ -532,7 +551,7 @@ def test_replicas_that_are_not_an_integer_are_an_error() -> None:
     bad["spec"]["replicas"] = "three"
     assert any(
         "spec.replicas: spec.replicas must be a non-negative integer (int32)" in e
-        for e in errors_of([bad, policy()])
+        for e in fleet_errors(KARMADA_INVENTORY, [bad, policy()])
     )
 
 
@@ -541,7 +560,7 @@ def test_replicas_that_are_not_an_integer_are_an_error() -> None:
 
 def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -> None:
     placement = {"spreadConstraints": [{"spreadByField": "cluster", "maxGroups": 2}]}
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert replicas(compilation) == {"us": 6, "ap": 6}
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
         "spreadConstraints[0] keeps the first 2 candidates (maxGroups 2; ordered by available "
@@ -551,7 +570,7 @@ def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -
 
 def test_too_few_clusters_for_min_groups_is_unschedulable() -> None:
     placement = {"spreadConstraints": [{"minGroups": 4, "maxGroups": 4}]}
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
     assert any(
         "3 feasible clusters are fewer than spreadConstraints[0].minGroups 4" in w
@@ -568,7 +587,9 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
             {"spreadByField": "cluster", "maxGroups": 1},
         ],
     }
-    compilation = compile_docs([deployment(replicas=4), policy(placement=placement)])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(replicas=4), policy(placement=placement)]
+    )
     assert replicas(compilation) == {"eu": 2, "us": 2}
     assert "it has no region, which spreadConstraints[0] spreads by" in reasons(
         compilation, "Deployment/app/web", "lab"
@@ -608,7 +629,7 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
 def test_spread_constraints_that_need_live_data_are_errors(
     placement: dict[str, Any], message: str
 ) -> None:
-    errors = errors_of([deployment(), policy(placement=placement)])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert any(message in e for e in errors), errors
 
 
@@ -616,19 +637,21 @@ def test_spread_constraints_that_need_live_data_are_errors(
 
 
 def test_a_declared_namespace_goes_to_every_cluster() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             namespace("app"),
             deployment(),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
 
 
 def test_an_undeclared_namespace_is_created_where_its_objects_land() -> None:
-    compilation = compile_docs(
-        [deployment(), policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}})],
     )
     namespaces = rendered(compilation, "Namespace", "app")
     assert sorted(namespaces) == ["eu", "us"]
@@ -651,23 +674,25 @@ def test_a_namespace_that_skips_auto_propagation_follows_its_policy() -> None:
         selectors=[selector("Namespace", "app")],
         placement={"clusterAffinity": {"clusterNames": ["eu"]}},
     )
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             ns,
             deployment(),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
             namespace_policy,
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["eu"]
     # Landing where the namespace is not placed is an error (kfedgen.identity).
-    problems = errors_of(
+    problems = fleet_errors(
+        KARMADA_INVENTORY,
         [
             ns,
             deployment(),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
             namespace_policy,
-        ]
+        ],
     )
     assert any(
         "Deployment/app/web lands in namespace 'app', which is not placed in cluster 'us'" in e
@@ -676,21 +701,22 @@ def test_a_namespace_that_skips_auto_propagation_follows_its_policy() -> None:
 
 
 def test_reserved_namespaces_are_not_synced() -> None:
-    compilation = compile_docs(
-        [namespace("default"), namespace("kube-system"), deployment(), policy()]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [namespace("default"), namespace("kube-system"), deployment(), policy()]
     )
     assert rendered(compilation, "Namespace", "default") == {}
     assert rendered(compilation, "Namespace", "kube-system") == {}
 
 
 def test_a_fleet_without_propagation_policies_propagates_nothing() -> None:
-    compilation = compile_docs([namespace("app"), deployment()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [namespace("app"), deployment()])
     assert compilation.objects == []
     assert len([w for w in warnings_of(compilation) if "plain object" in w]) == 2
 
 
 def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             namespace("app"),
             policy(
@@ -699,7 +725,7 @@ def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
                 selectors=[selector("Namespace")],
                 placement={"clusterAffinity": {"clusterNames": ["eu"]}},
             ),
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
     assert any(
@@ -712,10 +738,13 @@ def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
 
 
 def test_suspended_dispatching() -> None:
-    everywhere = compile_docs([deployment(), policy(suspension={"dispatching": True})])
+    everywhere = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(suspension={"dispatching": True})]
+    )
     assert rendered(everywhere) == {}
-    some = compile_docs(
-        [deployment(), policy(suspension={"dispatchingOnClusters": {"clusterNames": ["eu"]}})]
+    some = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy(suspension={"dispatchingOnClusters": {"clusterNames": ["eu"]}})],
     )
     assert sorted(rendered(some)) == ["ap", "us"]
 
@@ -741,7 +770,7 @@ def test_suspended_dispatching() -> None:
 def test_unknown_clusters_are_errors_as_in_kubefed_placements(
     placement: dict[str, Any], path: str
 ) -> None:
-    errors = errors_of([deployment(), policy(placement=placement)])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert len(errors) == 1
     assert f"{path}: cluster 'euu' is not in the inventory (did you mean 'eu'?)" in errors[0]
 
@@ -764,7 +793,9 @@ def test_divided_weighted_assigns_every_replica_to_candidates(
         "clusterAffinity": {"exclude": sorted(excluded)},
         "replicaScheduling": static_weights(**weights),
     }
-    compilation = compile_docs([deployment(replicas=total), policy(placement=placement)])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(replicas=total), policy(placement=placement)]
+    )
     got = replicas(compilation)
     candidates = set(PROD) - excluded
     assert set(got) <= candidates
@@ -793,20 +824,12 @@ def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> 
         policy("b", priority=1, selectors=[selector(name="api")]),
         policy("c", namespace=None, selectors=[selector("ConfigMap")]),
     ]
-    reference = compile_docs(docs).tree.files
+    reference = compile_fleet(KARMADA_INVENTORY, docs).tree.files
     shuffled = list(docs)
     random.Random(seed).shuffle(shuffled)
     chunks = [shuffled[i::files] for i in range(files)]
-    sources = [
-        SourceFile(f"fleet/{i}.yaml", to_yaml(*chunk).encode())
-        for i, chunk in enumerate(chunks)
-        if chunk
-    ]
-    sources.append(SourceFile("fleet/inventory.yaml", to_yaml(fleet()).encode()))
-    assert (
-        compile_sources(sorted(sources, key=lambda s: s.display_name), Options()).tree.files
-        == reference
-    )
+    by_file = {f"{i}": chunk for i, chunk in enumerate(chunks) if chunk}
+    assert compile_fleet(KARMADA_INVENTORY, files=by_file).tree.files == reference
 
 
 # -- identity -----------------------------------------------------------------------------------
@@ -815,8 +838,11 @@ def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> 
 def test_a_propagated_object_needs_a_valid_name_and_one_definition() -> None:
     bad = deployment()
     bad["metadata"]["name"] = "a/b"
-    assert any("metadata.name: name 'a/b' contains '/'" in e for e in errors_of([bad, policy()]))
-    twice = errors_of([deployment(), deployment(), policy()])
+    assert any(
+        "metadata.name: name 'a/b' contains '/'" in e
+        for e in fleet_errors(KARMADA_INVENTORY, [bad, policy()])
+    )
+    twice = fleet_errors(KARMADA_INVENTORY, [deployment(), deployment(), policy()])
     assert any(
         "Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1" in e
         for e in twice
@@ -826,12 +852,12 @@ def test_a_propagated_object_needs_a_valid_name_and_one_definition() -> None:
 def test_objects_nothing_propagates_are_not_held_to_that() -> None:
     odd = configmap()
     odd["metadata"]["name"] = "a/b"
-    compilation = compile_docs([odd, deployment(), policy()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [odd, deployment(), policy()])
     assert any("ConfigMap app/a/b is a plain object" in w for w in warnings_of(compilation))
 
 
 def test_zero_replicas_are_explained() -> None:
-    compilation = compile_docs([deployment(replicas=0), policy()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(replicas=0), policy()])
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
         "0 replicas: scheduled like a non-workload: it goes to every selected cluster"
     )
