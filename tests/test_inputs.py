@@ -121,9 +121,11 @@ def test_an_exported_list_is_propagated_and_reported_per_item() -> None:
     compilation = compile_texts(INVENTORY, PROPAGATE_ALL, export)
     assert "ConfigMap/app/a" in rendered(compilation, "east")
     warnings = [str(p) for p in compilation.problems.warnings]
-    assert any(
-        w.startswith("fleet/2.yaml:5:") and "Secret app/b is a plain object" in w for w in warnings
-    )
+    assert warnings == [
+        "fleet/2.yaml:5:20: warning: Secret app/b is a plain object that nothing federates or "
+        "propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada "
+        "PropagationPolicy)"
+    ]
     assert not any("List" in w for w in warnings)
 
 

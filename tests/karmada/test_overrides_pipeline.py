@@ -240,13 +240,10 @@ def test_a_policy_that_overrides_nothing_is_warned_about() -> None:
         ),
     ]
     warnings = warnings_of(compile_fleet(KARMADA_INVENTORY, WEB, overlays=overlays))
-    assert any(
-        "ClusterOverridePolicy nothing overrides no rendered object in any cluster" in w
-        for w in warnings
-    )
-    assert any(
-        "ClusterOverridePolicy no-cluster overrides no rendered object" in w for w in warnings
-    )
+    assert warnings == [
+        "overlays/policies.yaml:4:3: metadata.name: warning: ClusterOverridePolicy nothing overrides no rendered object in any cluster; it has no effect",
+        "overlays/policies.yaml:19:3: metadata.name: warning: ClusterOverridePolicy no-cluster overrides no rendered object in any cluster; it has no effect",
+    ]
 
 
 def test_synced_namespaces_take_cluster_policies_only() -> None:

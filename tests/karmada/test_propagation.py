@@ -122,10 +122,9 @@ def test_objects_no_policy_selects_are_reported_not_rendered() -> None:
         KARMADA_INVENTORY, [deployment(), configmap(), policy(selectors=[selector()])]
     )
     assert rendered(compilation, "ConfigMap", "settings") == {}
-    assert any(
-        "ConfigMap app/settings is a plain object that nothing federates or propagates" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:23:1: warning: ConfigMap app/settings is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+    ]
     assert not any("Deployment app/web is a plain" in w for w in warnings_of(compilation))
 
 
@@ -135,7 +134,9 @@ def test_objects_of_kube_namespaces_are_never_propagated() -> None:
         [deployment(namespace="kube-system"), policy(namespace=None, selectors=[selector()])],
     )
     assert rendered(compilation) == {}
-    assert any("whose objects Karmada never propagates" in w for w in warnings_of(compilation))
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:5:3: metadata.namespace: warning: Deployment/kube-system/web is in namespace kube-system, whose objects Karmada never propagates; it is not rendered",
+    ]
 
 
 # -- cluster filters -----------------------------------------------------------------------
@@ -246,11 +247,9 @@ def test_no_schedulable_group_leaves_the_object_unrendered_with_a_warning() -> N
     placement = {"clusterAffinities": [{"affinityName": "only", "clusterNames": ["lab"]}]}
     compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
-    assert any(
-        "Deployment/app/web is not scheduled by PropagationPolicy app/spread: "
-        "0/4 clusters are available" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: 0/4 clusters are available; it is not rendered",
+    ]
 
 
 # -- replica division ---------------------------------------------------------------------
@@ -389,7 +388,9 @@ def test_not_enough_capacity_is_unschedulable() -> None:
         [deployment(replicas=25), policy(placement={"replicaScheduling": scheduling})],
     )
     assert rendered(compilation) == {}
-    assert any("available replicas 24 are not enough for 25" in w for w in warnings_of(compilation))
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: clusters' available replicas 24 are not enough for 25; it is not rendered",
+    ]
 
 
 def test_dynamic_division_without_declared_capacity_is_an_error() -> None:
@@ -549,10 +550,9 @@ def test_unset_replicas_count_as_the_api_server_default_of_one() -> None:
 def test_replicas_that_are_not_an_integer_are_an_error() -> None:
     bad = deployment()
     bad["spec"]["replicas"] = "three"
-    assert any(
-        "spec.replicas: spec.replicas must be a non-negative integer (int32)" in e
-        for e in fleet_errors(KARMADA_INVENTORY, [bad, policy()])
-    )
+    assert fleet_errors(KARMADA_INVENTORY, [bad, policy()]) == [
+        "fleet/app.yaml:20:3: spec.replicas: spec.replicas must be a non-negative integer (int32)",
+    ]
 
 
 # -- spread constraints -----------------------------------------------------------------------
@@ -572,10 +572,9 @@ def test_too_few_clusters_for_min_groups_is_unschedulable() -> None:
     placement = {"spreadConstraints": [{"minGroups": 4, "maxGroups": 4}]}
     compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
-    assert any(
-        "3 feasible clusters are fewer than spreadConstraints[0].minGroups 4" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: 3 feasible clusters are fewer than spreadConstraints[0].minGroups 4; it is not rendered",
+    ]
 
 
 def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() -> None:
@@ -597,7 +596,7 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
 
 
 @pytest.mark.parametrize(
-    ("placement", "message"),
+    ("placement", "expected"),
     [
         (
             {
@@ -606,12 +605,15 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
                     {"spreadByField": "region", "maxGroups": 2},
                 ]
             },
-            "spec.placement.spreadConstraints[1]: spreadByField: region is not emulated offline",
+            [
+                "fleet/app.yaml:34:7: spec.placement.spreadConstraints[1]: spreadByField: region is not emulated offline: Karmada chooses regions by scheduler scores and live capacity (spread by cluster, or pick the regions with clusterAffinity)",
+            ],
         ),
         (
             {"spreadConstraints": [{"spreadByLabel": "geo"}]},
-            "spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread "
-            "constraints (spreadByLabel alone fails)",
+            [
+                "fleet/app.yaml:32:5: spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread constraints (spreadByLabel alone fails)",
+            ],
         ),
         (
             {
@@ -621,16 +623,17 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
                     "weightPreference": {"dynamicWeight": "AvailableReplicas"},
                 },
             },
-            "spec.placement.spreadConstraints[0]: spreadConstraints with Divided replicas are not "
-            "emulated offline",
+            [
+                "fleet/app.yaml:33:7: spec.placement.spreadConstraints[0]: spreadConstraints with Divided replicas are not emulated offline: Karmada picks clusters by live capacity (use Duplicated scheduling, or static weights (which ignore spreadConstraints))",
+            ],
         ),
     ],
 )
 def test_spread_constraints_that_need_live_data_are_errors(
-    placement: dict[str, Any], message: str
+    placement: dict[str, Any], expected: list[str]
 ) -> None:
     errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
-    assert any(message in e for e in errors), errors
+    assert errors == expected
 
 
 # -- namespaces --------------------------------------------------------------------------------
@@ -694,10 +697,9 @@ def test_a_namespace_that_skips_auto_propagation_follows_its_policy() -> None:
             namespace_policy,
         ],
     )
-    assert any(
-        "Deployment/app/web lands in namespace 'app', which is not placed in cluster 'us'" in e
-        for e in problems
-    )
+    assert problems == [
+        "fleet/app.yaml:12:3: metadata.namespace: Deployment/app/web lands in namespace 'app', which is not placed in cluster 'us' (place namespace app in that cluster too, with a Namespace object or its FederatedNamespace)",
+    ]
 
 
 def test_reserved_namespaces_are_not_synced() -> None:
@@ -711,7 +713,10 @@ def test_reserved_namespaces_are_not_synced() -> None:
 def test_a_fleet_without_propagation_policies_propagates_nothing() -> None:
     compilation = compile_fleet(KARMADA_INVENTORY, [namespace("app"), deployment()])
     assert compilation.objects == []
-    assert len([w for w in warnings_of(compilation) if "plain object" in w]) == 2
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Namespace app is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+        "fleet/app.yaml:7:1: warning: Deployment app/web is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+    ]
 
 
 def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
@@ -728,10 +733,9 @@ def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
         ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
-    assert any(
-        "the placement of ClusterPropagationPolicy ns has no effect on it" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        'fleet/app.yaml:2:1: warning: Namespace/app goes to every cluster by Karmada\'s namespace sync; the placement of ClusterPropagationPolicy ns has no effect on it (label it namespace.karmada.io/skip-auto-propagation: "true" to place it with the policy)',
+    ]
 
 
 # -- suspension, references ---------------------------------------------------------------------
@@ -838,22 +842,22 @@ def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> 
 def test_a_propagated_object_needs_a_valid_name_and_one_definition() -> None:
     bad = deployment()
     bad["metadata"]["name"] = "a/b"
-    assert any(
-        "metadata.name: name 'a/b' contains '/'" in e
-        for e in fleet_errors(KARMADA_INVENTORY, [bad, policy()])
-    )
+    assert fleet_errors(KARMADA_INVENTORY, [bad, policy()]) == [
+        "fleet/app.yaml:4:3: metadata.name: name 'a/b' contains '/', which Kubernetes names may not contain",
+    ]
     twice = fleet_errors(KARMADA_INVENTORY, [deployment(), deployment(), policy()])
-    assert any(
-        "Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1" in e
-        for e in twice
-    )
+    assert twice == [
+        "fleet/app.yaml:25:3: metadata.name: Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1",
+    ]
 
 
 def test_objects_nothing_propagates_are_not_held_to_that() -> None:
     odd = configmap()
     odd["metadata"]["name"] = "a/b"
     compilation = compile_fleet(KARMADA_INVENTORY, [odd, deployment(), policy()])
-    assert any("ConfigMap app/a/b is a plain object" in w for w in warnings_of(compilation))
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: ConfigMap app/a/b is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+    ]
 
 
 def test_zero_replicas_are_explained() -> None:
