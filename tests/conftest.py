@@ -13,9 +13,6 @@ from pathlib import Path
 import pytest
 
 from kfedgen.cli import main
-from kfedgen.errors import InvalidInput
-from kfedgen.load import SourceFile
-from kfedgen.pipeline import Compilation, Options, compile_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -90,36 +87,3 @@ def copy_fleet(source: Path, target: Path) -> Path:
 
 def kubectl_available() -> bool:
     return shutil.which("kubectl") is not None
-
-
-INVENTORY = """\
-apiVersion: kfedgen.io/v1alpha1
-kind: Fleet
-metadata: {name: test}
-spec:
-  clusters:
-    - {name: east, labels: {region: us-east-1, env: prod}}
-    - {name: west, labels: {region: us-west-2, env: prod, tier: edge}}
-    - {name: lab, labels: {region: eu-central-1, env: dev}}
-"""
-
-
-def sources(**files: str) -> list[SourceFile]:
-    """In-memory fleet files (``name_yaml="..."`` becomes ``name.yaml``), sorted like the loader."""
-    return [
-        SourceFile(f"fleet/{name.replace('_yaml', '.yaml')}", text.encode())
-        for name, text in sorted(files.items())
-    ]
-
-
-def compile_text(**files: str) -> Compilation:
-    """Compile in-memory fleet files; ``inventory_yaml`` defaults to :data:`INVENTORY`."""
-    files.setdefault("inventory_yaml", INVENTORY)
-    return compile_sources(sources(**files), Options())
-
-
-def compile_problems(**files: str) -> list[str]:
-    """The messages of an invalid fleet (``file:line:col: path: message``)."""
-    with pytest.raises(InvalidInput) as caught:
-        compile_text(**files)
-    return [str(p) for p in caught.value.problems if p.is_error]

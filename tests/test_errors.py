@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import INVENTORY, RunCli, snapshot
+from tests.conftest import (
+    RunCli,
+    snapshot,
+)
+from tests.fleets import (
+    INVENTORY,
+)
 
 NAMESPACE = """\
 apiVersion: types.kubefed.io/v1beta1

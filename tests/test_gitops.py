@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from kfedgen.errors import InvalidInput
-from kfedgen.load import SourceFile
-from kfedgen.pipeline import Compilation, Options, compile_sources
+from kfedgen.pipeline import Compilation, Options
 from tests.conftest import RunCli, snapshot
+from tests.fleets import compile_fleet, fleet_errors
 
 FLEET = """\
 apiVersion: kfedgen.io/v1alpha1
@@ -49,12 +49,11 @@ spec:
 """
 
 
-def compile_text(fleet: str, repo_path: str = "rendered") -> Compilation:
-    sources = [
-        SourceFile("fleet/fleet.yaml", fleet.encode()),
-        SourceFile("fleet/ns.yaml", NAMESPACE.encode()),
-    ]
-    return compile_sources(sources, Options(output_repo_path=repo_path))
+def compile_gitops(fleet: str, repo_path: str = "rendered") -> Compilation:
+    """``fleet`` as ``fleet/fleet.yaml`` (the Fleet with its gitops settings) and NAMESPACE."""
+    return compile_fleet(
+        None, options=Options(output_repo_path=repo_path), files={"fleet": fleet, "ns": NAMESPACE}
+    )
 
 
 def objects(compilation: Compilation, directory: str) -> dict[str, Any]:
@@ -67,17 +66,11 @@ def objects(compilation: Compilation, directory: str) -> dict[str, Any]:
     }
 
 
-def error_lines(fleet: str) -> list[str]:
-    with pytest.raises(InvalidInput) as raised:
-        compile_text(fleet)
-    return [str(p) for p in raised.value.problems if p.is_error]
-
-
 # --- what is generated ----------------------------------------------------------
 
 
 def test_argocd_app_of_apps() -> None:
-    argocd = objects(compile_text(FLEET, "deploy/out"), "_argocd")
+    argocd = objects(compile_gitops(FLEET, "deploy/out"), "_argocd")
     assert sorted(argocd) == [
         "alpha.yaml",
         "beta.yaml",
@@ -134,7 +127,7 @@ def test_argocd_without_sync_policy_is_manual_and_settings_apply() -> None:
       appProject: true
 """,
     )
-    argocd = objects(compile_text(fleet), "_argocd")
+    argocd = objects(compile_gitops(fleet), "_argocd")
     assert "syncPolicy" not in argocd["alpha.yaml"]["spec"]
     assert argocd["alpha.yaml"]["metadata"]["name"] == "demo-alpha"
     assert argocd["alpha.yaml"]["metadata"]["namespace"] == "cd"
@@ -154,7 +147,7 @@ def test_argocd_without_sync_policy_is_manual_and_settings_apply() -> None:
 
 
 def test_flux_objects() -> None:
-    flux = objects(compile_text(FLEET), "_flux")
+    flux = objects(compile_gitops(FLEET), "_flux")
     assert sorted(flux) == [
         "alpha.yaml",
         "beta.yaml",
@@ -204,29 +197,29 @@ def test_flux_ref(revision: str, flux_ref: str | None, expected: dict[str, str])
         fleet = fleet.replace(
             "      localCluster: alpha\n", f"      localCluster: alpha\n      ref: {flux_ref}\n"
         )
-    assert objects(compile_text(fleet), "_flux")["gitrepository.yaml"]["spec"]["ref"] == expected
+    assert objects(compile_gitops(fleet), "_flux")["gitrepository.yaml"]["spec"]["ref"] == expected
 
 
 def test_argocd_defaults_to_head_without_target_revision() -> None:
     fleet = FLEET.replace("    targetRevision: main\n", "").replace(
         "      enabled: true\n      localCluster", "      enabled: false\n      localCluster"
     )
-    argocd = objects(compile_text(fleet), "_argocd")
+    argocd = objects(compile_gitops(fleet), "_argocd")
     assert argocd["alpha.yaml"]["spec"]["source"]["targetRevision"] == "HEAD"
 
 
 def test_output_at_repository_root() -> None:
-    compilation = compile_text(FLEET, ".")
+    compilation = compile_gitops(FLEET, ".")
     assert objects(compilation, "_argocd")["alpha.yaml"]["spec"]["source"]["path"] == "alpha"
     assert objects(compilation, "_flux")["alpha.yaml"]["spec"]["path"] == "./alpha"
 
 
 def test_disabled_engines_write_nothing() -> None:
     fleet = FLEET.replace("enabled: true", "enabled: false")
-    paths = compile_text(fleet).tree.paths()
+    paths = compile_gitops(fleet).tree.paths()
     assert not [p for p in paths if p.startswith(("_argocd/", "_flux/"))]
     no_gitops = FLEET.split("  gitops:\n", maxsplit=1)[0]
-    assert not [p for p in compile_text(no_gitops).tree.paths() if p.startswith("_")]
+    assert not [p for p in compile_gitops(no_gitops).tree.paths() if p.startswith("_")]
 
 
 # --- re-rendering: pruning ---------------------------------------------------------
@@ -391,7 +384,7 @@ def test_rendered_example_fleet_has_argocd_wiring() -> None:
 )
 def test_bad_gitops_settings(old: str, new: str, expected: list[str]) -> None:
     assert old in FLEET
-    assert error_lines(FLEET.replace(old, new)) == expected
+    assert fleet_errors(None, files={"fleet": FLEET.replace(old, new), "ns": NAMESPACE}) == expected
 
 
 def test_kubefed_cluster_without_endpoint_has_no_argocd_destination() -> None:
@@ -400,12 +393,8 @@ def test_kubefed_cluster_without_endpoint_has_no_argocd_destination() -> None:
         "kind: KubeFedCluster\n"
         "metadata: {name: delta, namespace: kube-federation-system}\n"
     )
-    sources = [
-        SourceFile("fleet/fleet.yaml", FLEET.encode()),
-        SourceFile("fleet/kubefed.yaml", kubefed_cluster.encode()),
-    ]
     with pytest.raises(InvalidInput) as raised:
-        compile_sources(sources, Options())
+        compile_fleet(None, files={"fleet": FLEET, "kubefed": kubefed_cluster})
     assert [str(p) for p in raised.value.problems] == [
         "fleet/kubefed.yaml:1:1: cluster 'delta' has neither server nor destinationName, so its "
         "Argo CD Application has no destination (give the KubeFedCluster a spec.apiEndpoint)"
@@ -423,13 +412,13 @@ def test_object_names_fit_in_a_label() -> None:
         )
         .replace("      localCluster: alpha\n", "      localCluster: alpha\n      namePrefix: f-\n")
     )
-    assert compile_text(fleet.replace(long_name, "g" * 29))  # 63 characters is fine
-    assert error_lines(fleet) == [
+    assert compile_gitops(fleet.replace(long_name, "g" * 29))  # 63 characters is fine
+    assert fleet_errors(None, files={"fleet": fleet, "ns": NAMESPACE}) == [
         f"fleet/fleet.yaml:18:7: spec.gitops.argocd.namePrefix: '{'x' * 34}{long_name}' (for "
         f"cluster '{long_name}') is not a valid argocd object name (shorten namePrefix)"
     ]
     fleet = fleet.replace("namePrefix: f-", "namePrefix: " + "f" * 34)
-    assert error_lines(fleet)[1] == (
+    assert fleet_errors(None, files={"fleet": fleet, "ns": NAMESPACE})[1] == (
         f"fleet/fleet.yaml:25:7: spec.gitops.flux.namePrefix: '{'f' * 34}{long_name}' (for "
         f"cluster '{long_name}') is not a valid flux object name (shorten namePrefix)"
     )
@@ -454,7 +443,7 @@ def test_bad_gitops_leaves_output_untouched(run_cli: RunCli, tmp_path: Path) -> 
 
 
 def test_output_outside_a_repository_is_a_warning() -> None:
-    compilation = compile_text(FLEET, "/srv/out")
+    compilation = compile_gitops(FLEET, "/srv/out")
     warnings = [str(p) for p in compilation.problems.warnings]
     assert warnings == [
         "fleet/fleet.yaml:13:3: spec.gitops: warning: the output directory '/srv/out' is not "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kfedgen.gitops.settings import ArgoCDSettings, FluxSettings, GitOpsSettings, parse_gitops
-from tests.conftest import compile_problems, compile_text
+from tests.fleets import compile_fleet, fleet_errors
 
 FLEET = """\
 apiVersion: kfedgen.io/v1alpha1
@@ -52,7 +52,7 @@ def test_the_engines_defaults_apply_to_an_absent_section() -> None:
 
 
 def test_the_fleet_spec_holds_the_typed_settings() -> None:
-    gitops = compile_text(inventory_yaml=FLEET).spec.gitops
+    gitops = compile_fleet(FLEET).spec.gitops
     assert gitops is not None
     assert gitops.enabled == ("argocd",)
     assert gitops.repo_url == "https://git.example.com/fleet.git"
@@ -63,7 +63,7 @@ def test_the_fleet_spec_holds_the_typed_settings() -> None:
 
 def test_a_broken_section_is_reported_once_and_not_checked_further() -> None:
     broken = FLEET.replace("namePrefix: app-", "namePrefix: 7")
-    assert compile_problems(inventory_yaml=broken) == [
+    assert fleet_errors(broken) == [
         "fleet/inventory.yaml:7:29: spec.gitops.argocd.namePrefix: expected a string, "
         "got an integer"
     ]
@@ -71,7 +71,7 @@ def test_a_broken_section_is_reported_once_and_not_checked_further() -> None:
 
 def test_a_disabled_engines_values_are_still_checked() -> None:
     fleet = FLEET + "    flux: {enabled: false, kubeConfigSecretTemplate: ' {cluster}'}\n"
-    assert compile_problems(inventory_yaml=fleet) == [
+    assert fleet_errors(fleet) == [
         "fleet/inventory.yaml:8:28: spec.gitops.flux.kubeConfigSecretTemplate: "
         "flux.kubeConfigSecretTemplate ' {cluster}' starts or ends with whitespace (remove it)"
     ]

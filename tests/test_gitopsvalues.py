@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.gitops.values import ref_name_problem, repo_url_problem, revision_problem
-from tests.conftest import compile_problems, compile_text
+from tests.fleets import compile_fleet, fleet_errors
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
@@ -101,7 +101,7 @@ spec:
     argocd: {enabled: false}
     flux: {enabled: true, localCluster: west}
 """
-    compilation = compile_text(inventory_yaml=fleet)
+    compilation = compile_fleet(fleet)
     source = compilation.tree.files["_flux/gitrepository.yaml"].decode()
     assert "url: ssh://git@github.com/acme/fleet.git" in source
     assert "branch: release/2024.06" in source
@@ -119,7 +119,7 @@ spec:
     argocd: {enabled: true}
     flux: {enabled: true, ref: {tag: "v1^{}"}}
 """
-    problems = compile_problems(inventory_yaml=fleet)
+    problems = fleet_errors(fleet)
     assert [p.split(": ", 2)[1] for p in problems] == [
         "spec.clusters[0].destinationName",
         "spec.gitops.repoURL",

@@ -13,12 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.identity import Identity
-from tests.conftest import compile_problems, compile_text
-from tests.karmada._fleet import (
-    compile_docs,
+from tests.fleets import (
+    INVENTORY,
+    compile_fleet,
+    fleet_errors,
+)
+from tests.karmada._documents import (
+    KARMADA_INVENTORY,
     configmap,
     deployment,
-    errors_of,
     namespace,
     override,
     policy,
@@ -54,9 +57,12 @@ def plaintext(*ops: dict[str, Any], clusters: list[str] | None = None) -> dict[s
 
 
 def test_a_new_version_of_the_same_api_group_is_allowed() -> None:
-    compilation = compile_text(
-        ns_yaml=NAMESPACES,
-        web_yaml=federated("        - {path: /apiVersion, value: apps/v1beta2}\n"),
+    compilation = compile_fleet(
+        INVENTORY,
+        files={
+            "ns": NAMESPACES,
+            "web": federated("        - {path: /apiVersion, value: apps/v1beta2}\n"),
+        },
     )
     by_cluster = {o.cluster: o.api_version for o in compilation.objects if o.kind == "Deployment"}
     assert by_cluster == {"east": "apps/v1beta2", "lab": "apps/v1", "west": "apps/v1"}
@@ -69,7 +75,7 @@ def test_writing_the_same_identity_is_not_a_change() -> None:
         "        - {path: /kind, value: Deployment}\n"
         "        - {path: /metadata, value: {name: web, namespace: app, labels: {a: b}}}\n"
     )
-    compilation = compile_text(ns_yaml=NAMESPACES, web_yaml=federated(ops))
+    compilation = compile_fleet(INVENTORY, files={"ns": NAMESPACES, "web": federated(ops)})
     east = next(o for o in compilation.objects if o.cluster == "east" and o.kind == "Deployment")
     assert east.manifest["metadata"] == {"name": "web", "namespace": "app", "labels": {"a": "b"}}
 
@@ -79,7 +85,11 @@ def test_a_change_undone_by_a_later_step_is_allowed() -> None:
         plaintext({"path": "/metadata/name", "operator": "replace", "value": "tmp"}),
         plaintext({"path": "/metadata/name", "operator": "replace", "value": "web"}),
     ]
-    compilation = compile_docs([deployment(), policy()], [override("rename", rules, **DEPLOYMENTS)])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy()],
+        overlays=[override("rename", rules, **DEPLOYMENTS)],
+    )
     assert {o.name for o in rendered(compilation).values()} == {"web"}
 
 
@@ -88,7 +98,11 @@ def test_the_last_step_that_changed_a_field_is_blamed() -> None:
         plaintext({"path": "/metadata/name", "operator": "replace", "value": "first"}),
         plaintext({"path": "/metadata/name", "operator": "replace", "value": "second"}),
     ]
-    errors = errors_of([deployment(), policy()], [override("rename", rules, **DEPLOYMENTS)])
+    errors = fleet_errors(
+        KARMADA_INVENTORY,
+        [deployment(), policy()],
+        overlays=[override("rename", rules, **DEPLOYMENTS)],
+    )
     assert len(errors) == 1
     assert errors[0].startswith(
         "overlays/policies.yaml:14:9: spec.overrideRules[1].overriders.plaintext[0]: "
@@ -105,25 +119,19 @@ def test_kubefed_override_and_karmada_policy_are_each_blamed_for_their_own_field
         "  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]\n  overrideRules:\n    - overriders:\n"
         "        plaintext: [{path: /kind, operator: replace, value: StatefulSet}]\n"
     )
-    errors = compile_problems(ns_yaml=NAMESPACES, web_yaml=web + cop)
-    assert any(
-        e.startswith(
-            "fleet/web.yaml:10:12: spec.overrides[0].clusterOverrides[0].path: the "
-            "override renames FederatedDeployment/app/web to 'renamed' in cluster 'east'"
-        )
-        for e in errors
-    ), errors
-    assert any(
-        "ClusterOverridePolicy kind changes the kind of FederatedDeployment/app/web to "
-        "'StatefulSet' in clusters 'east', 'lab', 'west'" in e
-        for e in errors
-    ), errors
+    errors = fleet_errors(INVENTORY, files={"ns": NAMESPACES, "web": web + cop})
+    assert errors == [
+        "fleet/web.yaml:10:12: spec.overrides[0].clusterOverrides[0].path: the override renames FederatedDeployment/app/web to 'renamed' in cluster 'east' (the name comes from the source's metadata.name; declare another object instead)",
+        "fleet/web.yaml:19:21: spec.overrideRules[0].overriders.plaintext[0]: ClusterOverridePolicy kind changes the kind of FederatedDeployment/app/web to 'StatefulSet' in clusters 'east', 'lab', 'west' (the kind comes from the source; render another kind as its own object)",
+    ]
 
 
 def test_a_labels_overrider_on_a_namespace_changes_nothing_that_matters() -> None:
     labels = {"overriders": {"labelsOverrider": [{"operator": "add", "value": {"a": "b"}}]}}
-    compilation = compile_docs(
-        [namespace(), deployment(), policy()], [override("labels", [labels])]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [namespace(), deployment(), policy()],
+        overlays=[override("labels", [labels])],
     )
     assert rendered(compilation, "Namespace", "app")["eu"].manifest["metadata"]["labels"] == {
         "a": "b"
@@ -131,11 +139,12 @@ def test_a_labels_overrider_on_a_namespace_changes_nothing_that_matters() -> Non
 
 
 def test_an_object_in_default_needs_no_namespace_object() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             configmap(namespace="default"),
             policy(namespace="default", selectors=[{"apiVersion": "v1", "kind": "ConfigMap"}]),
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "ConfigMap", "settings")) == ["ap", "eu", "us"]
 
@@ -148,7 +157,7 @@ def test_a_federated_system_namespace_places_its_objects() -> None:
         "metadata: {name: cfg, namespace: kube-system}\n"
         "spec: {template: {data: {a: b}}, placement: {clusters: [{name: east}]}}\n"
     )
-    compilation = compile_text(ns_yaml=system, cfg_yaml=config)
+    compilation = compile_fleet(INVENTORY, files={"ns": system, "cfg": config})
     assert [(o.cluster, o.namespace, o.name) for o in compilation.objects] == [
         ("east", "kube-system", "cfg")
     ]
@@ -163,8 +172,8 @@ def test_many_clusters_are_listed_once() -> None:
         "spec": {"clusters": clusters},
     }
     rule = plaintext({"path": "/metadata/generateName", "operator": "add", "value": "w-"})
-    errors = errors_of(
-        [deployment(), policy()], [override("gen", [rule], **DEPLOYMENTS)], inventory
+    errors = fleet_errors(
+        inventory, [deployment(), policy()], overlays=[override("gen", [rule], **DEPLOYMENTS)]
     )
     assert len(errors) == 1
     assert "in clusters 'c0', 'c1', 'c2', 'c3', 'c4' and 3 more" in errors[0]
@@ -204,8 +213,8 @@ def test_an_error_exactly_when_the_final_identity_differs(
     changed = source.differences(Identity.of(final))
     docs = [namespace(), namespace("kube-system"), deployment(), policy()]
     if changed:
-        errors = errors_of(docs, overlays)
+        errors = fleet_errors(KARMADA_INVENTORY, docs, overlays=overlays)
         assert len(errors) == len(changed), errors
     else:
-        compilation = compile_docs(docs, overlays)
+        compilation = compile_fleet(KARMADA_INVENTORY, docs, overlays=overlays)
         assert {o.name for o in rendered(compilation, final["kind"], "web").values()} == {"web"}

@@ -21,10 +21,11 @@ from kfedgen.errors import Problems
 from kfedgen.lists import unpack_lists
 from kfedgen.load import LoadOptions, SourceFile, parse_file
 from kfedgen.nearmiss import meant_api_version
-from kfedgen.pipeline import Options, compile_sources
+from kfedgen.pipeline import Options
 from kfedgen.serverfields import strip_server_fields
 from kfedgen.spec import FEDERATION_GROUPS
 from tests.conftest import GOLDEN, RunCli
+from tests.fleets import compile_fleet
 
 INVENTORY = """\
 apiVersion: kfedgen.io/v1alpha1
@@ -51,8 +52,9 @@ def documents(text: str) -> tuple[list[Any], Problems]:
 
 
 def compile_texts(*texts: str, namespace: str = "default") -> Any:
-    sources = [SourceFile(f"fleet/{i}.yaml", t.encode()) for i, t in enumerate(texts)]
-    return compile_sources(sources, Options(namespace=namespace))
+    """The texts as ``fleet/0.yaml``, ``fleet/1.yaml``, ... (the first one is the inventory)."""
+    files = {f"{i}": text for i, text in enumerate(texts)}
+    return compile_fleet(None, options=Options(namespace=namespace), files=files)
 
 
 def rendered(compilation: Any, cluster: str) -> dict[str, Any]:
@@ -119,9 +121,11 @@ def test_an_exported_list_is_propagated_and_reported_per_item() -> None:
     compilation = compile_texts(INVENTORY, PROPAGATE_ALL, export)
     assert "ConfigMap/app/a" in rendered(compilation, "east")
     warnings = [str(p) for p in compilation.problems.warnings]
-    assert any(
-        w.startswith("fleet/2.yaml:5:") and "Secret app/b is a plain object" in w for w in warnings
-    )
+    assert warnings == [
+        "fleet/2.yaml:5:20: warning: Secret app/b is a plain object that nothing federates or "
+        "propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada "
+        "PropagationPolicy)"
+    ]
     assert not any("List" in w for w in warnings)
 
 

@@ -6,7 +6,12 @@ from pathlib import Path
 
 from kfedgen.errors import Problems
 from kfedgen.load import LoadOptions, SourceFile, discover, parse_file
-from tests.conftest import INVENTORY, RunCli
+from tests.conftest import (
+    RunCli,
+)
+from tests.fleets import (
+    INVENTORY,
+)
 
 
 def names(paths: list[Path], base: Path) -> list[str]:

@@ -9,8 +9,15 @@ import pytest
 from kfedgen import plan
 from kfedgen.pipeline import Compilation
 from kfedgen.plan import PlanRow, build_plan, format_plan
-from tests.conftest import compile_text
-from tests.scheduling.rsp_fleet import deployment, namespace, rsp
+from tests.fleets import (
+    INVENTORY,
+    compile_fleet,
+)
+from tests.scheduling.rsp_documents import (
+    deployment,
+    namespace,
+    rsp,
+)
 
 FTC_WIDGET = """\
 apiVersion: core.kubefed.io/v1beta1
@@ -46,7 +53,7 @@ def test_workloads_are_the_objects_with_replicas() -> None:
             federated("FederatedJob", "job", "{spec: {parallelism: 2}}"),
         ]
     )
-    rows = build_plan(compile_text(app_yaml=documents))
+    rows = build_plan(compile_fleet(INVENTORY, files={"app": documents}))
     assert [(r.object, r.cluster, r.replicas, r.source) for r in rows] == [
         ("FederatedDeployment/app/bare", "east", None, "unset"),
         ("FederatedWidget/app/scaled", "east", 2, "template"),
@@ -60,9 +67,12 @@ def test_a_later_spec_override_is_reported_as_the_source() -> None:
         "        - {path: /spec/replicas, value: 7}\n"
         "        - {path: /spec, value: {replicas: 1}}\n"
     )
-    compilation = compile_text(
-        app_yaml=namespace() + "---\n" + deployment(overrides=overrides),
-        rsp_yaml=rsp("  totalReplicas: 9\n"),
+    compilation = compile_fleet(
+        INVENTORY,
+        files={
+            "app": namespace() + "---\n" + deployment(overrides=overrides),
+            "rsp": rsp("  totalReplicas: 9\n"),
+        },
     )
     east = next(row for row in build_plan(compilation) if row.cluster == "east")
     assert (east.replicas, east.planned, east.source) == (1, 3, "override")
@@ -74,7 +84,7 @@ def test_a_new_row_source_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
         yield PlanRow("Deployment/app/aaa", "Deployment", "app", "aaa", "west", 4, "scheduler")
 
     monkeypatch.setattr(plan, "ROW_SOURCES", (*plan.ROW_SOURCES, other_rows))
-    compilation = compile_text(app_yaml=namespace() + "---\n" + deployment())
+    compilation = compile_fleet(INVENTORY, files={"app": namespace() + "---\n" + deployment()})
     rows = build_plan(compilation)
     assert [r.object for r in rows] == ["Deployment/app/aaa", *["FederatedDeployment/app/web"] * 3]
     assert format_plan(rows, "text").splitlines()[1].split() == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import compile_text
+from tests.fleets import INVENTORY, compile_fleet
 
 NAMESPACE = """\
 apiVersion: types.kubefed.io/v1beta1
@@ -61,7 +61,7 @@ PLACEMENTS = [
 
 @pytest.mark.parametrize(("placement", "expected"), PLACEMENTS)
 def test_placement(placement: str, expected: list[str]) -> None:
-    compilation = compile_text(ns_yaml=NAMESPACE, cfg_yaml=configmap(placement))
+    compilation = compile_fleet(INVENTORY, files={"ns": NAMESPACE, "cfg": configmap(placement)})
     resolution = compilation.resolution("FederatedConfigMap/app/cfg")
     assert resolution is not None
     assert resolution.clusters == expected
@@ -70,7 +70,9 @@ def test_placement(placement: str, expected: list[str]) -> None:
 
 def test_namespace_placement_intersects() -> None:
     namespace = NAMESPACE.replace("clusterSelector: {}", "clusters: [{name: east}, {name: lab}]")
-    compilation = compile_text(ns_yaml=namespace, cfg_yaml=configmap("    clusterSelector: {}"))
+    compilation = compile_fleet(
+        INVENTORY, files={"ns": namespace, "cfg": configmap("    clusterSelector: {}")}
+    )
     resolution = compilation.resolution("FederatedConfigMap/app/cfg")
     assert resolution is not None
     assert resolution.clusters == ["east", "lab"]
@@ -78,7 +80,9 @@ def test_namespace_placement_intersects() -> None:
 
 
 def test_missing_federated_namespace_places_nothing_and_warns() -> None:
-    compilation = compile_text(cfg_yaml=configmap("    clusterSelector: {}", namespace="other"))
+    compilation = compile_fleet(
+        INVENTORY, files={"cfg": configmap("    clusterSelector: {}", namespace="other")}
+    )
     assert compilation.objects == []
     (warning,) = compilation.problems.warnings
     assert "namespace 'other' has no FederatedNamespace" in warning.message
@@ -88,15 +92,19 @@ def test_missing_federated_namespace_places_nothing_and_warns() -> None:
 @pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public"])
 def test_system_namespaces_gate_but_are_not_rendered(namespace: str) -> None:
     federated_ns = NAMESPACE.replace("app, namespace: app", f"{namespace}, namespace: {namespace}")
-    compilation = compile_text(
-        ns_yaml=federated_ns, cfg_yaml=configmap("    clusterSelector: {}", namespace=namespace)
+    compilation = compile_fleet(
+        INVENTORY,
+        files={
+            "ns": federated_ns,
+            "cfg": configmap("    clusterSelector: {}", namespace=namespace),
+        },
     )
     kinds = sorted({o.kind for o in compilation.objects})
     assert kinds == ["ConfigMap"]
 
 
 def test_namespace_target_has_no_namespace_field() -> None:
-    compilation = compile_text(ns_yaml=NAMESPACE)
+    compilation = compile_fleet(INVENTORY, files={"ns": NAMESPACE})
     (namespace, *_) = compilation.objects
     assert namespace.manifest["metadata"] == {"name": "app"}
 
@@ -112,7 +120,7 @@ spec:
     rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
   placement: {clusters: [{name: east}]}
 """
-    (obj,) = compile_text(role_yaml=role).objects
+    (obj,) = compile_fleet(INVENTORY, files={"role": role}).objects
     assert obj.manifest["metadata"] == {"name": "reader", "annotations": {"note": "kept"}}
     assert obj.manifest["apiVersion"] == "rbac.authorization.k8s.io/v1"
 
@@ -133,7 +141,7 @@ spec:
     - clusterSelector: {matchExpressions: [{key: env, operator: NotIn, values: [prod]}]}
       clusterOverrides: [{path: /spec/paused, value: true}]
 """
-    compilation = compile_text(ns_yaml=NAMESPACE, web_yaml=deployment)
+    compilation = compile_fleet(INVENTORY, files={"ns": NAMESPACE, "web": deployment})
     specs = {o.cluster: o.manifest["spec"] for o in compilation.objects if o.kind == "Deployment"}
     assert specs == {
         "east": {"replicas": 3},
@@ -156,7 +164,7 @@ spec:
   template: {apiVersion: networking.k8s.io/v1beta1, spec: {}}
   placement: {clusters: [{name: east}]}
 """
-    compilation = compile_text(ns_yaml=NAMESPACE, ing_yaml=ingress)
+    compilation = compile_fleet(INVENTORY, files={"ns": NAMESPACE, "ing": ingress})
     assert [o.api_version for o in compilation.objects if o.kind == "Ingress"] == [
         "networking.k8s.io/v1beta1"
     ]

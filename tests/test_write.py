@@ -11,7 +11,13 @@ import pytest
 from kfedgen.emit import MANIFEST_PATH, OutputTree, manifest_bytes
 from kfedgen.errors import OutputError
 from kfedgen.write import compare, write
-from tests.conftest import INVENTORY, RunCli, snapshot
+from tests.conftest import (
+    RunCli,
+    snapshot,
+)
+from tests.fleets import (
+    INVENTORY,
+)
 
 
 def tree(files: dict[str, bytes]) -> OutputTree:

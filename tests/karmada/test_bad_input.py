@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import RunCli, snapshot
-from tests.karmada._fleet import deployment, fleet, to_yaml
+from tests.conftest import (
+    RunCli,
+    snapshot,
+)
+from tests.fleets import to_yaml
+from tests.karmada._documents import (
+    KARMADA_INVENTORY,
+    deployment,
+)
 
 POLICIES = """\
 apiVersion: policy.karmada.io/v1alpha1
@@ -49,7 +56,7 @@ def test_karmada_problems_are_reported_together_and_nothing_is_written(
 ) -> None:
     (tmp_path / "fleet").mkdir()
     (tmp_path / "overlays").mkdir()
-    (tmp_path / "fleet" / "inventory.yaml").write_text(to_yaml(fleet()))
+    (tmp_path / "fleet" / "inventory.yaml").write_text(KARMADA_INVENTORY)
     (tmp_path / "fleet" / "web.yaml").write_text(to_yaml(deployment()) + "---\n" + POLICIES)
     (tmp_path / "overlays" / "registry.yaml").write_text(OVERLAYS)
     (tmp_path / "rendered").mkdir()

@@ -6,16 +6,19 @@ import copy
 from typing import Any
 
 from kfedgen.emit import to_yaml as canonical_yaml
-from tests.karmada._fleet import (
-    compile_docs,
+from tests.fleets import (
+    compile_fleet,
+    fleet_errors,
+    warnings_of,
+)
+from tests.karmada._documents import (
+    KARMADA_INVENTORY,
     deployment,
-    errors_of,
     namespace,
     override,
     policy,
     rendered,
     selector,
-    warnings_of,
 )
 
 WEB = [deployment(), policy()]
@@ -42,7 +45,7 @@ def test_cluster_policies_then_namespaced_least_specific_first_then_by_name() ->
         override("a-name", [labels_rule(last="a-name")], selectors=[selector(name="web")]),
         override("a-ns", [labels_rule(last="a-ns")], namespace="app"),
     ]
-    compilation = compile_docs(WEB, overlays)
+    compilation = compile_fleet(KARMADA_INVENTORY, WEB, overlays=overlays)
     assert [
         n.split(" overrideRules")[0] for n in notes(compilation, "Deployment/app/web", "eu")
     ] == [
@@ -68,7 +71,9 @@ def test_namespaced_policies_see_what_cluster_policies_did_and_cluster_policies_
             selectors=[selector(**tier)],
         ),
     ]
-    labels = rendered(compile_docs(WEB, overlays))["eu"].manifest["metadata"]["labels"]
+    labels = rendered(compile_fleet(KARMADA_INVENTORY, WEB, overlays=overlays))["eu"].manifest[
+        "metadata"
+    ]["labels"]
     assert labels == {"app": "web", "tier": "web", "op": "saw-tier"}
 
 
@@ -80,7 +85,7 @@ def test_rules_apply_to_their_target_clusters_in_list_order() -> None:
             **labels_rule(zone="second"),
         },
     ]
-    compilation = compile_docs(WEB, [override("zones", rules)])
+    compilation = compile_fleet(KARMADA_INVENTORY, WEB, overlays=[override("zones", rules)])
     got = {
         c: o.manifest["metadata"]["labels"].get("zone") for c, o in rendered(compilation).items()
     }
@@ -90,7 +95,7 @@ def test_rules_apply_to_their_target_clusters_in_list_order() -> None:
 def test_the_deprecated_target_cluster_and_overriders_form() -> None:
     doc = override("old", [])
     doc["spec"] = {"targetCluster": {"clusterNames": ["ap"]}, **labels_rule(old="yes")}
-    compilation = compile_docs(WEB, [doc])
+    compilation = compile_fleet(KARMADA_INVENTORY, WEB, overlays=[doc])
     assert rendered(compilation)["ap"].manifest["metadata"]["labels"]["old"] == "yes"
     assert "old" not in rendered(compilation)["eu"].manifest["metadata"]["labels"]
     assert notes(compilation, "Deployment/app/web", "ap") == [
@@ -142,7 +147,7 @@ def test_override_policies_apply_to_kubefed_objects_after_their_own_overrides() 
             selectors=[selector()],
         )
     ]
-    compilation = compile_docs(FEDERATED, overlays)
+    compilation = compile_fleet(KARMADA_INVENTORY, FEDERATED, overlays=overlays)
     deployments = rendered(compilation)
     assert {c: o.manifest["spec"]["replicas"] for c, o in deployments.items()} == {
         "ap": 2,
@@ -183,7 +188,7 @@ def test_overrides_never_modify_shared_manifests() -> None:
             ],
         )
     ]
-    compilation = compile_docs(WEB, overlays)
+    compilation = compile_fleet(KARMADA_INVENTORY, WEB, overlays=overlays)
     source = copy.deepcopy(compilation.spec.plain[0].data)
     deployments = rendered(compilation)
 
@@ -220,7 +225,7 @@ spec:
         plaintext:
           - {path: /spec/paused, operator: replace, value: true}
 """
-    assert errors_of(WEB, overlays) == [
+    assert fleet_errors(KARMADA_INVENTORY, WEB, overlays=overlays) == [
         "overlays/policies.yaml:10:13: spec.overrideRules[0].overriders.plaintext[0]: "
         "ClusterOverridePolicy broken overrideRules[0] cannot override Deployment/app/web for "
         "cluster 'eu': JSON patch operation 0 (replace '/spec/paused'): doc is missing key"
@@ -234,14 +239,11 @@ def test_a_policy_that_overrides_nothing_is_warned_about() -> None:
             "no-cluster", [{"targetCluster": {"clusterNames": ["lab"]}, **labels_rule(x="y")}]
         ),
     ]
-    warnings = warnings_of(compile_docs(WEB, overlays))
-    assert any(
-        "ClusterOverridePolicy nothing overrides no rendered object in any cluster" in w
-        for w in warnings
-    )
-    assert any(
-        "ClusterOverridePolicy no-cluster overrides no rendered object" in w for w in warnings
-    )
+    warnings = warnings_of(compile_fleet(KARMADA_INVENTORY, WEB, overlays=overlays))
+    assert warnings == [
+        "overlays/policies.yaml:4:3: metadata.name: warning: ClusterOverridePolicy nothing overrides no rendered object in any cluster; it has no effect",
+        "overlays/policies.yaml:19:3: metadata.name: warning: ClusterOverridePolicy no-cluster overrides no rendered object in any cluster; it has no effect",
+    ]
 
 
 def test_synced_namespaces_take_cluster_policies_only() -> None:
@@ -249,7 +251,7 @@ def test_synced_namespaces_take_cluster_policies_only() -> None:
         override("ns-label", [labels_rule(team="web")], selectors=[selector("Namespace")]),
         override("op", [labels_rule(op="yes")], namespace="app"),
     ]
-    compilation = compile_docs([namespace("app"), *WEB], overlays)
+    compilation = compile_fleet(KARMADA_INVENTORY, [namespace("app"), *WEB], overlays=overlays)
     assert rendered(compilation, "Namespace", "app")["lab"].manifest["metadata"] == {
         "name": "app",
         "labels": {"team": "web"},
@@ -263,7 +265,7 @@ def test_emptied_metadata_maps_are_omitted() -> None:
             [{"overriders": {"labelsOverrider": [{"operator": "remove", "value": {"app": ""}}]}}],
         )
     ]
-    manifest = rendered(compile_docs(WEB, overlays))["eu"].manifest
+    manifest = rendered(compile_fleet(KARMADA_INVENTORY, WEB, overlays=overlays))["eu"].manifest
     assert "labels" not in manifest["metadata"]
 
 
@@ -275,9 +277,10 @@ def test_numbers_keep_their_written_form_even_when_a_rule_applies() -> None:
         # (A plain 1.0 is the integer 1 to kubectl and kustomize, and so to kfedgen's loader.)
         "spec": {"ratio": 1.5, "count": 3},
     }
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [custom, policy(selectors=[{"apiVersion": "example.com/v1", "kind": "Widget"}])],
-        [override("label", [labels_rule(x="y")])],
+        overlays=[override("label", [labels_rule(x="y")])],
     )
     text = canonical_yaml(rendered(compilation, "Widget", "w")["eu"].manifest).decode()
     assert "ratio: 1.5\n" in text

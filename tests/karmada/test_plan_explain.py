@@ -13,9 +13,15 @@ import pytest
 from kfedgen.commands.explain import find_resolution
 from kfedgen.errors import KfedgenError
 from kfedgen.plan import build_plan
-from tests.conftest import GOLDEN, RunCli
-from tests.karmada._fleet import (
-    compile_docs,
+from tests.conftest import (
+    GOLDEN,
+    RunCli,
+)
+from tests.fleets import (
+    compile_fleet,
+)
+from tests.karmada._documents import (
+    KARMADA_INVENTORY,
     configmap,
     deployment,
     override,
@@ -30,7 +36,7 @@ DIVIDED = {"replicaScheduling": static_weights(eu=2, us=1)}
 def rows(
     *docs: Mapping[str, Any], overlays: list[dict[str, Any]] | None = None
 ) -> list[tuple[object, ...]]:
-    compilation = compile_docs(list(docs), overlays or [])
+    compilation = compile_fleet(KARMADA_INVENTORY, list(docs), overlays=overlays or [])
     return [
         (
             r.object,
@@ -189,12 +195,13 @@ def _mixed_fleet() -> Any:
             },
         },
     ]
-    return compile_docs(
+    return compile_fleet(
+        KARMADA_INVENTORY,
         [
             *federated,
             deployment(replicas=3),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
-        ]
+        ],
     )
 
 

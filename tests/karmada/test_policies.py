@@ -18,16 +18,19 @@ from kfedgen.karmada.policytypes import (
 from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.schema import schema_names
+from tests.fleets import (
+    compile_fleet,
+    fleet_errors,
+    inventory,
+)
 from tests.karmada import _cases
-from tests.karmada._fleet import (
-    compile_docs,
+from tests.karmada._documents import (
+    EMPTY_FLEET,
+    KARMADA_INVENTORY,
     deployment,
-    errors_of,
-    fleet,
     override,
     policy,
     selector,
-    to_yaml,
 )
 
 MATCHES = _cases.load("cluster_matches.yaml")
@@ -138,22 +141,27 @@ def test_a_namespaced_policy_selects_its_own_namespace() -> None:
 BAD_POLICIES = [
     (
         {**policy(namespace=None), "spec": {"resourceSelectors": []}},
-        "spec.resourceSelectors: [] should be non-empty",
+        [
+            "fleet/app.yaml:27:3: spec.resourceSelectors: [] should be non-empty",
+        ],
     ),
     (
         policy(selectors=[selector(namespace="other")]),
-        "spec.resourceSelectors[0].namespace: namespace 'other' differs from the policy's "
-        "namespace 'app'",
+        [
+            "fleet/app.yaml:31:5: spec.resourceSelectors[0].namespace: namespace 'other' differs from the policy's namespace 'app' (a namespaced policy selects objects of its own namespace only)",
+        ],
     ),
     (
         policy(placement={"clusterAffinity": {}, "clusterAffinities": [{"affinityName": "a"}]}),
-        "spec.placement.clusterAffinities: clusterAffinities cannot be used together with "
-        "clusterAffinity",
+        [
+            "fleet/app.yaml:33:5: spec.placement.clusterAffinities: clusterAffinities cannot be used together with clusterAffinity (move clusterAffinity into the first group of clusterAffinities)",
+        ],
     ),
     (
         policy(placement={"clusterAffinities": [{"affinityName": "a"}, {"affinityName": "a"}]}),
-        "spec.placement.clusterAffinities[1].affinityName: affinityName 'a' is already used by "
-        "clusterAffinities[0]",
+        [
+            "fleet/app.yaml:34:7: spec.placement.clusterAffinities[1].affinityName: affinityName 'a' is already used by clusterAffinities[0]",
+        ],
     ),
     (
         policy(
@@ -163,8 +171,9 @@ BAD_POLICIES = [
                 }
             }
         ),
-        'spec.placement.clusterAffinity.fieldSelector.matchExpressions[0].operator: "Exists" is '
-        'not one of "In", "NotIn"',
+        [
+            'fleet/app.yaml:36:11: spec.placement.clusterAffinity.fieldSelector.matchExpressions[0].operator: "Exists" is not one of "In", "NotIn"',
+        ],
     ),
     (
         policy(
@@ -174,23 +183,32 @@ BAD_POLICIES = [
                 }
             }
         ),
-        "operator In needs at least one value",
+        [
+            "fleet/app.yaml:35:11: spec.placement.clusterAffinity.fieldSelector.matchExpressions[0].values: operator In needs at least one value",
+        ],
     ),
     (
         policy(placement={"clusterTolerations": [{"operator": "Equal", "value": "x"}]}),
-        "spec.placement.clusterTolerations[0].operator: a toleration without key must use Exists",
+        [
+            "fleet/app.yaml:33:7: spec.placement.clusterTolerations[0].operator: a toleration without key must use Exists",
+        ],
     ),
     (
         policy(
             placement={"clusterTolerations": [{"key": "a", "operator": "Exists", "value": "x"}]}
         ),
-        "a toleration with operator Exists takes no value",
+        [
+            "fleet/app.yaml:35:7: spec.placement.clusterTolerations[0].value: a toleration with operator Exists takes no value",
+        ],
     ),
     (
         policy(
             placement={"spreadConstraints": [{"spreadByField": "region", "spreadByLabel": "x"}]}
         ),
-        "spreadByLabel cannot be used together with spreadByField",
+        [
+            "fleet/app.yaml:32:5: spec.placement.spreadConstraints: a spreadByField constraint needs a spreadByField: cluster constraint beside it",
+            "fleet/app.yaml:33:7: spec.placement.spreadConstraints[0]: spreadByLabel cannot be used together with spreadByField",
+        ],
     ),
     (
         policy(
@@ -198,16 +216,21 @@ BAD_POLICIES = [
                 "spreadConstraints": [{"spreadByField": "cluster", "minGroups": 3, "maxGroups": 2}]
             }
         ),
-        "spec.placement.spreadConstraints[0].maxGroups: maxGroups is lower than minGroups",
+        [
+            "fleet/app.yaml:35:7: spec.placement.spreadConstraints[0].maxGroups: maxGroups is lower than minGroups",
+        ],
     ),
     (
         policy(placement={"spreadConstraints": [{"spreadByField": "region"}]}),
-        "a spreadByField constraint needs a spreadByField: cluster constraint beside it",
+        [
+            "fleet/app.yaml:32:5: spec.placement.spreadConstraints: a spreadByField constraint needs a spreadByField: cluster constraint beside it",
+        ],
     ),
     (
         policy(placement={"spreadConstraints": [{"spreadByField": "cluster"}, {}]}),
-        "spec.placement.spreadConstraints[1].spreadByField: spreadByField cluster is already used "
-        "by spreadConstraints[0]",
+        [
+            "fleet/app.yaml:34:7: spec.placement.spreadConstraints[1].spreadByField: spreadByField cluster is already used by spreadConstraints[0]",
+        ],
     ),
     (
         policy(
@@ -217,96 +240,115 @@ BAD_POLICIES = [
                 }
             }
         ),
-        "weight: 0 is less than the minimum of 1",
+        [
+            "fleet/app.yaml:36:11: spec.placement.replicaScheduling.weightPreference.staticWeightList[0].weight: 0 is less than the minimum of 1",
+        ],
     ),
     (
         policy(suspension={"dispatching": True, "dispatchingOnClusters": {}}),
-        "dispatching cannot be used together with dispatchingOnClusters",
+        [
+            "fleet/app.yaml:31:3: spec.suspension: dispatching cannot be used together with dispatchingOnClusters",
+        ],
     ),
     (
         {**policy(), "spec": {"resourceSelectors": [selector()], "placment": {}}},
-        "spec.placment: unknown field 'placment' (did you mean 'placement'?)",
+        [
+            "fleet/app.yaml:31:3: spec.placment: unknown field 'placment' (did you mean 'placement'?)",
+        ],
     ),
 ]
 
 
-@pytest.mark.parametrize(("doc", "message"), BAD_POLICIES)
-def test_invalid_propagation_policies(doc: dict[str, Any], message: str) -> None:
-    errors = errors_of([deployment(), doc])
-    assert any(message in e for e in errors), errors
+@pytest.mark.parametrize(("doc", "expected"), BAD_POLICIES)
+def test_invalid_propagation_policies(doc: dict[str, Any], expected: list[str]) -> None:
+    assert fleet_errors(KARMADA_INVENTORY, [deployment(), doc]) == expected
 
 
 BAD_OVERRIDES = [
     (
         override("o", [{"overriders": {"plaintext": [{"path": "/x", "operator": "add"}]}}]),
-        "spec.overrideRules[0].overriders.plaintext[0]: value is required for operator 'add'",
+        [
+            "overlays/policies.yaml:9:9: spec.overrideRules[0].overriders.plaintext[0]: value is required for operator 'add'",
+        ],
     ),
     (
         override(
             "o", [{"overriders": {"plaintext": [{"path": "/x", "operator": "remove", "value": 1}]}}]
         ),
-        "value is forbidden for operator 'remove'",
+        [
+            "overlays/policies.yaml:9:9: spec.overrideRules[0].overriders.plaintext[0]: value is forbidden for operator 'remove'",
+        ],
     ),
     (
         override("o", [{"overriders": {"fieldOverrider": [{"fieldPath": "/data/x"}]}}]),
-        "spec.overrideRules[0].overriders.fieldOverrider[0]: give exactly one of json and yaml",
+        [
+            "overlays/policies.yaml:9:9: spec.overrideRules[0].overriders.fieldOverrider[0]: give exactly one of json and yaml",
+        ],
     ),
     (
         override(
             "o",
             [{"overriders": {"imageOverrider": [{"component": "Host", "operator": "replace"}]}}],
         ),
-        '"Host" is not one of "Registry", "Repository", "Tag"',
+        [
+            'overlays/policies.yaml:9:9: spec.overrideRules[0].overriders.imageOverrider[0].component: "Host" is not one of "Registry", "Repository", "Tag"',
+        ],
     ),
     (
         override("o", [{"overriders": {"cueOverrider": []}}]),
-        "unknown field 'cueOverrider'",
+        [
+            "overlays/policies.yaml:8:7: spec.overrideRules[0].overriders.cueOverrider: unknown field 'cueOverrider' (did you mean 'imageOverrider'?)",
+        ],
     ),
     (
         {**override("o", []), "spec": {"overrideRules": [], "overriders": {}}},
-        "spec.overriders: overriders cannot be used together with overrideRules",
+        [
+            "overlays/policies.yaml:7:3: spec.overriders: overriders cannot be used together with overrideRules (move it into an overrideRules entry)",
+        ],
     ),
     (
         override("o", [{"targetCluster": {"clusterNames": ["nowhere"]}, "overriders": {}}]),
-        "spec.overrideRules[0].targetCluster.clusterNames[0]: cluster 'nowhere' is not in the "
-        "inventory",
+        [
+            "overlays/policies.yaml:9:9: spec.overrideRules[0].targetCluster.clusterNames[0]: cluster 'nowhere' is not in the inventory",
+        ],
     ),
 ]
 
 
-@pytest.mark.parametrize(("doc", "message"), BAD_OVERRIDES)
-def test_invalid_override_policies(doc: dict[str, Any], message: str) -> None:
-    errors = errors_of([deployment(), policy()], overlays=[doc])
-    assert any(message in e for e in errors), errors
+@pytest.mark.parametrize(("doc", "expected"), BAD_OVERRIDES)
+def test_invalid_override_policies(doc: dict[str, Any], expected: list[str]) -> None:
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy()], overlays=[doc])
+    assert errors == expected
 
 
 def test_a_policy_defined_twice_is_an_error() -> None:
-    errors = errors_of([deployment(), policy("p"), policy("p")])
-    assert any(
-        "PropagationPolicy app/p is defined twice; the first is at fleet/app.yaml:" in e
-        for e in errors
-    )
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy("p"), policy("p")])
+    assert errors == [
+        "fleet/app.yaml:35:3: metadata.name: PropagationPolicy app/p is defined twice; the "
+        "first is at fleet/app.yaml:22:1"
+    ]
 
 
 def test_unknown_karmada_kinds_are_errors_not_plain_objects() -> None:
     doc = {**policy(), "apiVersion": "policy.karmada.io/v1beta1"}
-    errors = errors_of([deployment(), doc])
-    assert any(
-        "kind: unknown kind 'PropagationPolicy' for apiVersion 'policy.karmada.io/v1beta1' "
-        "(did you mean apiVersion 'policy.karmada.io/v1alpha1'?)" in e
-        for e in errors
-    ), errors
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), doc])
+    assert errors == [
+        "fleet/app.yaml:23:1: kind: unknown kind 'PropagationPolicy' for apiVersion "
+        "'policy.karmada.io/v1beta1' (did you mean apiVersion 'policy.karmada.io/v1alpha1'?)"
+    ]
 
 
 def test_fields_kfedgen_does_not_emulate_are_warned_about() -> None:
-    compilation = compile_docs([deployment(), policy(propagateDeps=True, schedulerName="custom")])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(propagateDeps=True, schedulerName="custom")]
+    )
     warnings = [str(p) for p in compilation.problems.warnings]
-    assert any(
-        "spec.propagateDeps: warning: propagateDeps is not emulated offline" in w for w in warnings
-    )
-    assert any(
-        "spec.schedulerName: warning: schedulerName is not emulated offline" in w for w in warnings
-    )
+    assert warnings == [
+        "fleet/app.yaml:31:3: spec.propagateDeps: warning: propagateDeps is not emulated offline "
+        "(dependencies are not propagated along; select them explicitly)",
+        "fleet/app.yaml:32:3: spec.schedulerName: warning: schedulerName is not emulated offline "
+        "(kfedgen schedules as Karmada's default-scheduler)",
+    ]
 
 
 def test_the_schemas_are_listed() -> None:
@@ -348,8 +390,8 @@ spec:
 
 
 def test_karmada_clusters_are_inventory() -> None:
-    inventory = to_yaml({**fleet([]), "spec": {}}) + "---\n" + KARMADA_CLUSTERS
-    compilation = compile_docs([deployment(), policy()], inventory=inventory)
+    fleet = EMPTY_FLEET + "---\n" + KARMADA_CLUSTERS
+    compilation = compile_fleet(fleet, [deployment(), policy()])
     member1 = compilation.spec.clusters["member1"]
     assert member1.server == "https://member1.example.com"
     assert member1.labels == {"env": "prod"}
@@ -368,45 +410,52 @@ def test_karmada_clusters_are_inventory() -> None:
 
 
 def test_fleet_clusters_carry_taints() -> None:
-    inventory = fleet(
-        [{"name": "a", "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}]
-    )
-    compilation = compile_docs([deployment(), policy()], inventory=inventory)
+    fleet = inventory({"name": "a", "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]})
+    compilation = compile_fleet(fleet, [deployment(), policy()])
     assert [(t.key, t.value, t.effect) for t in compilation.spec.clusters["a"].taints] == [
         ("k", "v", "NoSchedule")
     ]
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "expected"),
     [
         (
             '  annotations: {kfedgen.io/available-replicas: "many"}\n',
-            "'many' must be a whole number of at most 10 digits",
+            [
+                "fleet/inventory.yaml:11:17: metadata.annotations.kfedgen.io/available-replicas: 'many' must be a whole number of at most 10 digits, written as a string (such as \"12\")",
+            ],
         ),
         (
             '  annotations: {kfedgen.io/available-replicas: "9999999999"}\n',
-            "9999999999 is larger than an int32",
+            [
+                "fleet/inventory.yaml:11:17: metadata.annotations.kfedgen.io/available-replicas: 9999999999 is larger than an int32",
+            ],
         ),
-        ("  labels: {bad key: x}\n", "label key 'bad key' is not valid"),
+        (
+            "  labels: {bad key: x}\n",
+            [
+                "fleet/inventory.yaml:11:12: metadata.labels.bad key: label key 'bad key' is not valid",
+            ],
+        ),
     ],
 )
-def test_invalid_karmada_clusters(extra: str, message: str) -> None:
-    inventory = (
-        to_yaml({**fleet([]), "spec": {}})
+def test_invalid_karmada_clusters(extra: str, expected: list[str]) -> None:
+    fleet = (
+        EMPTY_FLEET
         + "---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: c\n"
         + extra
     )
-    errors = errors_of([deployment(), policy()], inventory=inventory)
-    assert any(message in e for e in errors), errors
+    assert fleet_errors(fleet, [deployment(), policy()]) == expected
 
 
 def test_a_karmada_cluster_cannot_repeat_a_fleet_cluster() -> None:
-    inventory = (
-        to_yaml(fleet([{"name": "c"}]))
+    fleet = (
+        inventory({"name": "c"})
         + "---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: c}\n"
     )
-    errors = errors_of([deployment(), policy()], inventory=inventory)
-    assert any(
-        "cluster 'c' is already in the inventory at fleet/inventory.yaml" in e for e in errors
-    )
+    errors = fleet_errors(fleet, [deployment(), policy()])
+    assert errors == [
+        "fleet/inventory.yaml:10:12: metadata.name: cluster 'c' is already in the inventory at "
+        "fleet/inventory.yaml:6:7"
+    ]

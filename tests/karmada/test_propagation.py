@@ -1,7 +1,7 @@
 """Karmada propagation through the real pipeline: policy choice, cluster filters, spread
 constraints, replica division, ReviseReplica, namespaces.
 
-Inventory (``_fleet.CLUSTERS``): ``ap`` (aws, ap-northeast-1, capacity 8), ``eu`` (aws,
+Inventory (``_documents.CLUSTERS``): ``ap`` (aws, ap-northeast-1, capacity 8), ``eu`` (aws,
 eu-west-1, capacity 6), ``us`` (gcp, us-east-1, capacity 10) and ``lab`` (tainted
 ``dedicated=lab:NoSchedule``, no region, no capacity).
 """
@@ -16,23 +16,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.karmada.webster import allocate_webster_seats
-from kfedgen.load import SourceFile
-from kfedgen.pipeline import Options, compile_sources
-from tests.karmada._fleet import (
+from tests.fleets import (
+    compile_fleet,
+    fleet_errors,
+    inventory,
+    to_yaml,
+    warnings_of,
+)
+from tests.karmada._documents import (
     CLUSTERS,
-    compile_docs,
+    EMPTY_FLEET,
+    KARMADA_INVENTORY,
     configmap,
     deployment,
-    errors_of,
-    fleet,
     namespace,
     policy,
     rendered,
     replicas,
     selector,
     static_weights,
-    to_yaml,
-    warnings_of,
 )
 
 PROD = ["ap", "eu", "us"]
@@ -48,7 +50,7 @@ def reasons(compilation: Any, ref: str, cluster: str) -> list[str]:
 
 
 def chosen(*policies: dict[str, Any], obj: dict[str, Any] | None = None) -> str:
-    compilation = compile_docs([obj or deployment(), *policies])
+    compilation = compile_fleet(KARMADA_INVENTORY, [obj or deployment(), *policies])
     resolution = compilation.resolution("Deployment/app/web")
     assert resolution is not None and resolution.propagation is not None
     assert resolution.propagation.policy is not None
@@ -90,8 +92,9 @@ def test_on_equal_priority_the_more_precise_selector_then_the_smaller_name_wins(
 
 
 def test_the_losing_policies_are_explained() -> None:
-    compilation = compile_docs(
-        [deployment(), policy("a", selectors=[selector()]), policy("b", selectors=[selector()])]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy("a", selectors=[selector()]), policy("b", selectors=[selector()])],
     )
     assert reasons(compilation, "Deployment/app/web", "eu")[:2] == [
         "selected by PropagationPolicy app/a (priority 0, kind match)",
@@ -100,13 +103,14 @@ def test_the_losing_policies_are_explained() -> None:
 
 
 def test_a_cluster_policy_selects_in_any_namespace_a_namespaced_one_only_its_own() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(namespace="app"),
             deployment(namespace="other"),
             policy("here", namespace="app"),
             policy("all", namespace=None, selectors=[selector(namespace="other")]),
-        ]
+        ],
     )
     app = compilation.resolution("Deployment/app/web")
     other = compilation.resolution("Deployment/other/web")
@@ -117,21 +121,25 @@ def test_a_cluster_policy_selects_in_any_namespace_a_namespaced_one_only_its_own
 
 
 def test_objects_no_policy_selects_are_reported_not_rendered() -> None:
-    compilation = compile_docs([deployment(), configmap(), policy(selectors=[selector()])])
-    assert rendered(compilation, "ConfigMap", "settings") == {}
-    assert any(
-        "ConfigMap app/settings is a plain object that nothing federates or propagates" in w
-        for w in warnings_of(compilation)
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), configmap(), policy(selectors=[selector()])]
     )
+    assert rendered(compilation, "ConfigMap", "settings") == {}
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:23:1: warning: ConfigMap app/settings is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+    ]
     assert not any("Deployment app/web is a plain" in w for w in warnings_of(compilation))
 
 
 def test_objects_of_kube_namespaces_are_never_propagated() -> None:
-    compilation = compile_docs(
-        [deployment(namespace="kube-system"), policy(namespace=None, selectors=[selector()])]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(namespace="kube-system"), policy(namespace=None, selectors=[selector()])],
     )
     assert rendered(compilation) == {}
-    assert any("whose objects Karmada never propagates" in w for w in warnings_of(compilation))
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:5:3: metadata.namespace: warning: Deployment/kube-system/web is in namespace kube-system, whose objects Karmada never propagates; it is not rendered",
+    ]
 
 
 # -- cluster filters -----------------------------------------------------------------------
@@ -181,13 +189,16 @@ def test_objects_of_kube_namespaces_are_never_propagated() -> None:
     ],
 )
 def test_cluster_affinity(affinity: dict[str, Any], clusters: list[str]) -> None:
-    compilation = compile_docs([deployment(), policy(placement={"clusterAffinity": affinity})])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(placement={"clusterAffinity": affinity})]
+    )
     assert sorted(replicas(compilation)) == clusters
 
 
 def test_why_a_cluster_is_left_out() -> None:
-    compilation = compile_docs(
-        [deployment(), policy(placement={"clusterAffinity": {"exclude": ["eu"]}})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy(placement={"clusterAffinity": {"exclude": ["eu"]}})],
     )
     assert "clusterAffinity does not select it: it is listed in exclude" in reasons(
         compilation, "Deployment/app/web", "eu"
@@ -209,15 +220,15 @@ def test_why_a_cluster_is_left_out() -> None:
     ],
 )
 def test_cluster_tolerations(toleration: dict[str, Any], lab_included: bool) -> None:
-    compilation = compile_docs(
-        [deployment(), policy(placement={"clusterTolerations": [toleration]})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(placement={"clusterTolerations": [toleration]})]
     )
     assert ("lab" in replicas(compilation)) is lab_included
 
 
 def test_prefer_no_schedule_taints_do_not_filter() -> None:
     clusters = [{"name": "soft", "taints": [{"key": "x", "effect": "PreferNoSchedule"}]}]
-    compilation = compile_docs([deployment(), policy()], inventory=fleet(clusters))
+    compilation = compile_fleet(inventory(*clusters), [deployment(), policy()])
     assert replicas(compilation) == {"soft": 6}
 
 
@@ -228,7 +239,7 @@ def test_cluster_affinities_fall_back_to_the_first_schedulable_group() -> None:
             {"affinityName": "backup", "labelSelector": {"matchLabels": {"env": "prod"}}},
         ]
     }
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert sorted(replicas(compilation)) == PROD
     assert reasons(compilation, "Deployment/app/web", "eu")[1] == (
         "clusterAffinities[0] (primary) is not schedulable: 0/4 clusters are available"
@@ -237,20 +248,18 @@ def test_cluster_affinities_fall_back_to_the_first_schedulable_group() -> None:
 
 def test_no_schedulable_group_leaves_the_object_unrendered_with_a_warning() -> None:
     placement = {"clusterAffinities": [{"affinityName": "only", "clusterNames": ["lab"]}]}
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
-    assert any(
-        "Deployment/app/web is not scheduled by PropagationPolicy app/spread: "
-        "0/4 clusters are available" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: 0/4 clusters are available; it is not rendered",
+    ]
 
 
 # -- replica division ---------------------------------------------------------------------
 
 
 def test_duplicated_is_the_default_and_leaves_the_manifest_alone() -> None:
-    compilation = compile_docs([deployment(replicas=6), policy()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(replicas=6), policy()])
     assert replicas(compilation) == dict.fromkeys(PROD, 6)
     manifests = {id(o.manifest) for o in rendered(compilation).values()}
     assert len(manifests) == 1, "every cluster shares the one unchanged manifest"
@@ -270,21 +279,23 @@ def test_duplicated_is_the_default_and_leaves_the_manifest_alone() -> None:
 def test_static_weights_divide_by_webster(
     total: int, weights: dict[str, int], expected: dict[str, int]
 ) -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(replicas=total),
             policy(placement={"replicaScheduling": static_weights(**weights)}),
-        ]
+        ],
     )
     assert replicas(compilation) == expected
 
 
 def test_a_cluster_left_with_no_replica_is_dropped_and_explained() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(replicas=1),
             policy(placement={"replicaScheduling": static_weights(eu=2, ap=1)}),
-        ]
+        ],
     )
     assert reasons(compilation, "Deployment/app/web", "ap")[-1] == (
         "static weight 1 gets 0 of 1 replicas; Karmada drops clusters left with none"
@@ -307,8 +318,9 @@ def test_a_cluster_takes_the_largest_weight_of_the_rules_that_match_it() -> None
             ]
         },
     }
-    compilation = compile_docs(
-        [deployment(replicas=10), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=10), policy(placement={"replicaScheduling": scheduling})],
     )
     assert replicas(compilation) == {"ap": 2, "eu": 2, "us": 6}
     resolution = compilation.resolution("Deployment/app/web")
@@ -332,12 +344,11 @@ def test_a_cluster_takes_the_largest_weight_of_the_rules_that_match_it() -> None
 def test_without_matching_weights_every_candidate_weighs_one(
     scheduling: dict[str, Any],
 ) -> None:
-    inventory = fleet(
-        [*CLUSTERS, {"name": "nowhere", "taints": [{"key": "x", "effect": "NoSchedule"}]}]
+    fleet = inventory(
+        *CLUSTERS, {"name": "nowhere", "taints": [{"key": "x", "effect": "NoSchedule"}]}
     )
-    compilation = compile_docs(
-        [deployment(replicas=7), policy(placement={"replicaScheduling": scheduling})],
-        inventory=inventory,
+    compilation = compile_fleet(
+        fleet, [deployment(replicas=7), policy(placement={"replicaScheduling": scheduling})]
     )
     assert replicas(compilation) == {"ap": 3, "eu": 2, "us": 2}
 
@@ -347,8 +358,9 @@ def test_dynamic_weight_divides_by_declared_capacity() -> None:
         "replicaSchedulingType": "Divided",
         "weightPreference": {"dynamicWeight": "AvailableReplicas"},
     }
-    compilation = compile_docs(
-        [deployment(replicas=12), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=12), policy(placement={"replicaScheduling": scheduling})],
     )
     assert replicas(compilation) == {"ap": 4, "eu": 3, "us": 5}
 
@@ -365,19 +377,23 @@ def test_aggregated_uses_the_fewest_clusters_by_capacity(
     total: int, expected: dict[str, int]
 ) -> None:
     scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
-    compilation = compile_docs(
-        [deployment(replicas=total), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=total), policy(placement={"replicaScheduling": scheduling})],
     )
     assert replicas(compilation) == expected
 
 
 def test_not_enough_capacity_is_unschedulable() -> None:
     scheduling = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
-    compilation = compile_docs(
-        [deployment(replicas=25), policy(placement={"replicaScheduling": scheduling})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=25), policy(placement={"replicaScheduling": scheduling})],
     )
     assert rendered(compilation) == {}
-    assert any("available replicas 24 are not enough for 25" in w for w in warnings_of(compilation))
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: clusters' available replicas 24 are not enough for 25; it is not rendered",
+    ]
 
 
 def test_dynamic_division_without_declared_capacity_is_an_error() -> None:
@@ -387,7 +403,7 @@ def test_dynamic_division_without_declared_capacity_is_an_error() -> None:
         "clusterTolerations": [{"key": "dedicated", "operator": "Exists"}],
     }
     docs = [deployment(), policy(placement=placement)]
-    errors = errors_of(docs)
+    errors = fleet_errors(KARMADA_INVENTORY, docs)
     line = to_yaml(*docs).splitlines().index("    replicaScheduling:") + 1
     assert errors == [
         f"fleet/app.yaml:{line}:5: spec.placement.replicaScheduling: Aggregated division needs "
@@ -409,14 +425,13 @@ metadata:
 """
         for name, capacity in (("one", 3), ("two", 9))
     )
-    inventory = to_yaml({**fleet([]), "spec": {}}) + clusters
+    fleet = EMPTY_FLEET + clusters
     scheduling = {
         "replicaSchedulingType": "Divided",
         "weightPreference": {"dynamicWeight": "AvailableReplicas"},
     }
-    compilation = compile_docs(
-        [deployment(replicas=4), policy(placement={"replicaScheduling": scheduling})],
-        inventory=inventory,
+    compilation = compile_fleet(
+        fleet, [deployment(replicas=4), policy(placement={"replicaScheduling": scheduling})]
     )
     assert replicas(compilation) == {"one": 1, "two": 3}
 
@@ -465,14 +480,15 @@ def job(parallelism: int | None, completions: int | None) -> dict[str, Any]:
 def test_divided_jobs_get_parallelism_and_completions(
     parallelism: int | None, completions: int | None, expected: dict[str, dict[str, int]]
 ) -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             job(parallelism, completions),
             policy(
                 selectors=[selector("Job")],
                 placement={"replicaScheduling": static_weights(ap=1, eu=1)},
             ),
-        ]
+        ],
     )
     got = {
         cluster: {
@@ -490,8 +506,9 @@ def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
         "metadata": {"name": "one", "namespace": "app"},
         "spec": {"containers": []},
     }
-    compilation = compile_docs(
-        [pod, policy(selectors=[selector("Pod")], placement={"replicaScheduling": {}})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [pod, policy(selectors=[selector("Pod")], placement={"replicaScheduling": {}})],
     )
     assert sorted(rendered(compilation, "Pod", "one")) == ["ap"]
 
@@ -499,7 +516,8 @@ def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
 def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> None:
     replica_set = deployment(replicas=5)
     replica_set["kind"] = "ReplicaSet"
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             replica_set,
             configmap(),
@@ -507,25 +525,27 @@ def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> N
                 selectors=[selector("ReplicaSet"), selector("ConfigMap")],
                 placement={"replicaScheduling": static_weights(eu=1, us=1)},
             ),
-        ]
+        ],
     )
     assert replicas(compilation, "ReplicaSet") == dict.fromkeys(PROD, 5)
     assert sorted(rendered(compilation, "ConfigMap", "settings")) == PROD
 
 
 def test_zero_replicas_go_everywhere_and_are_not_revised() -> None:
-    compilation = compile_docs(
-        [deployment(replicas=0), policy(placement={"replicaScheduling": static_weights(eu=1)})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(replicas=0), policy(placement={"replicaScheduling": static_weights(eu=1)})],
     )
     assert replicas(compilation) == dict.fromkeys(PROD, 0)
 
 
 def test_unset_replicas_count_as_the_api_server_default_of_one() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             deployment(replicas=None),
             policy(placement={"replicaScheduling": static_weights(eu=1, us=1)}),
-        ]
+        ],
     )
     assert replicas(compilation) == {"eu": 1}
 
@@ -533,10 +553,9 @@ def test_unset_replicas_count_as_the_api_server_default_of_one() -> None:
 def test_replicas_that_are_not_an_integer_are_an_error() -> None:
     bad = deployment()
     bad["spec"]["replicas"] = "three"
-    assert any(
-        "spec.replicas: spec.replicas must be a non-negative integer (int32)" in e
-        for e in errors_of([bad, policy()])
-    )
+    assert fleet_errors(KARMADA_INVENTORY, [bad, policy()]) == [
+        "fleet/app.yaml:20:3: spec.replicas: spec.replicas must be a non-negative integer (int32)",
+    ]
 
 
 # -- spread constraints -----------------------------------------------------------------------
@@ -544,7 +563,7 @@ def test_replicas_that_are_not_an_integer_are_an_error() -> None:
 
 def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -> None:
     placement = {"spreadConstraints": [{"spreadByField": "cluster", "maxGroups": 2}]}
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert replicas(compilation) == {"us": 6, "ap": 6}
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
         "spreadConstraints[0] keeps the first 2 candidates (maxGroups 2; ordered by available "
@@ -554,12 +573,11 @@ def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -
 
 def test_too_few_clusters_for_min_groups_is_unschedulable() -> None:
     placement = {"spreadConstraints": [{"minGroups": 4, "maxGroups": 4}]}
-    compilation = compile_docs([deployment(), policy(placement=placement)])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
-    assert any(
-        "3 feasible clusters are fewer than spreadConstraints[0].minGroups 4" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: 3 feasible clusters are fewer than spreadConstraints[0].minGroups 4; it is not rendered",
+    ]
 
 
 def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() -> None:
@@ -571,7 +589,9 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
             {"spreadByField": "cluster", "maxGroups": 1},
         ],
     }
-    compilation = compile_docs([deployment(replicas=4), policy(placement=placement)])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(replicas=4), policy(placement=placement)]
+    )
     assert replicas(compilation) == {"eu": 2, "us": 2}
     assert "it has no region, which spreadConstraints[0] spreads by" in reasons(
         compilation, "Deployment/app/web", "lab"
@@ -579,7 +599,7 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
 
 
 @pytest.mark.parametrize(
-    ("placement", "message"),
+    ("placement", "expected"),
     [
         (
             {
@@ -588,12 +608,15 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
                     {"spreadByField": "region", "maxGroups": 2},
                 ]
             },
-            "spec.placement.spreadConstraints[1]: spreadByField: region is not emulated offline",
+            [
+                "fleet/app.yaml:34:7: spec.placement.spreadConstraints[1]: spreadByField: region is not emulated offline: Karmada chooses regions by scheduler scores and live capacity (spread by cluster, or pick the regions with clusterAffinity)",
+            ],
         ),
         (
             {"spreadConstraints": [{"spreadByLabel": "geo"}]},
-            "spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread "
-            "constraints (spreadByLabel alone fails)",
+            [
+                "fleet/app.yaml:32:5: spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread constraints (spreadByLabel alone fails)",
+            ],
         ),
         (
             {
@@ -603,35 +626,38 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
                     "weightPreference": {"dynamicWeight": "AvailableReplicas"},
                 },
             },
-            "spec.placement.spreadConstraints[0]: spreadConstraints with Divided replicas are not "
-            "emulated offline",
+            [
+                "fleet/app.yaml:33:7: spec.placement.spreadConstraints[0]: spreadConstraints with Divided replicas are not emulated offline: Karmada picks clusters by live capacity (use Duplicated scheduling, or static weights (which ignore spreadConstraints))",
+            ],
         ),
     ],
 )
 def test_spread_constraints_that_need_live_data_are_errors(
-    placement: dict[str, Any], message: str
+    placement: dict[str, Any], expected: list[str]
 ) -> None:
-    errors = errors_of([deployment(), policy(placement=placement)])
-    assert any(message in e for e in errors), errors
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
+    assert errors == expected
 
 
 # -- namespaces --------------------------------------------------------------------------------
 
 
 def test_a_declared_namespace_goes_to_every_cluster() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             namespace("app"),
             deployment(),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
 
 
 def test_an_undeclared_namespace_is_created_where_its_objects_land() -> None:
-    compilation = compile_docs(
-        [deployment(), policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}})]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}})],
     )
     namespaces = rendered(compilation, "Namespace", "app")
     assert sorted(namespaces) == ["eu", "us"]
@@ -654,46 +680,51 @@ def test_a_namespace_that_skips_auto_propagation_follows_its_policy() -> None:
         selectors=[selector("Namespace", "app")],
         placement={"clusterAffinity": {"clusterNames": ["eu"]}},
     )
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             ns,
             deployment(),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu"]}}),
             namespace_policy,
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["eu"]
     # Landing where the namespace is not placed is an error (kfedgen.identity).
-    problems = errors_of(
+    problems = fleet_errors(
+        KARMADA_INVENTORY,
         [
             ns,
             deployment(),
             policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
             namespace_policy,
-        ]
+        ],
     )
-    assert any(
-        "Deployment/app/web lands in namespace 'app', which is not placed in cluster 'us'" in e
-        for e in problems
-    )
+    assert problems == [
+        "fleet/app.yaml:12:3: metadata.namespace: Deployment/app/web lands in namespace 'app', which is not placed in cluster 'us' (place namespace app in that cluster too, with a Namespace object or its FederatedNamespace)",
+    ]
 
 
 def test_reserved_namespaces_are_not_synced() -> None:
-    compilation = compile_docs(
-        [namespace("default"), namespace("kube-system"), deployment(), policy()]
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [namespace("default"), namespace("kube-system"), deployment(), policy()]
     )
     assert rendered(compilation, "Namespace", "default") == {}
     assert rendered(compilation, "Namespace", "kube-system") == {}
 
 
 def test_a_fleet_without_propagation_policies_propagates_nothing() -> None:
-    compilation = compile_docs([namespace("app"), deployment()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [namespace("app"), deployment()])
     assert compilation.objects == []
-    assert len([w for w in warnings_of(compilation) if "plain object" in w]) == 2
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Namespace app is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+        "fleet/app.yaml:7:1: warning: Deployment app/web is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+    ]
 
 
 def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
-    compilation = compile_docs(
+    compilation = compile_fleet(
+        KARMADA_INVENTORY,
         [
             namespace("app"),
             policy(
@@ -702,23 +733,25 @@ def test_a_policy_selecting_a_synced_namespace_is_warned_about() -> None:
                 selectors=[selector("Namespace")],
                 placement={"clusterAffinity": {"clusterNames": ["eu"]}},
             ),
-        ]
+        ],
     )
     assert sorted(rendered(compilation, "Namespace", "app")) == ["ap", "eu", "lab", "us"]
-    assert any(
-        "the placement of ClusterPropagationPolicy ns has no effect on it" in w
-        for w in warnings_of(compilation)
-    )
+    assert warnings_of(compilation) == [
+        'fleet/app.yaml:2:1: warning: Namespace/app goes to every cluster by Karmada\'s namespace sync; the placement of ClusterPropagationPolicy ns has no effect on it (label it namespace.karmada.io/skip-auto-propagation: "true" to place it with the policy)',
+    ]
 
 
 # -- suspension, references ---------------------------------------------------------------------
 
 
 def test_suspended_dispatching() -> None:
-    everywhere = compile_docs([deployment(), policy(suspension={"dispatching": True})])
+    everywhere = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy(suspension={"dispatching": True})]
+    )
     assert rendered(everywhere) == {}
-    some = compile_docs(
-        [deployment(), policy(suspension={"dispatchingOnClusters": {"clusterNames": ["eu"]}})]
+    some = compile_fleet(
+        KARMADA_INVENTORY,
+        [deployment(), policy(suspension={"dispatchingOnClusters": {"clusterNames": ["eu"]}})],
     )
     assert sorted(rendered(some)) == ["ap", "us"]
 
@@ -744,7 +777,7 @@ def test_suspended_dispatching() -> None:
 def test_unknown_clusters_are_errors_as_in_kubefed_placements(
     placement: dict[str, Any], path: str
 ) -> None:
-    errors = errors_of([deployment(), policy(placement=placement)])
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert len(errors) == 1
     assert f"{path}: cluster 'euu' is not in the inventory (did you mean 'eu'?)" in errors[0]
 
@@ -767,7 +800,9 @@ def test_divided_weighted_assigns_every_replica_to_candidates(
         "clusterAffinity": {"exclude": sorted(excluded)},
         "replicaScheduling": static_weights(**weights),
     }
-    compilation = compile_docs([deployment(replicas=total), policy(placement=placement)])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(replicas=total), policy(placement=placement)]
+    )
     got = replicas(compilation)
     candidates = set(PROD) - excluded
     assert set(got) <= candidates
@@ -796,20 +831,12 @@ def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> 
         policy("b", priority=1, selectors=[selector(name="api")]),
         policy("c", namespace=None, selectors=[selector("ConfigMap")]),
     ]
-    reference = compile_docs(docs).tree.files
+    reference = compile_fleet(KARMADA_INVENTORY, docs).tree.files
     shuffled = list(docs)
     random.Random(seed).shuffle(shuffled)
     chunks = [shuffled[i::files] for i in range(files)]
-    sources = [
-        SourceFile(f"fleet/{i}.yaml", to_yaml(*chunk).encode())
-        for i, chunk in enumerate(chunks)
-        if chunk
-    ]
-    sources.append(SourceFile("fleet/inventory.yaml", to_yaml(fleet()).encode()))
-    assert (
-        compile_sources(sorted(sources, key=lambda s: s.display_name), Options()).tree.files
-        == reference
-    )
+    by_file = {f"{i}": chunk for i, chunk in enumerate(chunks) if chunk}
+    assert compile_fleet(KARMADA_INVENTORY, files=by_file).tree.files == reference
 
 
 # -- identity -----------------------------------------------------------------------------------
@@ -818,23 +845,26 @@ def test_the_output_does_not_depend_on_document_order(seed: int, files: int) -> 
 def test_a_propagated_object_needs_a_valid_name_and_one_definition() -> None:
     bad = deployment()
     bad["metadata"]["name"] = "a/b"
-    assert any("metadata.name: name 'a/b' contains '/'" in e for e in errors_of([bad, policy()]))
-    twice = errors_of([deployment(), deployment(), policy()])
-    assert any(
-        "Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1" in e
-        for e in twice
-    )
+    assert fleet_errors(KARMADA_INVENTORY, [bad, policy()]) == [
+        "fleet/app.yaml:4:3: metadata.name: name 'a/b' contains '/', which Kubernetes names may not contain",
+    ]
+    twice = fleet_errors(KARMADA_INVENTORY, [deployment(), deployment(), policy()])
+    assert twice == [
+        "fleet/app.yaml:25:3: metadata.name: Deployment/app/web (apps/v1) is defined twice; the first is at fleet/app.yaml:1:1",
+    ]
 
 
 def test_objects_nothing_propagates_are_not_held_to_that() -> None:
     odd = configmap()
     odd["metadata"]["name"] = "a/b"
-    compilation = compile_docs([odd, deployment(), policy()])
-    assert any("ConfigMap app/a/b is a plain object" in w for w in warnings_of(compilation))
+    compilation = compile_fleet(KARMADA_INVENTORY, [odd, deployment(), policy()])
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: ConfigMap app/a/b is a plain object that nothing federates or propagates; it is not rendered (wrap it in a Federated type, or select it with a Karmada PropagationPolicy)",
+    ]
 
 
 def test_zero_replicas_are_explained() -> None:
-    compilation = compile_docs([deployment(replicas=0), policy()])
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(replicas=0), policy()])
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
         "0 replicas: scheduled like a non-workload: it goes to every selected cluster"
     )

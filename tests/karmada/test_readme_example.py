@@ -7,7 +7,11 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import GOLDEN, ROOT, RunCli
+from tests.conftest import (
+    GOLDEN,
+    ROOT,
+    RunCli,
+)
 
 CASE = GOLDEN / "karmada-hello"
 

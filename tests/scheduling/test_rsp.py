@@ -11,17 +11,20 @@ from __future__ import annotations
 import pytest
 
 from kfedgen.scheduling.kubefed_planner import fnv1_32
-from tests.conftest import compile_problems, compile_text
-from tests.scheduling.rsp_fleet import (
+from tests.fleets import (
+    compile_fleet,
+    fleet_errors,
+    inventory,
+    warnings_of,
+)
+from tests.scheduling.rsp_documents import (
     RSP,
     WEB,
     deployment,
-    inventory,
     namespace,
     rendered,
     replicas,
     rsp,
-    warnings,
 )
 
 THREE = inventory(
@@ -126,8 +129,8 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_preference_is_a_located_error(case: str) -> None:
     document, message = BAD[case]
-    problems = compile_problems(
-        inventory_yaml=THREE, app_yaml=namespace() + "---\n" + deployment(), rsp_yaml=document
+    problems = fleet_errors(
+        THREE, files={"app": namespace() + "---\n" + deployment(), "rsp": document}
     )
     assert problems == [message]
 
@@ -139,8 +142,8 @@ def test_every_bad_preference_is_reported_in_one_run() -> None:
             rsp("  totalReplicas: 3\n  clusters: {nowhere: {weight: 1}}\n", name="web2"),
         ]
     )
-    problems = compile_problems(
-        inventory_yaml=THREE, app_yaml=namespace() + "---\n" + deployment(), rsp_yaml=documents
+    problems = fleet_errors(
+        THREE, files={"app": namespace() + "---\n" + deployment(), "rsp": documents}
     )
     assert len(problems) == 3  # the negative total, the unknown cluster, the missing target
 
@@ -151,8 +154,8 @@ def test_every_bad_preference_is_reported_in_one_run() -> None:
 
 
 def schedule(body: str, fleet: str = THREE, **documents: str) -> dict[str, int | None]:
-    documents.setdefault("app_yaml", namespace() + "---\n" + deployment())
-    return replicas(compile_text(inventory_yaml=fleet, rsp_yaml=rsp(body), **documents))
+    documents.setdefault("app", namespace() + "---\n" + deployment())
+    return replicas(compile_fleet(fleet, files={"rsp": rsp(body), **documents}))
 
 
 def test_absent_clusters_map_means_weight_1_everywhere() -> None:
@@ -177,10 +180,12 @@ def test_minimums_first_then_weights_split_the_rest() -> None:
 
 
 def test_clusters_without_preference_are_placed_with_0_replicas() -> None:
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment("{clusters: [{name: east}]}"),
-        rsp_yaml=rsp("  totalReplicas: 5\n  clusters: {east: {weight: 1}}\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment("{clusters: [{name: east}]}"),
+            "rsp": rsp("  totalReplicas: 5\n  clusters: {east: {weight: 1}}\n"),
+        },
     )
     # the planned clusters replace the object's own placement (reference 3.4)
     assert replicas(compilation) == {"east": 5, "lab": 0, "west": 0}
@@ -192,13 +197,15 @@ def test_clusters_without_preference_are_placed_with_0_replicas() -> None:
 
 
 def test_max_caps_and_a_shortfall_is_a_warning() -> None:
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment(),
-        rsp_yaml=rsp("  totalReplicas: 9\n  clusters: {'*': {weight: 1, maxReplicas: 2}}\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment(),
+            "rsp": rsp("  totalReplicas: 9\n  clusters: {'*': {weight: 1, maxReplicas: 2}}\n"),
+        },
     )
     assert replicas(compilation) == {"east": 2, "lab": 2, "west": 2}
-    assert warnings(compilation) == [
+    assert warnings_of(compilation) == [
         "fleet/rsp.yaml:6:3: spec.totalReplicas: warning: the preferences place only 6 of 9 "
         "replicas; KubeFed leaves the rest unscheduled (raise maxReplicas, or give more "
         "clusters a weight)"
@@ -232,10 +239,9 @@ def test_drain_moves_the_share_and_keeps_the_total() -> None:
 
 
 def test_drained_cluster_reasons_and_notes() -> None:
-    compilation = compile_text(
-        inventory_yaml=WEST_DRAINED,
-        app_yaml=namespace() + "---\n" + deployment(),
-        rsp_yaml=rsp("  totalReplicas: 7\n"),
+    compilation = compile_fleet(
+        WEST_DRAINED,
+        files={"app": namespace() + "---\n" + deployment(), "rsp": rsp("  totalReplicas: 7\n")},
     )
     resolution = compilation.resolution(WEB)
     assert resolution is not None
@@ -256,13 +262,12 @@ def test_drained_cluster_reasons_and_notes() -> None:
 
 def test_draining_every_cluster_warns() -> None:
     fleet = inventory("{name: east, schedulable: false}")
-    compilation = compile_text(
-        inventory_yaml=fleet,
-        app_yaml=namespace() + "---\n" + deployment(),
-        rsp_yaml=rsp("  totalReplicas: 3\n"),
+    compilation = compile_fleet(
+        fleet,
+        files={"app": namespace() + "---\n" + deployment(), "rsp": rsp("  totalReplicas: 3\n")},
     )
     assert replicas(compilation) == {"east": 0}
-    assert warnings(compilation) == [
+    assert warnings_of(compilation) == [
         "fleet/rsp.yaml:6:3: spec.totalReplicas: warning: no schedulable cluster to plan: "
         "FederatedDeployment/app/web gets 0 replicas everywhere instead of 3 "
         "(set schedulable: true on a cluster, or add one)"
@@ -270,9 +275,7 @@ def test_draining_every_cluster_warns() -> None:
 
 
 def test_drain_leaves_objects_without_a_preference_alone() -> None:
-    compilation = compile_text(
-        inventory_yaml=WEST_DRAINED, app_yaml=namespace() + "---\n" + deployment()
-    )
+    compilation = compile_fleet(WEST_DRAINED, files={"app": namespace() + "---\n" + deployment()})
     assert replicas(compilation) == {"east": 1, "lab": 1, "west": 1}
 
 
@@ -284,10 +287,8 @@ def test_drain_leaves_objects_without_a_preference_alone() -> None:
 def test_intersect_uses_the_selector_and_ignores_the_clusters_list() -> None:
     placement = "{clusters: [{name: lab}], clusterSelector: {matchLabels: {env: prod}}}"
     body = "  totalReplicas: 10\n  intersectWithClusterSelector: true\n"
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment(placement),
-        rsp_yaml=rsp(body),
+    compilation = compile_fleet(
+        THREE, files={"app": namespace() + "---\n" + deployment(placement), "rsp": rsp(body)}
     )
     # KubeFed's selectorOnly placement: east and west; lab is not planned, so not placed
     assert replicas(compilation) == {"east": 5, "west": 5}
@@ -302,20 +303,22 @@ def test_intersect_uses_the_selector_and_ignores_the_clusters_list() -> None:
 def test_intersect_with_the_namespace_placement() -> None:
     body = "  totalReplicas: 10\n  intersectWithClusterSelector: true\n"
     app = namespace("{matchLabels: {tier: edge}}") + "---\n" + deployment()
-    assert schedule(body, app_yaml=app) == {"west": 10}
+    assert schedule(body, app=app) == {"west": 10}
 
 
 def test_intersect_keeps_drained_clusters_at_zero() -> None:
     body = "  totalReplicas: 10\n  intersectWithClusterSelector: true\n"
     app = namespace() + "---\n" + deployment("{clusterSelector: {matchLabels: {env: prod}}}")
-    assert schedule(body, fleet=WEST_DRAINED, app_yaml=app) == {"east": 10, "west": 0}
+    assert schedule(body, fleet=WEST_DRAINED, app=app) == {"east": 10, "west": 0}
 
 
 def test_intersect_without_a_selector_changes_nothing() -> None:
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment("{clusters: [{name: east}]}"),
-        rsp_yaml=rsp("  totalReplicas: 10\n  intersectWithClusterSelector: true\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment("{clusters: [{name: east}]}"),
+            "rsp": rsp("  totalReplicas: 10\n  intersectWithClusterSelector: true\n"),
+        },
     )
     assert replicas(compilation) == {"east": 1}
     resolution = compilation.resolution(WEB)
@@ -325,7 +328,7 @@ def test_intersect_without_a_selector_changes_nothing() -> None:
         f"{RSP} changes nothing: the object's clusterSelector and its FederatedNamespace "
         "select no cluster (intersectWithClusterSelector)"
     )
-    assert warnings(compilation) == [
+    assert warnings_of(compilation) == [
         "fleet/rsp.yaml:7:3: spec.intersectWithClusterSelector: warning: "
         "FederatedDeployment/app/web's clusterSelector and FederatedNamespace select no "
         "cluster, so ReplicaSchedulingPreference/app/web changes nothing (as in KubeFed) "
@@ -334,14 +337,16 @@ def test_intersect_without_a_selector_changes_nothing() -> None:
 
 
 def test_replicas_planned_outside_the_namespace_are_lost_with_a_warning() -> None:
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace("{matchLabels: {env: prod}}") + "---\n" + deployment(),
-        rsp_yaml=rsp("  totalReplicas: 10\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace("{matchLabels: {env: prod}}") + "---\n" + deployment(),
+            "rsp": rsp("  totalReplicas: 10\n"),
+        },
     )
     # KubeFed plans lab too, then the FederatedNamespace gate keeps the object out
     assert replicas(compilation) == {"east": 2, "west": 4}
-    assert warnings(compilation) == [
+    assert warnings_of(compilation) == [
         "fleet/rsp.yaml:4:1: spec: warning: ReplicaSchedulingPreference/app/web plans "
         "replicas for clusters where FederatedNamespace app is not placed, so they are not "
         "rendered: lab (4) (set intersectWithClusterSelector: true, or place the namespace "
@@ -362,10 +367,12 @@ EAST_OVERRIDES = """\
 
 
 def test_scheduler_beats_a_replicas_override_and_other_overrides_apply() -> None:
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment(overrides=EAST_OVERRIDES),
-        rsp_yaml=rsp("  totalReplicas: 9\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment(overrides=EAST_OVERRIDES),
+            "rsp": rsp("  totalReplicas: 9\n"),
+        },
     )
     assert replicas(compilation) == {"east": 3, "lab": 3, "west": 3}
     east = rendered(compilation)["east"]
@@ -382,7 +389,7 @@ def test_scheduler_beats_a_replicas_override_and_other_overrides_apply() -> None
         "overrides[0]: replace /spec/replicas = 3",
         "overrides[0]: replace /spec/template/spec/containers/0/image = 'web:2'",
     ]
-    assert warnings(compilation) == [
+    assert warnings_of(compilation) == [
         "fleet/app.yaml:19:34: spec.overrides[0].clusterOverrides[0].value: warning: "
         "ReplicaSchedulingPreference/app/web sets the replicas of cluster 'east'; this "
         "override's value is replaced (remove the override, or the RSP's preference for "
@@ -397,10 +404,12 @@ def test_a_later_override_of_spec_still_wins_because_the_position_is_kept() -> N
         "        - {path: /spec/replicas, value: 7}\n"
         "        - {path: /spec, value: {replicas: 1, paused: true}}\n"
     )
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment(overrides=overrides),
-        rsp_yaml=rsp("  totalReplicas: 9\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment(overrides=overrides),
+            "rsp": rsp("  totalReplicas: 9\n"),
+        },
     )
     assert rendered(compilation)["east"]["spec"] == {"replicas": 1, "paused": True}
 
@@ -410,10 +419,12 @@ def test_scheduled_replicas_are_appended_without_a_user_override() -> None:
         "    - clusterName: lab\n      clusterOverrides:\n"
         "        - {path: /spec/template/spec/containers/0/image, value: 'web:2'}\n"
     )
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment(overrides=overrides),
-        rsp_yaml=rsp("  totalReplicas: 9\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment(overrides=overrides),
+            "rsp": rsp("  totalReplicas: 9\n"),
+        },
     )
     assert compilation.resolution(WEB).decisions["lab"].reasons[-2:] == [  # type: ignore[union-attr]
         "overrides[0]: replace /spec/template/spec/containers/0/image = 'web:2'",
@@ -422,15 +433,17 @@ def test_scheduled_replicas_are_appended_without_a_user_override() -> None:
 
 
 def test_retain_replicas_with_a_preference() -> None:
-    compilation = compile_text(
-        inventory_yaml=WEST_DRAINED,
-        app_yaml=namespace() + "---\n" + deployment(extra="  retainReplicas: true\n"),
-        rsp_yaml=rsp("  totalReplicas: 10\n"),
+    compilation = compile_fleet(
+        WEST_DRAINED,
+        files={
+            "app": namespace() + "---\n" + deployment(extra="  retainReplicas: true\n"),
+            "rsp": rsp("  totalReplicas: 10\n"),
+        },
     )
     # the autoscaler owns the count where replicas are planned; the drained cluster
     # keeps an explicit 0 (an HPA does not scale up from 0)
     assert replicas(compilation) == {"east": None, "lab": None, "west": 0}
-    assert warnings(compilation) == [
+    assert warnings_of(compilation) == [
         "fleet/app.yaml:11:3: spec.retainReplicas: warning: retainReplicas: true leaves "
         "spec.replicas to an in-cluster autoscaler, so the replica counts of "
         "ReplicaSchedulingPreference/app/web are not rendered; it still chooses the clusters "
@@ -441,10 +454,8 @@ def test_retain_replicas_with_a_preference() -> None:
 
 def test_replica_set_targets_are_scheduled_too() -> None:
     app = namespace() + "---\n" + deployment().replace("FederatedDeployment", "FederatedReplicaSet")
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=app,
-        rsp_yaml=rsp("  totalReplicas: 3\n", target="FederatedReplicaSet"),
+    compilation = compile_fleet(
+        THREE, files={"app": app, "rsp": rsp("  totalReplicas: 3\n", target="FederatedReplicaSet")}
     )
     assert replicas(compilation, "FederatedReplicaSet/app/web") == {"east": 1, "lab": 1, "west": 1}
     kinds = {o.kind for o in compilation.objects if o.origin == "FederatedReplicaSet/app/web"}
@@ -464,14 +475,16 @@ spec:
 
 
 def test_a_preference_for_a_disabled_type_is_a_warning() -> None:
-    compilation = compile_text(
-        inventory_yaml=THREE,
-        app_yaml=namespace() + "---\n" + deployment(),
-        ftc_yaml=DISABLED_DEPLOYMENTS,
-        rsp_yaml=rsp("  totalReplicas: 3\n"),
+    compilation = compile_fleet(
+        THREE,
+        files={
+            "app": namespace() + "---\n" + deployment(),
+            "ftc": DISABLED_DEPLOYMENTS,
+            "rsp": rsp("  totalReplicas: 3\n"),
+        },
     )
     assert compilation.objects == [o for o in compilation.objects if o.kind == "Namespace"]
     assert (
         "fleet/rsp.yaml:3:12: metadata.name: warning: propagation of FederatedDeployment is "
         "Disabled, so ReplicaSchedulingPreference/app/web has no effect"
-    ) in warnings(compilation)
+    ) in warnings_of(compilation)

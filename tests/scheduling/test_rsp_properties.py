@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kfedgen.load import SourceFile
-from kfedgen.pipeline import Compilation, Options, compile_sources
-from tests.scheduling.rsp_fleet import deployment, inventory, namespace, replicas, rsp
+from kfedgen.pipeline import Compilation
+from tests.fleets import compile_fleet, inventory
+from tests.scheduling.rsp_documents import (
+    deployment,
+    namespace,
+    replicas,
+    rsp,
+)
 
 NAMES = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")
 
@@ -43,7 +48,7 @@ class Case:
         prefs = self.prefs or {"*": Pref(weight=1, minimum=0, maximum=None)}
         return prefs.get(cluster, prefs.get("*"))
 
-    def files(self, reverse: bool = False) -> list[SourceFile]:
+    def files(self, reverse: bool = False) -> dict[str, str]:
         clusters = self.clusters[::-1] if reverse else self.clusters
         fleet = inventory(
             *(f"{{name: {name}, schedulable: {str(ok).lower()}}}" for name, ok in clusters)
@@ -55,10 +60,10 @@ class Case:
         documents = [fleet, namespace(), deployment(), rsp(body)]
         if reverse:
             documents.reverse()
-        return [SourceFile(f"fleet/{i}.yaml", d.encode()) for i, d in enumerate(documents)]
+        return {f"{i}": d for i, d in enumerate(documents)}
 
     def compile(self, reverse: bool = False) -> Compilation:
-        return compile_sources(self.files(reverse), Options())
+        return compile_fleet(None, files=self.files(reverse))
 
 
 @st.composite

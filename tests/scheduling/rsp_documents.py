@@ -1,4 +1,7 @@
-"""Small fleets with one FederatedDeployment ``app/web`` and its ReplicaSchedulingPreference."""
+"""Documents for a FederatedDeployment ``app/web`` and its ReplicaSchedulingPreference.
+
+Build the fleet around them with :mod:`tests.fleets`.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,6 @@ from kfedgen.pipeline import Compilation
 
 WEB = "FederatedDeployment/app/web"
 RSP = "ReplicaSchedulingPreference/app/web"
-
-
-def inventory(*clusters: str) -> str:
-    """A Fleet document; each argument is one flow mapping of ``spec.clusters``."""
-    items = "".join(f"    - {cluster}\n" for cluster in clusters)
-    return (
-        "apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nmetadata: {name: test}\n"
-        f"spec:\n  clusters:\n{items}"
-    )
 
 
 def namespace(selector: str = "{}") -> str:
@@ -64,7 +58,3 @@ def replicas(compilation: Compilation, origin: str = WEB) -> dict[str, int | Non
         cluster: manifest["spec"].get("replicas")
         for cluster, manifest in rendered(compilation, origin).items()
     }
-
-
-def warnings(compilation: Compilation) -> list[str]:
-    return [str(p) for p in compilation.problems.warnings]

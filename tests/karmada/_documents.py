@@ -1,18 +1,16 @@
-"""Build small Karmada fleets in memory and compile them through the real pipeline."""
+"""Documents of small Karmada fleets: clusters, workloads, policies and overrides.
+
+Compile them with :mod:`tests.fleets` (``compile_fleet(KARMADA_INVENTORY, [...])``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pytest
-import yaml
-
-from kfedgen.emit import QuotingDumper
-from kfedgen.errors import InvalidInput
-from kfedgen.load import SourceFile
-from kfedgen.pipeline import Compilation, Options, compile_sources
+from kfedgen.pipeline import Compilation
 from kfedgen.rendered import RenderedObject
+from tests.fleets import inventory, to_yaml
 
 # Four clusters: three regions with declared capacity, and a tainted lab cluster without a
 # region, zones or capacity.
@@ -48,14 +46,12 @@ CLUSTERS: list[dict[str, Any]] = [
     },
 ]
 
-
-def fleet(clusters: Sequence[Mapping[str, Any]] = CLUSTERS) -> dict[str, Any]:
-    return {
-        "apiVersion": "kfedgen.io/v1alpha1",
-        "kind": "Fleet",
-        "metadata": {"name": "test"},
-        "spec": {"clusters": list(clusters)},
-    }
+# The Fleet document of CLUSTERS.
+KARMADA_INVENTORY = inventory(*CLUSTERS)
+# A Fleet document without clusters, for Karmada Cluster documents to follow.
+EMPTY_FLEET = to_yaml(
+    {"apiVersion": "kfedgen.io/v1alpha1", "kind": "Fleet", "metadata": {"name": "test"}, "spec": {}}
+)
 
 
 def deployment(
@@ -160,55 +156,6 @@ def override(
         "metadata": metadata,
         "spec": body,
     }
-
-
-def to_yaml(*docs: Mapping[str, Any]) -> str:
-    # Quoted as kfedgen's loader needs it: a bare "y" would mean true to kubectl.
-    return yaml.dump_all([dict(d) for d in docs], Dumper=QuotingDumper, sort_keys=False)
-
-
-def sources(
-    docs: Sequence[Mapping[str, Any]] | str,
-    overlays: Sequence[Mapping[str, Any]] | str = (),
-    inventory: Mapping[str, Any] | str | None = None,
-) -> list[SourceFile]:
-    def text(value: Sequence[Mapping[str, Any]] | Mapping[str, Any] | str) -> bytes:
-        if isinstance(value, str):
-            return value.encode()
-        if isinstance(value, Mapping):
-            return to_yaml(value).encode()
-        return to_yaml(*value).encode()
-
-    files = [
-        SourceFile("fleet/app.yaml", text(docs)),
-        SourceFile("fleet/inventory.yaml", text(inventory if inventory is not None else fleet())),
-    ]
-    if overlays:
-        files.append(SourceFile("overlays/policies.yaml", text(overlays)))
-    return files
-
-
-def compile_docs(
-    docs: Sequence[Mapping[str, Any]] | str,
-    overlays: Sequence[Mapping[str, Any]] | str = (),
-    inventory: Mapping[str, Any] | str | None = None,
-) -> Compilation:
-    return compile_sources(sources(docs, overlays, inventory), Options())
-
-
-def errors_of(
-    docs: Sequence[Mapping[str, Any]] | str,
-    overlays: Sequence[Mapping[str, Any]] | str = (),
-    inventory: Mapping[str, Any] | str | None = None,
-) -> list[str]:
-    """The error messages of an invalid fleet (``file:line:col: path: message (hint)``)."""
-    with pytest.raises(InvalidInput) as caught:
-        compile_docs(docs, overlays, inventory)
-    return [str(p) for p in caught.value.problems if p.is_error]
-
-
-def warnings_of(compilation: Compilation) -> list[str]:
-    return [str(p) for p in compilation.problems.warnings]
 
 
 def rendered(
