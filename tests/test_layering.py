@@ -78,7 +78,7 @@ def test_there_is_no_import_cycle() -> None:
 
     def visit(module: str, path: list[str]) -> None:
         if module in path:
-            cycle = path[path.index(module) :] + [module]
+            cycle = [*path[path.index(module) :], module]
             pytest.fail("import cycle: " + " -> ".join(cycle))
         if module in done:
             return
