@@ -12,6 +12,7 @@ so moving a stage does not touch the helper every test depends on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,3 +129,35 @@ def fleet_errors(
 def warnings_of(compilation: Compilation) -> list[str]:
     """The warning lines of a compiled fleet, in report order."""
     return [str(p) for p in compilation.problems.warnings]
+
+
+def write_versioned_fleet(directory: Path, version: str, clusters: int, objects: int) -> Path:
+    """A fleet file of ``clusters`` x ``objects`` config maps on disk, for subprocess tests.
+
+    ``version`` changes every object, so a render from one version to the other touches
+    every file (what crash and interrupt tests need).
+    """
+    directory.mkdir(parents=True)
+    inventory = "\n".join(
+        f"    - {{name: c{i:03d}, labels: {{env: prod, shard: s{i % 4}}}}}" for i in range(clusters)
+    )
+    (directory / "fleet.yaml").write_text(
+        "apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n"
+        f"{inventory}\n---\n"
+        "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedNamespace\n"
+        "metadata: {name: shop, namespace: shop}\n"
+        "spec: {placement: {clusterSelector: {}}}\n"
+    )
+    documents = [
+        "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedConfigMap\n"
+        f"metadata: {{name: cm{j:02d}, namespace: shop}}\n"
+        "spec:\n"
+        f"  template: {{data: {{version: '{version}', index: '{j}'}}}}\n"
+        "  placement: {clusterSelector: {}}\n"
+        "  overrides:\n"
+        "    - clusterSelector: {matchLabels: {shard: s1}}\n"
+        f"      clusterOverrides: [{{path: /data/shard, value: 'one-{version}'}}]\n"
+        for j in range(objects)
+    ]
+    (directory / "objects.yaml").write_text("---\n".join(documents))
+    return directory

@@ -22,39 +22,12 @@ import pytest
 from kfedgen.errors import OutputError
 from kfedgen.write import output_lock, recover
 from tests.conftest import snapshot
+from tests.fleets import write_versioned_fleet
 
 CLUSTERS = 200
 OBJECTS = 20
 KILLS = 5
 SEED = 20240607
-
-
-def write_fleet(directory: Path, version: str) -> Path:
-    """The large fleet; ``version`` changes every object, so a swap touches every file."""
-    directory.mkdir(parents=True)
-    clusters = "\n".join(
-        f"    - {{name: c{i:03d}, labels: {{env: prod, shard: s{i % 4}}}}}" for i in range(CLUSTERS)
-    )
-    (directory / "fleet.yaml").write_text(
-        "apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n"
-        f"{clusters}\n---\n"
-        "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedNamespace\n"
-        "metadata: {name: shop, namespace: shop}\n"
-        "spec: {placement: {clusterSelector: {}}}\n"
-    )
-    documents = [
-        "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedConfigMap\n"
-        f"metadata: {{name: cm{j:02d}, namespace: shop}}\n"
-        "spec:\n"
-        f"  template: {{data: {{version: '{version}', index: '{j}'}}}}\n"
-        "  placement: {clusterSelector: {}}\n"
-        "  overrides:\n"
-        "    - clusterSelector: {matchLabels: {shard: s1}}\n"
-        f"      clusterOverrides: [{{path: /data/shard, value: 'one-{version}'}}]\n"
-        for j in range(OBJECTS)
-    ]
-    (directory / "objects.yaml").write_text("---\n".join(documents))
-    return directory
 
 
 def render_command(workdir: Path, fleet: Path) -> list[str]:
@@ -77,7 +50,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
     base = tmp_path_factory.mktemp("crash")
     result = {}
     for version in ("old", "new"):
-        fleet = write_fleet(base / f"fleet-{version}", version)
+        fleet = write_versioned_fleet(base / f"fleet-{version}", version, CLUSTERS, OBJECTS)
         snap = base / f"snapshot-{version}"
         snap.mkdir()
         completed = render(snap, fleet)

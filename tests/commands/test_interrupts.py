@@ -20,6 +20,7 @@ import pytest
 
 import kfedgen
 from tests.conftest import snapshot
+from tests.fleets import write_versioned_fleet
 
 CLUSTERS = 40
 OBJECTS = 10
@@ -30,26 +31,6 @@ START_UP = (0.0, 0.02, 0.05)
 FRACTIONS = (0.15, 0.3, 0.45, 0.6, 0.8, 1.0)
 SCRIPT = Path(sys.executable).parent / "kfedgen"
 KFEDGEN_SOURCE = Path(kfedgen.__file__).parent
-
-
-def write_fleet(directory: Path, version: str) -> Path:
-    """A fleet of CLUSTERS x OBJECTS config maps; ``version`` changes every one of them."""
-    directory.mkdir(parents=True)
-    clusters = "\n".join(f"    - {{name: c{i:03d}}}" for i in range(CLUSTERS))
-    documents = [
-        f"apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nspec:\n  clusters:\n{clusters}\n",
-        "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedNamespace\n"
-        "metadata: {name: shop, namespace: shop}\nspec: {placement: {clusterSelector: {}}}\n",
-        *(
-            "apiVersion: types.kubefed.io/v1beta1\nkind: FederatedConfigMap\n"
-            f"metadata: {{name: cm{j:02d}, namespace: shop}}\n"
-            f"spec: {{template: {{data: {{version: '{version}'}}}}, "
-            "placement: {clusterSelector: {}}}\n"
-            for j in range(OBJECTS)
-        ),
-    ]
-    (directory / "fleet.yaml").write_text("---\n".join(documents))
-    return directory
 
 
 def render_command(fleet: Path) -> list[str]:
@@ -75,7 +56,7 @@ def fleets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pa
     base = tmp_path_factory.mktemp("interrupts")
     result = {}
     for version in ("old", "new"):
-        fleet = write_fleet(base / f"fleet-{version}", version)
+        fleet = write_versioned_fleet(base / f"fleet-{version}", version, CLUSTERS, OBJECTS)
         workdir = base / f"snapshot-{version}"
         workdir.mkdir()
         completed = subprocess.run(
@@ -152,7 +133,7 @@ def _outcome(result: subprocess.CompletedProcess[str]) -> str:
 )
 def test_ctrl_c_while_a_module_imports(module: str, args: list[str], tmp_path: Path) -> None:
     """SIGINT sent by an audit hook the moment ``module`` starts importing."""
-    fleet = write_fleet(tmp_path / "fleet", "v")
+    fleet = write_versioned_fleet(tmp_path / "fleet", "v", CLUSTERS, OBJECTS)
     (tmp_path / "rendered").mkdir()
     (tmp_path / "rendered" / "keep.txt").write_text("mine\n")
     before = snapshot(tmp_path / "rendered")
@@ -192,7 +173,7 @@ def test_ctrl_c_in_process_is_aborted_not_a_crash(tmp_path: Path) -> None:
         "from kfedgen.__main__ import main\n"
         "sys.exit(main())\n"
     )
-    write_fleet(tmp_path / "fleet", "v")
+    write_versioned_fleet(tmp_path / "fleet", "v", CLUSTERS, OBJECTS)
     result = subprocess.run(
         [sys.executable, "-c", program, "render"],
         cwd=tmp_path,
