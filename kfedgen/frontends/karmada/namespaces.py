@@ -72,7 +72,6 @@ def implicit_namespaces(
     spec: FleetSpec,
     kubefed: Sequence[Resolution[FederatedObject]],
     karmada: Sequence[KarmadaResolution],
-    problems: Problems,
 ) -> list[KarmadaResolution]:
     """Namespaces that propagated objects need in their clusters.
 

@@ -82,7 +82,7 @@ def propagate(
         elif choice is not None:
             result.append(_propagate_object(obj, choice, clusters, problems))
     if karmada_mode:
-        result.extend(implicit_namespaces(spec, resolutions, result, problems))
+        result.extend(implicit_namespaces(spec, resolutions, result))
     return result, unselected
 
 
