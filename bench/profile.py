@@ -2,7 +2,7 @@
 
 Runs one ``kfedgen render`` (or ``--check``) in this process, through kfedgen's own entry
 point, with a timer around each pipeline stage as :mod:`kfedgen.pipeline` and
-:mod:`kfedgen.write` call them, and prints milliseconds per stage.  The import of kfedgen
+:mod:`kfedgen.backend.write` call them, and prints milliseconds per stage.  The import of kfedgen
 is timed too (not the interpreter's own start-up), so run it as a fresh process::
 
     python bench/profile.py --fleet FLEET --out OUT [--check] [--json PATH]
@@ -42,14 +42,14 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("secret lint", "kfedgen.pipeline", "secret_warnings"),
     ("gitops files", "kfedgen.pipeline", "gitops_files"),
     ("emit", "kfedgen.pipeline", "emit"),
-    ("  YAML text", "kfedgen.yamlemit", "CanonicalWriter.dump"),
-    ("  ownership manifest", "kfedgen.emit", "manifest_bytes"),
-    ("compare with disk", "kfedgen.write", "compare"),  # render: write() calls it
+    ("  YAML text", "kfedgen.backend.yamlemit", "CanonicalWriter.dump"),
+    ("  ownership manifest", "kfedgen.backend.emit", "manifest_bytes"),
+    ("compare with disk", "kfedgen.backend.write", "compare"),  # render: write() calls it
     ("compare with disk", "kfedgen.pipeline", "compare"),  # --check calls it directly
-    ("  list files", "kfedgen.write", "list_files"),  # before the ownership split
-    ("  list files", "kfedgen.ownership", "scan"),
-    ("write new tree", "kfedgen.write", "_build"),
-    ("swap in", "kfedgen.write", "_swap_in"),
+    ("  list files", "kfedgen.backend.write", "list_files"),  # before the ownership split
+    ("  list files", "kfedgen.backend.ownership", "scan"),
+    ("write new tree", "kfedgen.backend.write", "_build"),
+    ("swap in", "kfedgen.backend.write", "_swap_in"),
 )
 
 

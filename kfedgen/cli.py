@@ -22,14 +22,14 @@ import click
 from kfedgen import __version__
 from kfedgen.commands.render import run_check, run_render
 from kfedgen.errors import InvalidInput, KfedgenError, did_you_mean
+from kfedgen.frontends.schema import schema_kind, schema_names
+from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.interrupts import command_scope
-from kfedgen.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.pipeline import Options, repo_relative
-from kfedgen.plan import PLAN_FORMATS
 from kfedgen.report import FORMATS, Reporter, format_problems
-from kfedgen.schema import schema_kind, schema_names
-from kfedgen.scope import DEFAULT_NAMESPACE
+from kfedgen.source.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.streams import prepare_streams
+from kfedgen.views.plan import PLAN_FORMATS
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 # Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended (and as

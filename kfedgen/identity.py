@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.model import FleetSpec
-from kfedgen.resolve import select_clusters
+from kfedgen.placement.resolve import select_clusters
 
 # Namespaces every cluster has that no front-end renders: Karmada's namespace sync leaves
 # "default" alone for that reason.  Other system namespaces must be placed explicitly

@@ -1,6 +1,6 @@
 """The validated fleet spec: typed values that the later stages work on.
 
-Every value keeps the :class:`~kfedgen.load.Document` it came from, so any
+Every value keeps the :class:`~kfedgen.source.load.Document` it came from, so any
 stage can point a problem at the exact file, line and key.
 """
 
@@ -14,9 +14,9 @@ from typing import Any, Protocol
 from kfedgen.errors import DocPath, Location
 from kfedgen.gitops.settings import GitOpsSettings
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
-from kfedgen.load import Document
 from kfedgen.patch import Operation
 from kfedgen.selectors import LabelSelector
+from kfedgen.source.load import Document
 
 FEDERATED_GROUP = "types.kubefed.io"
 FEDERATED_VERSION = "v1beta1"

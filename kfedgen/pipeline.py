@@ -13,28 +13,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kfedgen.backend.emit import OutputTree, emit
+from kfedgen.backend.karmada_overrides import apply_override_policies
+from kfedgen.backend.karmada_render import render_propagated
+from kfedgen.backend.lint import secret_warnings
+from kfedgen.backend.materialize import materialize
+from kfedgen.backend.serverfields import strip_rendered
+from kfedgen.backend.write import TreeDiff, compare, overlap_problem, write
 from kfedgen.decisions import AnyResolution
-from kfedgen.emit import OutputTree, emit
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
-from kfedgen.frontends.karmada.overrides import apply_override_policies
-from kfedgen.frontends.karmada.propagation import propagate
-from kfedgen.frontends.karmada.render import render_propagated
 from kfedgen.frontends.kubefed.validate import check_references
+from kfedgen.frontends.scope import DEFAULT_NAMESPACE
+from kfedgen.frontends.spec import SpecOptions, build_spec
 from kfedgen.gitops.files import gitops_files
 from kfedgen.identity import check_identities
-from kfedgen.lint import secret_warnings
-from kfedgen.lists import unpack_lists
-from kfedgen.load import LoadOptions, SourceFile, discover, parse_sources
-from kfedgen.materialize import materialize
 from kfedgen.model import FleetSpec
+from kfedgen.placement.karmada_propagation import propagate
+from kfedgen.placement.resolve import check_override_targets, place
+from kfedgen.placement.rsp import schedule_replicas
 from kfedgen.rendered import RenderedObject
-from kfedgen.resolve import check_override_targets, place
-from kfedgen.scheduling.rsp import schedule_replicas
-from kfedgen.scope import DEFAULT_NAMESPACE
 from kfedgen.selectors import is_dns1123_label
-from kfedgen.serverfields import strip_rendered
-from kfedgen.spec import SpecOptions, build_spec
-from kfedgen.write import TreeDiff, compare, overlap_problem, write
+from kfedgen.source.lists import unpack_lists
+from kfedgen.source.load import LoadOptions, SourceFile, discover, parse_sources
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What the back-end works on: one object as one cluster receives it.
 
-Every renderer (KubeFed's :mod:`kfedgen.materialize`, Karmada's propagated objects) produces
-:class:`RenderedObject` values; overrides, identity checks, linting and :mod:`kfedgen.emit`
+Every renderer (KubeFed's :mod:`kfedgen.backend.materialize`, Karmada's propagated objects) produces
+:class:`RenderedObject` values; overrides, identity checks, linting and :mod:`kfedgen.backend.emit`
 consume them.  Imports only :mod:`kfedgen.errors` and :mod:`kfedgen.identity`.
 """
 

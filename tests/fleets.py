@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
-from kfedgen.emit import QuotingDumper
+from kfedgen.backend.emit import QuotingDumper
 from kfedgen.errors import InvalidInput
-from kfedgen.load import SourceFile
 from kfedgen.pipeline import Compilation, Options, compile_sources
+from kfedgen.source.load import SourceFile
 
 # YAML text, one document, or several documents (one file).
 Content = str | Mapping[str, Any] | Sequence[Mapping[str, Any]]

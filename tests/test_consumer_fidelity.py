@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kfedgen.errors import Problems
-from kfedgen.load import LoadOptions, SourceFile, parse_file
 from kfedgen.scalars import go_timestamp, kubernetes_reading, plain_is_string
 from kfedgen.selectors import label_value_problem
+from kfedgen.source.load import LoadOptions, SourceFile, parse_file
 from tests.conftest import RunCli, kubectl_available
 
 pytestmark = pytest.mark.skipif(
@@ -332,7 +332,7 @@ def test_the_quoting_rule_is_what_the_emitter_does() -> None:
 
     (libyaml quotes some strings every reader takes as strings too, such as ``---``.)
     """
-    from kfedgen.emit import to_yaml  # noqa: PLC0415 - the unit under test
+    from kfedgen.backend.emit import to_yaml  # noqa: PLC0415 - the unit under test
 
     for text in TRICKY:
         if "\n" in text or not plain_line(text):

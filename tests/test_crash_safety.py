@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from kfedgen.backend.write import output_lock, recover
 from kfedgen.errors import OutputError
-from kfedgen.write import output_lock, recover
 from tests.conftest import snapshot
 from tests.fleets import write_versioned_fleet
 
@@ -129,7 +129,7 @@ def test_a_render_waits_for_the_lock(
     hold = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from kfedgen.write import output_lock\n"
+        "from kfedgen.backend.write import output_lock\n"
         "with output_lock(Path(sys.argv[1])):\n"
         "    print('locked', flush=True)\n"
         "    time.sleep(1.5)\n"

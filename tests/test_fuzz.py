@@ -26,12 +26,12 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
+from kfedgen.backend.emit import QuotingDumper
 from kfedgen.cli import main
-from kfedgen.emit import QuotingDumper
 from kfedgen.errors import InvalidInput
-from kfedgen.load import SourceFile
 from kfedgen.pipeline import Compilation, Options, compile_sources
 from kfedgen.report import format_problems
+from kfedgen.source.load import SourceFile
 from tests.conftest import GOLDEN, ROOT, snapshot
 
 # name -> the directory holding its fleet/ (and overlays/, when it has one)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kfedgen.kubevalidate import supported_versions
+from kfedgen.views.kubevalidate import supported_versions
 from tests.conftest import GOLDEN, ROOT, RunCli, snapshot
 
 CRDS = ROOT / "tests" / "crds"

@@ -17,13 +17,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kfedgen.backend.serverfields import strip_server_fields
 from kfedgen.errors import Problems
-from kfedgen.lists import unpack_lists
-from kfedgen.load import LoadOptions, SourceFile, parse_file
-from kfedgen.nearmiss import meant_api_version
+from kfedgen.frontends.nearmiss import meant_api_version
+from kfedgen.frontends.spec import FEDERATION_GROUPS
 from kfedgen.pipeline import Options
-from kfedgen.serverfields import strip_server_fields
-from kfedgen.spec import FEDERATION_GROUPS
+from kfedgen.source.lists import unpack_lists
+from kfedgen.source.load import LoadOptions, SourceFile, parse_file
 from tests.conftest import GOLDEN, RunCli
 from tests.fleets import compile_fleet
 

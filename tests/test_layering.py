@@ -14,29 +14,17 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "kfedgen"
 
-# The pipeline's stages, earliest first.  A module of one stage may import its own
-# stage and earlier ones only.  Modules not listed are shared helpers (errors,
-# selectors, the pure Karmada ports...) and are checked for cycles only.
+# The pipeline's stages, earliest first, by package.  A module of one stage may import its
+# own stage and earlier ones only.  The shared vocabulary at the top of the package (errors,
+# model, decisions, rendered, identity, selectors, scalars...), ``karmada/`` (pure ports)
+# and ``gitops/`` (its settings are read by the model) are checked for cycles only.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("load", ("kfedgen.load", "kfedgen.yamlcheck", "kfedgen.lists")),
-    ("spec", ("kfedgen.spec", "kfedgen.frontends", "kfedgen.inventory", "kfedgen.model")),
-    ("placement", ("kfedgen.resolve", "kfedgen.scheduling")),
-    # Karmada's overrides and the rendering of propagated objects act on rendered
-    # objects: back-end work that still lives beside its front-end.
-    (
-        "materialize",
-        (
-            "kfedgen.materialize",
-            "kfedgen.identity",
-            "kfedgen.serverfields",
-            "kfedgen.frontends.karmada.overrides",
-            "kfedgen.frontends.karmada.render",
-        ),
-    ),
-    ("emit", ("kfedgen.emit", "kfedgen.yamlemit", "kfedgen.gitops.files")),
-    ("write", ("kfedgen.write", "kfedgen.ownership", "kfedgen.outscan")),
+    ("source", ("kfedgen.source",)),
+    ("frontends", ("kfedgen.frontends",)),
+    ("placement", ("kfedgen.placement",)),
+    ("backend", ("kfedgen.backend", "kfedgen.gitops.files")),
     ("pipeline", ("kfedgen.pipeline",)),
-    ("views", ("kfedgen.plan", "kfedgen.commands", "kfedgen.cli")),
+    ("views", ("kfedgen.views", "kfedgen.commands", "kfedgen.cli", "kfedgen.__main__")),
 )
 
 
@@ -106,6 +94,7 @@ def test_no_stage_imports_a_later_stage() -> None:
 
 
 def test_the_checker_sees_imports() -> None:
-    """Guard against a checker that finds nothing: the pipeline imports every stage."""
+    """Guard against a checker that finds nothing: the pipeline imports every earlier stage."""
     targets = imports()["kfedgen.pipeline"]
-    assert {stage_of(t) for t in targets} >= {0, 1, 2, 3, 4, 5}
+    assert {stage_of(t) for t in targets} >= {0, 1, 2, 3}
+    assert stage_of("kfedgen.commands.render") == len(STAGES) - 1

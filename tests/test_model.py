@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.errors import Location
-from kfedgen.load import Document
 from kfedgen.model import Cluster, FederatedObject, OverrideEntry, Placement, TargetType
 from kfedgen.selectors import LabelSelector, Requirement
+from kfedgen.source.load import Document
 
 LABELS = [{}, {"env": "prod"}, {"env": "dev"}, {"env": "prod", "zone": "a"}]
 

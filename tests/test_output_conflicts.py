@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kfedgen.emit import MANIFEST_PATH, OutputTree, manifest_bytes
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
+from kfedgen.backend.write import compare, write
 from kfedgen.errors import InvalidInput, OutputError
-from kfedgen.write import compare, write
 from tests.conftest import RunCli, snapshot
 
 FLEET = """\

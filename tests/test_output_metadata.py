@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kfedgen.emit import MANIFEST_PATH, OutputTree, manifest_bytes
-from kfedgen.write import write
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
+from kfedgen.backend.write import write
 from tests.conftest import RunCli, snapshot
 from tests.unprivileged import KFEDGEN, NOBODY, as_ordinary_user, shared_directory
 

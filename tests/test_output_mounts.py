@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kfedgen.emit import MANIFEST_PATH
+from kfedgen.backend.emit import MANIFEST_PATH
 from tests.unprivileged import NOBODY, in_mount_namespace, shared_directory
 
 FLEET = "apiVersion: kfedgen.io/v1alpha1\nkind: Fleet\nspec:\n  clusters: [{name: %s}]\n"

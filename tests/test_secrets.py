@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from kfedgen.backend.lint import secret_warnings
 from kfedgen.errors import Location
-from kfedgen.lint import secret_warnings
 from kfedgen.rendered import RenderedObject
 from tests.conftest import RunCli, snapshot
 

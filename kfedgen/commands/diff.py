@@ -1,8 +1,8 @@
 """``kfedgen diff``: what every cluster receives between two revisions of the fleet.
 
 Both sides go through the same pipeline as ``render``: the base is read from a
-git revision (:mod:`kfedgen.gitsource`), the head from another revision or from
-the work tree, and their output trees are compared (:mod:`kfedgen.treediff`).
+git revision (:mod:`kfedgen.views.gitsource`), the head from another revision or from
+the work tree, and their output trees are compared (:mod:`kfedgen.views.treediff`).
 
 When the fleet at the base revision is invalid — a broken spec reached the base
 branch, and this change fixes it — the head is compared with the output tree
@@ -24,10 +24,10 @@ from pathlib import Path
 import git
 
 from kfedgen.errors import InvalidInput, Problem, Problems, noun_for, plural
-from kfedgen.gitsource import Revision, RevisionReader, open_repository, resolve_revision
 from kfedgen.pipeline import Options, compile_fleet, compile_sources
 from kfedgen.report import Reporter, problem_as_dict
-from kfedgen.treediff import (
+from kfedgen.views.gitsource import Revision, RevisionReader, open_repository, resolve_revision
+from kfedgen.views.treediff import (
     Change,
     GroupDiff,
     ReplicaChange,

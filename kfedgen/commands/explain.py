@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kfedgen.backend.emit import object_file
 from kfedgen.decisions import AnyResolution
-from kfedgen.emit import object_file
 from kfedgen.errors import KfedgenError, Location, did_you_mean
+from kfedgen.frontends.references import not_in_inventory
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
-from kfedgen.references import not_in_inventory
 from kfedgen.report import Reporter
 
 

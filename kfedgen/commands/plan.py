@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from kfedgen.pipeline import Options, compile_fleet
-from kfedgen.plan import PlanRow, build_plan, format_plan
 from kfedgen.report import Reporter
+from kfedgen.views.plan import PlanRow, build_plan, format_plan
 
 
 def run_plan(options: Options, report: Reporter, output_format: str) -> int:

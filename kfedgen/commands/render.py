@@ -6,15 +6,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kfedgen.emit import MANIFEST_PATH
+from kfedgen.backend.emit import MANIFEST_PATH
+from kfedgen.backend.ownership import conflicts_error
+from kfedgen.backend.write import TreeDiff
 from kfedgen.errors import Location, Problem, plural
-from kfedgen.ownership import conflicts_error
 from kfedgen.pipeline import Compilation, Options, check, render
 from kfedgen.report import Reporter, format_problems
-from kfedgen.write import TreeDiff
 
 if TYPE_CHECKING:
-    from kfedgen.staged import StagedState
+    from kfedgen.views.staged import StagedState
 
 RENDER_HINT = "run 'kfedgen render' and commit the result"
 
@@ -31,7 +31,7 @@ def run_render(
     """
     index: StagedState | None = None
     if staged:
-        from kfedgen.staged import render_staged  # noqa: PLC0415 - GitPython: only here
+        from kfedgen.views.staged import render_staged  # noqa: PLC0415 - GitPython: only here
 
         compilation, diff, index = render_staged(options, Path.cwd())
     else:
@@ -119,7 +119,7 @@ def run_check(options: Options, report: Reporter, verbose: bool, staged: bool = 
     """
     index: StagedState | None = None
     if staged:
-        from kfedgen.staged import check_staged  # noqa: PLC0415 - GitPython: only here
+        from kfedgen.views.staged import check_staged  # noqa: PLC0415 - GitPython: only here
 
         compilation, diff, index = check_staged(options, Path.cwd())
     else:
@@ -174,7 +174,7 @@ def _diffs(
     index: StagedState | None,
 ) -> dict[str, str]:
     """The unified diff of every out-of-date file, by path (``-v``); staged: against the index."""
-    from kfedgen.treediff import unified_diff  # noqa: PLC0415 - only for --verbose
+    from kfedgen.views.treediff import unified_diff  # noqa: PLC0415 - only for --verbose
 
     output = options.output.as_posix()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kfedgen.schema import schema_names, schema_text
+from kfedgen.frontends.schema import schema_names, schema_text
 
 
 def run_schema(kind: str | None) -> str:

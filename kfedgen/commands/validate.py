@@ -8,9 +8,12 @@ from pathlib import Path
 
 from jsonschema.protocols import Validator
 
-from kfedgen.emit import object_file
+from kfedgen.backend.emit import object_file
 from kfedgen.errors import Problems, plural
-from kfedgen.kubevalidate import (
+from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.report import Reporter
+from kfedgen.source.load import discover
+from kfedgen.views.kubevalidate import (
     InvalidCrds,
     KubeSchemas,
     SchemaKey,
@@ -19,9 +22,6 @@ from kfedgen.kubevalidate import (
     resolve_version,
     validate_tree,
 )
-from kfedgen.load import discover
-from kfedgen.pipeline import Compilation, Options, compile_fleet
-from kfedgen.report import Reporter
 
 EXIT_INVALID = 2
 

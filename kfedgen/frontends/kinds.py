@@ -18,12 +18,7 @@ from enum import Enum
 from typing import Final
 
 from kfedgen.errors import Problems
-from kfedgen.fedtypes import FTC_API_VERSION
-from kfedgen.frontends.karmada.policies import add_override_policy, add_propagation_policy
-from kfedgen.frontends.kubefed.federated import add_federated
-from kfedgen.frontends.kubefed.rsp import RSP_KIND, SCHEDULING_API_VERSION, add_preference
-from kfedgen.frontends.kubefed.typeconfigs import add_type_configs
-from kfedgen.inventory import (
+from kfedgen.frontends.inventory import (
     FLEET_API_VERSION,
     KARMADA_CLUSTER,
     KUBEFED_CORE,
@@ -31,6 +26,11 @@ from kfedgen.inventory import (
     add_karmada_clusters,
     add_kubefed_clusters,
 )
+from kfedgen.frontends.karmada.policies import add_override_policy, add_propagation_policy
+from kfedgen.frontends.kubefed.federated import add_federated
+from kfedgen.frontends.kubefed.fedtypes import FTC_API_VERSION
+from kfedgen.frontends.kubefed.rsp import RSP_KIND, SCHEDULING_API_VERSION, add_preference
+from kfedgen.frontends.kubefed.typeconfigs import add_type_configs
 from kfedgen.karmada.policytypes import (
     CLUSTER_OVERRIDE_POLICY,
     CLUSTER_PROPAGATION_POLICY,
@@ -38,8 +38,8 @@ from kfedgen.karmada.policytypes import (
     POLICY_API_VERSION,
     PROPAGATION_POLICY,
 )
-from kfedgen.load import Document
 from kfedgen.model import FleetSpec
+from kfedgen.source.load import Document
 
 KindKey = tuple[str, str]
 DocumentHandler = Callable[[Document, FleetSpec, Problems], None]

@@ -15,7 +15,7 @@ Owns the Fleet's ``spec.gitops`` section, from its typed settings to the ``_argo
 
 What it may import: ``settings`` imports only :mod:`kfedgen.errors`, because
 :mod:`kfedgen.model` holds its types; the other modules may import the model, the problems,
-the loaded documents, the selectors and :mod:`kfedgen.emit`'s YAML writer, never the
+the loaded documents, the selectors and :mod:`kfedgen.backend.emit`'s YAML writer, never the
 pipeline or a view.  This ``__init__`` imports nothing, so that importing the settings
 (as the model does) does not import the rest.
 """

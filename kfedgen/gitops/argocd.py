@@ -14,8 +14,8 @@ from kfedgen.errors import Problems
 from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
 from kfedgen.gitops.settings import GITOPS, GitOpsSettings
 from kfedgen.gitops.values import cluster_path
-from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
+from kfedgen.source.load import Document
 
 ARGOCD = EngineDirectory("argocd", "_argocd", first="appproject")
 API_VERSION = "argoproj.io/v1alpha1"

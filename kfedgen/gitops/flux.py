@@ -13,12 +13,12 @@ import re
 from typing import Any
 
 from kfedgen.errors import DocPath, Problems
+from kfedgen.frontends.references import report_unknown_cluster
 from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
 from kfedgen.gitops.settings import GITOPS, FluxSettings, GitOpsSettings
-from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.references import report_unknown_cluster
 from kfedgen.selectors import is_dns1123_subdomain
+from kfedgen.source.load import Document
 
 FLUX = EngineDirectory("flux", "_flux", first="gitrepository")
 SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"

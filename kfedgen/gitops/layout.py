@@ -19,13 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.emit import KUSTOMIZATION, kustomization, to_yaml
+from kfedgen.backend.emit import KUSTOMIZATION, kustomization, to_yaml
 from kfedgen.errors import Problems
 from kfedgen.gitops.settings import GITOPS, Engine
 from kfedgen.gitops.values import cluster_path
-from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.selectors import is_dns1123_label
+from kfedgen.source.load import Document
 
 ROOT = "root"
 # Builds one object: (object name, directory as a path from the repository root, the

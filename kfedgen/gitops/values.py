@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from kfedgen.errors import DocPath, Problems
 from kfedgen.gitops.settings import GITOPS, GitOpsSettings
-from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
+from kfedgen.source.load import Document
 
 Problem = tuple[str, str] | None
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kfedgen.errors import DocPath, Location
-from kfedgen.load import Document
 from kfedgen.selectors import LabelSelector, Requirement
+from kfedgen.source.load import Document
 
 POLICY_API_VERSION = "policy.karmada.io/v1alpha1"
 PROPAGATION_POLICY = "PropagationPolicy"

@@ -93,7 +93,9 @@ def test_ctrl_c_at_any_moment_aborts_cleanly(
             # The new tree was in place when Ctrl-C came: the render finished.
             assert on_disk == new_tree
         else:
-            assert on_disk == old_tree, f"an interrupted render changed the tree ({outcome})"
+            assert on_disk == old_tree, (
+                f"an interrupted render changed the tree ({outcome}): {result.stderr[-3000:]}"
+            )
         assert sorted(p.name for p in workdir.iterdir()) == ["rendered"], "staging left behind"
         outcomes.append(outcome)
     # The delays reach kfedgen's own phases, not only the interpreter's start.

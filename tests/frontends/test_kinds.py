@@ -11,8 +11,8 @@ _PROGRAM = """
 import sys
 from kfedgen.errors import Problems
 from kfedgen.frontends.kinds import KINDS
-from kfedgen.load import Document
-from kfedgen.spec import build_spec
+from kfedgen.source.load import Document
+from kfedgen.frontends.spec import build_spec
 
 assert not any(m.startswith(("kfedgen.scheduling", "kfedgen.pipeline")) for m in sys.modules)
 for api_version, kind in KINDS:

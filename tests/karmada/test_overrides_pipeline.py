@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kfedgen.emit import to_yaml as canonical_yaml
+from kfedgen.backend.emit import to_yaml as canonical_yaml
 from tests.fleets import (
     compile_fleet,
     fleet_errors,

@@ -12,7 +12,7 @@ import pytest
 
 from kfedgen.commands.explain import find_resolution
 from kfedgen.errors import KfedgenError
-from kfedgen.plan import build_plan
+from kfedgen.views.plan import build_plan
 from tests.conftest import (
     GOLDEN,
     RunCli,

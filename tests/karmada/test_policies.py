@@ -8,6 +8,7 @@ import pytest
 
 from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.policies import add_propagation_policy
+from kfedgen.frontends.schema import schema_names
 from kfedgen.karmada.policytypes import (
     DUPLICATED,
     STATIC_WEIGHT,
@@ -15,9 +16,8 @@ from kfedgen.karmada.policytypes import (
     ResourceRef,
     selectors_priority,
 )
-from kfedgen.load import Document
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.schema import schema_names
+from kfedgen.source.load import Document
 from tests.fleets import (
     compile_fleet,
     fleet_errors,

@@ -9,9 +9,9 @@ from typing import Any
 from kfedgen.decisions import Resolution
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.karmada.policytypes import ResourceRef
-from kfedgen.load import Document
 from kfedgen.model import Referable
 from kfedgen.selectors import is_dns1123_label, object_name_problem
+from kfedgen.source.load import Document
 
 
 @dataclass(frozen=True)

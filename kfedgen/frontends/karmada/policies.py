@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from kfedgen.errors import DocPath, Problems
+from kfedgen.frontends.schema import validate_document
 from kfedgen.karmada.overriders import OverrideError, plaintext_patches
 from kfedgen.karmada.policytypes import (
     OVERRIDE_POLICY,
@@ -32,9 +33,7 @@ from kfedgen.karmada.policytypes import (
     Suspension,
     Toleration,
 )
-from kfedgen.load import Document
 from kfedgen.model import FleetSpec
-from kfedgen.schema import validate_document
 from kfedgen.selectors import (
     LabelSelector,
     is_dns1123_label,
@@ -43,6 +42,7 @@ from kfedgen.selectors import (
     object_name_problem,
     parse_selector,
 )
+from kfedgen.source.load import Document
 
 # -- parsing ---------------------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ class _Parser:
         problem = object_name_problem(name)
         if problem:
             self.error(("metadata", "name"), problem)
-        # A namespaced policy without a namespace is in the default one (kfedgen.scope).
+        # A namespaced policy without a namespace is in the default one (kfedgen.frontends.scope).
         if namespace and not is_dns1123_label(namespace):
             self.error(
                 ("metadata", "namespace"), f"namespace {namespace!r} is not a DNS-1123 label"

@@ -4,9 +4,9 @@
 * :mod:`~kfedgen.frontends.kubefed.federated` reads one ``Federated<Kind>`` document;
 * :mod:`~kfedgen.frontends.kubefed.rsp` reads one ReplicaSchedulingPreference;
 * :mod:`~kfedgen.frontends.kubefed.validate` checks their cross-references once every
-  document is read (run by the pipeline right after :func:`kfedgen.spec.build_spec`).
+  document is read (run by the pipeline right after :func:`kfedgen.frontends.spec.build_spec`).
 
-KubeFed's built-in types are in :mod:`kfedgen.fedtypes`, the inventory is read by
-:mod:`kfedgen.inventory`.  These modules may import the spec model and the shared
+KubeFed's built-in types are in :mod:`kfedgen.frontends.kubefed.fedtypes`, the inventory is read by
+:mod:`kfedgen.frontends.inventory`.  These modules may import the spec model and the shared
 helpers (errors, load, schema, selectors, references), never a later stage.
 """

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Problems
-from kfedgen.load import Document
+from kfedgen.frontends.schema import validate_document
 from kfedgen.model import (
     FederatedObject,
     FleetSpec,
@@ -20,7 +20,6 @@ from kfedgen.model import (
     Placement,
     TargetType,
 )
-from kfedgen.schema import validate_document
 from kfedgen.selectors import (
     LabelSelector,
     is_dns1123_label,
@@ -28,6 +27,7 @@ from kfedgen.selectors import (
     object_name_problem,
     parse_selector,
 )
+from kfedgen.source.load import Document
 
 NAME_HINT = (
     "use lower-case letters, digits, '-' and '.', starting and ending with one of the first two"
@@ -96,7 +96,7 @@ def _check_identity(
     problem = object_name_problem(name)
     if problem:
         problems.error(doc.location(("metadata", "name")), ("metadata", "name"), problem)
-    # A namespaced object without a namespace is in the default one (kfedgen.scope).
+    # A namespaced object without a namespace is in the default one (kfedgen.frontends.scope).
     if namespace and not is_dns1123_label(namespace):
         problems.error(
             doc.location(("metadata", "namespace")),

@@ -4,7 +4,7 @@ An RSP (``scheduling.kubefed.io/v1alpha1``) asks for ``totalReplicas`` of the
 FederatedDeployment or FederatedReplicaSet with its own namespace and name to be divided
 over the member clusters.  This module only reads it; its references are checked by
 :mod:`kfedgen.frontends.kubefed.validate` and it is applied by
-:mod:`kfedgen.scheduling.rsp`.
+:mod:`kfedgen.placement.rsp`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from kfedgen.errors import DocPath, Problems
-from kfedgen.load import Document
+from kfedgen.frontends.schema import validate_document
 from kfedgen.model import ClusterPreferences, FleetSpec, ReplicaSchedulingPreference
-from kfedgen.schema import validate_document
 from kfedgen.selectors import is_dns1123_label, object_name_problem
+from kfedgen.source.load import Document
 
 SCHEDULING_API_VERSION = "scheduling.kubefed.io/v1alpha1"
 RSP_KIND = "ReplicaSchedulingPreference"

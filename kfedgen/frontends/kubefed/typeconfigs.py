@@ -1,6 +1,7 @@
 """FederatedTypeConfig documents: read them first, into the federated types of the spec.
 
-A FederatedTypeConfig makes a kind federated (:func:`kfedgen.fedtypes.parse_type_config`
+A FederatedTypeConfig makes a kind federated
+(:func:`kfedgen.frontends.kubefed.fedtypes.parse_type_config`
 checks KubeFed's rules for one); this module decides what the fleet's type configs
 together do to KubeFed's built-in types.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kfedgen.errors import Problems
-from kfedgen.fedtypes import parse_type_config
-from kfedgen.load import Document
+from kfedgen.frontends.kubefed.fedtypes import parse_type_config
+from kfedgen.frontends.schema import validate_document
 from kfedgen.model import FleetSpec
-from kfedgen.schema import validate_document
+from kfedgen.source.load import Document
 
 
 def add_type_configs(docs: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:

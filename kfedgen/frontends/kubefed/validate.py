@@ -3,9 +3,9 @@
 Parsing checks each document on its own; this step checks what one document says about
 another, once every document has been read: the clusters a placement or an override
 names, and the object and clusters a ReplicaSchedulingPreference names.  Every message
-about a cluster comes from :mod:`kfedgen.references`.  Checks that need the placement
+about a cluster comes from :mod:`kfedgen.frontends.references`.  Checks that need the placement
 decided first (an override of a cluster the object is not placed in) stay with
-:mod:`kfedgen.resolve`; those that need KubeFed's arithmetic stay with the scheduler.
+:mod:`kfedgen.placement.resolve`; those that need KubeFed's arithmetic stay with the scheduler.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from kfedgen.errors import Problems, did_you_mean
 from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
+from kfedgen.frontends.references import report_unknown_cluster
 from kfedgen.model import (
     FEDERATED_API_VERSION,
     WILDCARD_CLUSTER,
@@ -21,7 +22,6 @@ from kfedgen.model import (
     FleetSpec,
     ReplicaSchedulingPreference,
 )
-from kfedgen.references import report_unknown_cluster
 
 
 def check_references(spec: FleetSpec, problems: Problems) -> None:

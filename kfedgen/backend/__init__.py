@@ -1,0 +1,15 @@
+"""Stage 4, the back-end: each placed object as each cluster receives it, then the output tree.
+
+* :mod:`~kfedgen.backend.materialize` (KubeFed templates and overrides),
+  :mod:`~kfedgen.backend.karmada_render` and :mod:`~kfedgen.backend.karmada_overrides`
+  (propagated objects and OverridePolicies), :mod:`~kfedgen.backend.serverfields` and
+  :mod:`~kfedgen.backend.lint` -- the rendered objects;
+* :mod:`~kfedgen.backend.emit` and :mod:`~kfedgen.backend.yamlemit` -- canonical YAML, file
+  names, kustomizations and the ownership manifest;
+* :mod:`~kfedgen.backend.write`, :mod:`~kfedgen.backend.ownership`,
+  :mod:`~kfedgen.backend.outscan` -- comparing with and swapping in the tree on disk;
+* :mod:`~kfedgen.backend.readback` -- what a file of the output tree holds.
+
+It may import placement's results, the front-ends' types, the source stage and the shared
+vocabulary; never the pipeline or a view.
+"""

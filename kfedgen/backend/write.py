@@ -1,0 +1,346 @@
+"""Stage 6: replace the output tree atomically, keeping everything kfedgen does not own.
+
+A render builds the complete new tree in a sibling directory and swaps it in
+with one atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where the kernel
+lacks it), so readers and crashes only ever see the old or the new tree.
+Unchanged and foreign files are hard-linked from the old tree rather than
+rewritten, and a render that changes nothing writes nothing.  Every directory
+that existed keeps its mode, owner, group and extended attributes (ACLs), the
+output directory's own included.  What kfedgen owns, and what it refuses to
+touch, is decided before anything is written (:mod:`kfedgen.backend.ownership`,
+:mod:`kfedgen.backend.outscan`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import stat
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kfedgen.backend.emit import OutputTree, path_problem
+from kfedgen.backend.outscan import is_mount_point, mounts_below
+from kfedgen.backend.ownership import TreeDiff, compare, conflicts_error
+from kfedgen.errors import OutputError
+from kfedgen.interrupts import commit_point
+
+# TreeDiff and compare are part of this stage's interface (pipeline, commands).
+__all__ = ["TreeDiff", "compare", "output_lock", "overlap_problem", "recover", "write"]
+
+LOCK_TIMEOUT_SECONDS = 60.0
+
+
+def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
+    """Why ``output`` cannot be written given the input paths (None when it can).
+
+    An output inside the fleet would be read back as fleet documents on the
+    next run; a fleet inside the output would be swapped away with it.
+    """
+    out = output.resolve()
+    for path in inputs:
+        try:
+            source = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: the loader reports it
+            continue
+        if out == source or source in out.parents or out in source.parents:
+            return (
+                f"the output directory {output} overlaps the fleet path {path}; "
+                "render into a directory of its own (-o)"
+            )
+    return None
+
+
+def write(output: Path, tree: OutputTree) -> TreeDiff:
+    """Make ``output`` hold exactly ``tree`` (plus foreign files), atomically.
+
+    Raises, with nothing written, on conflicts (a foreign file where the tree
+    has one), other file systems inside the output, and an output directory
+    that is itself a mount point.
+    """
+    for path in tree.files:
+        problem = path_problem(path)
+        if problem:
+            raise OutputError(f"refusing to write {path!r} under {output}: {problem}")
+    if output.is_dir() and not output.is_symlink() and is_mount_point(output):
+        raise OutputError(
+            f"{output} is a mount point: kfedgen replaces the output directory by renaming "
+            "it, which cannot move a mount point; render into a directory inside it "
+            f"(-o {output}/NAME), or mount its parent directory instead"
+        )
+    try:
+        with output_lock(output):
+            recover(output)
+            diff = compare(output, tree)
+            if diff.conflicts:
+                raise conflicts_error(output, diff)
+            if diff.is_current:
+                return diff
+            staging = _sibling(output, "new")
+            try:
+                _build(staging, output, tree, diff)
+                commit_point()  # the new tree goes in: Ctrl-C can no longer abort
+                _swap_in(staging, output)
+            finally:
+                remove_tree(staging)
+            return diff
+    except OSError as exc:
+        # Full disk, read-only file system, a file where a directory should be:
+        # the environment's fault, not a bug; the previous tree is untouched.
+        where = exc.filename or output
+        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def _sibling(output: Path, role: str) -> Path:
+    return output.parent / f".{output.name}.kfedgen-{role}-{os.getpid()}"
+
+
+def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> None:
+    carried = {*diff.unchanged, *diff.adopted, *diff.foreign}
+    staging.mkdir(parents=True)
+    new_root, old_root = os.fspath(staging), os.fspath(output)
+    made = {""}
+    for path in [*tree.paths(), *diff.foreign]:
+        if path.endswith("/"):  # an empty foreign directory
+            Path(new_root, path).mkdir(parents=True, exist_ok=True)
+            made.add(path[:-1])
+            continue
+        directory = path.rpartition("/")[0]
+        if directory not in made:
+            Path(new_root, directory).mkdir(parents=True, exist_ok=True)
+            made.add(directory)
+        if path in carried:
+            _link_or_copy(f"{old_root}/{path}", f"{new_root}/{path}")
+        else:
+            _write_new(f"{new_root}/{path}", tree.files[path])
+    # Children before parents: a parent made read-only (or unsearchable) first
+    # would keep an ordinary user from changing its children.
+    for directory in sorted(_with_ancestors(made), reverse=True):
+        suffix = f"/{directory}" if directory else ""
+        keep_metadata(old_root + suffix, new_root + suffix)
+
+
+def _with_ancestors(directories: Iterable[str]) -> set[str]:
+    found = {""}
+    for directory in directories:
+        path = directory
+        while path not in found:
+            found.add(path)
+            path = path.rpartition("/")[0]
+    return found
+
+
+def keep_metadata(old: str, new: str) -> None:
+    """Give directory ``new`` the mode, owner, group and xattrs of ``old``, if it exists.
+
+    Owner and group are set where the process may (root may; an ordinary user
+    may choose among its own groups); an ACL is an extended attribute, so it
+    comes along with them.
+    """
+    try:
+        before = os.lstat(old)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # a directory this render creates: the umask decides
+    if not stat.S_ISDIR(before.st_mode):
+        return
+    now = os.lstat(new)
+    if (now.st_uid, now.st_gid) != (before.st_uid, before.st_gid):
+        _chown(new, before.st_uid, before.st_gid)
+    _copy_xattrs(old, new)
+    if stat.S_IMODE(now.st_mode) != stat.S_IMODE(before.st_mode):
+        Path(new).chmod(stat.S_IMODE(before.st_mode))
+
+
+def _chown(path: str, uid: int, gid: int) -> None:
+    for owner in ((uid, gid), (-1, gid)):
+        with contextlib.suppress(PermissionError):
+            os.chown(path, *owner, follow_symlinks=False)
+            return
+
+
+def _copy_xattrs(old: str, new: str) -> None:
+    try:
+        names = os.listxattr(old, follow_symlinks=False)
+    except OSError:
+        return  # no extended attributes on this file system
+    for name in names:
+        # Attributes this process may not set (trusted.*, security.* as a user) stay behind.
+        with contextlib.suppress(OSError):
+            os.setxattr(new, name, os.getxattr(old, name, follow_symlinks=False))
+
+
+def _write_new(path: str, content: bytes) -> None:
+    # Plain os calls: at tens of thousands of files, open()'s file objects cost
+    # more than the writes.  O_EXCL: the staging directory is new, nothing to replace.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+        status = os.lstat(source)
+        _chown(target, status.st_uid, status.st_gid)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    if not output.exists():
+        staging.rename(output)
+        return
+    if _exchange(staging, output):
+        return  # staging now holds the old tree; the caller removes it
+    old = _sibling(output, "old")
+    output.rename(old)
+    staging.rename(output)
+    remove_tree(old)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2); False where unsupported."""
+    # ctypes (and the subprocess module it imports) is loaded only when a tree is
+    # swapped: a no-op render or a --check never needs it.
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def recover(output: Path) -> None:
+    """Clean what an interrupted render left beside ``output`` (call under the lock).
+
+    A render killed between the two renames of the fallback swap leaves the
+    previous tree in an ``-old-`` directory and no output: it is put back.
+    Any staging directory is incomplete by definition and is removed.
+    """
+    prefix = f".{output.name}.kfedgen-"
+    if not output.parent.exists():
+        return
+    leftovers = sorted(p for p in output.parent.iterdir() if p.name.startswith(prefix))
+    for path in leftovers:
+        if path.name.startswith(prefix + "old-") and not output.exists():
+            path.rename(output)
+        elif path.is_dir() and not path.is_symlink():
+            remove_tree(path)
+
+
+def remove_tree(root: Path) -> bool:
+    """Remove ``root`` and all below it on its own file system; True when all is gone.
+
+    Unlike ``shutil.rmtree`` this never descends into a mount point or another
+    device (it is left in place, and the removal is incomplete), and it makes
+    directories it must empty writable first: a foreign read-only directory
+    copied into the new tree leaves its old copy read-only too.  Only
+    directories are changed, never files, which the new tree may share.
+    Iterative, one directory open at a time: foreign trees may be deep.
+    """
+    try:
+        top = root.lstat()
+    except FileNotFoundError:
+        return True
+    if not stat.S_ISDIR(top.st_mode):
+        root.unlink()
+        return True
+    mounted = mounts_below(root)
+    complete = True
+    pending: list[tuple[Path, str, bool]] = [(root, "", False)]
+    while pending:
+        directory, relative, emptied = pending.pop()
+        if emptied:
+            try:
+                directory.rmdir()
+            except OSError:
+                complete = False
+            continue
+        pending.append((directory, relative, True))
+        try:
+            subdirectories = _empty_directory(directory, top.st_dev)
+        except OSError:
+            complete = False
+            continue
+        for name in subdirectories:
+            if relative + name in mounted:
+                complete = False  # another file system: never emptied
+            else:
+                pending.append((directory / name, f"{relative}{name}/", False))
+    return complete
+
+
+def _empty_directory(directory: Path, device: int) -> list[str]:
+    """Unlink every non-directory in ``directory`` (on ``device``); return its subdirectories."""
+    if not os.access(directory, os.R_OK | os.W_OK | os.X_OK):
+        directory.chmod(stat.S_IMODE(directory.lstat().st_mode) | stat.S_IRWXU)
+    # O_NOFOLLOW and the device check on the open descriptor: a directory
+    # swapped for a symlink, or for another file system, is not entered.
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        if os.fstat(descriptor).st_dev != device:
+            raise OSError(errno.EXDEV, "another file system", os.fspath(directory))
+        subdirectories = []
+        with os.scandir(descriptor) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(entry.name)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.name, dir_fd=descriptor)
+        return subdirectories
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def output_lock(output: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Serialise renders into one output directory.
+
+    The lock is an ``flock`` on the output's parent directory: it needs no lock
+    file in the user's repository, survives the swap of the output directory,
+    and the kernel releases it when a render is killed.
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(output.parent, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OutputError(
+                        f"another kfedgen is rendering into {output} and did not finish within "
+                        f"{timeout:.0f}s; try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,212 @@
+"""The inventory: the clusters of a ``Fleet`` document, ``KubeFedCluster`` and Karmada ``Cluster``.
+
+Read by stage 2 (:mod:`kfedgen.frontends.spec`, through the table of
+:mod:`kfedgen.frontends.kinds`).
+An inventory document with an error still defines what it can: a cluster entry that is
+valid is added even when another part of the document (``gitops``, another entry) is not.
+A cluster whose own entry is broken, or an inventory that cannot be read at all, makes the
+spec's inventory *incomplete* for that name or for every name (see
+:meth:`kfedgen.model.FleetSpec.unknown_cluster`), so references to clusters are not
+reported as "not in the inventory" on top of the error that is the real cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.frontends.schema import validate_document
+from kfedgen.gitops.settings import parse_gitops
+from kfedgen.model import Cluster, FleetSpec, Taint
+from kfedgen.selectors import label_key_problem, label_value_problem
+from kfedgen.source.load import Document
+
+FLEET_API_VERSION = "kfedgen.io/v1alpha1"
+KUBEFED_CORE = "core.kubefed.io/v1beta1"
+KARMADA_CLUSTER = "cluster.karmada.io/v1alpha1"
+# Karmada's Cluster API has no capacity field; kfedgen reads a declared one from here.
+AVAILABLE_REPLICAS_ANNOTATION = "kfedgen.io/available-replicas"
+_CLUSTERS: DocPath = ("spec", "clusters")
+
+
+def add_kubefed_clusters(docs: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
+    """Add every ``KubeFedCluster`` document's cluster."""
+    for doc in docs:
+        _add_kubefed_cluster(doc, spec, problems)
+
+
+def add_karmada_clusters(docs: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
+    """Add every Karmada ``Cluster`` document's cluster."""
+    for doc in docs:
+        _add_karmada_cluster(doc, spec, problems)
+
+
+def check_inventory_found(
+    found: bool,
+    documents: Sequence[Document],
+    spec: FleetSpec,
+    problems: Problems,
+    fleet_paths: Sequence[str],
+    maybe_unread: bool,
+) -> None:
+    """Report a fleet without any inventory document (``found`` says there was one).
+
+    ``maybe_unread`` says that some input could not be read or recognised (a YAML error, a
+    document without ``kind``, an inventory kind of an unknown version): the inventory may be
+    in it, so its absence is not reported and references are not checked against it.
+    """
+    if found:
+        return
+    spec.inventory_complete = False  # every reference would be reported otherwise
+    if maybe_unread:
+        return
+    where = ", ".join(fleet_paths) or "the fleet"
+    what = (
+        f"no {FLEET_API_VERSION} Fleet, {KUBEFED_CORE} KubeFedCluster or {KARMADA_CLUSTER} "
+        "Cluster document"
+        if documents
+        else "no YAML document (no .yaml or .yml file, or only empty ones)"
+    )
+    problems.error(
+        Location(fleet_paths[0] if fleet_paths else "<fleet>"),
+        (),
+        f"no inventory: {where} holds {what}",
+        "run 'kfedgen init' to scaffold a fleet, or give the directory of your fleet with -f",
+    )
+
+
+def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
+    """Add the clusters of the ``Fleet`` document; a second one is an error."""
+    if not fleets:
+        return
+    for extra in fleets[1:]:
+        first = fleets[0].location()
+        problems.error(
+            extra.location(),
+            (),
+            f"a second Fleet document; the first is at {first}",
+            "a fleet has exactly one inventory",
+        )
+    doc = fleets[0]
+    spec.fleet_doc = doc
+    before = len(problems.items)
+    valid = validate_document(doc, "Fleet", problems)
+    broken = [p.path for p in problems.items[before:] if p.is_error]
+    if any(_CLUSTERS[: len(path)] == path for path in broken):
+        # spec or spec.clusters itself is unusable: no cluster of this inventory is known.
+        spec.inventory_complete = False
+        return
+    raw_spec: Mapping[str, Any] = doc.data["spec"]
+    if valid or not any(path[:2] == ("spec", "gitops") for path in broken):
+        spec.gitops = parse_gitops(raw_spec.get("gitops"))
+    for index, raw in enumerate(raw_spec.get("clusters") or []):
+        path: DocPath = (*_CLUSTERS, index)
+        if any(p[: len(path)] == path for p in broken):
+            _broken_entry(raw, spec)
+            continue
+        labels = raw.get("labels") or {}
+        _check_labels(doc, (*path, "labels"), labels, problems)
+        cluster = Cluster(
+            name=raw["name"],
+            labels=dict(labels),
+            location=doc.location(path),
+            server=raw.get("server"),
+            destination_name=raw.get("destinationName"),
+            schedulable=raw.get("schedulable", True),
+            provider=raw.get("provider", ""),
+            region=raw.get("region", ""),
+            zones=tuple(raw.get("zones") or ()),
+            taints=_taints(raw.get("taints") or ()),
+            available_replicas=raw.get("availableReplicas"),
+        )
+        _add_cluster(cluster, (*path, "name"), doc, spec, problems)
+
+
+def _broken_entry(raw: Any, spec: FleetSpec) -> None:
+    """A cluster entry with an error: its name (if it has one) is known, not usable."""
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    if isinstance(name, str):
+        spec.broken_cluster_names.add(name)
+    else:
+        spec.inventory_complete = False
+
+
+def _valid_cluster_document(doc: Document, kind: str, spec: FleetSpec, problems: Problems) -> bool:
+    if validate_document(doc, kind, problems):
+        return True
+    metadata = doc.data.get("metadata")
+    _broken_entry(metadata, spec)
+    return False
+
+
+def _add_kubefed_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> None:
+    if not _valid_cluster_document(doc, "KubeFedCluster", spec, problems):
+        return
+    metadata = doc.data["metadata"]
+    labels = metadata.get("labels") or {}
+    _check_labels(doc, ("metadata", "labels"), labels, problems)
+    cluster = Cluster(
+        name=metadata["name"],
+        labels=dict(labels),
+        location=doc.location(),
+        server=(doc.data.get("spec") or {}).get("apiEndpoint"),
+    )
+    _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
+
+
+def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> None:
+    """A Karmada ``Cluster`` as inventory (its deprecated ``spec.zone`` stands for ``zones``)."""
+    if not _valid_cluster_document(doc, "Cluster", spec, problems):
+        return
+    metadata = doc.data["metadata"]
+    labels = metadata.get("labels") or {}
+    _check_labels(doc, ("metadata", "labels"), labels, problems)
+    raw = doc.data.get("spec") or {}
+    # migrateZoneToZones (Karmada's cluster mutating webhook).
+    zones = raw.get("zones") or ([raw["zone"]] if raw.get("zone") else [])
+    available = (metadata.get("annotations") or {}).get(AVAILABLE_REPLICAS_ANNOTATION)
+    if available is not None and int(available) > 2**31 - 1:
+        path = ("metadata", "annotations", AVAILABLE_REPLICAS_ANNOTATION)
+        problems.error(doc.location(path), path, f"{available} is larger than an int32")
+        spec.broken_cluster_names.add(metadata["name"])
+        return
+    cluster = Cluster(
+        name=metadata["name"],
+        labels=dict(labels),
+        location=doc.location(),
+        server=raw.get("apiEndpoint"),
+        provider=raw.get("provider", ""),
+        region=raw.get("region", ""),
+        zones=tuple(zones),
+        taints=_taints(raw.get("taints") or ()),
+        available_replicas=int(available) if available is not None else None,
+    )
+    _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
+
+
+def _taints(raw: Sequence[Mapping[str, str]]) -> tuple[Taint, ...]:
+    return tuple(Taint(t["key"], t.get("value", ""), t["effect"]) for t in raw)
+
+
+def _add_cluster(
+    cluster: Cluster, path: DocPath, doc: Document, spec: FleetSpec, problems: Problems
+) -> None:
+    existing = spec.clusters.get(cluster.name)
+    if existing is not None:
+        problems.error(
+            doc.location(path),
+            path,
+            f"cluster {cluster.name!r} is already in the inventory at {existing.location}",
+        )
+        return
+    spec.clusters[cluster.name] = cluster
+
+
+def _check_labels(
+    doc: Document, path: DocPath, labels: Mapping[str, str], problems: Problems
+) -> None:
+    for key, value in labels.items():
+        problem = label_key_problem(key) or label_value_problem(value)
+        if problem:
+            problems.error(doc.location((*path, key)), (*path, key), problem)

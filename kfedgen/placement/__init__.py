@@ -1,0 +1,13 @@
+"""Stage 3, the middle: which clusters get each object, and how many replicas each gets.
+
+* :mod:`~kfedgen.placement.resolve` -- KubeFed placement (cluster names and selectors) and
+  the namespace gate, as :class:`~kfedgen.decisions.Resolution` values;
+* :mod:`~kfedgen.placement.kubefed_planner` (a pure port) and :mod:`~kfedgen.placement.rsp`
+  -- ReplicaSchedulingPreferences over those resolutions;
+* ``karmada_*`` -- Karmada's policy choice, scheduling, scheduling outcomes and namespace
+  sync for plain objects, over the pure ports in :mod:`kfedgen.karmada`;
+* :mod:`~kfedgen.placement.cluster_overrides` -- the per-cluster overrides a scheduler adds.
+
+It may import the front-ends' types and constants, the source stage and the shared
+vocabulary; never the back-end, the pipeline or a view.
+"""

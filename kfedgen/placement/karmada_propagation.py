@@ -1,0 +1,138 @@
+"""The Karmada front-end's stage: where every plain object of the fleet goes.
+
+For every plain object (``FleetSpec.plain``) this does what Karmada's detector and scheduler
+would do on a fresh control plane (reference ``karmada-fleet-admiralty.md`` section 1):
+choose the policy (:mod:`kfedgen.placement.karmada_choice`), schedule it
+(:mod:`kfedgen.karmada.scheduler`: filter, spread selection, replica assignment), turn the
+outcome into decisions and the replicas ``ReviseReplica`` writes, for Divided scheduling only
+(:mod:`kfedgen.placement.karmada_outcomes`), and stop dispatching where ``suspension`` says.
+
+Live state does not exist here: no claim by an earlier policy, no preemption, no failover, no
+previous assignment (so dynamic divisions run as a first schedule), no scheduler scores.
+
+Namespaces follow Karmada's namespace sync where the fleet says enough
+(:mod:`kfedgen.placement.karmada_namespaces`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kfedgen.decisions import ClusterDecision, Propagation, Resolution
+from kfedgen.errors import Problems
+from kfedgen.frontends.karmada.plain import KarmadaResolution, PlainObject, check_identity
+from kfedgen.frontends.references import report_unknown_cluster
+from kfedgen.karmada.interpreter import UnreadableReplicas, read_workload
+from kfedgen.karmada.policytypes import (
+    IMPLICIT_PRIORITY_NAMES,
+    OverridePolicy,
+    PropagationPolicy,
+    cluster_name_references,
+)
+from kfedgen.karmada.scheduler import NotEmulated, schedule
+from kfedgen.model import Cluster, FederatedObject, FleetSpec
+from kfedgen.placement.karmada_choice import Choice, choose_policy
+from kfedgen.placement.karmada_namespaces import (
+    ignored_namespace,
+    implicit_namespaces,
+    namespace_sync,
+    synced_by_namespace_sync,
+)
+from kfedgen.placement.karmada_outcomes import apply_outcome, apply_suspension
+from kfedgen.source.load import Document
+
+
+def propagate(
+    spec: FleetSpec, resolutions: Sequence[Resolution[FederatedObject]], problems: Problems
+) -> tuple[list[KarmadaResolution], list[Document]]:
+    """Decide where every plain object goes; return the decisions and the unselected objects.
+
+    ``resolutions`` (the KubeFed ones) tell which namespaces KubeFed already renders where.
+    Unknown cluster names in any Karmada policy are errors, as in KubeFed placements.
+    """
+    _check_cluster_references(spec, problems)
+    karmada_mode = bool(spec.propagation_policies)
+    clusters = spec.cluster_list()
+    result: list[KarmadaResolution] = []
+    unselected: list[Document] = []
+    seen: dict[tuple[str, str, str], PlainObject] = {}
+    for doc in spec.plain:
+        obj = PlainObject.of(doc)
+        if not karmada_mode:
+            unselected.append(doc)
+            continue
+        if obj.namespace and ignored_namespace(obj.namespace):
+            problems.warning(
+                obj.location(("metadata", "namespace")),
+                ("metadata", "namespace"),
+                f"{obj.ref} is in namespace {obj.namespace}, whose objects Karmada never "
+                "propagates; it is not rendered",
+            )
+            continue
+        synced = synced_by_namespace_sync(obj)
+        choice = choose_policy(obj, spec.propagation_policies)
+        if not synced and choice is None:
+            unselected.append(doc)
+            continue
+        # Only what is rendered needs a usable name: it becomes a file name.
+        if not check_identity(obj, seen, problems):
+            continue
+        if synced:
+            result.append(namespace_sync(obj, choice[0] if choice else None, clusters, problems))
+        elif choice is not None:
+            result.append(_propagate_object(obj, choice, clusters, problems))
+    if karmada_mode:
+        result.extend(implicit_namespaces(spec, resolutions, result))
+    return result, unselected
+
+
+def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
+    policies: list[PropagationPolicy | OverridePolicy] = [
+        *spec.propagation_policies,
+        *spec.override_policies,
+    ]
+    for policy in policies:
+        for path, name in cluster_name_references(policy):
+            report_unknown_cluster(spec, name, policy.location(path), path, problems)
+
+
+def _propagate_object(
+    obj: PlainObject, choice: Choice, clusters: Sequence[Cluster], problems: Problems
+) -> KarmadaResolution:
+    policy, implicit, losers = choice
+    decisions = {c.name: ClusterDecision(c.name) for c in clusters}
+    selected = (
+        f"selected by {policy.ref} (priority {policy.priority}, "
+        f"{IMPLICIT_PRIORITY_NAMES[implicit]})"
+    )
+    for decision in decisions.values():
+        decision.note(selected)
+        for loser in losers:
+            decision.note(loser)
+    propagation = Propagation(policy)
+    resolution = KarmadaResolution(obj, decisions, propagation=propagation)
+    try:
+        workload = read_workload(obj.api_version, obj.kind, obj.manifest)
+    except UnreadableReplicas as exc:
+        problems.error(obj.location(exc.path), exc.path, exc.message)
+        return resolution
+    propagation.workload = workload
+    try:
+        outcome = schedule(policy.placement, clusters, workload)
+    except NotEmulated as exc:
+        problems.error(policy.location(exc.path), exc.path, exc.message, exc.hint)
+        return resolution
+    if outcome.error:
+        for name, decision in decisions.items():
+            for reason in outcome.reasons[name]:
+                decision.note(reason)
+            decision.drop(f"not scheduled: {outcome.error}")
+        problems.warning(
+            obj.location(("kind",)),
+            (),
+            f"{obj.ref} is not scheduled by {policy.ref}: {outcome.error}; it is not rendered",
+        )
+        return resolution
+    apply_outcome(resolution, propagation, policy, outcome)
+    apply_suspension(resolution, policy)
+    return resolution

@@ -1,0 +1,351 @@
+"""ReplicaSchedulingPreference scheduling: apply each RSP to the object it targets.
+
+An RSP (read by :mod:`kfedgen.frontends.kubefed.rsp`) divides ``totalReplicas`` of the
+FederatedDeployment or FederatedReplicaSet with its own namespace and name over the
+member clusters, with KubeFed's planner (:mod:`kfedgen.placement.kubefed_planner`).
+The result is written the way KubeFed's scheduling plugin writes it (reference 3.4):
+the planned clusters, zeros included, *replace* the object's placement, and every
+planned cluster gets its count as a ``/spec/replicas`` override that wins over the
+user's own.
+
+kfedgen extends this with **drain**: an inventory cluster with ``schedulable: false``
+is left out of planning, like a cluster that is not Ready in KubeFed, but it stays
+placed with an explicit ``replicas: 0``, so its share moves to the other clusters and
+the workload is scaled down there rather than deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kfedgen.errors import Problems
+from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
+from kfedgen.model import (
+    WILDCARD_CLUSTER,
+    Cluster,
+    ClusterPreferences,
+    FleetSpec,
+    Placement,
+    ReplicaSchedulingPreference,
+)
+from kfedgen.placement.cluster_overrides import REPLICAS_PATH, cluster_operations
+from kfedgen.placement.kubefed_planner import (
+    effective_preferences,
+    may_overflow_int64,
+    plan_replicas,
+)
+from kfedgen.placement.resolve import ClusterDecision, Resolution, select_clusters
+
+# --------------------------------------------------------------------------------------
+# What the scheduler decided for one cluster (for reasons, `plan` and `explain`)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterSchedule:
+    """How an RSP arrived at one cluster's replicas."""
+
+    replicas: int
+    # The spec.clusters key that applied: the cluster's name or "*"; None when neither
+    # exists (the cluster is planned 0).  ``defaulted``: "*" came from KubeFed's default
+    # for an empty map, not from the document.
+    key: str | None
+    preference: ClusterPreferences | None
+    defaulted: bool = False
+    drained: bool = False
+
+    @property
+    def at_max(self) -> bool:
+        """The cluster got its ``maxReplicas``: the cap stopped it growing further."""
+        maximum = self.preference.max_replicas if self.preference else None
+        return not self.drained and maximum is not None and self.replicas == maximum
+
+    def describe_preference(self) -> str:
+        """``cluster1: weight 2, min 0, max none``; ``none`` when no key applies."""
+        if self.preference is None or self.key is None:
+            return "none"
+        maximum = self.preference.max_replicas
+        key = f"{self.key} (default)" if self.defaulted else self.key
+        return (
+            f"{key}: weight {self.preference.weight}, min {self.preference.min_replicas}, "
+            f"max {'none' if maximum is None else maximum}"
+        )
+
+
+def cluster_schedule(
+    rsp: ReplicaSchedulingPreference, cluster: Cluster, replicas: int
+) -> ClusterSchedule:
+    """Which preference applied to ``cluster`` and whether it was drained."""
+    effective = effective_preferences(rsp.clusters)
+    key = cluster.name if cluster.name in effective else None
+    if key is None and WILDCARD_CLUSTER in effective:
+        key = WILDCARD_CLUSTER
+    return ClusterSchedule(
+        replicas=replicas,
+        key=key,
+        preference=effective.get(key) if key is not None else None,
+        defaulted=not rsp.clusters,
+        drained=not cluster.schedulable,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Scheduling
+# --------------------------------------------------------------------------------------
+
+
+def schedule_replicas(
+    spec: FleetSpec, resolutions: Iterable[Resolution], problems: Problems
+) -> None:
+    """Apply every RSP to the resolution of the object it targets (after ``place``).
+
+    The validate step (:mod:`kfedgen.frontends.kubefed.validate`) has reported a second
+    RSP for one object and every reference nothing answers; such an RSP is not applied.
+    """
+    by_ref = {resolution.obj.ref: resolution for resolution in resolutions}
+    first: dict[str, ReplicaSchedulingPreference] = {}
+    for rsp in spec.preferences:
+        if first.setdefault(rsp.key, rsp) is not rsp:
+            continue
+        if any(key != WILDCARD_CLUSTER and key not in spec.clusters for key in rsp.clusters):
+            continue
+        if may_overflow_int64(rsp.total_replicas, sorted(spec.clusters), rsp.clusters):
+            problems.error(
+                rsp.location(CLUSTERS_PATH),
+                CLUSTERS_PATH,
+                "these weights overflow KubeFed's 64-bit arithmetic (totalReplicas times a "
+                "weight, or the sum of the weights, exceeds 2^63-1)",
+                "use smaller weights: only their ratios matter",
+            )
+            continue
+        resolution = by_ref.get(rsp.target_ref)
+        if resolution is not None:
+            _Scheduler(rsp, resolution, spec, problems).run()
+
+
+class _Scheduler:
+    """One RSP applied to one resolution: plan, then rewrite placement and replicas."""
+
+    def __init__(
+        self,
+        rsp: ReplicaSchedulingPreference,
+        resolution: Resolution,
+        spec: FleetSpec,
+        problems: Problems,
+    ) -> None:
+        self.rsp = rsp
+        self.resolution = resolution
+        self.obj = resolution.obj
+        self.spec = spec
+        self.problems = problems
+        self.clusters = spec.cluster_list()
+        self.namespace_allows = self._namespace_placement()
+
+    def run(self) -> None:
+        candidates = self._candidates()
+        if not candidates:
+            # KubeFed's reconcile is a no-op without clusters; with the intersection
+            # that is worth a warning, an empty inventory is reported elsewhere.
+            if self.rsp.intersect_with_cluster_selector:
+                self._warn_no_candidates()
+            return
+        planning = [c.name for c in candidates if c.schedulable]
+        result = plan_replicas(
+            self.rsp.total_replicas,
+            planning,
+            self.rsp.clusters,
+            self.rsp.key,
+            rebalance=self.rsp.rebalance,
+        )
+        # KubeFed's schedule(): result = plan + overflow (always empty offline);
+        # a drained cluster is kept at 0, as KubeFed keeps a cluster that is no
+        # longer Ready but still holds the object.
+        replicas = {c.name: 0 for c in candidates if not c.schedulable}
+        replicas.update(result.plan)
+        for name, extra in result.overflow.items():
+            replicas[name] += extra
+        self.resolution.scheduled_by = self.rsp.ref
+        lost: dict[str, int] = {}
+        for cluster in self.clusters:
+            decision = self.resolution.decisions[cluster.name]
+            if cluster.name in replicas:
+                self._apply(cluster, decision, replicas[cluster.name], lost)
+            else:
+                self._leave_out(decision)
+        self._warn_shortfall(planning, sum(result.plan.values()))
+        self._warn_lost(lost)
+        self._warn_retained(replicas)
+
+    # -- which clusters -----------------------------------------------------------------
+
+    def _namespace_placement(self) -> set[str] | None:
+        """Clusters the FederatedNamespace gate lets the object into (None: no gate)."""
+        if not self.obj.target.namespaced:
+            return None
+        namespace = self.spec.namespaces.get(self.obj.namespace)
+        if namespace is None:
+            return set()
+        return select_clusters(namespace.placement, self.clusters)
+
+    def _candidates(self) -> list[Cluster]:
+        """The clusters KubeFed's scheduler considers, drained ones included.
+
+        Without ``intersectWithClusterSelector`` that is every cluster.  With it,
+        KubeFed's ComputeNamespacedPlacement with selectorOnly: the object's
+        ``clusterSelector`` (its ``clusters`` list is ignored) and the
+        FederatedNamespace's placement.
+        """
+        if not self.rsp.intersect_with_cluster_selector:
+            return list(self.clusters)
+        selected = select_clusters(Placement(None, self.obj.placement.selector), self.clusters)
+        if self.namespace_allows is not None:
+            selected &= self.namespace_allows
+        return [c for c in self.clusters if c.name in selected]
+
+    # -- writing the result ---------------------------------------------------------------
+
+    def _apply(
+        self, cluster: Cluster, decision: ClusterDecision, replicas: int, lost: dict[str, int]
+    ) -> None:
+        schedule = cluster_schedule(self.rsp, cluster, replicas)
+        self.resolution.schedule_notes[cluster.name] = _schedule_note(schedule)
+        was_placed = decision.placed
+        decision.replicas = replicas
+        decision.place(f"{self.rsp.ref} {_plan_reason(schedule)}")
+        if self.namespace_allows is not None and cluster.name not in self.namespace_allows:
+            decision.drop(self._gate_reason())
+            if replicas and self.obj.namespace in self.spec.namespaces:
+                lost[cluster.name] = replicas
+            return
+        if not was_placed and self.namespace_allows is not None:
+            decision.note(f"FederatedNamespace {self.obj.namespace} is placed there too")
+        self._note_replaced_overrides(cluster, decision, replicas)
+        if self.obj.retain_replicas and replicas == 0:
+            decision.note(
+                "retainReplicas: true, but a cluster planned 0 replicas keeps replicas: 0 "
+                "(an autoscaler does not scale a workload up from 0)"
+            )
+
+    def _leave_out(self, decision: ClusterDecision) -> None:
+        why = (
+            "it is not in the object's clusterSelector and its FederatedNamespace "
+            "(intersectWithClusterSelector)"
+        )
+        if decision.placed:
+            decision.drop(
+                f"{self.rsp.ref} does not plan it: {why}; its planned clusters replace "
+                "the placement"
+            )
+        else:
+            decision.note(f"{self.rsp.ref} does not plan it either: {why}")
+
+    def _gate_reason(self) -> str:
+        if self.obj.namespace in self.spec.namespaces:
+            return f"FederatedNamespace {self.obj.namespace} is not placed there"
+        return f"namespace {self.obj.namespace} is not federated"
+
+    def _note_replaced_overrides(
+        self, cluster: Cluster, decision: ClusterDecision, replicas: int
+    ) -> None:
+        """A user's ``/spec/replicas`` override loses to the scheduler (reference 3.4)."""
+        for index, operation in cluster_operations(self.obj, cluster, None):
+            if operation.path != REPLICAS_PATH or operation.op == "remove":
+                continue
+            decision.note(
+                f"{self.rsp.ref} replaces the value of overrides[{index}] {REPLICAS_PATH} "
+                f"({operation.value!r}) with {replicas}, keeping its position"
+            )
+            path = (*operation.doc_path, "value")
+            self.problems.warning(
+                self.obj.location(path),
+                path,
+                f"{self.rsp.ref} sets the replicas of cluster {cluster.name!r}; "
+                "this override's value is replaced",
+                "remove the override, or the RSP's preference for this cluster",
+            )
+            return
+
+    # -- warnings ---------------------------------------------------------------------------
+
+    def _warn_no_candidates(self) -> None:
+        for decision in self.resolution.decisions.values():
+            decision.note(
+                f"{self.rsp.ref} changes nothing: the object's clusterSelector and its "
+                "FederatedNamespace select no cluster (intersectWithClusterSelector)"
+            )
+        path = ("spec", "intersectWithClusterSelector")
+        self.problems.warning(
+            self.rsp.location(path),
+            path,
+            f"{self.obj.ref}'s clusterSelector and FederatedNamespace select no cluster, so "
+            f"{self.rsp.ref} changes nothing (as in KubeFed)",
+            "the object's placement.clusters list is ignored here: give it a clusterSelector",
+        )
+
+    def _warn_shortfall(self, planning: list[str], planned: int) -> None:
+        if planned >= self.rsp.total_replicas:
+            return
+        path = ("spec", "totalReplicas")
+        if not planning:
+            message = (
+                f"no schedulable cluster to plan: {self.obj.ref} gets 0 replicas everywhere "
+                f"instead of {self.rsp.total_replicas}"
+            )
+            hint = "set schedulable: true on a cluster, or add one"
+        else:
+            message = (
+                f"the preferences place only {planned} of {self.rsp.total_replicas} replicas; "
+                "KubeFed leaves the rest unscheduled"
+            )
+            hint = "raise maxReplicas, or give more clusters a weight"
+        self.problems.warning(self.rsp.location(path), path, message, hint)
+
+    def _warn_lost(self, lost: Mapping[str, int]) -> None:
+        if not lost:
+            return
+        listed = ", ".join(f"{name} ({count})" for name, count in sorted(lost.items()))
+        self.problems.warning(
+            self.rsp.location(("spec",)),
+            ("spec",),
+            f"{self.rsp.ref} plans replicas for clusters where FederatedNamespace "
+            f"{self.obj.namespace} is not placed, so they are not rendered: {listed}",
+            "set intersectWithClusterSelector: true, or place the namespace in those clusters",
+        )
+
+    def _warn_retained(self, replicas: Mapping[str, int]) -> None:
+        if not self.obj.retain_replicas or not any(replicas.values()):
+            return
+        path = ("spec", "retainReplicas")
+        self.problems.warning(
+            self.obj.location(path),
+            path,
+            f"retainReplicas: true leaves spec.replicas to an in-cluster autoscaler, so the "
+            f"replica counts of {self.rsp.ref} are not rendered; it still chooses the clusters "
+            "(and clusters it plans 0 keep replicas: 0)",
+            "remove retainReplicas to let the RSP set replicas, or the RSP to let "
+            "the autoscaler own them",
+        )
+
+
+def _plan_reason(schedule: ClusterSchedule) -> str:
+    if schedule.drained:
+        return (
+            "drains it (schedulable: false): 0 replicas, and it stays placed; its share goes "
+            "to the other clusters"
+        )
+    if schedule.preference is None:
+        return f"plans 0 replicas here: no preference for it and no {WILDCARD_CLUSTER!r}"
+    text = f"plans {schedule.replicas} replicas here ({schedule.describe_preference()}"
+    if schedule.at_max:
+        text += "; at maxReplicas"
+    return text + ")"
+
+
+def _schedule_note(schedule: ClusterSchedule) -> str:
+    note = f"{schedule.replicas} ({schedule.describe_preference()})"
+    if schedule.drained:
+        note += ", drained"
+    if schedule.at_max:
+        note += ", at max"
+    return note

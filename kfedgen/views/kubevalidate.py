@@ -1,0 +1,392 @@
+"""Offline validation of rendered objects against Kubernetes and CustomResourceDefinition schemas.
+
+Kubernetes' own kinds are checked against the OpenAPI schemas that the
+``kubernetes-validate`` package ships for each Kubernetes minor version (its
+"strict" flavour: unknown fields are errors, as with ``kubectl``'s default
+strict field validation).  Custom resources are checked against the
+``openAPIV3Schema`` of the served versions of CRDs the user provides;
+objects of any other kind are skipped and reported as such.
+
+``kubernetes_validate.validate()`` reads and compiles the schemas on every call
+(about 5 ms an object); here each schema is compiled once per run and each
+distinct object is validated once, however many clusters receive it.  The
+schema lookup is the same as kubernetes-validate's, and a test holds the two
+to the same verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.protocols import Validator
+from kubernetes_validate.utils import all_versions, major_minor
+from referencing import Registry, Resource
+
+from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH, OutputTree
+from kfedgen.errors import (
+    DocPath,
+    InvalidInput,
+    KfedgenError,
+    Location,
+    Problem,
+    Problems,
+    format_path,
+    plural,
+)
+from kfedgen.frontends.schema import ecma_validator_class, schema_errors
+from kfedgen.source.load import Document, LoadOptions, SourceFile, parse_file
+
+CRD_API_VERSION = "apiextensions.k8s.io/v1"
+SchemaKey = tuple[str, str]  # (apiVersion, kind)
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?$")
+# kubernetes-validate's file naming: "rbac.authorization.k8s.io/v1" -> "rbac-v1".
+_API_FILE_PART = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
+_API_FILE_REPLACEMENT = r"\1-"
+_SUBSCHEMA_MAPS = ("properties", "patternProperties")
+_SUBSCHEMAS = ("items", "additionalProperties", "not")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+class UnsupportedVersion(KfedgenError):
+    """The requested Kubernetes version has no bundled schemas."""
+
+
+class InvalidCrds(InvalidInput):
+    """The ``--crd`` files are not usable CustomResourceDefinitions."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(problems)
+        self.args = (f"the --crd files have {plural(len(self.problems), 'problem')}",)
+
+
+def supported_versions() -> list[str]:
+    """The Kubernetes minor versions (``1.32``) whose schemas are bundled, oldest first."""
+    return list(_schema_dirs())
+
+
+def _schema_dirs() -> dict[str, str]:
+    # all_versions() is sorted by version; it lists full versions ("1.32.0").
+    return {major_minor(full): full for full in all_versions()}
+
+
+def resolve_version(text: str) -> str:
+    """``1.32``, ``v1.32`` or ``1.32.4`` -> ``1.32``; unknown versions raise UnsupportedVersion."""
+    match = _VERSION.match(text.strip())
+    supported = supported_versions()
+    version = f"{match.group(1)}.{match.group(2)}" if match else None
+    if version is None or version not in supported:
+        raise UnsupportedVersion(
+            f"no Kubernetes schemas for version {text!r}; supported versions: "
+            f"{', '.join(supported)} (give X.Y, e.g. --kube-version {supported[-1]})"
+        )
+    return version
+
+
+# --- CustomResourceDefinitions -------------------------------------------------
+
+
+def openapi_to_jsonschema(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A CRD's OpenAPI v3 schema as a JSON Schema (draft 4) with Kubernetes' semantics.
+
+    ``x-kubernetes-*`` extensions are dropped once applied: ``int-or-string``
+    accepts integers and strings, ``preserve-unknown-fields`` and
+    ``embedded-resource`` keep unknown fields; otherwise an object with
+    ``properties`` rejects unknown fields (strict field validation).
+    ``nullable: true`` admits null.  CEL rules (``x-kubernetes-validations``)
+    are not evaluated.
+    """
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-kubernetes-") or key == "nullable":
+            continue
+        if key in _SUBSCHEMA_MAPS and isinstance(value, Mapping):
+            out[key] = {name: openapi_to_jsonschema(item) for name, item in value.items()}
+        elif key in _SUBSCHEMAS and isinstance(value, Mapping):
+            out[key] = openapi_to_jsonschema(value)
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [openapi_to_jsonschema(item) for item in value]
+        else:
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string") and "type" not in node and "anyOf" not in node:
+        out["type"] = ["integer", "string"]
+    keeps_unknown = node.get("x-kubernetes-preserve-unknown-fields") or node.get(
+        "x-kubernetes-embedded-resource"
+    )
+    if "properties" in node and "additionalProperties" not in node and not keeps_unknown:
+        out["additionalProperties"] = False
+    if node.get("nullable"):
+        return {"anyOf": [{"type": "null"}, out]}
+    return out
+
+
+def crd_validators(documents: Sequence[Document], problems: Problems) -> dict[SchemaKey, Validator]:
+    """A validator per (apiVersion, kind) served by the CRDs in ``documents``."""
+    found: dict[SchemaKey, Validator] = {}
+    origin: dict[SchemaKey, Location] = {}
+    for doc in documents:
+        for key, path, schema in _served_schemas(doc, problems):
+            if key in origin:
+                problems.error(
+                    doc.location(path),
+                    path,
+                    f"{key[1]} ({key[0]}) is already defined at {origin[key]}",
+                )
+                continue
+            converted = openapi_to_jsonschema(schema)
+            try:
+                jsonschema.Draft4Validator.check_schema(converted)
+            except jsonschema.SchemaError as exc:
+                problems.error(doc.location(path), path, f"invalid openAPIV3Schema: {exc.message}")
+                continue
+            origin[key] = doc.location(path)
+            found[key] = ecma_validator_class(jsonschema.Draft4Validator)(converted)
+    return found
+
+
+def _served_schemas(
+    doc: Document, problems: Problems
+) -> Iterator[tuple[SchemaKey, DocPath, Mapping[str, Any]]]:
+    if not isinstance(doc.data, dict) or (doc.api_version, doc.kind) != (
+        CRD_API_VERSION,
+        "CustomResourceDefinition",
+    ):
+        problems.error(
+            doc.location(),
+            (),
+            f"not an {CRD_API_VERSION} CustomResourceDefinition",
+            "--crd takes CRD manifests, such as the ones a project publishes for its CRs",
+        )
+        return
+    spec = doc.data.get("spec") or {}
+    group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+    if not isinstance(group, str) or not isinstance(kind, str):
+        problems.error(
+            doc.location(("spec",)), ("spec",), "spec.group or spec.names.kind is missing"
+        )
+        return
+    served = 0
+    for index, version in enumerate(spec.get("versions") or []):
+        if not isinstance(version, dict) or not version.get("served"):
+            continue
+        served += 1
+        path: DocPath = ("spec", "versions", index, "schema", "openAPIV3Schema")
+        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        if not isinstance(schema, dict):
+            problems.error(doc.location(path[:3]), path, "served version has no openAPIV3Schema")
+            continue
+        yield (f"{group}/{version.get('name')}", kind), path, schema
+    if not served:
+        problems.error(doc.location(("spec",)), ("spec", "versions"), "no served version")
+
+
+def load_crds(sources: Sequence[SourceFile], problems: Problems) -> dict[SchemaKey, Validator]:
+    """Parse CRD files and build their validators; problems carry file:line:column."""
+    documents = [doc for source in sources for doc in parse_file(source, problems, LoadOptions())]
+    return crd_validators(documents, problems)
+
+
+# --- Kubernetes schemas ----------------------------------------------------------
+
+
+class KubeSchemas:
+    """Validators for one Kubernetes version plus CRDs, compiled once each, on first use."""
+
+    def __init__(self, version: str, crds: Mapping[SchemaKey, Validator] | None = None) -> None:
+        self.version = resolve_version(version)
+        self._directory = (
+            resources.files("kubernetes_validate")
+            / "kubernetes-json-schema"
+            / f"v{_schema_dirs()[self.version]}-local-strict"
+        )
+        self._crds = dict(crds or {})
+        self._cache: dict[SchemaKey, Validator | None] = {}
+        self._registry: Registry[Any] | None = None
+
+    def validator(self, api_version: str, kind: str) -> Validator | None:
+        """The validator of objects of ``kind`` in ``api_version``; None when there is none."""
+        key = (api_version, kind)
+        if key not in self._cache:
+            self._cache[key] = self._crds.get(key) or self._builtin(api_version, kind)
+        return self._cache[key]
+
+    def _builtin(self, api_version: str, kind: str) -> Validator | None:
+        name = f"{kind.lower()}-{_API_FILE_PART.sub(_API_FILE_REPLACEMENT, api_version)}.json"
+        try:
+            schema = json.loads((self._directory / name).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        # The file name drops all but the first part of the group, so a CR in
+        # apps.example.com/v1 would find apps/v1's schema: check what it is for.
+        properties = schema.get("properties", {})
+        if api_version not in properties.get("apiVersion", {}).get("enum", ()):
+            return None
+        if kind not in properties.get("kind", {}).get("enum", ()):
+            return None
+        if self._registry is None:
+            definitions = json.loads((self._directory / "_definitions.json").read_text("utf-8"))
+            self._registry = Resource.from_contents(definitions) @ Registry()
+        registry = Resource.from_contents(schema) @ self._registry
+        return ecma_validator_class()(schema, registry=registry)
+
+
+# --- validating the output tree ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One schema error of one rendered object in one cluster."""
+
+    file: str  # output-relative path of the object's file
+    line: int
+    column: int
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    path: DocPath
+    message: str
+    hint: str = ""
+
+    @property
+    def cluster(self) -> str:
+        """The output directory the file is in: a cluster, or ``_argocd``/``_flux``."""
+        return self.file.split("/", 1)[0]
+
+    @property
+    def ident(self) -> str:
+        """``cluster/kind/namespace/name`` (no namespace for cluster-scoped objects)."""
+        parts = [self.cluster, self.kind, self.namespace, self.name]
+        return "/".join(part for part in parts if part)
+
+    def __str__(self) -> str:
+        where = f"{format_path(self.path)}: " if self.path else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.ident}: {where}{self.message}{hint}"
+
+    def to_problem(self, output: str) -> Problem:
+        """The finding as a problem located in the rendered file (for github/json output)."""
+        location = Location(posixpath.join(output, self.file), self.line, self.column)
+        return Problem(location, self.path, f"{self.ident}: {self.message}", hint=self.hint)
+
+
+@dataclass
+class ValidationReport:
+    """What validating an output tree found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    # (apiVersion, kind) -> how many objects had no schema to check them against
+    skipped: Counter[SchemaKey] = field(default_factory=Counter)
+    objects: int = 0
+    distinct: int = 0
+
+    @property
+    def validated(self) -> int:
+        return self.objects - sum(self.skipped.values())
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """The result of validating one distinct file content."""
+
+    key: SchemaKey
+    namespace: str
+    name: str
+    skipped: bool
+    errors: tuple[tuple[DocPath, int, int, str, str], ...] = ()
+
+
+def is_object_file(path: str) -> bool:
+    """Whether ``path`` of the output tree holds an object (not kustomize or kfedgen data)."""
+    return (
+        path.endswith(".yaml")
+        and posixpath.basename(path) != KUSTOMIZATION
+        and path != MANIFEST_PATH
+    )
+
+
+def validate_tree(
+    tree: OutputTree,
+    schemas: KubeSchemas,
+    manifests: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ValidationReport:
+    """Validate every object of ``tree``; identical files are validated once.
+
+    ``manifests`` may give the objects of some paths as already in memory (the
+    compilation's), which saves parsing their bytes; the others are parsed.
+    """
+    report = ValidationReport()
+    known = manifests or {}
+    outcomes: dict[bytes, _Outcome] = {}
+    for path in tree.paths():
+        if not is_object_file(path):
+            continue
+        content = tree.files[path]
+        outcome = outcomes.get(content)
+        if outcome is None:
+            outcome = _validate_content(path, content, known.get(path), schemas)
+            outcomes[content] = outcome
+        report.objects += 1
+        if outcome.skipped:
+            report.skipped[outcome.key] += 1
+        for where, line, column, message, hint in outcome.errors:
+            report.findings.append(
+                Finding(
+                    path,
+                    line,
+                    column,
+                    *outcome.key,
+                    outcome.namespace,
+                    outcome.name,
+                    where,
+                    message,
+                    hint,
+                )
+            )
+    report.distinct = len(outcomes)
+    return report
+
+
+def _parse(path: str, content: bytes) -> Document | str:
+    """The one object of a rendered file, or why it is not one."""
+    problems = Problems()
+    documents = parse_file(SourceFile(path, content), problems, LoadOptions())
+    if len(documents) != 1 or not isinstance(documents[0].data, dict):
+        return problems.items[0].message if problems.items else "not exactly one object"
+    return documents[0]
+
+
+def _validate_content(
+    path: str, content: bytes, manifest: Mapping[str, Any] | None, schemas: KubeSchemas
+) -> _Outcome:
+    doc: Document | None = None
+    if manifest is None:
+        parsed = _parse(path, content)
+        if isinstance(parsed, str):
+            # kfedgen writes one object per file; anything else is a bug worth seeing.
+            return _Outcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
+        doc, manifest = parsed, parsed.data
+    metadata = manifest.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    key = (str(manifest.get("apiVersion", "")), str(manifest.get("kind", "")))
+    namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
+    validator = schemas.validator(*key)
+    if validator is None:
+        return _Outcome(key, namespace, name, True)
+    errors = list(schema_errors(validator, manifest))
+    if errors and doc is None:
+        # Positions are only needed to point at errors: parse the bytes now.
+        parsed = _parse(path, content)
+        doc = parsed if isinstance(parsed, Document) else None
+    located = []
+    for where, message, hint in errors:
+        location = doc.location(where) if doc is not None else Location(path, 1, 1)
+        located.append((where, location.line, location.column, message, hint))
+    return _Outcome(key, namespace, name, False, tuple(located))

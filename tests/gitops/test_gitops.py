@@ -1,0 +1,452 @@
+"""The Argo CD / Flux wiring: what is generated, when, and how bad gitops settings are reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kfedgen.errors import InvalidInput
+from kfedgen.pipeline import Compilation, Options
+from tests.conftest import RunCli, snapshot
+from tests.fleets import compile_fleet, fleet_errors
+
+FLEET = """\
+apiVersion: kfedgen.io/v1alpha1
+kind: Fleet
+metadata:
+  name: demo
+spec:
+  clusters:
+    - name: alpha
+      server: https://alpha.example.com
+    - name: beta
+      destinationName: beta-in-argocd
+    - name: gamma
+      server: https://gamma.example.com
+  gitops:
+    repoURL: https://git.example.com/demo.git
+    targetRevision: main
+    argocd:
+      enabled: true
+      syncPolicy:
+        automated: {prune: true, selfHeal: true}
+        syncOptions: [CreateNamespace=true, ServerSideApply=true]
+    flux:
+      enabled: true
+      localCluster: alpha
+"""
+
+NAMESPACE = """\
+apiVersion: types.kubefed.io/v1beta1
+kind: FederatedNamespace
+metadata: {name: demo, namespace: demo}
+spec:
+  placement:
+    clusterSelector: {}
+"""
+
+
+def compile_gitops(fleet: str, repo_path: str = "rendered") -> Compilation:
+    """``fleet`` as ``fleet/fleet.yaml`` (the Fleet with its gitops settings) and NAMESPACE."""
+    return compile_fleet(
+        None, options=Options(output_repo_path=repo_path), files={"fleet": fleet, "ns": NAMESPACE}
+    )
+
+
+def objects(compilation: Compilation, directory: str) -> dict[str, Any]:
+    """The parsed files of one gitops directory, by file name."""
+    prefix = f"{directory}/"
+    return {
+        path.removeprefix(prefix): yaml.safe_load(content)
+        for path, content in compilation.tree.files.items()
+        if path.startswith(prefix)
+    }
+
+
+# --- what is generated ----------------------------------------------------------
+
+
+def test_argocd_app_of_apps() -> None:
+    argocd = objects(compile_gitops(FLEET, "deploy/out"), "_argocd")
+    assert sorted(argocd) == [
+        "alpha.yaml",
+        "beta.yaml",
+        "gamma.yaml",
+        "kustomization.yaml",
+        "root.yaml",
+    ]
+    alpha, beta, root = argocd["alpha.yaml"], argocd["beta.yaml"], argocd["root.yaml"]
+    assert alpha["metadata"] == {
+        "name": "alpha",
+        "namespace": "argocd",
+        "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+    }
+    assert alpha["spec"]["source"] == {
+        "repoURL": "https://git.example.com/demo.git",
+        "targetRevision": "main",
+        "path": "deploy/out/alpha",
+    }
+    assert alpha["spec"]["destination"] == {"server": "https://alpha.example.com"}
+    assert beta["spec"]["destination"] == {"name": "beta-in-argocd"}
+    assert alpha["spec"]["project"] == "default"
+    assert alpha["spec"]["syncPolicy"] == {
+        "automated": {"prune": True, "selfHeal": True},
+        "syncOptions": ["CreateNamespace=true", "ServerSideApply=true"],
+    }
+    # The root syncs _argocd itself (it manages itself) in the cluster Argo CD runs in,
+    # and deleting it must not cascade into every cluster.
+    assert root["spec"]["source"]["path"] == "deploy/out/_argocd"
+    assert root["spec"]["destination"] == {
+        "server": "https://kubernetes.default.svc",
+        "namespace": "argocd",
+    }
+    assert "finalizers" not in root["metadata"]
+    assert argocd["kustomization.yaml"]["resources"] == [
+        "alpha.yaml",
+        "beta.yaml",
+        "gamma.yaml",
+        "root.yaml",
+    ]
+
+
+def test_argocd_without_sync_policy_is_manual_and_settings_apply() -> None:
+    fleet = FLEET.replace(
+        """      enabled: true
+      syncPolicy:
+        automated: {prune: true, selfHeal: true}
+        syncOptions: [CreateNamespace=true, ServerSideApply=true]
+""",
+        """      enabled: true
+      namespace: cd
+      project: demo
+      rootProject: platform
+      namePrefix: demo-
+      appProject: true
+""",
+    )
+    argocd = objects(compile_gitops(fleet), "_argocd")
+    assert "syncPolicy" not in argocd["alpha.yaml"]["spec"]
+    assert argocd["alpha.yaml"]["metadata"]["name"] == "demo-alpha"
+    assert argocd["alpha.yaml"]["metadata"]["namespace"] == "cd"
+    assert argocd["alpha.yaml"]["spec"]["project"] == "demo"
+    assert argocd["root.yaml"]["metadata"]["name"] == "demo-root"
+    assert argocd["root.yaml"]["spec"]["project"] == "platform"
+    project = argocd["appproject.yaml"]
+    assert project["metadata"] == {"name": "demo", "namespace": "cd"}
+    assert project["spec"]["sourceRepos"] == ["https://git.example.com/demo.git"]
+    assert project["spec"]["destinations"] == [
+        {"server": "https://alpha.example.com", "namespace": "*"},
+        {"name": "beta-in-argocd", "namespace": "*"},
+        {"server": "https://gamma.example.com", "namespace": "*"},
+    ]
+    assert project["spec"]["clusterResourceWhitelist"] == [{"group": "*", "kind": "*"}]
+    assert argocd["kustomization.yaml"]["resources"][0] == "appproject.yaml"
+
+
+def test_flux_objects() -> None:
+    flux = objects(compile_gitops(FLEET), "_flux")
+    assert sorted(flux) == [
+        "alpha.yaml",
+        "beta.yaml",
+        "gamma.yaml",
+        "gitrepository.yaml",
+        "kustomization.yaml",
+        "root.yaml",
+    ]
+    source = flux["gitrepository.yaml"]
+    assert source["metadata"] == {"name": "fleet", "namespace": "flux-system"}
+    assert source["spec"] == {
+        "url": "https://git.example.com/demo.git",
+        "interval": "1m",
+        "ref": {"branch": "main"},
+    }
+    alpha, beta = flux["alpha.yaml"], flux["beta.yaml"]
+    assert alpha["spec"] == {
+        "interval": "10m",
+        "path": "./rendered/alpha",
+        "prune": True,
+        "sourceRef": {"kind": "GitRepository", "name": "fleet"},
+    }
+    # Flux runs in alpha; every other cluster is reached through its kubeconfig.
+    assert beta["spec"]["kubeConfig"] == {"secretRef": {"name": "beta-kubeconfig"}}
+    assert flux["gamma.yaml"]["spec"]["kubeConfig"] == {"secretRef": {"name": "gamma-kubeconfig"}}
+    assert flux["root.yaml"]["spec"]["path"] == "./rendered/_flux"
+    assert "kubeConfig" not in flux["root.yaml"]["spec"]
+    assert flux["kustomization.yaml"]["resources"][0] == "gitrepository.yaml"
+
+
+@pytest.mark.parametrize(
+    ("revision", "flux_ref", "expected"),
+    [
+        ("main", None, {"branch": "main"}),
+        (
+            "0123456789abcdef0123456789abcdef01234567",
+            None,
+            {"commit": "0123456789abcdef0123456789abcdef01234567"},
+        ),
+        ("HEAD", "{tag: v1.2.0}", {"tag": "v1.2.0"}),
+        ("main", "{semver: '>=1.0.0'}", {"semver": ">=1.0.0"}),
+    ],
+)
+def test_flux_ref(revision: str, flux_ref: str | None, expected: dict[str, str]) -> None:
+    fleet = FLEET.replace("targetRevision: main", f"targetRevision: {revision!r}")
+    if flux_ref is not None:
+        fleet = fleet.replace(
+            "      localCluster: alpha\n", f"      localCluster: alpha\n      ref: {flux_ref}\n"
+        )
+    assert objects(compile_gitops(fleet), "_flux")["gitrepository.yaml"]["spec"]["ref"] == expected
+
+
+def test_argocd_defaults_to_head_without_target_revision() -> None:
+    fleet = FLEET.replace("    targetRevision: main\n", "").replace(
+        "      enabled: true\n      localCluster", "      enabled: false\n      localCluster"
+    )
+    argocd = objects(compile_gitops(fleet), "_argocd")
+    assert argocd["alpha.yaml"]["spec"]["source"]["targetRevision"] == "HEAD"
+
+
+def test_output_at_repository_root() -> None:
+    compilation = compile_gitops(FLEET, ".")
+    assert objects(compilation, "_argocd")["alpha.yaml"]["spec"]["source"]["path"] == "alpha"
+    assert objects(compilation, "_flux")["alpha.yaml"]["spec"]["path"] == "./alpha"
+
+
+def test_disabled_engines_write_nothing() -> None:
+    fleet = FLEET.replace("enabled: true", "enabled: false")
+    paths = compile_gitops(fleet).tree.paths()
+    assert not [p for p in paths if p.startswith(("_argocd/", "_flux/"))]
+    no_gitops = FLEET.split("  gitops:\n", maxsplit=1)[0]
+    assert not [p for p in compile_gitops(no_gitops).tree.paths() if p.startswith("_")]
+
+
+# --- re-rendering: pruning ---------------------------------------------------------
+
+
+def test_removed_cluster_and_disabled_engine_are_pruned(run_cli: RunCli, tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    (fleet / "fleet.yaml").write_text(FLEET)
+    (fleet / "ns.yaml").write_text(NAMESPACE)
+    first = run_cli("render", cwd=tmp_path)
+    assert first.code == 0, first.err
+    rendered = tmp_path / "rendered"
+    for directory in ("_argocd", "_flux"):
+        assert (rendered / directory / "gamma.yaml").is_file()
+    (rendered / "_argocd" / "NOTES.md").write_text("mine\n")  # a foreign file survives
+
+    # gamma leaves the inventory, Flux is switched off.
+    (fleet / "fleet.yaml").write_text(
+        FLEET.replace("    - name: gamma\n      server: https://gamma.example.com\n", "").replace(
+            "    flux:\n      enabled: true\n", "    flux:\n      enabled: false\n"
+        )
+    )
+    second = run_cli("render", cwd=tmp_path)
+    assert second.code == 0, second.err
+    files = snapshot(rendered)
+    assert not (rendered / "_argocd" / "gamma.yaml").exists()
+    assert not (rendered / "gamma").exists()
+    assert not [p for p in files if p.startswith("_flux/")]
+    assert sorted(p for p in files if p.startswith("_argocd/")) == [
+        "_argocd/NOTES.md",
+        "_argocd/alpha.yaml",
+        "_argocd/beta.yaml",
+        "_argocd/kustomization.yaml",
+        "_argocd/root.yaml",
+    ]
+    assert b"gamma" not in files["_argocd/kustomization.yaml"]
+    check = run_cli("render", "--check", cwd=tmp_path)
+    assert check.code == 0, check.out + check.err
+
+
+def test_rendered_example_fleet_has_argocd_wiring() -> None:
+    """The committed example output carries the app-of-apps (the fleet enables Argo CD)."""
+    root = Path(__file__).resolve().parents[2] / "rendered" / "_argocd"
+    assert sorted(p.name for p in root.iterdir()) == [
+        "cluster0.yaml",
+        "cluster1.yaml",
+        "kustomization.yaml",
+        "root.yaml",
+    ]
+    assert not (root.parent / "_flux").exists()
+
+
+# --- bad gitops settings -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "    repoURL: https://git.example.com/demo.git\n",
+            "",
+            [
+                f"fleet/fleet.yaml:{line}:7: spec.gitops.repoURL: gitops.repoURL is required when "
+                f"{engine} is enabled (set it to the URL of the git repository that holds the "
+                "rendered output)"
+                for line, engine in ((16, "argocd"), (21, "flux"))
+            ],
+            id="repoURL-missing",
+        ),
+        pytest.param(
+            "      destinationName: beta-in-argocd\n",
+            "",
+            [
+                "fleet/fleet.yaml:9:7: spec.clusters[1]: cluster 'beta' has neither server nor "
+                "destinationName, so its Argo CD Application has no destination (add server: "
+                "<API server URL> or destinationName: <Argo CD cluster name>)"
+            ],
+            id="no-destination",
+        ),
+        pytest.param(
+            "localCluster: alpha",
+            "localCluster: alpah",
+            [
+                "fleet/fleet.yaml:23:7: spec.gitops.flux.localCluster: cluster 'alpah' is not in "
+                "the inventory (did you mean 'alpha'?)"
+            ],
+            id="localCluster-unknown",
+        ),
+        pytest.param(
+            "name: gamma",
+            "name: root",
+            [
+                "fleet/fleet.yaml:11:7: spec.clusters[2]: cluster name 'root' is reserved while "
+                "argocd is enabled: it would collide with _argocd/root.yaml (rename the cluster)",
+                "fleet/fleet.yaml:11:7: spec.clusters[2]: cluster name 'root' is reserved while "
+                "flux is enabled: it would collide with _flux/root.yaml (rename the cluster)",
+            ],
+            id="reserved-name",
+        ),
+        pytest.param(
+            "      enabled: true\n      syncPolicy:",
+            "      enabled: true\n      appProject: true\n      syncPolicy:",
+            [
+                "fleet/fleet.yaml:18:7: spec.gitops.argocd.appProject: appProject would overwrite "
+                "Argo CD's built-in 'default' project (set argocd.project to a project name of "
+                "your own)"
+            ],
+            id="appProject-default",
+        ),
+        pytest.param(
+            "      enabled: true\n      syncPolicy:",
+            "      enabled: true\n      appProject: true\n      project: demo\n"
+            "      rootProject: demo\n      syncPolicy:",
+            [
+                "fleet/fleet.yaml:18:7: spec.gitops.argocd.appProject: the root Application "
+                "cannot be in project 'demo': the project is created by the root Application "
+                "itself (set argocd.rootProject to an existing project such as 'default')"
+            ],
+            id="appProject-root",
+        ),
+        pytest.param(
+            "targetRevision: main",
+            "targetRevision: HEAD",
+            [
+                "fleet/fleet.yaml:15:5: spec.gitops.targetRevision: Flux needs a branch, tag or "
+                "commit to follow, and targetRevision is 'HEAD' (set gitops.targetRevision to a "
+                "branch (e.g. main) or give flux.ref)"
+            ],
+            id="flux-head",
+        ),
+        pytest.param(
+            "      localCluster: alpha\n",
+            "      localCluster: alpha\n      kubeConfigSecretTemplate: '{cluster}_kc'\n",
+            [
+                "fleet/fleet.yaml:24:7: spec.gitops.flux.kubeConfigSecretTemplate: 'beta_kc' (for "
+                "cluster 'beta') is not a valid Secret name (use lower-case letters, digits, '-' "
+                "and '.' around {cluster})",
+                "fleet/fleet.yaml:24:7: spec.gitops.flux.kubeConfigSecretTemplate: 'gamma_kc' "
+                "(for cluster 'gamma') is not a valid Secret name (use lower-case letters, "
+                "digits, '-' and '.' around {cluster})",
+            ],
+            id="kubeconfig-secret-name",
+        ),
+        pytest.param(
+            "      localCluster: alpha\n",
+            "      localCluster: alpha\n      kubeConfigSecretTemplate: shared\n",
+            [
+                "fleet/fleet.yaml:24:7: spec.gitops.flux.kubeConfigSecretTemplate: 'shared' must "
+                "contain {cluster}, which is replaced by each cluster's name (did you mean "
+                "'{cluster}-shared'?)"
+            ],
+            id="kubeconfig-template-schema",
+        ),
+        pytest.param(
+            "    argocd:\n      enabled: true\n",
+            "    argocd:\n      namespace: argocd\n",
+            ["fleet/fleet.yaml:16:5: spec.gitops.argocd: 'enabled' is required"],
+            id="enabled-required",
+        ),
+    ],
+)
+def test_bad_gitops_settings(old: str, new: str, expected: list[str]) -> None:
+    assert old in FLEET
+    assert fleet_errors(None, files={"fleet": FLEET.replace(old, new), "ns": NAMESPACE}) == expected
+
+
+def test_kubefed_cluster_without_endpoint_has_no_argocd_destination() -> None:
+    kubefed_cluster = (
+        "apiVersion: core.kubefed.io/v1beta1\n"
+        "kind: KubeFedCluster\n"
+        "metadata: {name: delta, namespace: kube-federation-system}\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        compile_fleet(None, files={"fleet": FLEET, "kubefed": kubefed_cluster})
+    assert [str(p) for p in raised.value.problems] == [
+        "fleet/kubefed.yaml:1:1: cluster 'delta' has neither server nor destinationName, so its "
+        "Argo CD Application has no destination (give the KubeFedCluster a spec.apiEndpoint)"
+    ]
+
+
+def test_object_names_fit_in_a_label() -> None:
+    # Argo CD and Flux write the object name into a label value: 63 characters at most.
+    long_name = "g" * 30
+    fleet = (
+        FLEET.replace("name: gamma", f"name: {long_name}")
+        .replace(
+            "      enabled: true\n      syncPolicy:",
+            "      enabled: true\n      namePrefix: " + "x" * 34 + "\n      syncPolicy:",
+        )
+        .replace("      localCluster: alpha\n", "      localCluster: alpha\n      namePrefix: f-\n")
+    )
+    assert compile_gitops(fleet.replace(long_name, "g" * 29))  # 63 characters is fine
+    assert fleet_errors(None, files={"fleet": fleet, "ns": NAMESPACE}) == [
+        f"fleet/fleet.yaml:18:7: spec.gitops.argocd.namePrefix: '{'x' * 34}{long_name}' (for "
+        f"cluster '{long_name}') is not a valid argocd object name (shorten namePrefix)"
+    ]
+    fleet = fleet.replace("namePrefix: f-", "namePrefix: " + "f" * 34)
+    assert fleet_errors(None, files={"fleet": fleet, "ns": NAMESPACE})[1] == (
+        f"fleet/fleet.yaml:25:7: spec.gitops.flux.namePrefix: '{'f' * 34}{long_name}' (for "
+        f"cluster '{long_name}') is not a valid flux object name (shorten namePrefix)"
+    )
+
+
+def test_bad_gitops_leaves_output_untouched(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "fleet" / "fleet.yaml").write_text(FLEET)
+    assert run_cli("render", cwd=tmp_path).code == 0
+    before = snapshot(tmp_path / "rendered")
+    (tmp_path / "fleet" / "fleet.yaml").write_text(
+        FLEET.replace("localCluster: alpha", "localCluster: zeta")
+    )
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 2
+    assert (
+        "fleet/fleet.yaml:23:7: spec.gitops.flux.localCluster: cluster 'zeta' is not in the "
+        "inventory" in result.err
+    )
+    assert "Traceback" not in result.err
+    assert snapshot(tmp_path / "rendered") == before
+
+
+def test_output_outside_a_repository_is_a_warning() -> None:
+    compilation = compile_gitops(FLEET, "/srv/out")
+    warnings = [str(p) for p in compilation.problems.warnings]
+    assert warnings == [
+        "fleet/fleet.yaml:13:3: spec.gitops: warning: the output directory '/srv/out' is not "
+        "inside a git repository; Argo CD and Flux paths use it as given (render into a "
+        "directory of the repository that repoURL points at)"
+    ]
