@@ -278,19 +278,26 @@ def diff(
     help="With --kube-version: a CustomResourceDefinition file (or directory) whose served "
     "versions' schemas check objects of its kind (repeatable).",
 )
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Read the fleet as staged in git's index (for pre-commit hooks: what the commit "
+    "will hold).",
+)
 @_handle_errors
 def validate(
     options: Options,
     report: Reporter,
     kube_version: str | None,
     crd_files: tuple[Path, ...],
+    staged: bool,
 ) -> None:
     """Load and check the fleet spec (and, with --kube-version, the rendered objects)."""
     if crd_files and kube_version is None:
         raise click.UsageError("--crd needs --kube-version")
     from kfedgen.commands.validate import run_validate  # noqa: PLC0415 - see _lazy_imports
 
-    sys.exit(run_validate(options, report, kube_version, crd_files))
+    sys.exit(run_validate(options, report, kube_version, crd_files, staged))
 
 
 @cli.command()

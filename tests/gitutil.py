@@ -101,6 +101,17 @@ def apps_yaml(
     return APPS.format(replicas=replicas, west_replicas=west_replicas, image=image, color=color)
 
 
+def invalid_apps_yaml() -> str:
+    """:func:`apps_yaml` with a Deployment that every Kubernetes version's schema rejects."""
+    valid = apps_yaml()
+    invalid = valid.replace(
+        "              image: nginx:1.27\n",
+        "              image: nginx:1.27\n              ports: [{containerPort: http}]\n",
+    )
+    assert invalid != valid
+    return invalid
+
+
 @dataclass
 class FleetRepo:
     """A git repository in a temporary directory, with helpers to change and commit it."""

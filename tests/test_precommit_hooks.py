@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, RunCli
-from tests.gitutil import AUTHOR, FleetRepo, apps_yaml, rendered_fleet
+from tests.gitutil import AUTHOR, FleetRepo, apps_yaml, invalid_apps_yaml, rendered_fleet
 
 NETWORK = pytest.mark.network
 
@@ -48,14 +48,18 @@ def hook_definitions() -> list[dict[str, Any]]:
 
 def test_hook_definitions() -> None:
     hooks = {hook["id"]: hook for hook in hook_definitions()}
-    assert sorted(hooks) == ["kfedgen-check", "kfedgen-render"]
-    # Both judge the index: what the commit will hold.
+    assert sorted(hooks) == ["kfedgen-check", "kfedgen-render", "kfedgen-validate"]
+    # All judge the index: what the commit will hold.
     assert hooks["kfedgen-render"]["entry"] == "kfedgen render --staged --exit-code"
     assert hooks["kfedgen-check"]["entry"] == "kfedgen render --check --staged"
+    assert hooks["kfedgen-validate"]["entry"] == "kfedgen validate --staged"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False
-        assert hook["files"] == "^(fleet|overlays|rendered)/"
+    assert hooks["kfedgen-render"]["files"] == "^(fleet|overlays|rendered)/"
+    assert hooks["kfedgen-check"]["files"] == "^(fleet|overlays|rendered)/"
+    # Validation follows from the fleet alone.
+    assert hooks["kfedgen-validate"]["files"] == "^(fleet|overlays)/"
 
 
 def environment(home: Path) -> dict[str, str]:
@@ -269,11 +273,12 @@ spec:
 NEW_FILES = ("rendered/east/web/configmap_extra.yaml", "rendered/west/web/configmap_extra.yaml")
 
 
-def local_config(*hook_ids: str) -> str:
+def local_config(*hook_ids: str, args: tuple[str, ...] = ()) -> str:
     """.pre-commit-config.yaml running the hooks of .pre-commit-hooks.yaml from this checkout.
 
     Each hook is the shipped definition with ``language: system`` and its entry's
-    ``kfedgen`` replaced by this environment's, so pre-commit installs nothing.
+    ``kfedgen`` replaced by this environment's, so pre-commit installs nothing;
+    ``args`` go to every hook, as a user's ``args:`` would.
     """
     kfedgen = Path(sys.executable).parent / "kfedgen"
     if not kfedgen.exists():
@@ -283,14 +288,17 @@ def local_config(*hook_ids: str) -> str:
         if hook["id"] in hook_ids:
             entry = hook["entry"].split(" ", 1)
             assert entry[0] == "kfedgen"
-            hooks.append({**hook, "language": "system", "entry": f"{kfedgen} {entry[1]}"})
+            local = {**hook, "language": "system", "entry": f"{kfedgen} {entry[1]}"}
+            hooks.append({**local, "args": list(args)} if args else local)
     return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
 
 
-def local_fleet(path: Path, run_cli: RunCli, *hook_ids: str) -> FleetRepo:
+def local_fleet(
+    path: Path, run_cli: RunCli, *hook_ids: str, args: tuple[str, ...] = ()
+) -> FleetRepo:
     """A rendered, committed fleet with the local hooks installed as git's pre-commit hook."""
     repo = rendered_fleet(path, run_cli)
-    repo.write(".pre-commit-config.yaml", local_config(*hook_ids))
+    repo.write(".pre-commit-config.yaml", local_config(*hook_ids, args=args))
     repo.commit("pre-commit")
     home = path.parent / "pre-commit-home"
     installed = pre_commit(home, repo.path, "install")
@@ -392,3 +400,28 @@ def test_unstaged_changes_to_tracked_files_are_the_index_s_business(
     committed = repo.repo.head.commit.tree / "rendered/east/web/deployment.apps_api.yaml"
     assert b"replicas: 4" in committed.data_stream.read()
     assert "replicas: 9" in (repo.path / "fleet/apps.yaml").read_text()  # restored by pre-commit
+
+
+def test_the_validate_hook_stops_a_commit_an_api_server_would_reject(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """``kfedgen-validate`` with ``--kube-version``: the staged fleet's objects, checked."""
+    repo = local_fleet(
+        tmp_path / "repo", run_cli, "kfedgen-validate", args=("--kube-version", "1.30")
+    )
+    head = repo.repo.head.commit.hexsha
+    repo.write("fleet/apps.yaml", invalid_apps_yaml())
+    repo.repo.git.add("fleet")
+    stopped = git_commit(repo, "a port by name")
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 1, output
+    assert repo.repo.head.commit.hexsha == head
+    assert "kfedgen validate" in output and "Failed" in output
+    assert "containerPort: expected an integer, got a string" in output
+    # Fixed in the index; an unstaged bad edit in the work tree is not this commit's.
+    repo.write("fleet/apps.yaml", apps_yaml(replicas=4))
+    repo.repo.git.add("fleet")
+    repo.write("fleet/apps.yaml", invalid_apps_yaml())
+    done = git_commit(repo, "four replicas")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kfedgen validate" in done.stderr and "Passed" in done.stderr

@@ -24,7 +24,7 @@ import yaml
 from kfedgen import __version__
 from kfedgen.commands.diff import COMMENT_MARKER
 from tests.conftest import ROOT, RunCli
-from tests.gitutil import FleetRepo, apps_yaml, rendered_fleet
+from tests.gitutil import FleetRepo, apps_yaml, invalid_apps_yaml, rendered_fleet
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
@@ -99,6 +99,11 @@ def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
 def test_the_action_runs_the_documented_commands() -> None:
     by_id = steps()
     assert "kfedgen render --check --format github" in by_id["check"]["run"]
+    assert (
+        'kfedgen validate --kube-version "${KFEDGEN_KUBE_VERSION}" --format github'
+        in by_id["validate"]["run"]
+    )
+    assert by_id["validate"]["if"] == "inputs.kube-version != ''"
     assert 'kfedgen diff --base "origin/${KFEDGEN_BASE}" --format markdown' in by_id["diff"]["run"]
     comment = by_id["Comment the diff on the pull request"]["run"]
     assert f"marker='{COMMENT_MARKER}'" in comment
@@ -211,6 +216,29 @@ def test_check_step_passes_extra_args(tmp_path: Path, upstream: FleetRepo) -> No
         result = runner.run("check", work, KFEDGEN_ARGS=args)
         assert runner.outputs()["status"] == status, (args, result.stderr)
     assert not (work / "pwned").exists()
+
+
+def test_validate_step_annotates_invalid_objects(tmp_path: Path, upstream: FleetRepo) -> None:
+    work = checkout(upstream, tmp_path / "work", "pr")
+    valid = Runner(tmp_path / "valid")
+    result = valid.run("validate", work, KFEDGEN_KUBE_VERSION="1.30")
+    assert result.returncode == 0, result.stderr
+    assert valid.outputs() == {"status": "0"}
+    (work / "fleet/apps.yaml").write_text(invalid_apps_yaml())
+    invalid = Runner(tmp_path / "invalid")
+    result = invalid.run("validate", work, KFEDGEN_KUBE_VERSION="1.30")
+    assert result.returncode == 0, result.stderr  # the verdict comes last
+    assert invalid.outputs() == {"status": "2"}
+    assert (
+        "::error file=rendered/east/web/deployment.apps_api.yaml,line=22,col=11,title=kfedgen::"
+        "spec.template.spec.containers[0].ports[0].containerPort:" in result.stderr
+    )
+    verdict = invalid.run("Verdict", work, CHECK_STATUS="0", VALIDATE_STATUS="2", DIFF_STATUS="")
+    assert verdict.returncode == 1
+    assert "::error title=kfedgen::a rendered object is invalid" in verdict.stdout
+    # Without the input, the step does not run and the verdict ignores it.
+    skipped = invalid.run("Verdict", work, CHECK_STATUS="0", VALIDATE_STATUS="", DIFF_STATUS="")
+    assert skipped.returncode == 0, skipped.stdout
 
 
 @pytest.mark.parametrize("shallow", [True, False])

@@ -31,12 +31,21 @@ def run_validate(
     report: Reporter,
     kube_version: str | None = None,
     crd_files: Sequence[Path] = (),
+    staged: bool = False,
 ) -> int:
-    """Check the spec; with ``kube_version``, also every rendered object (exit 2 on errors)."""
+    """Check the spec; with ``kube_version``, also every rendered object (exit 2 on errors).
+
+    With ``staged``, the fleet is read from git's index, as the commit will hold it.
+    """
     # Bad versions and CRD files fail before the (longer) compilation.
     version = resolve_version(kube_version) if kube_version is not None else None
     crds = _read_crds(crd_files) if crd_files else {}
-    compilation = compile_fleet(options, Path.cwd())
+    if staged:
+        from kfedgen.views.staged import compile_staged  # noqa: PLC0415 - GitPython: only here
+
+        compilation = compile_staged(options, Path.cwd())
+    else:
+        compilation = compile_fleet(options, Path.cwd())
     report.report(compilation.problems.sorted())
     clusters = plural(len(compilation.spec.clusters), "cluster")
     federated = plural(len(compilation.spec.federated), "federated object")

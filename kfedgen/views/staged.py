@@ -1,4 +1,4 @@
-"""``render --staged``: judge what the next commit holds, not what the work tree holds.
+"""``--staged``: judge what the next commit holds, not what the work tree holds.
 
 pre-commit stashes unstaged changes to tracked files, but not untracked files:
 a hook that reads the work tree sees a new rendered file the commit will not
@@ -78,6 +78,14 @@ def render_staged(options: Options, base: Path) -> tuple[Compilation, TreeDiff, 
     The middle result is what was written to the work tree.
     """
     return _staged(options, base, write_tree=True)
+
+
+def compile_staged(options: Options, base: Path) -> Compilation:
+    """Compile the fleet as staged in git's index (``validate --staged``); reads no output."""
+    with open_repository(base) as repo:
+        reader = TreeReader(repo, IndexSnapshot.read_index(repo), base)
+        problems = Problems()
+        return compile_sources(reader.read_fleet(options, problems), options, problems)
 
 
 def _staged(

@@ -86,6 +86,16 @@ def test_pre_commit_config_is_valid_and_uses_kfedgens_hooks(repo: Path) -> None:
         hook["id"] for hook in yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     }
     assert {hook["id"] for hook in entry["hooks"]} <= ours
+    (validate,) = [hook for hook in entry["hooks"] if hook["id"] == "kfedgen-validate"]
+    assert validate["args"] == ["--kube-version", "1.30"]
+
+
+def test_the_scaffold_is_valid_for_the_kubernetes_version_it_names(
+    repo: Path, run_cli: RunCli
+) -> None:
+    result = run_cli("validate", "--kube-version", "1.30", cwd=repo)
+    assert result.code == 0, result.err
+    assert "against Kubernetes 1.30: 0 problems" in result.err
 
 
 def test_workflow_is_valid_and_uses_this_release_of_the_action(repo: Path) -> None:
@@ -98,7 +108,12 @@ def test_workflow_is_valid_and_uses_this_release_of_the_action(repo: Path) -> No
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     steps = yaml.safe_load(workflow.read_text())["jobs"]["kfedgen"]["steps"]
-    assert {"uses": f"kfedgen/kfedgen@v{__version__}"} in steps
+    action = {"uses": f"kfedgen/kfedgen@v{__version__}", "with": {"kube-version": "1.30"}}
+    assert action in steps
+    # The action has the input the scaffold sets.
+    assert set(action["with"]) <= set(
+        yaml.safe_load((REPO_ROOT / "action.yml").read_text())["inputs"]
+    )
 
 
 def test_yamllint_accepts_the_fleet_and_kfedgens_output(repo: Path) -> None:

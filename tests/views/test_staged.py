@@ -1,4 +1,4 @@
-"""``render --staged``: the fleet and the output tree as git's index holds them."""
+"""``--staged``: the fleet and the output tree as git's index holds them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from kfedgen.pipeline import Options, read_sources
 from kfedgen.source.gitobjects import IndexSnapshot
 from kfedgen.views.gitsource import TreeReader, open_repository
 from tests.conftest import RunCli
-from tests.gitutil import FleetRepo, apps_yaml, rendered_fleet
+from tests.gitutil import FleetRepo, apps_yaml, invalid_apps_yaml, rendered_fleet
 
 
 def test_the_index_reads_like_the_disk_when_everything_is_staged(tmp_path: Path) -> None:
@@ -109,3 +109,30 @@ def test_a_symlink_staged_in_the_output_is_refused(tmp_path: Path, run_cli: RunC
     result = run_cli("render", "--check", "--staged", cwd=repo.path)
     assert result.code == 2
     assert "rendered/east/link.yaml is staged as a symlink" in result.err
+
+
+def test_validate_staged_judges_the_staged_fleet(tmp_path: Path, run_cli: RunCli) -> None:
+    """``validate --staged`` reads the fleet from the index, whatever the work tree holds."""
+    repo = rendered_fleet(tmp_path / "repo", run_cli)
+    repo.write("fleet/apps.yaml", invalid_apps_yaml())
+    repo.repo.git.add("fleet")
+    repo.write("fleet/apps.yaml", apps_yaml())  # the work tree is fixed, the index is not
+    validate = ("validate", "--kube-version", "1.30")
+    assert run_cli(*validate, cwd=repo.path).code == 0
+    staged = run_cli(*validate, "--staged", cwd=repo.path)
+    assert staged.code == 2, staged.err
+    assert staged.err.count("containerPort: expected an integer, got a string") == 2
+    repo.repo.git.add("fleet")
+    assert run_cli(*validate, "--staged", cwd=repo.path).code == 0
+    repo.write("fleet/apps.yaml", invalid_apps_yaml())  # not staged: not this commit's
+    assert run_cli(*validate, "--staged", cwd=repo.path).code == 0
+    assert run_cli(*validate, cwd=repo.path).code == 2
+
+
+def test_validate_staged_outside_a_repository(tmp_path: Path, run_cli: RunCli) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = run_cli("validate", "--staged", cwd=plain)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert "git" in result.err
