@@ -356,15 +356,23 @@ def _schema_kind(_ctx: click.Context, _param: click.Parameter, value: str | None
 
 @cli.command()
 @click.argument("kind", required=False, callback=_schema_kind)
-def schema(kind: str | None) -> None:
+@click.option(
+    "--editor",
+    is_flag=True,
+    help="Print one schema for every fleet document, chosen by apiVersion and kind (for "
+    "editors' YAML language servers).",
+)
+def schema(kind: str | None, editor: bool) -> None:
     """Print the JSON Schema of an input kind (without KIND: list the kinds).
 
     KIND is case-insensitive; a federated kind (FederatedDeployment) prints the
     FederatedResource schema.
     """
+    if editor and kind is not None:
+        raise click.UsageError("--editor prints the schema of every kind: give no KIND")
     from kfedgen.commands.schema import run_schema  # noqa: PLC0415 - see _lazy_imports
 
-    click.echo(run_schema(kind), nl=False)
+    click.echo(run_schema(kind, editor), nl=False)
 
 
 @cli.command()
