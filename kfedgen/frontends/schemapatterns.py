@@ -70,6 +70,10 @@ PATTERNS: dict[str, PatternWords] = {
     "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$": PatternWords(
         "must be a duration: numbers with a unit of ms, s, m or h, such as 30s, 10m or 1h30m"
     ),
+    "^(/.*)?$": PatternWords(
+        "must be a JSON pointer: empty, or '/' and the path, such as /spec/replicas",
+        lambda value: "/" + value.lstrip("/"),
+    ),
     "^[A-Za-z]+=.+$": PatternWords(
         "must be NAME=VALUE, such as CreateNamespace=true or ServerSideApply=true"
     ),

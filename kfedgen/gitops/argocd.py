@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kfedgen.errors import Problems
+from kfedgen.errors import DocPath, Problems
+from kfedgen.frontends.references import report_unknown_cluster
 from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
-from kfedgen.gitops.settings import GITOPS, GitOpsSettings
+from kfedgen.gitops.settings import GITOPS, ArgoCDSettings, GitOpsSettings
 from kfedgen.gitops.values import cluster_path
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.source.load import Document
@@ -24,6 +25,8 @@ API_VERSION = "argoproj.io/v1alpha1"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 # The cluster Argo CD itself runs in, where the Applications are created.
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+CREATE_NAMESPACE = "CreateNamespace=true"
 
 
 def check_argocd(
@@ -44,6 +47,10 @@ def check_argocd(
                 if path
                 else "give the KubeFedCluster a spec.apiEndpoint",
             )
+    for name in argocd.clusters:
+        path = (*GITOPS, "argocd", "clusters", name)
+        report_unknown_cluster(spec, name, doc.location(path), path, problems)
+    _check_create_namespace(spec, doc, argocd, problems)
     if argocd.app_project:
         path = (*GITOPS, "argocd", "appProject")
         if argocd.project == "default":
@@ -63,6 +70,35 @@ def check_argocd(
             )
 
 
+def _check_create_namespace(
+    spec: FleetSpec, doc: Document, argocd: ArgoCDSettings, problems: Problems
+) -> None:
+    """Warn where CreateNamespace=true is set: a cluster's Application has no namespace to create.
+
+    Argo CD creates ``spec.destination.namespace`` with it, and the per-cluster
+    Applications name none (each object carries its own namespace, and the cluster's
+    Namespaces are rendered in ``_cluster/``), so the option does nothing.
+    """
+    where: list[DocPath] = []
+    fleet_wide = list(argocd.sync_policy.get("syncOptions") or ())
+    if CREATE_NAMESPACE in fleet_wide:
+        where.append(
+            (*GITOPS, "argocd", "syncPolicy", "syncOptions", fleet_wide.index(CREATE_NAMESPACE))
+        )
+    for name, settings in argocd.clusters.items():
+        if name in spec.clusters and CREATE_NAMESPACE in settings.sync_options:
+            index = settings.sync_options.index(CREATE_NAMESPACE)
+            where.append((*GITOPS, "argocd", "clusters", name, "syncOptions", index))
+    for path in where:
+        problems.warning(
+            doc.location(path),
+            path,
+            "CreateNamespace=true does nothing here: the clusters' Applications have no "
+            "destination.namespace to create (their Namespaces are rendered in _cluster/)",
+            "remove it; put a FederatedNamespace (or a Namespace) in the fleet instead",
+        )
+
+
 def argocd_files(
     spec: FleetSpec, gitops: GitOpsSettings, output_repo_path: str
 ) -> dict[str, bytes]:
@@ -71,7 +107,8 @@ def argocd_files(
 
     def build(name: str, path: str, cluster: Cluster | None) -> dict[str, Any]:
         if cluster is not None:
-            return application(name, gitops, path, _destination(cluster), argocd.project, True)
+            app = application(name, gitops, path, _destination(cluster), argocd.project, True)
+            return _for_cluster(app, argocd, cluster.name)
         # Deleting the root (to bootstrap again, say) must not cascade into every
         # cluster's workloads: the root orphans its Applications.
         in_cluster = {"server": IN_CLUSTER_SERVER, "namespace": argocd.namespace}
@@ -116,12 +153,27 @@ def application(
     if argocd.sync_policy:
         # A copy per object: shared dicts would become YAML aliases.
         app_spec["syncPolicy"] = copy.deepcopy(dict(argocd.sync_policy))
+    if argocd.revision_history_limit is not None:
+        app_spec["revisionHistoryLimit"] = argocd.revision_history_limit
     return {
         "apiVersion": API_VERSION,
         "kind": "Application",
         "metadata": metadata,
         "spec": app_spec,
     }
+
+
+def _for_cluster(app: dict[str, Any], argocd: ArgoCDSettings, cluster: str) -> dict[str, Any]:
+    """``app`` with what is particular to a cluster's Application: waves, options, diffs."""
+    settings = argocd.clusters.get(cluster)
+    if settings is not None and settings.sync_wave is not None:
+        # Annotation values are strings; the root syncs its Applications wave by wave.
+        app["metadata"]["annotations"] = {SYNC_WAVE: str(settings.sync_wave)}
+    if settings is not None and settings.sync_options:
+        app["spec"].setdefault("syncPolicy", {})["syncOptions"] = argocd.sync_options(cluster)
+    if argocd.ignore_differences:
+        app["spec"]["ignoreDifferences"] = copy.deepcopy(list(argocd.ignore_differences))
+    return app
 
 
 def _destination(cluster: Cluster) -> dict[str, str]:

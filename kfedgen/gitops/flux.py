@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Problems
@@ -45,6 +46,15 @@ def check_flux(spec: FleetSpec, doc: Document, gitops: GitOpsSettings, problems:
                 f"{secret!r} (for cluster {cluster.name!r}) is not a valid Secret name",
                 "use lower-case letters, digits, '-' and '.' around {cluster}",
             )
+    _check_depends_on(spec, doc, flux, problems)
+    if flux.wait and flux.health_checks:
+        path = (*GITOPS, "flux", "healthChecks")
+        problems.warning(
+            doc.location(path),
+            path,
+            "Flux ignores healthChecks when wait is true (it then checks every object it applied)",
+            "remove healthChecks, or wait",
+        )
     if flux.ref is None and _flux_ref(gitops.target_revision) is None:
         where: DocPath = (*GITOPS, "targetRevision")
         if gitops.target_revision is None:
@@ -63,10 +73,12 @@ def flux_files(spec: FleetSpec, gitops: GitOpsSettings, output_repo_path: str) -
     flux = gitops.flux
 
     def build(name: str, path: str, cluster: Cluster | None) -> dict[str, Any]:
-        # The root, and the cluster Flux runs in, are applied where Flux runs.
-        if cluster is None or cluster.name == flux.local_cluster:
+        if cluster is None:
             return flux_kustomization(name, flux, path, None)
-        return flux_kustomization(name, flux, path, kubeconfig_secret(flux, cluster.name))
+        # The cluster Flux runs in is applied where Flux runs, like the root.
+        local = cluster.name == flux.local_cluster
+        kubeconfig = None if local else kubeconfig_secret(flux, cluster.name)
+        return _for_cluster(flux_kustomization(name, flux, path, kubeconfig), flux, cluster.name)
 
     return engine_files(
         spec,
@@ -126,6 +138,71 @@ def flux_kustomization(
         "metadata": {"name": name, "namespace": flux.namespace},
         "spec": kustomization_spec,
     }
+
+
+def _for_cluster(kustomization: dict[str, Any], flux: FluxSettings, cluster: str) -> dict[str, Any]:
+    """``kustomization`` with the settings of a cluster's Kustomization (not the root's)."""
+    spec = kustomization["spec"]
+    for key, value in (
+        ("wait", flux.wait),
+        ("timeout", flux.timeout),
+        ("retryInterval", flux.retry_interval),
+    ):
+        if value is not None:
+            spec[key] = value
+    if flux.health_checks:
+        spec["healthChecks"] = [dict(check) for check in flux.health_checks]
+    depends_on = flux.depends_on.get(cluster, ())
+    if depends_on:
+        # Same namespace as this Kustomization: a name is enough.
+        spec["dependsOn"] = [{"name": f"{flux.name_prefix}{other}"} for other in depends_on]
+    return kustomization
+
+
+def _check_depends_on(
+    spec: FleetSpec, doc: Document, flux: FluxSettings, problems: Problems
+) -> None:
+    """Unknown clusters in ``flux.clusters``, and dependencies Flux could never satisfy."""
+    for name, others in flux.depends_on.items():
+        base = (*GITOPS, "flux", "clusters", name)
+        if report_unknown_cluster(spec, name, doc.location(base), base, problems):
+            continue
+        for index, other in enumerate(others):
+            path = (*base, "dependsOn", index)
+            report_unknown_cluster(spec, other, doc.location(path), path, problems)
+    cycle = _dependency_cycle(flux.depends_on)
+    if cycle:
+        path = (*GITOPS, "flux", "clusters", cycle[0], "dependsOn")
+        problems.error(
+            doc.location(path),
+            path,
+            "the clusters' Kustomizations wait for each other in a circle, so none is "
+            "ever applied: " + " -> ".join(cycle),
+            "remove one of these dependsOn entries",
+        )
+
+
+def _dependency_cycle(depends_on: Mapping[str, Sequence[str]]) -> list[str]:
+    """One cycle of ``depends_on`` as ``[a, b, ..., a]`` (empty when there is none)."""
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return []
+        for other in depends_on.get(name, ()):
+            found = visit(other, [*path, name])
+            if found:
+                return found
+        done.add(name)
+        return []
+
+    for name in sorted(depends_on):
+        found = visit(name, [])
+        if found:
+            return found
+    return []
 
 
 def kubeconfig_secret(flux: FluxSettings, cluster: str) -> str:

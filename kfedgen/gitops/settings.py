@@ -13,7 +13,7 @@ so nothing here may import the model or the rest of the package.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kfedgen.errors import DocPath
@@ -21,6 +21,14 @@ from kfedgen.errors import DocPath
 GITOPS: DocPath = ("spec", "gitops")
 # The key of an engine's section, which is also how problems name the engine.
 Engine = Literal["argocd", "flux"]
+
+
+@dataclass(frozen=True)
+class ArgoCDClusterSettings:
+    """``gitops.argocd.clusters.<name>``: what differs in one cluster's Application."""
+
+    sync_wave: int | None = None
+    sync_options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,9 @@ class ArgoCDSettings:
     name_prefix: str
     app_project: bool
     sync_policy: Mapping[str, Any]
+    ignore_differences: tuple[Mapping[str, Any], ...] = ()
+    revision_history_limit: int | None = None
+    clusters: Mapping[str, ArgoCDClusterSettings] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> ArgoCDSettings:
@@ -46,7 +57,27 @@ class ArgoCDSettings:
             name_prefix=raw.get("namePrefix", ""),
             app_project=bool(raw.get("appProject", False)),
             sync_policy=raw.get("syncPolicy") or {},
+            ignore_differences=tuple(raw.get("ignoreDifferences") or ()),
+            revision_history_limit=raw.get("revisionHistoryLimit"),
+            clusters={
+                name: ArgoCDClusterSettings(
+                    sync_wave=entry.get("syncWave"),
+                    sync_options=tuple(entry.get("syncOptions") or ()),
+                )
+                for name, entry in (raw.get("clusters") or {}).items()
+            },
         )
+
+    def sync_options(self, cluster: str) -> list[str]:
+        """The syncOptions of ``cluster``'s Application.
+
+        A cluster's option replaces the fleet-wide option of the same name, in its place;
+        the cluster's other options follow, in their order.
+        """
+        options = {_option_name(o): o for o in self.sync_policy.get("syncOptions") or ()}
+        if cluster in self.clusters:
+            options.update({_option_name(o): o for o in self.clusters[cluster].sync_options})
+        return list(options.values())
 
     def names(self) -> tuple[tuple[str, str | None], ...]:
         """The settings written as names into the objects, by their key in the Fleet."""
@@ -72,6 +103,13 @@ class FluxSettings:
     ref: Mapping[str, str] | None
     local_cluster: str | None
     kubeconfig_template: str
+    # Each cluster's Kustomization only (the root applies _flux/ itself).
+    wait: bool | None = None
+    timeout: str | None = None
+    retry_interval: str | None = None
+    health_checks: tuple[Mapping[str, str], ...] = ()
+    # cluster -> the clusters its Kustomization depends on.
+    depends_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> FluxSettings:
@@ -87,6 +125,14 @@ class FluxSettings:
             ref=raw.get("ref"),
             local_cluster=raw.get("localCluster"),
             kubeconfig_template=raw.get("kubeConfigSecretTemplate", "{cluster}-kubeconfig"),
+            wait=raw.get("wait"),
+            timeout=raw.get("timeout"),
+            retry_interval=raw.get("retryInterval"),
+            health_checks=tuple(raw.get("healthChecks") or ()),
+            depends_on={
+                name: tuple(entry.get("dependsOn") or ())
+                for name, entry in (raw.get("clusters") or {}).items()
+            },
         )
 
     def names(self) -> tuple[tuple[str, str | None], ...]:
@@ -140,3 +186,8 @@ def parse_gitops(raw: Mapping[str, Any] | None) -> GitOpsSettings | None:
         argocd=ArgoCDSettings.parse(raw.get("argocd") or {}),
         flux=FluxSettings.parse(raw.get("flux") or {}),
     )
+
+
+def _option_name(option: str) -> str:
+    # "CreateNamespace=true" -> "CreateNamespace" (the schema requires Name=value).
+    return option.partition("=")[0]

@@ -11,7 +11,7 @@ import yaml
 from kfedgen.errors import InvalidInput
 from kfedgen.pipeline import Compilation, Options
 from tests.conftest import RunCli, snapshot
-from tests.fleets import compile_fleet, fleet_errors
+from tests.fleets import compile_fleet, fleet_errors, warnings_of
 
 FLEET = """\
 apiVersion: kfedgen.io/v1alpha1
@@ -33,7 +33,7 @@ spec:
       enabled: true
       syncPolicy:
         automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true, ServerSideApply=true]
+        syncOptions: [PruneLast=true, ServerSideApply=true]
     flux:
       enabled: true
       localCluster: alpha
@@ -94,7 +94,7 @@ def test_argocd_app_of_apps() -> None:
     assert alpha["spec"]["project"] == "default"
     assert alpha["spec"]["syncPolicy"] == {
         "automated": {"prune": True, "selfHeal": True},
-        "syncOptions": ["CreateNamespace=true", "ServerSideApply=true"],
+        "syncOptions": ["PruneLast=true", "ServerSideApply=true"],
     }
     # The root syncs _argocd itself (it manages itself) in the cluster Argo CD runs in,
     # and deleting it must not cascade into every cluster.
@@ -117,7 +117,7 @@ def test_argocd_without_sync_policy_is_manual_and_settings_apply() -> None:
         """      enabled: true
       syncPolicy:
         automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true, ServerSideApply=true]
+        syncOptions: [PruneLast=true, ServerSideApply=true]
 """,
         """      enabled: true
       namespace: cd
@@ -449,4 +449,147 @@ def test_output_outside_a_repository_is_a_warning() -> None:
         "fleet/fleet.yaml:13:3: spec.gitops: warning: the output directory '/srv/out' is not "
         "inside a git repository; Argo CD and Flux paths use it as given (render into a "
         "directory of the repository that repoURL points at)"
+    ]
+
+
+# --- the engines' settings people use ------------------------------------------------
+
+ENGINE_SETTINGS = FLEET.replace(
+    "        syncOptions: [PruneLast=true, ServerSideApply=true]\n",
+    "        syncOptions: [ServerSideApply=true, PruneLast=true]\n"
+    "        retry: {limit: -1, backoff: {duration: 10s, factor: 3, maxDuration: 5m}}\n"
+    "      revisionHistoryLimit: 0\n"
+    "      ignoreDifferences:\n"
+    "        - {group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}\n"
+    "      clusters:\n"
+    "        alpha: {syncWave: -2}\n"
+    "        gamma: {syncOptions: [PruneLast=false, Replace=true]}\n",
+).replace(
+    "      localCluster: alpha\n",
+    "      localCluster: alpha\n"
+    "      timeout: 3m\n"
+    "      retryInterval: 30s\n"
+    "      wait: true\n"
+    "      clusters:\n"
+    "        beta: {dependsOn: [alpha]}\n"
+    "        gamma: {dependsOn: [alpha, beta]}\n",
+)
+
+
+def test_argocd_settings_per_cluster_and_fleet_wide() -> None:
+    assert ENGINE_SETTINGS != FLEET
+    compilation = compile_gitops(ENGINE_SETTINGS)
+    assert warnings_of(compilation) == []
+    argocd = objects(compilation, "_argocd")
+    alpha, beta, gamma, root = (argocd[f"{n}.yaml"] for n in ("alpha", "beta", "gamma", "root"))
+    retry = {"limit": -1, "backoff": {"duration": "10s", "factor": 3, "maxDuration": "5m"}}
+    for app in (alpha, beta, gamma, root):
+        assert app["spec"]["syncPolicy"]["retry"] == retry
+        assert app["spec"]["revisionHistoryLimit"] == 0
+    # A wave is a string annotation; clusters without one have none.
+    assert alpha["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "-2"}
+    assert "annotations" not in beta["metadata"]
+    # A cluster's option replaces the fleet-wide one of its name, in place; others follow.
+    assert beta["spec"]["syncPolicy"]["syncOptions"] == ["ServerSideApply=true", "PruneLast=true"]
+    assert gamma["spec"]["syncPolicy"]["syncOptions"] == [
+        "ServerSideApply=true",
+        "PruneLast=false",
+        "Replace=true",
+    ]
+    # Differences to ignore are the workloads': the clusters' Applications, not the root.
+    ignored = [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}]
+    assert [app["spec"].get("ignoreDifferences") for app in (alpha, beta, gamma, root)] == [
+        ignored,
+        ignored,
+        ignored,
+        None,
+    ]
+
+
+def test_flux_settings_per_cluster_and_fleet_wide() -> None:
+    flux = objects(compile_gitops(ENGINE_SETTINGS), "_flux")
+    alpha, beta, gamma, root = (flux[f"{n}.yaml"] for n in ("alpha", "beta", "gamma", "root"))
+    for kustomization in (alpha, beta, gamma):
+        spec = kustomization["spec"]
+        assert (spec["wait"], spec["timeout"], spec["retryInterval"]) == (True, "3m", "30s")
+    assert "wait" not in root["spec"] and "timeout" not in root["spec"]
+    assert "dependsOn" not in alpha["spec"]
+    assert beta["spec"]["dependsOn"] == [{"name": "alpha"}]
+    assert gamma["spec"]["dependsOn"] == [{"name": "alpha"}, {"name": "beta"}]
+
+
+def test_create_namespace_does_nothing_and_says_so() -> None:
+    fleet = FLEET.replace(
+        "        syncOptions: [PruneLast=true, ServerSideApply=true]\n",
+        "        syncOptions: [CreateNamespace=true, ServerSideApply=true]\n"
+        "      clusters:\n        beta: {syncOptions: [CreateNamespace=true]}\n",
+    )
+    message = (
+        "warning: CreateNamespace=true does nothing here: the clusters' Applications have no "
+        "destination.namespace to create (their Namespaces are rendered in _cluster/) (remove "
+        "it; put a FederatedNamespace (or a Namespace) in the fleet instead)"
+    )
+    assert warnings_of(compile_gitops(fleet)) == [
+        f"fleet/fleet.yaml:20:23: spec.gitops.argocd.syncPolicy.syncOptions[0]: {message}",
+        f"fleet/fleet.yaml:22:30: spec.gitops.argocd.clusters.beta.syncOptions[0]: {message}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "        alpha: {syncWave: -2}\n",
+            "        alhpa: {syncWave: -2}\n",
+            [
+                "fleet/fleet.yaml:26:9: spec.gitops.argocd.clusters.alhpa: cluster 'alhpa' is "
+                "not in the inventory (did you mean 'alpha'?)"
+            ],
+            id="argocd-cluster-unknown",
+        ),
+        pytest.param(
+            "        beta: {dependsOn: [alpha]}\n",
+            "        beta: {dependsOn: [alpa]}\n",
+            [
+                "fleet/fleet.yaml:35:28: spec.gitops.flux.clusters.beta.dependsOn[0]: cluster "
+                "'alpa' is not in the inventory (did you mean 'alpha'?)"
+            ],
+            id="flux-depends-on-unknown",
+        ),
+        pytest.param(
+            "        beta: {dependsOn: [alpha]}\n",
+            "        beta: {dependsOn: [gamma]}\n",
+            [
+                "fleet/fleet.yaml:35:16: spec.gitops.flux.clusters.beta.dependsOn: the "
+                "clusters' Kustomizations wait for each other in a circle, so none is ever "
+                "applied: beta -> gamma -> beta (remove one of these dependsOn entries)"
+            ],
+            id="flux-depends-on-cycle",
+        ),
+        pytest.param(
+            "        retry: {limit: -1,",
+            "        retry: {limit: -2,",
+            [
+                "fleet/fleet.yaml:21:17: spec.gitops.argocd.syncPolicy.retry.limit: -2 is "
+                "less than the minimum of -1"
+            ],
+            id="retry-limit",
+        ),
+    ],
+)
+def test_bad_engine_settings(old: str, new: str, expected: list[str]) -> None:
+    assert old in ENGINE_SETTINGS
+    fleet = ENGINE_SETTINGS.replace(old, new)
+    assert fleet_errors(None, files={"fleet": fleet, "ns": NAMESPACE}) == expected
+
+
+def test_flux_wait_overrides_health_checks() -> None:
+    fleet = ENGINE_SETTINGS.replace(
+        "      wait: true\n",
+        "      wait: true\n      healthChecks: [{kind: Deployment, name: web, namespace: demo}]\n",
+    )
+    assert warnings_of(compile_gitops(fleet)) == [
+        "fleet/fleet.yaml:34:7: spec.gitops.flux.healthChecks: warning: Flux ignores "
+        "healthChecks when wait is true (it then checks every object it applied) (remove "
+        "healthChecks, or wait)"
     ]

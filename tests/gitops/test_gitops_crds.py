@@ -28,6 +28,7 @@ from kfedgen.frontends.schema import schema_errors
 from kfedgen.source.load import discover
 from kfedgen.views.kubevalidate import SchemaKey, load_crds, openapi_to_jsonschema
 from tests.conftest import GOLDEN, ROOT, SHARED, kubectl_available
+from tests.gitops.test_gitops import ENGINE_SETTINGS, compile_gitops
 
 CRDS = ROOT / "tests" / "crds"
 GITOPS_KINDS = {
@@ -252,3 +253,16 @@ def test_kubectl_kustomize_on_the_example_argocd_directory() -> None:
     )
     assert built.returncode == 0, built.stderr
     assert len(list(yaml.safe_load_all(built.stdout))) == 3
+
+
+def test_every_engine_setting_matches_the_crds(crds: dict[SchemaKey, Validator]) -> None:
+    """The settings the golden case leaves out (Flux's wait, timeout...) validate too."""
+    compilation = compile_gitops(ENGINE_SETTINGS)
+    found = {
+        path: yaml.safe_load(content)
+        for path, content in compilation.tree.files.items()
+        if path.startswith(("_argocd/", "_flux/")) and not path.endswith("kustomization.yaml")
+    }
+    assert len(found) == 9
+    for path, obj in found.items():
+        assert errors(crds, obj) == [], path
