@@ -12,7 +12,16 @@ from typing import Any
 
 from kfedgen.errors import DocPath, Problems
 from kfedgen.frontends.references import report_unknown_cluster
-from kfedgen.gitops.layout import EngineDirectory, check_layout, engine_files
+from kfedgen.gitops.applicationset import CLUSTER, PATH, STEM, application_set
+from kfedgen.gitops.layout import (
+    ROOT,
+    EngineDirectory,
+    ObjectBuilder,
+    check_layout,
+    directory_files,
+    engine_files,
+    repo_path,
+)
 from kfedgen.gitops.settings import GITOPS, ArgoCDSettings, GitOpsSettings
 from kfedgen.gitops.values import cluster_path
 from kfedgen.model import Cluster, FleetSpec
@@ -36,6 +45,9 @@ def check_argocd(
     argocd = gitops.argocd
     check_layout(spec, doc, ARGOCD, argocd.name_prefix, problems)
     for cluster in spec.cluster_list():
+        # An ApplicationSet addresses every cluster by its name.
+        if argocd.application_set:
+            break
         if cluster.server is None and cluster.destination_name is None:
             path = cluster_path(spec, cluster)
             problems.error(
@@ -114,14 +126,45 @@ def argocd_files(
         in_cluster = {"server": IN_CLUSTER_SERVER, "namespace": argocd.namespace}
         return application(name, gitops, path, in_cluster, argocd.root_project, False)
 
+    project = app_project(spec, gitops) if argocd.app_project else None
+    if argocd.application_set:
+        return _application_set_files(gitops, output_repo_path, project, build)
     return engine_files(
         spec,
         ARGOCD,
         name_prefix=argocd.name_prefix,
         output_repo_path=output_repo_path,
-        first=app_project(spec, gitops) if argocd.app_project else None,
+        first=project,
         build=build,
     )
+
+
+def _application_set_files(
+    gitops: GitOpsSettings,
+    output_repo_path: str,
+    project: dict[str, Any] | None,
+    build: ObjectBuilder,
+) -> dict[str, bytes]:
+    """``_argocd/`` in ApplicationSet mode: the AppProject, the ApplicationSet, the root."""
+    argocd = gitops.argocd
+    template = application(
+        f"{argocd.name_prefix}{CLUSTER}",
+        gitops,
+        PATH,
+        {"name": CLUSTER},
+        argocd.project,
+        True,
+    )
+    if argocd.ignore_differences:
+        template["spec"]["ignoreDifferences"] = copy.deepcopy(list(argocd.ignore_differences))
+    objects: dict[str, dict[str, Any]] = {} if project is None else {ARGOCD.first: project}
+    objects[STEM] = application_set(
+        f"{argocd.name_prefix}clusters", gitops, output_repo_path, template
+    )
+    objects[ROOT] = build(
+        f"{argocd.name_prefix}{ROOT}", repo_path(output_repo_path, ARGOCD.name), None
+    )
+    return directory_files(ARGOCD.name, objects, first=ARGOCD.first if project else STEM)
 
 
 def application(
@@ -185,7 +228,12 @@ def _destination(cluster: Cluster) -> dict[str, str]:
 
 def app_project(spec: FleetSpec, gitops: GitOpsSettings) -> dict[str, Any]:
     """An AppProject allowing exactly the inventory's destinations and the fleet's repository."""
-    destinations = [{**_destination(c), "namespace": "*"} for c in spec.cluster_list()]
+    # The ApplicationSet's Applications name their cluster; the project admits that name.
+    by_name = gitops.argocd.application_set
+    destinations = [
+        {**({"name": c.name} if by_name else _destination(c)), "namespace": "*"}
+        for c in spec.cluster_list()
+    ]
     return {
         "apiVersion": API_VERSION,
         "kind": "AppProject",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 
 from kfedgen.errors import Problems
+from kfedgen.gitops.applicationset import check_application_set
 from kfedgen.gitops.argocd import argocd_files, check_argocd
 from kfedgen.gitops.flux import check_flux, flux_files
 from kfedgen.gitops.settings import GITOPS
@@ -66,6 +67,8 @@ def check_gitops(spec: FleetSpec, output_repo_path: str, problems: Problems) -> 
     for engine, check, _ in ENGINES:
         if engine in gitops.enabled:
             check(spec, doc, gitops, problems)
+    if "argocd" in gitops.enabled and gitops.argocd.application_set:
+        check_application_set(spec, doc, gitops, output_repo_path, problems)
 
 
 def _outside_repository(path: str) -> bool:

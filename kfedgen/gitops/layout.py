@@ -72,10 +72,12 @@ def engine_files(
             f"{name_prefix}{cluster.name}", repo_path(output_repo_path, cluster.name), cluster
         )
     objects[ROOT] = build(f"{name_prefix}{ROOT}", repo_path(output_repo_path, directory.name), None)
-    return _files(directory.name, objects, first=directory.first)
+    return directory_files(directory.name, objects, first=directory.first)
 
 
-def _files(directory: str, objects: Mapping[str, dict[str, Any]], first: str) -> dict[str, bytes]:
+def directory_files(
+    directory: str, objects: Mapping[str, dict[str, Any]], first: str
+) -> dict[str, bytes]:
     """One file per object plus a kustomization.yaml listing them (``first`` at the top).
 
     The kustomization makes ``kubectl apply -k`` and ``kubectl kustomize`` work on

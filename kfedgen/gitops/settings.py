@@ -42,6 +42,7 @@ class ArgoCDSettings:
     name_prefix: str
     app_project: bool
     sync_policy: Mapping[str, Any]
+    application_set: bool = False
     ignore_differences: tuple[Mapping[str, Any], ...] = ()
     revision_history_limit: int | None = None
     clusters: Mapping[str, ArgoCDClusterSettings] = field(default_factory=dict)
@@ -56,6 +57,7 @@ class ArgoCDSettings:
             root_project=raw.get("rootProject", "default"),
             name_prefix=raw.get("namePrefix", ""),
             app_project=bool(raw.get("appProject", False)),
+            application_set=bool(raw.get("applicationSet", False)),
             sync_policy=raw.get("syncPolicy") or {},
             ignore_differences=tuple(raw.get("ignoreDifferences") or ()),
             revision_history_limit=raw.get("revisionHistoryLimit"),

@@ -593,3 +593,70 @@ def test_flux_wait_overrides_health_checks() -> None:
         "healthChecks when wait is true (it then checks every object it applied) (remove "
         "healthChecks, or wait)"
     ]
+
+
+# --- Argo CD's ApplicationSet mode ------------------------------------------------------
+
+APPLICATION_SET = FLEET.replace(
+    "      destinationName: beta-in-argocd\n", "      destinationName: beta\n"
+).replace(
+    "      enabled: true\n      syncPolicy:",
+    "      enabled: true\n      applicationSet: true\n      syncPolicy:",
+)
+
+
+def test_application_set_replaces_the_clusters_applications() -> None:
+    assert APPLICATION_SET != FLEET
+    argocd = objects(compile_gitops(APPLICATION_SET, "deploy/rendered"), "_argocd")
+    assert sorted(argocd) == ["applicationset.yaml", "kustomization.yaml", "root.yaml"]
+    appset = argocd["applicationset.yaml"]
+    assert appset["metadata"] == {"name": "clusters", "namespace": "argocd"}
+    assert appset["spec"]["generators"][0]["git"]["directories"] == [
+        {"path": "deploy/rendered/*"},
+        {"path": "deploy/rendered/_argocd", "exclude": True},
+        {"path": "deploy/rendered/_flux", "exclude": True},
+        {"path": "deploy/rendered/.kfedgen", "exclude": True},
+    ]
+    assert argocd["kustomization.yaml"]["resources"] == ["applicationset.yaml", "root.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "      destinationName: beta\n",
+            "      destinationName: beta-in-argocd\n",
+            [
+                "fleet/fleet.yaml:10:7: spec.clusters[1].destinationName: with applicationSet: "
+                "true the Applications address each cluster by its kfedgen name, and cluster "
+                "'beta' is 'beta-in-argocd' in Argo CD (register it in Argo CD as 'beta' and "
+                "remove destinationName)"
+            ],
+            id="destination-name",
+        ),
+        pytest.param(
+            "      applicationSet: true\n",
+            "      applicationSet: true\n      clusters: {alpha: {syncWave: 1}}\n",
+            [
+                "fleet/fleet.yaml:19:7: spec.gitops.argocd.clusters: per-cluster Application "
+                "settings cannot apply with applicationSet: true, where one template makes "
+                "every cluster's Application (remove argocd.clusters, or applicationSet)"
+            ],
+            id="per-cluster-settings",
+        ),
+    ],
+)
+def test_bad_application_set_settings(old: str, new: str, expected: list[str]) -> None:
+    assert old in APPLICATION_SET
+    fleet = APPLICATION_SET.replace(old, new)
+    assert fleet_errors(None, files={"fleet": fleet, "ns": NAMESPACE}) == expected
+
+
+def test_application_set_needs_an_output_directory_of_its_own() -> None:
+    options = Options(output_repo_path=".")
+    errors = fleet_errors(None, files={"fleet": APPLICATION_SET, "ns": NAMESPACE}, options=options)
+    assert errors == [
+        "fleet/fleet.yaml:18:7: spec.gitops.argocd.applicationSet: with the output at the root "
+        "of the repository, the ApplicationSet's directory generator would make an Application "
+        "of every top-level directory (render into a directory of its own (-o rendered))"
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -34,11 +35,13 @@ CRDS = ROOT / "tests" / "crds"
 GITOPS_KINDS = {
     ("argoproj.io/v1alpha1", "Application"),
     ("argoproj.io/v1alpha1", "AppProject"),
+    ("argoproj.io/v1alpha1", "ApplicationSet"),
     ("source.toolkit.fluxcd.io/v1", "GitRepository"),
     ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
 }
-# Output trees holding generated gitops objects: the example fleet and the golden case.
-TREES = [ROOT / "rendered", GOLDEN / "gitops" / "expected"]
+# Output trees holding generated gitops objects: the example fleet and the golden cases.
+GOLDEN_TREES = [GOLDEN / "gitops" / "expected", GOLDEN / "gitops-applicationset" / "expected"]
+TREES = [ROOT / "rendered", *GOLDEN_TREES]
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +88,8 @@ def test_generated_objects_match_the_crds(tree: Path, crds: dict[SchemaKey, Vali
         assert errors(crds, obj) == [], name
 
 
-def test_golden_tree_has_every_kind() -> None:
-    kinds = {
-        (o["apiVersion"], o["kind"]) for _, o in gitops_objects(GOLDEN / "gitops" / "expected")
-    }
+def test_golden_trees_have_every_kind() -> None:
+    kinds = {(o["apiVersion"], o["kind"]) for t in GOLDEN_TREES for _, o in gitops_objects(t)}
     assert kinds == GITOPS_KINDS
 
 
@@ -266,3 +267,45 @@ def test_every_engine_setting_matches_the_crds(crds: dict[SchemaKey, Validator])
     assert len(found) == 9
     for path, obj in found.items():
         assert errors(crds, obj) == [], path
+
+
+def go_path_match(pattern: str, name: str) -> bool:
+    """Go's ``path.Match`` for ``*`` and literal characters: ``*`` never crosses a ``/``."""
+    regex = "".join(
+        "[^/]*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", pattern)
+    )
+    return re.fullmatch(regex, name) is not None
+
+
+def test_the_application_set_generates_exactly_the_cluster_directories() -> None:
+    """Argo CD's git directory generator over the golden tree, as committed to a repository.
+
+    Every directory of the repository is matched against the generator's ``directories``
+    with Go's ``path.Match``, and an ``exclude`` entry removes what it matches, as the
+    generator's documentation describes.
+    """
+    tree = GOLDEN / "gitops-applicationset" / "expected"
+    (appset,) = [o for _, o in gitops_objects(tree) if o["kind"] == "ApplicationSet"]
+    (generator,) = appset["spec"]["generators"]
+    entries = generator["git"]["directories"]
+    # The golden case renders into out/: the repository holds out/ and its directories.
+    directories = {
+        "out/" + path.relative_to(tree).as_posix() for path in tree.rglob("*") if path.is_dir()
+    }
+    directories |= {"out", "fleet"}
+    included = {
+        d
+        for d in directories
+        if any(go_path_match(e["path"], d) for e in entries if not e.get("exclude"))
+    }
+    excluded = {
+        d
+        for d in directories
+        if any(go_path_match(e["path"], d) for e in entries if e.get("exclude"))
+    }
+    clusters = {"out/hub", "out/edge-1", "out/edge-2"}
+    assert included - excluded == clusters
+    assert {"out/_argocd", "out/.kfedgen"} <= excluded
+    template = appset["spec"]["template"]
+    assert template["spec"]["destination"] == {"name": "{{.path.basename}}"}
+    assert template["spec"]["source"]["path"] == "{{.path.path}}"
