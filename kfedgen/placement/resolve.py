@@ -65,40 +65,36 @@ def _resolve_object(
     obj: FederatedObject, spec: FleetSpec, clusters: list[Cluster], problems: Problems
 ) -> Resolution:
     selected = select_clusters(obj.placement, clusters)
-    decisions = {}
     described = obj.placement.describe()
     selects, skips = (
         f"placement selects it ({described})",
         f"placement does not select it ({described})",
     )
-    for cluster in clusters:
-        decision = ClusterDecision(cluster.name)
-        if cluster.name in selected:
-            decision.place(selects)
-        else:
-            decision.drop(skips)
-        decisions[cluster.name] = decision
-    resolution = Resolution(obj, decisions)
+    decisions = {
+        c.name: ClusterDecision(c.name).placing(selects)
+        if c.name in selected
+        else ClusterDecision(c.name).dropping(skips)
+        for c in clusters
+    }
     if obj.target.namespaced:
-        _gate_by_namespace(resolution, spec, clusters, problems)
+        decisions = _gate_by_namespace(obj, decisions, spec, clusters, problems)
     if obj.target.is_namespace and obj.namespace in SYSTEM_NAMESPACES:
-        for decision in decisions.values():
-            if decision.placed:
-                decision.drop(f"{obj.namespace} is a system namespace; KubeFed never propagates it")
-    return resolution
+        system = f"{obj.namespace} is a system namespace; KubeFed never propagates it"
+        decisions = {n: d.dropping(system) if d.placed else d for n, d in decisions.items()}
+    return Resolution(obj, decisions)
 
 
 def _gate_by_namespace(
-    resolution: Resolution, spec: FleetSpec, clusters: list[Cluster], problems: Problems
-) -> None:
+    obj: FederatedObject,
+    decisions: dict[str, ClusterDecision],
+    spec: FleetSpec,
+    clusters: list[Cluster],
+    problems: Problems,
+) -> dict[str, ClusterDecision]:
     """KubeFed's ``ComputeNamespacedPlacement`` with a cluster-scoped control plane."""
-    obj = resolution.obj
     namespace = spec.namespaces.get(obj.namespace)
     if namespace is None:
-        placed = [d for d in resolution.decisions.values() if d.placed]
-        for decision in placed:
-            decision.drop(f"namespace {obj.namespace} is not federated")
-        if placed:
+        if any(d.placed for d in decisions.values()):
             problems.warning(
                 obj.location(("metadata", "namespace")),
                 ("metadata", "namespace"),
@@ -106,15 +102,20 @@ def _gate_by_namespace(
                 "is placed in no cluster",
                 f"add a FederatedNamespace {obj.namespace}/{obj.namespace}",
             )
-        return
+        unfederated = f"namespace {obj.namespace} is not federated"
+        return {n: d.dropping(unfederated) if d.placed else d for n, d in decisions.items()}
     allowed = select_clusters(namespace.placement, clusters)
-    for name, decision in resolution.decisions.items():
+    gated = {}
+    for name, decision in decisions.items():
         if not decision.placed:
-            continue
-        if name in allowed:
-            decision.note(f"FederatedNamespace {obj.namespace} is placed there too")
+            gated[name] = decision
+        elif name in allowed:
+            gated[name] = decision.noting(f"FederatedNamespace {obj.namespace} is placed there too")
         else:
-            decision.drop(f"FederatedNamespace {obj.namespace} is not placed there")
+            gated[name] = decision.dropping(
+                f"FederatedNamespace {obj.namespace} is not placed there"
+            )
+    return gated
 
 
 def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: Problems) -> None:
