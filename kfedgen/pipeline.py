@@ -22,9 +22,9 @@ from kfedgen.backend.serverfields import strip_rendered
 from kfedgen.backend.write import TreeDiff, compare, overlap_problem, write
 from kfedgen.decisions import AnyResolution, annotate
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
-from kfedgen.frontends.kubefed.validate import check_references
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.frontends.spec import SpecOptions, build_spec
+from kfedgen.frontends.validate import validate
 from kfedgen.gitops.files import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.model import FleetSpec
@@ -88,7 +88,7 @@ def compile_sources(
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
-    check_references(spec, problems)
+    validate(spec, problems)
     # Each stage returns new resolutions (decisions are immutable values).
     resolutions = schedule_replicas(spec, place(spec, problems), problems)
     check_override_targets(spec, resolutions, problems)

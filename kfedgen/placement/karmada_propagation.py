@@ -22,13 +22,9 @@ from dataclasses import replace
 from kfedgen.decisions import ClusterDecision, Propagation, Resolution
 from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.plain import KarmadaResolution, PlainObject, check_identity
-from kfedgen.frontends.references import report_unknown_cluster
 from kfedgen.karmada.interpreter import UnreadableReplicas, read_workload
 from kfedgen.karmada.policytypes import (
     IMPLICIT_PRIORITY_NAMES,
-    OverridePolicy,
-    PropagationPolicy,
-    cluster_name_references,
 )
 from kfedgen.karmada.scheduler import NotEmulated, schedule
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
@@ -49,9 +45,9 @@ def propagate(
     """Decide where every plain object goes; return the decisions and the unselected objects.
 
     ``resolutions`` (the KubeFed ones) tell which namespaces KubeFed already renders where.
-    Unknown cluster names in any Karmada policy are errors, as in KubeFed placements.
+    The policies' cluster names were checked by the validate step
+    (:mod:`kfedgen.frontends.karmada.validate`).
     """
-    _check_cluster_references(spec, problems)
     karmada_mode = bool(spec.propagation_policies)
     clusters = spec.cluster_list()
     result: list[KarmadaResolution] = []
@@ -85,16 +81,6 @@ def propagate(
     if karmada_mode:
         result.extend(implicit_namespaces(spec, resolutions, result))
     return result, unselected
-
-
-def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
-    policies: list[PropagationPolicy | OverridePolicy] = [
-        *spec.propagation_policies,
-        *spec.override_policies,
-    ]
-    for policy in policies:
-        for path, name in cluster_name_references(policy):
-            report_unknown_cluster(spec, name, policy.location(path), path, problems)
 
 
 def _propagate_object(

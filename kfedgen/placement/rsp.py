@@ -36,7 +36,7 @@ from kfedgen.placement.kubefed_planner import (
     may_overflow_int64,
     plan_replicas,
 )
-from kfedgen.placement.resolve import ClusterDecision, Resolution, select_clusters
+from kfedgen.placement.resolve import ClusterDecision, Resolution, namespace_gate, select_clusters
 
 # --------------------------------------------------------------------------------------
 # What the scheduler decided for one cluster (for reasons, `plan` and `explain`)
@@ -155,7 +155,7 @@ class _Scheduler:
         self.spec = spec
         self.problems = problems
         self.clusters = spec.cluster_list()
-        self.namespace_allows = self._namespace_placement()
+        self.gate = namespace_gate(self.obj, spec, self.clusters)
 
     def run(self) -> Resolution:
         """The resolution as this RSP leaves it."""
@@ -203,15 +203,6 @@ class _Scheduler:
 
     # -- which clusters -----------------------------------------------------------------
 
-    def _namespace_placement(self) -> set[str] | None:
-        """Clusters the FederatedNamespace gate lets the object into (None: no gate)."""
-        if not self.obj.target.namespaced:
-            return None
-        namespace = self.spec.namespaces.get(self.obj.namespace)
-        if namespace is None:
-            return set()
-        return select_clusters(namespace.placement, self.clusters)
-
     def _candidates(self) -> list[Cluster]:
         """The clusters KubeFed's scheduler considers, drained ones included.
 
@@ -223,8 +214,8 @@ class _Scheduler:
         if not self.rsp.intersect_with_cluster_selector:
             return list(self.clusters)
         selected = select_clusters(Placement(None, self.obj.placement.selector), self.clusters)
-        if self.namespace_allows is not None:
-            selected &= self.namespace_allows
+        if self.gate is not None:
+            selected &= self.gate.allowed
         return [c for c in self.clusters if c.name in selected]
 
     # -- writing the result ---------------------------------------------------------------
@@ -248,14 +239,12 @@ class _Scheduler:
             at_max=schedule.at_max,
         )
         decision = decision.placing(f"{self.rsp.ref} {_plan_reason(schedule)}")
-        if self.namespace_allows is not None and cluster.name not in self.namespace_allows:
-            if replicas and self.obj.namespace in self.spec.namespaces:
+        if self.gate is not None and not self.gate.admits(cluster.name):
+            if replicas and self.gate.federated:
                 lost[cluster.name] = replicas
-            return decision.dropping(self._gate_reason())
-        if not was_placed and self.namespace_allows is not None:
-            decision = decision.noting(
-                f"FederatedNamespace {self.obj.namespace} is placed there too"
-            )
+            return decision.dropping(self.gate.refused())
+        if not was_placed and self.gate is not None:
+            decision = decision.noting(self.gate.admitted())
         decision = decision.noting(*self._replaced_overrides(cluster, replicas))
         if self.obj.retain_replicas and replicas == 0:
             decision = decision.noting(
@@ -275,11 +264,6 @@ class _Scheduler:
                 "the placement"
             )
         return decision.noting(f"{self.rsp.ref} does not plan it either: {why}")
-
-    def _gate_reason(self) -> str:
-        if self.obj.namespace in self.spec.namespaces:
-            return f"FederatedNamespace {self.obj.namespace} is not placed there"
-        return f"namespace {self.obj.namespace} is not federated"
 
     def _replaced_overrides(self, cluster: Cluster, replicas: int) -> tuple[str, ...]:
         """A user's ``/spec/replicas`` override loses to the scheduler (reference 3.4)."""
