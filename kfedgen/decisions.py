@@ -28,8 +28,8 @@ from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import PropagationPolicy
 
 
-class SourceObject(Protocol):
-    """What every placed object offers: its names and where it was written."""
+class Named(Protocol):
+    """An object's kind, namespace (empty: cluster-scoped) and name."""
 
     @property
     def kind(self) -> str: ...
@@ -37,6 +37,11 @@ class SourceObject(Protocol):
     def namespace(self) -> str: ...
     @property
     def name(self) -> str: ...
+
+
+class SourceObject(Named, Protocol):
+    """What every placed object offers: its names and where it was written."""
+
     @property
     def key(self) -> str: ...
     @property
