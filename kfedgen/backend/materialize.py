@@ -65,6 +65,7 @@ def _render_object(
     location = obj.location()
     expected = Identity.of(base).as_source(obj.target.api_version)
     start = Trail.start(base, expected, obj, ("spec", "template"), "the template")
+    template = _template_source(obj)
     result = []
     decided = {}
     for name in resolution.clusters:
@@ -73,7 +74,7 @@ def _render_object(
         manifest: Any = base
         trail = start
         # Whoever writes spec.replicas (or a parent of it) last decided its value.
-        source = _template_source(obj)
+        source = template
         notes = []
         for index, operation, scheduled in operations:
             try:
@@ -121,10 +122,8 @@ def _operation_source(
     scheduled: bool,
     decision: ClusterDecision,
 ) -> ValueSource:
-    if scheduled and decision.replicas_from is not None:
-        return decision.replicas_from
-    if scheduled:
-        return ValueSource(SCHEDULER)
+    if scheduled:  # the value is the one the scheduler recorded with its source
+        return decision.replicas_from or ValueSource(SCHEDULER)
     return ValueSource(OVERRIDE, f"overrides[{index}]", obj.location(operation.doc_path))
 
 
