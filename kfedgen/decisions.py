@@ -7,13 +7,20 @@ the renderers read these records whatever front-end wrote them; what only Karmad
 (the policy, ReviseReplica values, division weights, the workload) is in the optional
 :class:`Propagation` part.
 
+Every record is an immutable value.  A stage that decides more (the replica scheduler,
+materialize, the override policies) returns new records; nothing is changed after it is
+made, so a view reads exactly what each stage decided and never recomputes a stage.  Where
+a cluster's replica count came from (the template, override #n, a scheduler, an
+OverridePolicy rule) is recorded as a :class:`ValueSource` by the stage that wrote it.
+
 This module sits below both front-ends: it imports only :mod:`kfedgen.errors` and the pure
 Karmada types.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar
 
 from kfedgen.errors import DocPath, Location
@@ -21,8 +28,8 @@ from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import PropagationPolicy
 
 
-class SourceObject(Protocol):
-    """What every placed object offers: its names and where it was written."""
+class Named(Protocol):
+    """An object's kind, namespace (empty: cluster-scoped) and name."""
 
     @property
     def kind(self) -> str: ...
@@ -30,6 +37,11 @@ class SourceObject(Protocol):
     def namespace(self) -> str: ...
     @property
     def name(self) -> str: ...
+
+
+class SourceObject(Named, Protocol):
+    """What every placed object offers: its names and where it was written."""
+
     @property
     def key(self) -> str: ...
     @property
@@ -38,30 +50,78 @@ class SourceObject(Protocol):
 
 
 SourceT_co = TypeVar("SourceT_co", bound=SourceObject, covariant=True)
+SourceT = TypeVar("SourceT", bound=SourceObject)
 
 
-@dataclass
+# What decided a value, as ``plan`` names it (its JSON ``source`` field).
+TEMPLATE = "template"  # the source object's own value
+OVERRIDE = "override"  # a KubeFed override entry or a Karmada OverridePolicy rule
+SCHEDULER = "scheduler"  # a ReplicaSchedulingPreference or a Karmada division
+RETAINED = "retained"  # retainReplicas: the cluster's autoscaler owns the value
+UNSET = "unset"  # nothing sets it (Kubernetes defaults it)
+
+
+@dataclass(frozen=True)
+class ValueSource:
+    """Where one per-cluster value came from: the stage (:data:`TEMPLATE`...) and by whom.
+
+    ``by`` names the input that wrote it for people (``overrides[1]``, an RSP's or a
+    policy's ref); ``location`` is that input's file:line when there is one.
+    """
+
+    stage: str
+    by: str = ""
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Preference:
+    """The scheduling preference that produced a cluster's replicas.
+
+    ``key`` is the entry that applied (a cluster name, ``"*"``...); ``text`` is how
+    the scheduler describes it to people.
+    """
+
+    key: str
+    weight: int | None
+    min_replicas: int | None
+    max_replicas: int | None
+    text: str
+    defaulted: bool = False
+
+
+@dataclass(frozen=True)
 class ClusterDecision:
-    """Whether an object goes to one cluster, and the reasons, in the order they were decided."""
+    """Whether an object goes to one cluster, and the reasons, in the order they were decided.
+
+    ``replicas`` is what a scheduler planned (None: no scheduler), with the preference
+    that applied, whether the cluster was drained and whether it got its maximum;
+    ``replicas_from`` is where the rendered replica count came from.
+    """
 
     cluster: str
     placed: bool = False
-    reasons: list[str] = field(default_factory=list)
+    reasons: tuple[str, ...] = ()
     replicas: int | None = None
+    replicas_from: ValueSource | None = None
+    preference: Preference | None = None
+    drained: bool = False
+    at_max: bool = False
 
-    def place(self, reason: str) -> None:
-        self.placed = True
-        self.reasons.append(reason)
+    def placing(self, reason: str) -> ClusterDecision:
+        """This decision, placed there for ``reason``."""
+        return replace(self, placed=True, reasons=(*self.reasons, reason))
 
-    def drop(self, reason: str) -> None:
-        self.placed = False
-        self.reasons.append(reason)
+    def dropping(self, reason: str) -> ClusterDecision:
+        """This decision, left out for ``reason``."""
+        return replace(self, placed=False, reasons=(*self.reasons, reason))
 
-    def note(self, reason: str) -> None:
-        self.reasons.append(reason)
+    def noting(self, *reasons: str) -> ClusterDecision:
+        """This decision with ``reasons`` added, placement unchanged."""
+        return replace(self, reasons=(*self.reasons, *reasons)) if reasons else self
 
 
-@dataclass
+@dataclass(frozen=True)
 class Propagation:
     """What Karmada decided about an object beyond placement.
 
@@ -70,21 +130,26 @@ class Propagation:
 
     policy: PropagationPolicy | None
     # cluster -> the spec fields ReviseReplica writes there (e.g. {"replicas": 4}).
-    revisions: dict[str, dict[str, int]] = field(default_factory=dict)
+    revisions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     # cluster -> the weight it was divided by (static weight or declared capacity).
-    weights: dict[str, int] = field(default_factory=dict)
+    weights: Mapping[str, int] = field(default_factory=dict)
     # The replicas Karmada's interpreter reads (None: not a workload).
     workload: Workload | None = None
 
+    @property
+    def replica_field(self) -> str | None:
+        """The spec field that holds the replica count (None: a Pod, which has none)."""
+        return self.workload.field if self.workload is not None else "replicas"
 
-@dataclass
+
+@dataclass(frozen=True)
 class Resolution(Generic[SourceT_co]):
     """Where one source object goes: a decision for every inventory cluster."""
 
     obj: SourceT_co
-    decisions: dict[str, ClusterDecision]
+    decisions: Mapping[str, ClusterDecision]
     # Replica-scheduling summary for `plan` (set by schedulers): cluster -> note.
-    schedule_notes: dict[str, str] = field(default_factory=dict)
+    schedule_notes: Mapping[str, str] = field(default_factory=dict)
     scheduled_by: str = ""
     # Set for the objects Karmada propagates, None for KubeFed's.
     propagation: Propagation | None = None
@@ -98,6 +163,42 @@ class Resolution(Generic[SourceT_co]):
     def clusters(self) -> list[str]:
         """The clusters the object is placed in, sorted."""
         return sorted(name for name, d in self.decisions.items() if d.placed)
+
+    @property
+    def replica_field(self) -> str | None:
+        """The spec field that holds the object's replica count (None: it has none)."""
+        return self.propagation.replica_field if self.propagation is not None else "replicas"
+
+    def with_decisions(self, updates: Mapping[str, ClusterDecision]) -> Resolution[SourceT_co]:
+        """A copy with the decisions of ``updates`` in place of the ones for those clusters."""
+        if not updates:
+            return self
+        return replace(self, decisions={**self.decisions, **updates})
+
+
+# The stages after placement say what they did per (origin ref, cluster): notes to add to
+# the decision's reasons, and a new source of its replica count.
+Notes = Mapping[tuple[str, str], Sequence[str]]
+Sources = Mapping[tuple[str, str], ValueSource]
+
+
+def annotate(
+    resolutions: Sequence[Resolution[SourceT]], notes: Notes, sources: Sources | None = None
+) -> list[Resolution[SourceT]]:
+    """New resolutions with ``notes`` added and ``sources`` recorded, the rest unchanged."""
+    sources = sources or {}
+    result = []
+    for resolution in resolutions:
+        updates = {}
+        for name, decision in resolution.decisions.items():
+            key = (resolution.ref, name)
+            updated = decision.noting(*notes.get(key, ()))
+            if key in sources:
+                updated = replace(updated, replicas_from=sources[key])
+            if updated is not decision:
+                updates[name] = updated
+        result.append(resolution.with_decisions(updates))
+    return result
 
 
 AnyResolution = Resolution[SourceObject]

@@ -12,6 +12,8 @@ import enum
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from kfedgen.jsonpointer import encode_token
+
 PathElement = str | int
 DocPath = tuple[PathElement, ...]
 
@@ -50,7 +52,7 @@ def format_path(path: DocPath) -> str:
 
 def json_pointer(path: DocPath) -> str:
     """Render a document path as an RFC 6901 JSON pointer."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return "".join("/" + encode_token(str(p)) for p in path)
 
 
 @dataclass(frozen=True)

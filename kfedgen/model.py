@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from kfedgen.decisions import Named
 from kfedgen.errors import DocPath, Location
 from kfedgen.gitops.settings import GitOpsSettings
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
@@ -120,28 +121,22 @@ class Placement:
         return f"clusterSelector {self.selector}"
 
 
-class _Named(Protocol):
-    @property
-    def kind(self) -> str: ...
-    @property
-    def namespace(self) -> str: ...
-    @property
-    def name(self) -> str: ...
+def _qualified_name(obj: Named) -> str:
+    return f"{obj.namespace}/{obj.name}" if obj.namespace else obj.name
 
 
 class Referable:
     """How an object is named to users: ``key`` and ``ref`` from its kind, namespace, name."""
 
     @property
-    def key(self: _Named) -> str:
+    def key(self: Named) -> str:
         """``namespace/name``, or ``name`` for cluster-scoped objects (KubeFed's qualified name)."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return _qualified_name(self)
 
     @property
-    def ref(self: _Named) -> str:
+    def ref(self: Named) -> str:
         """How users name it on the command line: ``KIND/NAMESPACE/NAME`` (``KIND/NAME``)."""
-        key = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.kind}/{key}"
+        return f"{self.kind}/{_qualified_name(self)}"
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ template therefore costs a few small copies per override, not a deep copy each.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_INDEX = re.compile(r"^[+-]?[0-9]+$")
+from kfedgen import jsonpointer
+from kfedgen.jsonpointer import PointerError
 
 
 class PatchError(ValueError):
@@ -37,7 +37,7 @@ def split_pointer(pointer: str) -> list[str]:
     """The unescaped segments of a JSON pointer (``~1`` is ``/``, ``~0`` is ``~``)."""
     if not pointer.startswith("/"):
         raise PatchError(f"path {pointer!r} does not start with '/'")
-    return [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
+    return jsonpointer.tokens(pointer)
 
 
 def apply_patch(document: Any, operations: Sequence[Operation]) -> Any:
@@ -58,7 +58,7 @@ def apply_operation(document: Any, operation: Operation) -> Any:
             missing = "/" + "/".join(parts[: depth + 1])
             raise PatchError(f"{operation.op} {operation.path}: the document has no {missing}")
         child = _shallow_copy(child)
-        _set_existing(parent, part, child)
+        jsonpointer.set_existing(parent, part, child)
         parent = child
     last = parts[-1]
     if not isinstance(parent, dict | list):
@@ -83,51 +83,29 @@ def _shallow_copy(value: Any) -> Any:
 
 
 def _child(container: Any, part: str) -> Any:
-    if isinstance(container, dict):
-        return container.get(part)
-    if isinstance(container, list):
-        index = _existing_index(container, part)
-        return None if index is None else container[index]
-    return None
-
-
-def _set_existing(container: dict[str, Any] | list[Any], part: str, value: Any) -> None:
-    if isinstance(container, dict):
-        container[part] = value
-    else:
-        index = _existing_index(container, part)
-        assert index is not None  # noqa: S101 - _child found it a moment ago
-        container[index] = value
-
-
-def _parse_index(part: str) -> int | None:
-    return int(part) if _INDEX.match(part) else None
-
-
-def _existing_index(array: list[Any], part: str) -> int | None:
-    index = _parse_index(part)
-    if index is None:
+    """The member or element ``part`` names; None when there is none (or it is null)."""
+    if not isinstance(container, dict | list):
         return None
-    if index < 0:
-        index += len(array)
-    return index if 0 <= index < len(array) else None
+    try:
+        return jsonpointer.get(container, part)
+    except PointerError:
+        return None
+
+
+def _out_of_range(operation: Operation, last: str, size: int) -> PatchError:
+    return PatchError(
+        f"{operation.op} {operation.path}: index {last!r} is out of range for a list of {size}"
+    )
 
 
 def _add(parent: dict[str, Any] | list[Any], last: str, operation: Operation) -> None:
     if isinstance(parent, dict):
         parent[last] = operation.value
         return
-    if last == "-":
-        parent.append(operation.value)
-        return
-    index = _parse_index(last)
-    size = len(parent) + 1
-    if index is not None and index < 0:
-        index += size
-    if index is None or not 0 <= index < size:
-        raise PatchError(
-            f"add {operation.path}: index {last!r} is out of range for a list of {len(parent)}"
-        )
+    try:
+        index = jsonpointer.insertion_index(parent, last)
+    except PointerError:
+        raise _out_of_range(operation, last, len(parent)) from None
     parent.insert(index, operation.value)
 
 
@@ -135,12 +113,10 @@ def _replace(parent: dict[str, Any] | list[Any], last: str, operation: Operation
     if isinstance(parent, dict):
         parent[last] = operation.value  # json-patch v4: a missing key is added
         return
-    index = _existing_index(parent, last)
-    if index is None:
-        raise PatchError(
-            f"replace {operation.path}: index {last!r} is out of range for a list of {len(parent)}"
-        )
-    parent[index] = operation.value
+    try:
+        parent[jsonpointer.element_index(parent, last)] = operation.value
+    except PointerError:
+        raise _out_of_range(operation, last, len(parent)) from None
 
 
 def _remove(parent: dict[str, Any] | list[Any], last: str, operation: Operation) -> None:
@@ -149,9 +125,7 @@ def _remove(parent: dict[str, Any] | list[Any], last: str, operation: Operation)
             raise PatchError(f"remove {operation.path}: there is no key {last!r} to remove")
         del parent[last]
         return
-    index = _existing_index(parent, last)
-    if index is None:
-        raise PatchError(
-            f"remove {operation.path}: index {last!r} is out of range for a list of {len(parent)}"
-        )
-    del parent[index]
+    try:
+        del parent[jsonpointer.element_index(parent, last)]
+    except PointerError:
+        raise _out_of_range(operation, last, len(parent)) from None

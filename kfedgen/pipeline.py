@@ -20,11 +20,11 @@ from kfedgen.backend.lint import secret_warnings
 from kfedgen.backend.materialize import materialize
 from kfedgen.backend.serverfields import strip_rendered
 from kfedgen.backend.write import TreeDiff, compare, overlap_problem, write
-from kfedgen.decisions import AnyResolution
+from kfedgen.decisions import AnyResolution, annotate
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
-from kfedgen.frontends.kubefed.validate import check_references
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.frontends.spec import SpecOptions, build_spec
+from kfedgen.frontends.validate import validate
 from kfedgen.gitops.files import gitops_files
 from kfedgen.identity import check_identities
 from kfedgen.model import FleetSpec
@@ -88,22 +88,27 @@ def compile_sources(
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
-    check_references(spec, problems)
-    resolutions = place(spec, problems)
-    schedule_replicas(spec, resolutions, problems)
+    validate(spec, problems)
+    # Each stage returns new resolutions (decisions are immutable values).
+    resolutions = schedule_replicas(spec, place(spec, problems), problems)
     check_override_targets(spec, resolutions, problems)
-    objects = materialize(spec, resolutions, problems) if not problems.has_errors() else []
+    objects: list[RenderedObject] = []
+    if not problems.has_errors():
+        objects, resolutions = materialize(spec, resolutions, problems)
     karmada, unselected = propagate(spec, resolutions, problems)
     everything: list[AnyResolution] = [*resolutions, *karmada]
     if not problems.has_errors():
         objects.extend(render_propagated(karmada))
-        decisions = {r.ref: r.decisions for r in everything}
-        objects = apply_override_policies(spec, objects, decisions, problems)
+        fields = {r.ref: r.replica_field for r in everything}
+        policies = apply_override_policies(spec, objects, fields, problems)
         # Every object is final now: one identity rule, whatever changed it.
-        objects = check_identities(spec, objects, problems)
+        objects = check_identities(spec, policies.objects, problems)
         objects, stripped = strip_rendered(objects, {r.ref for r in karmada})
-        for (origin, cluster), paths in stripped.items():
-            decisions[origin][cluster].note(f"server-populated fields removed: {', '.join(paths)}")
+        everything = annotate(everything, policies.notes, policies.sources)
+        removed = {
+            k: [f"server-populated fields removed: {', '.join(p)}"] for k, p in stripped.items()
+        }
+        everything = annotate(everything, removed)
     for document in unselected:
         problems.warning(
             document.location(("kind",)),

@@ -62,3 +62,10 @@ def drop_empty_metadata_maps(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 _OMITEMPTY_METADATA = ("annotations", "labels", "finalizers", "ownerReferences")
+
+
+def spec_int(manifest: Mapping[str, Any], field: str) -> int | None:
+    """``spec.<field>`` when it is an integer (a replica count), else None."""
+    spec = manifest.get("spec")
+    value = spec.get(field) if isinstance(spec, Mapping) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

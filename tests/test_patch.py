@@ -62,6 +62,8 @@ FAILS = [
     (Operation("replace", "/spec/list/3", 1), "out of range"),
     (Operation("replace", "/spec/list/-4", 1), "out of range"),
     (Operation("remove", "/spec/list/x", 1), "out of range"),
+    # strconv.Atoi rejects a trailing newline (the pointer core matches the whole token).
+    (Operation("replace", "/spec/list/0\n", 1), "out of range"),
     (Operation("replace", "/spec/replicas/x", 1), "has no /spec/replicas"),
     (Operation("copy", "/spec/replicas", 1), "not supported"),
     (Operation("replace", "spec/replicas", 1), "does not start with '/'"),

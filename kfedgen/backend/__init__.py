@@ -3,7 +3,8 @@
 * :mod:`~kfedgen.backend.materialize` (KubeFed templates and overrides),
   :mod:`~kfedgen.backend.karmada_render` and :mod:`~kfedgen.backend.karmada_overrides`
   (propagated objects and OverridePolicies), :mod:`~kfedgen.backend.serverfields` and
-  :mod:`~kfedgen.backend.lint` -- the rendered objects;
+  :mod:`~kfedgen.backend.lint` -- the rendered objects, and (materialize, the override
+  policies) new resolutions saying what they applied and who wrote each replica count;
 * :mod:`~kfedgen.backend.emit` and :mod:`~kfedgen.backend.yamlemit` -- canonical YAML, file
   names, kustomizations and the ownership manifest;
 * :mod:`~kfedgen.backend.write`, :mod:`~kfedgen.backend.ownership`,

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import ClusterDecision
+from kfedgen.decisions import OVERRIDE, ValueSource
 from kfedgen.errors import Problems
 from kfedgen.identity import Identity, Source, Trail
 from kfedgen.karmada.overriders import OVERRIDER_ORDER, OverrideError, apply_overriders
@@ -35,9 +36,8 @@ from kfedgen.karmada.policytypes import (
     selectors_priority,
 )
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps
+from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps, spec_int
 
-Decisions = Mapping[str, Mapping[str, ClusterDecision]]  # origin -> cluster -> decision
 # What one rule did to an object: its result, and each identity it gave the object on the way
 # with the overrider entry that gave it (usually none).
 Applied = tuple[Mapping[str, Any], tuple[tuple[Identity, Source], ...]]
@@ -119,27 +119,44 @@ class _Applier:
         return applied
 
 
+@dataclass
+class PolicyResult:
+    """The objects as the override policies left them, and what the policies did.
+
+    ``notes``: (origin, cluster) -> the rules applied there, for the object's cluster
+    decision (``explain``); ``sources``: (origin, cluster) -> the rule that last changed
+    the object's replica count there (``plan``).
+    """
+
+    objects: list[RenderedObject]
+    notes: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
+    sources: dict[tuple[str, str], ValueSource] = dataclasses.field(default_factory=dict)
+
+
 def apply_override_policies(
-    spec: FleetSpec, objects: Sequence[RenderedObject], decisions: Decisions, problems: Problems
-) -> list[RenderedObject]:
+    spec: FleetSpec,
+    objects: Sequence[RenderedObject],
+    replica_fields: Mapping[str, str | None],
+    problems: Problems,
+) -> PolicyResult:
     """Every object with the override policies applied for its cluster, in Karmada's order.
 
-    Each applied rule is noted in the object's cluster decision (for ``explain``); a failing
-    overrider is an error located at the policy rule; a policy that changes nothing anywhere
-    is a warning.
+    ``replica_fields`` names, per origin, the spec field that holds its replica count.  A
+    failing overrider is an error located at the policy rule; a policy that changes nothing
+    anywhere is a warning.
     """
     if not spec.override_policies:
-        return list(objects)
+        return PolicyResult(list(objects))
     cluster_wide = [p for p in spec.override_policies if not p.namespaced]
     by_namespace: dict[str, list[OverridePolicy]] = {}
     for policy in spec.override_policies:
         if policy.namespaced:
             by_namespace.setdefault(policy.namespace, []).append(policy)
     applier = _Applier(problems)
-    result = []
+    result = PolicyResult([])
     for obj in objects:
         cluster = spec.clusters[obj.cluster]
-        decision = decisions.get(obj.origin, {}).get(obj.cluster)
+        done = _Done(replica_fields.get(obj.origin, "replicas"))
         state: _State | None = (obj.manifest, obj.trail)
         for phase in (cluster_wide, None):
             if state is None:
@@ -149,12 +166,17 @@ def apply_override_policies(
             policies = phase if phase is not None else by_namespace.get(namespace, [])
             if phase is None and not namespace:
                 break
-            state = _apply_policies(applier, policies, state, cluster, obj, decision)
+            state = _apply_policies(applier, policies, state, cluster, obj, done)
+        key = (obj.origin, obj.cluster)
+        if done.notes:
+            result.notes[key] = done.notes
+        if done.source is not None:
+            result.sources[key] = done.source
         if state is None:
             continue
         if state[0] is not obj.manifest:
             obj = dataclasses.replace(obj, manifest=state[0], trail=state[1])  # noqa: PLW2901
-        result.append(obj)
+        result.objects.append(obj)
     for policy in spec.override_policies:
         if id(policy) not in applier.used:
             problems.warning(
@@ -165,13 +187,22 @@ def apply_override_policies(
     return result
 
 
+@dataclass
+class _Done:
+    """What the rules did to one object in one cluster (the field: its replica count's)."""
+
+    field: str | None
+    notes: list[str] = dataclasses.field(default_factory=list)
+    source: ValueSource | None = None
+
+
 def _apply_policies(
     applier: _Applier,
     policies: Sequence[OverridePolicy],
     state: _State,
     cluster: Cluster,
     obj: RenderedObject,
-    decision: ClusterDecision | None,
+    done: _Done,
 ) -> _State | None:
     manifest, trail = state
     for policy in applier.matching_policies(policies, manifest):
@@ -182,12 +213,17 @@ def _apply_policies(
             applied = applier.apply(manifest, policy, rule, obj)
             if applied is None:
                 return None  # Karmada aborts the object for this cluster
-            manifest, steps = applied
+            before, (manifest, steps) = manifest, applied
             if trail is not None:
                 for identity, source in steps:
                     trail = trail.step_to(identity, source)
-            if decision is not None:
-                decision.note(_describe(policy, rule))
+            done.notes.append(_describe(policy, rule))
+            if done.field is not None and spec_int(before, done.field) != spec_int(
+                manifest, done.field
+            ):
+                done.source = ValueSource(
+                    OVERRIDE, f"{policy.ref} {rule.label}", policy.location(rule.path)
+                )
     return manifest, trail
 
 

@@ -10,25 +10,34 @@ not added (nothing in the cluster needs it).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, ValueSource
 from kfedgen.errors import DocPath, Problems
 from kfedgen.identity import Identity, Source, Trail
 from kfedgen.model import FederatedObject, FleetSpec, PatchOp
 from kfedgen.patch import PatchError, apply_patch
-from kfedgen.placement.cluster_overrides import cluster_operations
-from kfedgen.placement.resolve import Resolution
-from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps
+from kfedgen.placement.cluster_overrides import REPLICAS_POINTERS, cluster_operations
+from kfedgen.placement.resolve import ClusterDecision, Resolution
+from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps, spec_int
 
 
 def materialize(
     spec: FleetSpec, resolutions: list[Resolution], problems: Problems
-) -> list[RenderedObject]:
-    """Render every placed (object, cluster) pair of the federated objects."""
+) -> tuple[list[RenderedObject], list[Resolution]]:
+    """Render every placed (object, cluster) pair of the federated objects.
+
+    Also returns the resolutions with what materializing decided: each applied override
+    noted, and where each rendered replica count came from.
+    """
     rendered: list[RenderedObject] = []
+    result = []
     for resolution in resolutions:
-        rendered.extend(_render_object(resolution, spec, problems))
-    return rendered
+        objects, decisions = _render_object(resolution, spec, problems)
+        rendered.extend(objects)
+        result.append(resolution.with_decisions(decisions))
+    return rendered, result
 
 
 def base_object(obj: FederatedObject) -> dict[str, Any]:
@@ -49,20 +58,25 @@ def base_object(obj: FederatedObject) -> dict[str, Any]:
 
 def _render_object(
     resolution: Resolution, spec: FleetSpec, problems: Problems
-) -> list[RenderedObject]:
+) -> tuple[list[RenderedObject], dict[str, ClusterDecision]]:
     obj = resolution.obj
     base = base_object(obj)
     origin = obj.ref
     location = obj.location()
     expected = Identity.of(base).as_source(obj.target.api_version)
     start = Trail.start(base, expected, obj, ("spec", "template"), "the template")
+    template = _template_source(obj)
     result = []
+    decided = {}
     for name in resolution.clusters:
         decision = resolution.decisions[name]
         operations = cluster_operations(obj, spec.clusters[name], decision.replicas)
         manifest: Any = base
         trail = start
-        for index, operation in operations:
+        # Whoever writes spec.replicas (or a parent of it) last decided its value.
+        source = template
+        notes = []
+        for index, operation, scheduled in operations:
             try:
                 manifest = apply_patch(manifest, [operation])
             except PatchError as exc:
@@ -72,16 +86,45 @@ def _render_object(
                 )
                 break
             trail = trail.step(manifest, _override_source(obj, operation))
-            decision.note(_describe_operation(index, operation))
+            notes.append(_describe_operation(index, operation))
+            if operation.path in REPLICAS_POINTERS:
+                source = _operation_source(obj, index, operation, scheduled, decision)
         else:
             manifest = drop_empty_metadata_maps(manifest)
             # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
             # so the explicit 0 is what drains an autoscaled workload.
             if obj.retain_replicas and decision.replicas != 0:
                 manifest = _drop_replicas(manifest)
-                decision.note("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
+                notes.append("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
+                source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
             result.append(RenderedObject(name, manifest, origin, location, trail))
-    return result
+            decided[name] = replace(decision.noting(*notes), replicas_from=source)
+            continue
+        decided[name] = decision.noting(*notes)
+    return result, decided
+
+
+_RETAIN_PATH = ("spec", "retainReplicas")
+
+
+def _template_source(obj: FederatedObject) -> ValueSource:
+    """The template's own replica count (or none: Kubernetes defaults it)."""
+    if spec_int(obj.template, "replicas") is not None:
+        path = ("spec", "template", "spec", "replicas")
+        return ValueSource(TEMPLATE, "the template", obj.location(path))
+    return ValueSource(UNSET)
+
+
+def _operation_source(
+    obj: FederatedObject,
+    index: int,
+    operation: PatchOp,
+    scheduled: bool,
+    decision: ClusterDecision,
+) -> ValueSource:
+    if scheduled:  # the value is the one the scheduler recorded with its source
+        return decision.replicas_from or ValueSource(SCHEDULER)
+    return ValueSource(OVERRIDE, f"overrides[{index}]", obj.location(operation.doc_path))
 
 
 def _override_source(obj: FederatedObject, operation: PatchOp) -> Source:

@@ -10,7 +10,7 @@ from pathlib import Path
 from kfedgen.backend.emit import object_file
 from kfedgen.decisions import AnyResolution
 from kfedgen.errors import KfedgenError, Location, did_you_mean
-from kfedgen.frontends.references import not_in_inventory
+from kfedgen.frontends.references import unknown_cluster_line
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.report import Reporter
@@ -42,8 +42,7 @@ def run_explain(options: Options, report: Reporter, reference: str, cluster: str
     report.report(compilation.problems.sorted())
     resolution = find_resolution(compilation.resolutions, reference)
     if cluster is not None and cluster not in compilation.spec.clusters:
-        hint = did_you_mean(cluster, compilation.spec.clusters)
-        raise KfedgenError(not_in_inventory(cluster) + (f" ({hint})" if hint else ""))
+        raise KfedgenError(unknown_cluster_line(cluster, compilation.spec.clusters))
     explanation = explain(compilation, resolution, cluster, options.output.as_posix())
     if not report.json:
         sys.stdout.write("".join(line + "\n" for line in explain_lines(explanation)))

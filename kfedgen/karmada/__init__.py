@@ -20,7 +20,8 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
   output depends on it.
 
 Nothing here does I/O; every function takes and returns plain data.  These modules import
-one another and only the lowest kfedgen modules (errors, load's ``Document``, selectors,
+one another and only the lowest kfedgen modules (errors, jsonpointer, load's ``Document``,
+selectors,
 and model's ``Cluster`` for the scheduler); kfedgen's Karmada front-end
 (:mod:`kfedgen.frontends.karmada`) builds on them, never the other way round.
 """

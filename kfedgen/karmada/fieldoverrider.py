@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kfedgen.jsonpointer import decode_token as decode_pointer_token
 from kfedgen.karmada.gocompat import (
     go_json_dumps,
     go_json_loads,
@@ -28,7 +29,7 @@ from kfedgen.karmada.overriderbase import (
     string_field,
     to_patch_op,
 )
-from kfedgen.karmada.patch import PatchError, apply_json_patch, decode_pointer_token
+from kfedgen.karmada.patch import PatchError, apply_json_patch
 
 # -- fieldOverrider --------------------------------------------------------------------------
 

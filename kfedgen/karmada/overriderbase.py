@@ -7,10 +7,10 @@ entry raises :class:`InvalidEntry`, which :class:`Reporting` turns into an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from kfedgen.jsonpointer import ATOI_SYNTAX
 from kfedgen.karmada.patch import PatchError, apply_json_patch
 
 JSONDict = dict[str, Any]
@@ -19,7 +19,7 @@ Op = dict[str, Any]
 Observer = Callable[[str, int, Mapping[str, Any]], None]
 
 # strconv.Atoi's syntax: the array indices Go accepts in paths.
-GO_INT_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+GO_INT_RE = ATOI_SYNTAX
 
 
 class OverrideError(ValueError):

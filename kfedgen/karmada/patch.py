@@ -25,15 +25,20 @@ immutable.  Values taken from the patch are deep-copied into the result.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+# The pointer core raises with v5's own texts, so its error is this module's "operation
+# failed" (PatchError adds the operation's index, kind and path).
+from kfedgen.jsonpointer import PointerError as _OpFailedError
+from kfedgen.jsonpointer import atoi as _atoi
+from kfedgen.jsonpointer import decode_token as decode_pointer_token
+from kfedgen.jsonpointer import element_index, insertion_index, tokens
+from kfedgen.jsonpointer import get as _get
+from kfedgen.jsonpointer import set_existing as _set_existing
+
 __all__ = ["PatchError", "apply_json_patch", "decode_pointer_token", "json_equal"]
 
-_ATOI_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 63) - 1
 _MISSING = object()
 
 
@@ -48,56 +53,12 @@ class PatchError(ValueError):
         super().__init__(f"JSON patch operation {index} ({op} {path!r}): {detail}")
 
 
-class _OpFailedError(Exception):
-    """Internal: one operation failed with the given detail."""
-
-
-def decode_pointer_token(token: str) -> str:
-    """Unescape one JSON pointer token (``~1`` -> ``/`` then ``~0`` -> ``~``)."""
-    if "~" not in token:
-        return token
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _atoi(text: str) -> int:
-    """Parse an index like Go's ``strconv.Atoi`` (optional sign, decimal digits, int64)."""
-    if not _ATOI_RE.fullmatch(text):
-        raise _OpFailedError(f'strconv.Atoi: parsing "{text}": invalid syntax')
-    value = int(text)
-    if not _INT64_MIN <= value <= _INT64_MAX:
-        raise _OpFailedError(f'strconv.Atoi: parsing "{text}": value out of range')
-    return value
-
-
-def _array_index(array: list[Any], key: str) -> int:
-    """Resolve an existing-element index (get/replace/remove), negatives counted from the end."""
-    index = _atoi(key)
-    if index < 0:
-        if index < -len(array):
-            raise _OpFailedError(
-                f"Unable to access invalid index: {index}: invalid index referenced"
-            )
-        index += len(array)
-    if index >= len(array):
-        raise _OpFailedError(f"Unable to access invalid index: {index}: invalid index referenced")
-    return index
-
-
-def _get(container: dict[str, Any] | list[Any], key: str) -> Any:
-    """Return ``container[key]`` as json-patch's ``get``; raise ``_OpFailedError`` when absent."""
-    if isinstance(container, dict):
-        if key not in container:
-            raise _OpFailedError(f"unable to get nonexistent key: {key}: missing value")
-        return container[key]
-    return container[_array_index(container, key)]
-
-
 def _split(path: str) -> tuple[list[str], str] | None:
     """Split a path as ``findObject`` does: None when it has no ``/`` at all (or is empty)."""
-    parts = path.split("/")
-    if len(parts) < 2:
+    if "/" not in path:
         return None
-    return [decode_pointer_token(p) for p in parts[1:-1]], decode_pointer_token(parts[-1])
+    parts = tokens(path)
+    return parts[:-1], parts[-1]
 
 
 def json_equal(left: Any, right: Any) -> bool:
@@ -180,21 +141,14 @@ class _Patcher:
         if isinstance(container, dict):
             container[key] = value
             return
-        if key == "-":
-            container.append(value)
-            return
-        try:
-            index = _atoi(key)
-        except _OpFailedError as exc:
-            raise _OpFailedError(f"value was not a proper array index: '{key}': {exc}") from None
-        size = len(container) + 1
-        if index >= size or index < -size:
-            raise _OpFailedError(
-                f"Unable to access invalid index: {index}: invalid index referenced"
-            )
-        if index < 0:
-            index += size
-        container.insert(index, value)
+        if key != "-":
+            try:
+                _atoi(key)
+            except _OpFailedError as exc:
+                raise _OpFailedError(
+                    f"value was not a proper array index: '{key}': {exc}"
+                ) from None
+        container.insert(insertion_index(container, key), value)
 
     @staticmethod
     def _remove(container: dict[str, Any] | list[Any], key: str) -> Any:
@@ -202,7 +156,7 @@ class _Patcher:
             if key not in container:
                 raise _OpFailedError(f"unable to remove nonexistent key: {key}: missing value")
             return container.pop(key)
-        return container.pop(_array_index(container, key))
+        return container.pop(element_index(container, key))
 
     # -- operations ------------------------------------------------------------------------
     def add(self, op: Mapping[str, Any]) -> None:
@@ -272,14 +226,7 @@ class _Patcher:
 def _get_or_missing(container: dict[str, Any] | list[Any], key: str) -> Any:
     if isinstance(container, dict):
         return container.get(key, _MISSING)
-    return container[_array_index(container, key)]
-
-
-def _set_existing(container: dict[str, Any] | list[Any], key: str, value: Any) -> None:
-    if isinstance(container, dict):
-        container[key] = value
-    else:
-        container[_array_index(container, key)] = value
+    return container[element_index(container, key)]
 
 
 def _path_of(op: Mapping[str, Any], field: str) -> str:

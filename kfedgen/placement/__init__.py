@@ -8,6 +8,9 @@
   sync for plain objects, over the pure ports in :mod:`kfedgen.karmada`;
 * :mod:`~kfedgen.placement.cluster_overrides` -- the per-cluster overrides a scheduler adds.
 
+Each stage returns new resolutions (they are immutable) with the replicas it planned and
+where they came from.
+
 It may import the front-ends' types and constants, the source stage and the shared
 vocabulary; never the back-end, the pipeline or a view.
 """

@@ -7,14 +7,26 @@ the spec model, so none of them has to import another stage for it.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from kfedgen.model import Cluster, FederatedObject, PatchOp
 
 REPLICAS_PATH = "/spec/replicas"
+# Operations on these JSON pointers decide spec.replicas: the field and its parents.
+REPLICAS_POINTERS = frozenset({REPLICAS_PATH, "/spec", ""})
+
+
+class Operation(NamedTuple):
+    """One override operation for a cluster, tagged with the entry it came from."""
+
+    entry: int  # the position in spec.overrides; -1 for the scheduler's own operation
+    patch: PatchOp
+    scheduled: bool = False  # the value is the scheduler's (in place of the entry's own)
 
 
 def cluster_operations(
     obj: FederatedObject, cluster: Cluster, replicas: int | None
-) -> list[tuple[int, PatchOp]]:
+) -> list[Operation]:
     """The override operations for ``cluster`` in application order, tagged with their entry.
 
     Entries naming or selecting the cluster apply in list order.  A scheduled
@@ -23,13 +35,16 @@ def cluster_operations(
     or is appended as a ``replace`` when there is none, so it always wins.
     """
     operations = [
-        (entry.index, patch) for entry in obj.overrides_for(cluster) for patch in entry.patches
+        Operation(entry.index, patch)
+        for entry in obj.overrides_for(cluster)
+        for patch in entry.patches
     ]
     if replicas is None:
         return operations
-    for position, (index, patch) in enumerate(operations):
+    for position, (index, patch, _) in enumerate(operations):
         if patch.path == REPLICAS_PATH and patch.op != "remove":
-            operations[position] = (index, PatchOp(patch.op, patch.path, replicas, patch.doc_path))
+            scheduled = PatchOp(patch.op, patch.path, replicas, patch.doc_path)
+            operations[position] = Operation(index, scheduled, scheduled=True)
             return operations
-    operations.append((-1, PatchOp("replace", REPLICAS_PATH, replicas)))
+    operations.append(Operation(-1, PatchOp("replace", REPLICAS_PATH, replicas), scheduled=True))
     return operations

@@ -62,9 +62,7 @@ def namespace_sync(
             f'label it {SKIP_AUTO_PROPAGATION_LABEL}: "true" to place it with the policy',
         )
     reason = "Karmada's namespace sync propagates every namespace to every cluster"
-    decisions = {c.name: ClusterDecision(c.name) for c in clusters}
-    for decision in decisions.values():
-        decision.place(reason)
+    decisions = {c.name: ClusterDecision(c.name).placing(reason) for c in clusters}
     return KarmadaResolution(obj, decisions, propagation=Propagation(None))
 
 
@@ -109,14 +107,15 @@ def implicit_namespaces(
         first_user = next(iter(users.values()))
         manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
         obj = PlainObject(manifest, ResourceRef.of(manifest), first_user.location())
-        decisions = {c.name: ClusterDecision(c.name) for c in spec.cluster_list()}
-        for name, decision in decisions.items():
-            if name in users:
-                decision.place(
-                    f"{users[name].ref} lands here and no document declares namespace {namespace}; "
-                    "Karmada's namespace sync would create it (in every cluster)"
-                )
-            else:
-                decision.drop(f"no propagated object of namespace {namespace} lands here")
+        absent = f"no propagated object of namespace {namespace} lands here"
+        decisions = {
+            c.name: ClusterDecision(c.name).placing(
+                f"{users[c.name].ref} lands here and no document declares namespace {namespace}; "
+                "Karmada's namespace sync would create it (in every cluster)"
+            )
+            if c.name in users
+            else ClusterDecision(c.name).dropping(absent)
+            for c in spec.cluster_list()
+        }
         result.append(KarmadaResolution(obj, decisions, propagation=Propagation(None)))
     return result

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from kfedgen.decisions import Propagation
+from kfedgen.decisions import SCHEDULER, TEMPLATE, UNSET, Preference, Propagation, ValueSource
 from kfedgen.frontends.karmada.plain import KarmadaResolution
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import (
@@ -15,6 +16,7 @@ from kfedgen.karmada.policytypes import (
 )
 from kfedgen.karmada.scheduler import Outcome
 from kfedgen.karmada.webster import allocate_webster_seats
+from kfedgen.rendered import spec_int
 
 _STRATEGY_TEXT = {
     DUPLICATED: "Duplicated: every cluster gets spec.replicas",
@@ -25,48 +27,76 @@ _STRATEGY_TEXT = {
 
 
 def apply_outcome(
-    resolution: KarmadaResolution,
-    propagation: Propagation,
-    policy: PropagationPolicy,
-    outcome: Outcome,
-) -> None:
-    """Turn a scheduling outcome into decisions and the ReviseReplica values."""
+    resolution: KarmadaResolution, policy: PropagationPolicy, outcome: Outcome
+) -> KarmadaResolution:
+    """The resolution with a scheduling outcome's decisions and ReviseReplica values."""
+    propagation = resolution.propagation or Propagation(policy)
     workload = propagation.workload
     divided = policy.placement.replica_scheduling.type == "Divided"
-    if outcome.strategy:
-        resolution.scheduled_by = f"{policy.ref}: {_STRATEGY_TEXT[outcome.strategy]}"
     completions = _split_completions(outcome.assigned, workload) if divided else {}
-    for name, decision in resolution.decisions.items():
+    scheduled = ValueSource(SCHEDULER, policy.ref, policy.location(_PLACEMENT_PATH))
+    kept = _template_source(resolution, propagation.replica_field)
+    decisions = {}
+    revisions: dict[str, Mapping[str, int]] = {}
+    for name, before in resolution.decisions.items():
         reasons = list(outcome.reasons.get(name, []))
         if name not in outcome.assigned:
             # The filter or selection step that left the cluster out says why, last.
             last = outcome.dropped.get(name) or (reasons.pop() if reasons else "not selected")
-            for reason in reasons:
-                decision.note(reason)
-            decision.drop(last)
+            decisions[name] = before.noting(*reasons).dropping(last)
             continue
-        for reason in reasons:
-            decision.note(reason)
+        decision = before.noting(*reasons)
         replicas = outcome.assigned[name]
-        decision.replicas = replicas
         if replicas is None:
-            decision.place(f"{outcome.placed_as}: it goes to every selected cluster")
+            decisions[name] = replace(decision, replicas_from=kept).placing(
+                f"{outcome.placed_as}: it goes to every selected cluster"
+            )
             continue
-        if name in outcome.notes:
-            resolution.schedule_notes[name] = outcome.notes[name]
-        if name in outcome.weights:
-            propagation.weights[name] = outcome.weights[name]
         note = outcome.notes.get(name, "")
         count = f"{replicas} replica{'' if replicas == 1 else 's'}"
         text = f"{note} → {count}" if note else count
+        source = scheduled if workload is not None and workload.field is None else kept
         if divided and workload is not None and workload.field is not None:
             revision = {workload.field: replicas}
             if name in completions:
                 revision["completions"] = completions[name]
-            propagation.revisions[name] = revision
+            revisions[name] = revision
+            source = scheduled
             written = ", ".join(f"spec.{k} = {v}" for k, v in revision.items())
             text += f" ({written})"
-        decision.place(text)
+        preference = None
+        if name in outcome.notes:
+            weight = outcome.weights.get(name)
+            preference = Preference(name, weight, None, None, f"{name}: {outcome.notes[name]}")
+        decisions[name] = replace(
+            decision, replicas=replicas, replicas_from=source, preference=preference
+        ).placing(text)
+    assigned = [n for n, r in outcome.assigned.items() if r is not None]
+    return replace(
+        resolution.with_decisions(decisions),
+        scheduled_by=(
+            f"{policy.ref}: {_STRATEGY_TEXT[outcome.strategy]}"
+            if outcome.strategy
+            else resolution.scheduled_by
+        ),
+        schedule_notes={n: outcome.notes[n] for n in assigned if n in outcome.notes},
+        propagation=replace(
+            propagation,
+            revisions=revisions,
+            weights={n: outcome.weights[n] for n in assigned if n in outcome.weights},
+        ),
+    )
+
+
+_PLACEMENT_PATH = ("spec", "placement")
+
+
+def _template_source(resolution: KarmadaResolution, field: str | None) -> ValueSource:
+    """The resource template's own replica count (or none: Kubernetes defaults it)."""
+    obj = resolution.obj
+    if field is not None and spec_int(obj.manifest, field) is not None:
+        return ValueSource(TEMPLATE, "the resource template", obj.location(("spec", field)))
+    return ValueSource(UNSET)
 
 
 def _split_completions(
@@ -79,12 +109,19 @@ def _split_completions(
     return allocate_webster_seats(workload.completions, weights) if weights else {}
 
 
-def apply_suspension(resolution: KarmadaResolution, policy: PropagationPolicy) -> None:
+def apply_suspension(resolution: KarmadaResolution, policy: PropagationPolicy) -> KarmadaResolution:
+    """The resolution with the policy's suspension applied to its placed clusters."""
     suspension = policy.suspension
+    decisions = {}
     for name, decision in resolution.decisions.items():
         if not decision.placed:
             continue
         if suspension.everywhere:
-            decision.drop("suspension.dispatching stops dispatching to every cluster")
+            decisions[name] = decision.dropping(
+                "suspension.dispatching stops dispatching to every cluster"
+            )
         elif name in suspension.clusters:
-            decision.drop("suspension.dispatchingOnClusters stops dispatching here")
+            decisions[name] = decision.dropping(
+                "suspension.dispatchingOnClusters stops dispatching here"
+            )
+    return resolution.with_decisions(decisions)

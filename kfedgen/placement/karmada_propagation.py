@@ -17,17 +17,14 @@ Namespaces follow Karmada's namespace sync where the fleet says enough
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from kfedgen.decisions import ClusterDecision, Propagation, Resolution
 from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.plain import KarmadaResolution, PlainObject, check_identity
-from kfedgen.frontends.references import report_unknown_cluster
 from kfedgen.karmada.interpreter import UnreadableReplicas, read_workload
 from kfedgen.karmada.policytypes import (
     IMPLICIT_PRIORITY_NAMES,
-    OverridePolicy,
-    PropagationPolicy,
-    cluster_name_references,
 )
 from kfedgen.karmada.scheduler import NotEmulated, schedule
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
@@ -48,9 +45,9 @@ def propagate(
     """Decide where every plain object goes; return the decisions and the unselected objects.
 
     ``resolutions`` (the KubeFed ones) tell which namespaces KubeFed already renders where.
-    Unknown cluster names in any Karmada policy are errors, as in KubeFed placements.
+    The policies' cluster names were checked by the validate step
+    (:mod:`kfedgen.frontends.karmada.validate`).
     """
-    _check_cluster_references(spec, problems)
     karmada_mode = bool(spec.propagation_policies)
     clusters = spec.cluster_list()
     result: list[KarmadaResolution] = []
@@ -86,53 +83,38 @@ def propagate(
     return result, unselected
 
 
-def _check_cluster_references(spec: FleetSpec, problems: Problems) -> None:
-    policies: list[PropagationPolicy | OverridePolicy] = [
-        *spec.propagation_policies,
-        *spec.override_policies,
-    ]
-    for policy in policies:
-        for path, name in cluster_name_references(policy):
-            report_unknown_cluster(spec, name, policy.location(path), path, problems)
-
-
 def _propagate_object(
     obj: PlainObject, choice: Choice, clusters: Sequence[Cluster], problems: Problems
 ) -> KarmadaResolution:
     policy, implicit, losers = choice
-    decisions = {c.name: ClusterDecision(c.name) for c in clusters}
     selected = (
         f"selected by {policy.ref} (priority {policy.priority}, "
         f"{IMPLICIT_PRIORITY_NAMES[implicit]})"
     )
-    for decision in decisions.values():
-        decision.note(selected)
-        for loser in losers:
-            decision.note(loser)
-    propagation = Propagation(policy)
-    resolution = KarmadaResolution(obj, decisions, propagation=propagation)
+    decisions = {c.name: ClusterDecision(c.name, reasons=(selected, *losers)) for c in clusters}
+    resolution = KarmadaResolution(obj, decisions, propagation=Propagation(policy))
     try:
         workload = read_workload(obj.api_version, obj.kind, obj.manifest)
     except UnreadableReplicas as exc:
         problems.error(obj.location(exc.path), exc.path, exc.message)
         return resolution
-    propagation.workload = workload
+    resolution = replace(resolution, propagation=Propagation(policy, workload=workload))
     try:
         outcome = schedule(policy.placement, clusters, workload)
     except NotEmulated as exc:
         problems.error(policy.location(exc.path), exc.path, exc.message, exc.hint)
         return resolution
     if outcome.error:
-        for name, decision in decisions.items():
-            for reason in outcome.reasons[name]:
-                decision.note(reason)
-            decision.drop(f"not scheduled: {outcome.error}")
         problems.warning(
             obj.location(("kind",)),
             (),
             f"{obj.ref} is not scheduled by {policy.ref}: {outcome.error}; it is not rendered",
         )
-        return resolution
-    apply_outcome(resolution, propagation, policy, outcome)
-    apply_suspension(resolution, policy)
-    return resolution
+        unscheduled = f"not scheduled: {outcome.error}"
+        return resolution.with_decisions(
+            {
+                name: decision.noting(*outcome.reasons[name]).dropping(unscheduled)
+                for name, decision in decisions.items()
+            }
+        )
+    return apply_suspension(apply_outcome(resolution, policy, outcome), policy)

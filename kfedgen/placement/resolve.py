@@ -8,6 +8,7 @@ and :mod:`kfedgen.backend.materialize` builds the objects from them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kfedgen import decisions
 from kfedgen.decisions import ClusterDecision
@@ -22,8 +23,10 @@ SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "default", "kube-fe
 __all__ = [
     "SYSTEM_NAMESPACES",
     "ClusterDecision",
+    "NamespaceGate",
     "Resolution",
     "check_override_targets",
+    "namespace_gate",
     "place",
     "select_clusters",
 ]
@@ -65,56 +68,86 @@ def _resolve_object(
     obj: FederatedObject, spec: FleetSpec, clusters: list[Cluster], problems: Problems
 ) -> Resolution:
     selected = select_clusters(obj.placement, clusters)
-    decisions = {}
     described = obj.placement.describe()
     selects, skips = (
         f"placement selects it ({described})",
         f"placement does not select it ({described})",
     )
-    for cluster in clusters:
-        decision = ClusterDecision(cluster.name)
-        if cluster.name in selected:
-            decision.place(selects)
-        else:
-            decision.drop(skips)
-        decisions[cluster.name] = decision
-    resolution = Resolution(obj, decisions)
-    if obj.target.namespaced:
-        _gate_by_namespace(resolution, spec, clusters, problems)
+    decisions = {
+        c.name: ClusterDecision(c.name).placing(selects)
+        if c.name in selected
+        else ClusterDecision(c.name).dropping(skips)
+        for c in clusters
+    }
+    gate = namespace_gate(obj, spec, clusters)
+    if gate is not None:
+        decisions = _gate_by_namespace(obj, decisions, gate, problems)
     if obj.target.is_namespace and obj.namespace in SYSTEM_NAMESPACES:
-        for decision in decisions.values():
-            if decision.placed:
-                decision.drop(f"{obj.namespace} is a system namespace; KubeFed never propagates it")
-    return resolution
+        system = f"{obj.namespace} is a system namespace; KubeFed never propagates it"
+        decisions = {n: d.dropping(system) if d.placed else d for n, d in decisions.items()}
+    return Resolution(obj, decisions)
+
+
+@dataclass(frozen=True)
+class NamespaceGate:
+    """KubeFed's namespace gate for one namespaced object: the clusters it lets the object into.
+
+    Written once for placement and the replica scheduler, with the one wording of each reason.
+    """
+
+    namespace: str
+    federated: bool  # a FederatedNamespace exists for it
+    allowed: frozenset[str]
+
+    def admits(self, cluster: str) -> bool:
+        return cluster in self.allowed
+
+    def admitted(self) -> str:
+        return f"FederatedNamespace {self.namespace} is placed there too"
+
+    def refused(self) -> str:
+        if self.federated:
+            return f"FederatedNamespace {self.namespace} is not placed there"
+        return f"namespace {self.namespace} is not federated"
+
+
+def namespace_gate(
+    obj: FederatedObject, spec: FleetSpec, clusters: Iterable[Cluster]
+) -> NamespaceGate | None:
+    """The gate of ``obj``'s namespace (None: the object is cluster-scoped, nothing gates it)."""
+    if not obj.target.namespaced:
+        return None
+    namespace = spec.namespaces.get(obj.namespace)
+    if namespace is None:
+        return NamespaceGate(obj.namespace, False, frozenset())
+    allowed = frozenset(select_clusters(namespace.placement, clusters))
+    return NamespaceGate(obj.namespace, True, allowed)
 
 
 def _gate_by_namespace(
-    resolution: Resolution, spec: FleetSpec, clusters: list[Cluster], problems: Problems
-) -> None:
+    obj: FederatedObject,
+    decisions: dict[str, ClusterDecision],
+    gate: NamespaceGate,
+    problems: Problems,
+) -> dict[str, ClusterDecision]:
     """KubeFed's ``ComputeNamespacedPlacement`` with a cluster-scoped control plane."""
-    obj = resolution.obj
-    namespace = spec.namespaces.get(obj.namespace)
-    if namespace is None:
-        placed = [d for d in resolution.decisions.values() if d.placed]
-        for decision in placed:
-            decision.drop(f"namespace {obj.namespace} is not federated")
-        if placed:
-            problems.warning(
-                obj.location(("metadata", "namespace")),
-                ("metadata", "namespace"),
-                f"namespace {obj.namespace!r} has no FederatedNamespace, so {obj.ref} "
-                "is placed in no cluster",
-                f"add a FederatedNamespace {obj.namespace}/{obj.namespace}",
-            )
-        return
-    allowed = select_clusters(namespace.placement, clusters)
-    for name, decision in resolution.decisions.items():
+    if not gate.federated and any(d.placed for d in decisions.values()):
+        problems.warning(
+            obj.location(("metadata", "namespace")),
+            ("metadata", "namespace"),
+            f"namespace {obj.namespace!r} has no FederatedNamespace, so {obj.ref} "
+            "is placed in no cluster",
+            f"add a FederatedNamespace {obj.namespace}/{obj.namespace}",
+        )
+    gated = {}
+    for name, decision in decisions.items():
         if not decision.placed:
-            continue
-        if name in allowed:
-            decision.note(f"FederatedNamespace {obj.namespace} is placed there too")
+            gated[name] = decision
+        elif gate.admits(name):
+            gated[name] = decision.noting(gate.admitted())
         else:
-            decision.drop(f"FederatedNamespace {obj.namespace} is not placed there")
+            gated[name] = decision.dropping(gate.refused())
+    return gated
 
 
 def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: Problems) -> None:

@@ -17,8 +17,9 @@ the workload is scaled down there rather than deleted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from kfedgen.decisions import SCHEDULER, Preference, ValueSource
 from kfedgen.errors import Problems
 from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
 from kfedgen.model import (
@@ -35,7 +36,7 @@ from kfedgen.placement.kubefed_planner import (
     may_overflow_int64,
     plan_replicas,
 )
-from kfedgen.placement.resolve import ClusterDecision, Resolution, select_clusters
+from kfedgen.placement.resolve import ClusterDecision, Resolution, namespace_gate, select_clusters
 
 # --------------------------------------------------------------------------------------
 # What the scheduler decided for one cluster (for reasons, `plan` and `explain`)
@@ -60,6 +61,19 @@ class ClusterSchedule:
         """The cluster got its ``maxReplicas``: the cap stopped it growing further."""
         maximum = self.preference.max_replicas if self.preference else None
         return not self.drained and maximum is not None and self.replicas == maximum
+
+    def as_preference(self) -> Preference | None:
+        """The preference that applied, as ``plan`` shows it (None: no key applies)."""
+        if self.preference is None or self.key is None:
+            return None
+        return Preference(
+            key=self.key,
+            weight=self.preference.weight,
+            min_replicas=self.preference.min_replicas,
+            max_replicas=self.preference.max_replicas,
+            text=self.describe_preference(),
+            defaulted=self.defaulted,
+        )
 
     def describe_preference(self) -> str:
         """``cluster1: weight 2, min 0, max none``; ``none`` when no key applies."""
@@ -97,8 +111,8 @@ def cluster_schedule(
 
 def schedule_replicas(
     spec: FleetSpec, resolutions: Iterable[Resolution], problems: Problems
-) -> None:
-    """Apply every RSP to the resolution of the object it targets (after ``place``).
+) -> list[Resolution]:
+    """The resolutions with every RSP applied to the object it targets (after ``place``).
 
     The validate step (:mod:`kfedgen.frontends.kubefed.validate`) has reported a second
     RSP for one object and every reference nothing answers; such an RSP is not applied.
@@ -121,7 +135,8 @@ def schedule_replicas(
             continue
         resolution = by_ref.get(rsp.target_ref)
         if resolution is not None:
-            _Scheduler(rsp, resolution, spec, problems).run()
+            by_ref[rsp.target_ref] = _Scheduler(rsp, resolution, spec, problems).run()
+    return list(by_ref.values())
 
 
 class _Scheduler:
@@ -140,16 +155,17 @@ class _Scheduler:
         self.spec = spec
         self.problems = problems
         self.clusters = spec.cluster_list()
-        self.namespace_allows = self._namespace_placement()
+        self.gate = namespace_gate(self.obj, spec, self.clusters)
 
-    def run(self) -> None:
+    def run(self) -> Resolution:
+        """The resolution as this RSP leaves it."""
         candidates = self._candidates()
         if not candidates:
             # KubeFed's reconcile is a no-op without clusters; with the intersection
             # that is worth a warning, an empty inventory is reported elsewhere.
             if self.rsp.intersect_with_cluster_selector:
-                self._warn_no_candidates()
-            return
+                return self._warn_no_candidates()
+            return self.resolution
         planning = [c.name for c in candidates if c.schedulable]
         result = plan_replicas(
             self.rsp.total_replicas,
@@ -165,28 +181,27 @@ class _Scheduler:
         replicas.update(result.plan)
         for name, extra in result.overflow.items():
             replicas[name] += extra
-        self.resolution.scheduled_by = self.rsp.ref
         lost: dict[str, int] = {}
+        decisions = {}
+        notes = {}
         for cluster in self.clusters:
             decision = self.resolution.decisions[cluster.name]
             if cluster.name in replicas:
-                self._apply(cluster, decision, replicas[cluster.name], lost)
+                schedule = cluster_schedule(self.rsp, cluster, replicas[cluster.name])
+                notes[cluster.name] = _schedule_note(schedule)
+                decisions[cluster.name] = self._apply(cluster, decision, schedule, lost)
             else:
-                self._leave_out(decision)
+                decisions[cluster.name] = self._leave_out(decision)
         self._warn_shortfall(planning, sum(result.plan.values()))
         self._warn_lost(lost)
         self._warn_retained(replicas)
+        return replace(
+            self.resolution.with_decisions(decisions),
+            scheduled_by=self.rsp.ref,
+            schedule_notes={**self.resolution.schedule_notes, **notes},
+        )
 
     # -- which clusters -----------------------------------------------------------------
-
-    def _namespace_placement(self) -> set[str] | None:
-        """Clusters the FederatedNamespace gate lets the object into (None: no gate)."""
-        if not self.obj.target.namespaced:
-            return None
-        namespace = self.spec.namespaces.get(self.obj.namespace)
-        if namespace is None:
-            return set()
-        return select_clusters(namespace.placement, self.clusters)
 
     def _candidates(self) -> list[Cluster]:
         """The clusters KubeFed's scheduler considers, drained ones included.
@@ -199,63 +214,62 @@ class _Scheduler:
         if not self.rsp.intersect_with_cluster_selector:
             return list(self.clusters)
         selected = select_clusters(Placement(None, self.obj.placement.selector), self.clusters)
-        if self.namespace_allows is not None:
-            selected &= self.namespace_allows
+        if self.gate is not None:
+            selected &= self.gate.allowed
         return [c for c in self.clusters if c.name in selected]
 
     # -- writing the result ---------------------------------------------------------------
 
     def _apply(
-        self, cluster: Cluster, decision: ClusterDecision, replicas: int, lost: dict[str, int]
-    ) -> None:
-        schedule = cluster_schedule(self.rsp, cluster, replicas)
-        self.resolution.schedule_notes[cluster.name] = _schedule_note(schedule)
+        self,
+        cluster: Cluster,
+        decision: ClusterDecision,
+        schedule: ClusterSchedule,
+        lost: dict[str, int],
+    ) -> ClusterDecision:
+        replicas = schedule.replicas
         was_placed = decision.placed
-        decision.replicas = replicas
-        decision.place(f"{self.rsp.ref} {_plan_reason(schedule)}")
-        if self.namespace_allows is not None and cluster.name not in self.namespace_allows:
-            decision.drop(self._gate_reason())
-            if replicas and self.obj.namespace in self.spec.namespaces:
+        source = ValueSource(SCHEDULER, self.rsp.ref, self.rsp.location(CLUSTERS_PATH))
+        decision = replace(
+            decision,
+            replicas=replicas,
+            replicas_from=source,
+            preference=schedule.as_preference(),
+            drained=schedule.drained,
+            at_max=schedule.at_max,
+        )
+        decision = decision.placing(f"{self.rsp.ref} {_plan_reason(schedule)}")
+        if self.gate is not None and not self.gate.admits(cluster.name):
+            if replicas and self.gate.federated:
                 lost[cluster.name] = replicas
-            return
-        if not was_placed and self.namespace_allows is not None:
-            decision.note(f"FederatedNamespace {self.obj.namespace} is placed there too")
-        self._note_replaced_overrides(cluster, decision, replicas)
+            return decision.dropping(self.gate.refused())
+        if not was_placed and self.gate is not None:
+            decision = decision.noting(self.gate.admitted())
+        decision = decision.noting(*self._replaced_overrides(cluster, replicas))
         if self.obj.retain_replicas and replicas == 0:
-            decision.note(
+            decision = decision.noting(
                 "retainReplicas: true, but a cluster planned 0 replicas keeps replicas: 0 "
                 "(an autoscaler does not scale a workload up from 0)"
             )
+        return decision
 
-    def _leave_out(self, decision: ClusterDecision) -> None:
+    def _leave_out(self, decision: ClusterDecision) -> ClusterDecision:
         why = (
             "it is not in the object's clusterSelector and its FederatedNamespace "
             "(intersectWithClusterSelector)"
         )
         if decision.placed:
-            decision.drop(
+            return decision.dropping(
                 f"{self.rsp.ref} does not plan it: {why}; its planned clusters replace "
                 "the placement"
             )
-        else:
-            decision.note(f"{self.rsp.ref} does not plan it either: {why}")
+        return decision.noting(f"{self.rsp.ref} does not plan it either: {why}")
 
-    def _gate_reason(self) -> str:
-        if self.obj.namespace in self.spec.namespaces:
-            return f"FederatedNamespace {self.obj.namespace} is not placed there"
-        return f"namespace {self.obj.namespace} is not federated"
-
-    def _note_replaced_overrides(
-        self, cluster: Cluster, decision: ClusterDecision, replicas: int
-    ) -> None:
+    def _replaced_overrides(self, cluster: Cluster, replicas: int) -> tuple[str, ...]:
         """A user's ``/spec/replicas`` override loses to the scheduler (reference 3.4)."""
-        for index, operation in cluster_operations(self.obj, cluster, None):
+        for index, operation, _ in cluster_operations(self.obj, cluster, None):
             if operation.path != REPLICAS_PATH or operation.op == "remove":
                 continue
-            decision.note(
-                f"{self.rsp.ref} replaces the value of overrides[{index}] {REPLICAS_PATH} "
-                f"({operation.value!r}) with {replicas}, keeping its position"
-            )
             path = (*operation.doc_path, "value")
             self.problems.warning(
                 self.obj.location(path),
@@ -264,16 +278,19 @@ class _Scheduler:
                 "this override's value is replaced",
                 "remove the override, or the RSP's preference for this cluster",
             )
-            return
+            return (
+                f"{self.rsp.ref} replaces the value of overrides[{index}] {REPLICAS_PATH} "
+                f"({operation.value!r}) with {replicas}, keeping its position",
+            )
+        return ()
 
     # -- warnings ---------------------------------------------------------------------------
 
-    def _warn_no_candidates(self) -> None:
-        for decision in self.resolution.decisions.values():
-            decision.note(
-                f"{self.rsp.ref} changes nothing: the object's clusterSelector and its "
-                "FederatedNamespace select no cluster (intersectWithClusterSelector)"
-            )
+    def _warn_no_candidates(self) -> Resolution:
+        nothing = (
+            f"{self.rsp.ref} changes nothing: the object's clusterSelector and its "
+            "FederatedNamespace select no cluster (intersectWithClusterSelector)"
+        )
         path = ("spec", "intersectWithClusterSelector")
         self.problems.warning(
             self.rsp.location(path),
@@ -282,6 +299,8 @@ class _Scheduler:
             f"{self.rsp.ref} changes nothing (as in KubeFed)",
             "the object's placement.clusters list is ignored here: give it a clusterSelector",
         )
+        decisions = self.resolution.decisions
+        return self.resolution.with_decisions({n: d.noting(nothing) for n, d in decisions.items()})
 
     def _warn_shortfall(self, planning: list[str], planned: int) -> None:
         if planned >= self.rsp.total_replicas:

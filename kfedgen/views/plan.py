@@ -10,52 +10,32 @@ from anything that is not a resolution would be one more entry in
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import AnyResolution, Propagation
+from kfedgen.decisions import RETAINED, UNSET, AnyResolution, Preference
 from kfedgen.frontends.karmada.plain import PlainObject
-from kfedgen.model import FederatedObject, ReplicaSchedulingPreference
+from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
-from kfedgen.placement.cluster_overrides import REPLICAS_PATH, cluster_operations
-from kfedgen.placement.rsp import cluster_schedule
+from kfedgen.rendered import spec_int
 
 PLAN_FORMATS = ("text", "json", "markdown")
 JSON_VERSION = 1
 # Targets whose spec.replicas is their size.  Any other object is a workload too
 # when a rendered copy sets spec.replicas (a CRD with replicas, say).
 WORKLOAD_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet"})
-# Overrides of these paths decide spec.replicas (JSON pointers: the field and its parents).
-_REPLICAS_POINTERS = frozenset({REPLICAS_PATH, "/spec", ""})
 
 
-@dataclass(frozen=True)
-class Preference:
-    """The scheduling preference that produced a cluster's replicas.
-
-    ``key`` is the entry that applied (a cluster name, ``"*"``...); ``text`` is how
-    the scheduler describes it to people.
-    """
-
-    key: str
-    weight: int | None
-    min_replicas: int | None
-    max_replicas: int | None
-    text: str
-    defaulted: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "weight": self.weight,
-            "minReplicas": self.min_replicas,
-            "maxReplicas": self.max_replicas,
-            "default": self.defaulted,
-        }
+def _preference_dict(preference: Preference) -> dict[str, Any]:
+    return {
+        "key": preference.key,
+        "weight": preference.weight,
+        "minReplicas": preference.min_replicas,
+        "maxReplicas": preference.max_replicas,
+        "default": preference.defaulted,
+    }
 
 
 @dataclass(frozen=True)
@@ -114,7 +94,7 @@ class PlanRow:
             "replicas": self.replicas,
             "source": self.source,
             "scheduler": self.scheduler,
-            "preference": self.preference.as_dict() if self.preference else None,
+            "preference": _preference_dict(self.preference) if self.preference else None,
             "planned": self.planned,
             "drained": self.drained,
             "atMax": self.at_max,
@@ -128,79 +108,57 @@ RowSource = Callable[[Compilation], Iterable[PlanRow]]
 def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
     """Rows for every placed object that has replicas, whatever front-end placed it.
 
-    Only the per-cluster row differs between front-ends: KubeFed's says which preference
-    of a ReplicaSchedulingPreference applied, Karmada's which division weight.
+    Every value comes from the stage that decided it: the replicas from the rendered
+    manifest, what decided them (``source``) and the scheduler's preference from the
+    object's cluster decision.
     """
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
-    preferences = {rsp.target_ref: rsp for rsp in compilation.spec.preferences}
     for resolution in compilation.resolutions:
         obj = resolution.obj
         rendered = {
             c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
         }
-        row: Callable[[str, Mapping[str, Any]], PlanRow]
         if isinstance(obj, FederatedObject):
             if not _is_workload(obj, resolution, rendered.values()):
                 continue
             kind = obj.target.kind
-            rsp = preferences.get(obj.ref) if resolution.scheduled_by else None
-            row = functools.partial(_kubefed_row, compilation, resolution, obj, rsp)
         elif isinstance(obj, PlainObject) and resolution.propagation is not None:
-            propagation = resolution.propagation
-            if propagation.workload is None and all(
-                _replicas(m) is None for m in rendered.values()
+            if resolution.propagation.workload is None and all(
+                spec_int(m, "replicas") is None for m in rendered.values()
             ):
                 continue
             kind = obj.kind
-            row = functools.partial(_karmada_row, resolution, obj, propagation)
         else:
             continue
         if not rendered:
             yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
         for cluster, manifest in rendered.items():
-            yield row(cluster, manifest)
+            yield _row(resolution, kind, cluster, manifest)
 
 
-def _karmada_row(
-    resolution: AnyResolution,
-    obj: PlainObject,
-    propagation: Propagation,
-    cluster: str,
-    manifest: Mapping[str, Any],
+def _row(
+    resolution: AnyResolution, kind: str, cluster: str, manifest: Mapping[str, Any]
 ) -> PlanRow:
-    planned = resolution.decisions[cluster].replicas
-    field = propagation.workload.field if propagation.workload is not None else "replicas"
-    if field is None:  # a Pod: one replica, nothing to write
-        replicas, source = planned, "scheduler"
-    else:
-        replicas = _spec_int(manifest, field)
-        revised = propagation.revisions.get(cluster, {}).get(field)
-        if revised is not None:
-            source = "scheduler" if replicas == revised else "override"
-        elif replicas is None:
-            source = "unset"
-        else:
-            source = "template" if replicas == _spec_int(obj.manifest, field) else "override"
-    preference = None
-    if cluster in resolution.schedule_notes:
-        preference = Preference(
-            key=cluster,
-            weight=propagation.weights.get(cluster),
-            min_replicas=None,
-            max_replicas=None,
-            text=f"{cluster}: {resolution.schedule_notes[cluster]}",
-        )
+    obj = resolution.obj
+    decision = resolution.decisions[cluster]
+    field = resolution.replica_field
+    # A Pod is one replica and writes none: the scheduler's count is the row's.
+    replicas = decision.replicas if field is None else spec_int(manifest, field)
+    source = decision.replicas_from.stage if decision.replicas_from is not None else UNSET
     return PlanRow(
         obj.ref,
-        obj.kind,
+        kind,
         obj.namespace,
         obj.name,
         cluster,
         replicas,
         source,
         scheduler=resolution.scheduled_by or None,
-        preference=preference,
-        planned=planned,
+        preference=decision.preference,
+        planned=decision.replicas,
+        drained=decision.drained,
+        at_max=decision.at_max,
+        retained=source == RETAINED and decision.replicas is not None,
     )
 
 
@@ -220,76 +178,8 @@ def _is_workload(
         obj.target.kind in WORKLOAD_KINDS
         or bool(resolution.scheduled_by)
         or obj.retain_replicas
-        or any(_replicas(m) is not None for m in manifests)
+        or any(spec_int(m, "replicas") is not None for m in manifests)
     )
-
-
-def _replicas(manifest: Mapping[str, Any]) -> int | None:
-    return _spec_int(manifest, "replicas")
-
-
-def _spec_int(manifest: Mapping[str, Any], field: str) -> int | None:
-    spec = manifest.get("spec")
-    value = spec.get(field) if isinstance(spec, Mapping) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _kubefed_row(
-    compilation: Compilation,
-    resolution: AnyResolution,
-    obj: FederatedObject,
-    rsp: ReplicaSchedulingPreference | None,
-    cluster: str,
-    manifest: Mapping[str, Any],
-) -> PlanRow:
-    replicas = _replicas(manifest)
-    planned = resolution.decisions[cluster].replicas
-    retained = obj.retain_replicas and replicas is None
-    source = _source(compilation, obj, cluster, planned is not None and replicas == planned)
-    row = PlanRow(
-        obj.ref,
-        obj.target.kind,
-        obj.namespace,
-        obj.name,
-        cluster,
-        replicas,
-        "retained" if retained else source,
-    )
-    if rsp is None or planned is None:
-        return row
-    schedule = cluster_schedule(rsp, compilation.spec.clusters[cluster], planned)
-    preference = None
-    if schedule.preference is not None and schedule.key is not None:
-        preference = Preference(
-            key=schedule.key,
-            weight=schedule.preference.weight,
-            min_replicas=schedule.preference.min_replicas,
-            max_replicas=schedule.preference.max_replicas,
-            text=schedule.describe_preference(),
-            defaulted=schedule.defaulted,
-        )
-    return dataclasses.replace(
-        row,
-        scheduler=resolution.scheduled_by,
-        preference=preference,
-        planned=planned,
-        drained=schedule.drained,
-        at_max=schedule.at_max,
-        retained=retained,
-    )
-
-
-def _source(compilation: Compilation, obj: FederatedObject, cluster: str, scheduled: bool) -> str:
-    # A later override of /spec can still replace the scheduler's value (KubeFed keeps
-    # the scheduler's value at the position of the user's /spec/replicas override).
-    if scheduled:
-        return "scheduler"
-    operations = cluster_operations(obj, compilation.spec.clusters[cluster], None)
-    if any(operation.path in _REPLICAS_POINTERS for _, operation in operations):
-        return "override"
-    if _replicas(obj.template) is not None:
-        return "template"
-    return "unset"
 
 
 # --------------------------------------------------------------------------------------

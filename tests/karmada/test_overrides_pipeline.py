@@ -165,7 +165,7 @@ def test_override_policies_apply_to_kubefed_objects_after_their_own_overrides() 
     resolution = compilation.resolution("FederatedDeployment/app/web")
     assert resolution is not None
     reasons = resolution.decisions["eu"].reasons
-    assert reasons[-2:] == [
+    assert list(reasons[-2:]) == [
         "overrides[0]: replace /spec/replicas = 4",
         "ClusterOverridePolicy eu-replicas overrideRules[0] (targetCluster clusterNames [eu]): "
         "imageOverrider, plaintext",

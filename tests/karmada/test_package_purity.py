@@ -11,7 +11,7 @@ import kfedgen
 PACKAGE = Path(kfedgen.__file__).parent
 # What a port may need of kfedgen besides the other ports: problems' paths, a document's
 # location, label selectors.
-ALLOWED = {"kfedgen.errors", "kfedgen.source.load", "kfedgen.selectors"}
+ALLOWED = {"kfedgen.errors", "kfedgen.jsonpointer", "kfedgen.source.load", "kfedgen.selectors"}
 
 
 def kfedgen_imports(path: Path) -> set[str]:

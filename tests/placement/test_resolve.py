@@ -149,7 +149,7 @@ spec:
         "lab": {"replicas": 1, "paused": True},
     }
     reasons = compilation.resolutions[1].decisions["west"].reasons
-    assert reasons[-2:] == [
+    assert list(reasons[-2:]) == [
         "overrides[0]: replace /spec/replicas = 3",
         "overrides[1]: replace /spec/replicas = 5",
     ]

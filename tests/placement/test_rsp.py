@@ -190,7 +190,7 @@ def test_clusters_without_preference_are_placed_with_0_replicas() -> None:
     # the planned clusters replace the object's own placement (reference 3.4)
     assert replicas(compilation) == {"east": 5, "lab": 0, "west": 0}
     reasons = compilation.resolution(WEB).decisions["lab"].reasons  # type: ignore[union-attr]
-    assert reasons[:2] == [
+    assert list(reasons[:2]) == [
         "placement does not select it (clusters [east])",
         f"{RSP} plans 0 replicas here: no preference for it and no '*'",
     ]
@@ -251,13 +251,13 @@ def test_drained_cluster_reasons_and_notes() -> None:
         "lab": "4 (* (default): weight 1, min 0, max none)",
         "west": "0 (* (default): weight 1, min 0, max none), drained",
     }
-    assert resolution.decisions["west"].reasons == [
+    assert resolution.decisions["west"].reasons == (
         "placement selects it (clusterSelector <everything>)",
         "FederatedNamespace app is placed there too",
         f"{RSP} drains it (schedulable: false): 0 replicas, and it stays placed; its share "
         "goes to the other clusters",
         "scheduler sets /spec/replicas = 0",
-    ]
+    )
 
 
 def test_draining_every_cluster_warns() -> None:
@@ -383,7 +383,7 @@ def test_scheduler_beats_a_replicas_override_and_other_overrides_apply() -> None
     )
     reasons = compilation.resolution(WEB).decisions["east"].reasons  # type: ignore[union-attr]
     # the scheduler's value takes the override's place, before the image override
-    assert reasons[2:] == [
+    assert list(reasons[2:]) == [
         f"{RSP} plans 3 replicas here (* (default): weight 1, min 0, max none)",
         f"{RSP} replaces the value of overrides[0] /spec/replicas (7) with 3, keeping its position",
         "overrides[0]: replace /spec/replicas = 3",
@@ -426,7 +426,7 @@ def test_scheduled_replicas_are_appended_without_a_user_override() -> None:
             "rsp": rsp("  totalReplicas: 9\n"),
         },
     )
-    assert compilation.resolution(WEB).decisions["lab"].reasons[-2:] == [  # type: ignore[union-attr]
+    assert list(compilation.resolution(WEB).decisions["lab"].reasons[-2:]) == [  # type: ignore[union-attr]
         "overrides[0]: replace /spec/template/spec/containers/0/image = 'web:2'",
         "scheduler sets /spec/replicas = 3",
     ]

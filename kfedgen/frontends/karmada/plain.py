@@ -8,6 +8,7 @@ from typing import Any
 
 from kfedgen.decisions import Resolution
 from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.frontends.references import report_defined_twice
 from kfedgen.karmada.policytypes import ResourceRef
 from kfedgen.model import Referable
 from kfedgen.selectors import is_dns1123_label, object_name_problem
@@ -73,10 +74,6 @@ def check_identity(
     key = (obj.api_version, obj.kind, obj.key)
     first = seen.setdefault(key, obj)
     if first is not obj:
-        problems.error(
-            obj.location(("metadata", "name")),
-            ("metadata", "name"),
-            f"{obj.ref} ({obj.api_version}) is defined twice; the first is at {first.location()}",
-        )
+        report_defined_twice(obj, f"{obj.ref} ({obj.api_version})", first, problems)
         return False
     return True

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Problems
+from kfedgen.frontends.references import report_defined_twice
 from kfedgen.frontends.schema import validate_document
 from kfedgen.model import (
     FederatedObject,
@@ -213,10 +214,6 @@ def check_duplicates(spec: FleetSpec, problems: Problems) -> None:
         key = (obj.doc.api_version, obj.kind, obj.key)
         first = seen.get(key)
         if first is not None:
-            problems.error(
-                obj.location(("metadata", "name")),
-                ("metadata", "name"),
-                f"{obj.ref} is defined twice; the first is at {first.location()}",
-            )
+            report_defined_twice(obj, obj.ref, first, problems)
         else:
             seen[key] = obj

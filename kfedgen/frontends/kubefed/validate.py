@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from kfedgen.errors import Problems, did_you_mean
 from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
-from kfedgen.frontends.references import report_unknown_cluster
+from kfedgen.frontends.references import report_defined_twice, report_unknown_cluster
 from kfedgen.model import (
     FEDERATED_API_VERSION,
     WILDCARD_CLUSTER,
@@ -33,12 +33,7 @@ def check_references(spec: FleetSpec, problems: Problems) -> None:
     first: dict[str, ReplicaSchedulingPreference] = {}
     for rsp in spec.preferences:
         if rsp.key in first:
-            path = ("metadata", "name")
-            problems.error(
-                rsp.location(path),
-                path,
-                f"{rsp.ref} is defined twice; the first is at {first[rsp.key].location()}",
-            )
+            report_defined_twice(rsp, rsp.ref, first[rsp.key], problems)
             continue
         first[rsp.key] = rsp
         if rsp.target_ref not in federated:
