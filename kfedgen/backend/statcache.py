@@ -1,0 +1,168 @@
+"""Where kfedgen keeps its caches, and the stat cache of the output tree.
+
+The stat cache makes a no-op render as cheap as ``git status``: for every file
+kfedgen wrote or verified, it records the file's size, ``mtime_ns``,
+``ctime_ns`` and inode with the sha256 of its bytes.  A file whose stat is
+unchanged is taken to hold those bytes without being read; any edit changes
+its mtime and ctime (and an editor that writes a new file and renames it, its
+inode), so hand edits are still found.
+
+**The racy-timestamp rule** (git's index has the same): a file modified in the
+same clock tick as the cache was written could change again in that tick
+without changing its stat.  So an entry is trusted only when the file's mtime
+is strictly older than the cache file's own mtime; every other entry is
+"racily clean" and the file is read.  Both timestamps come from the same
+file system's clock (the cache must be on the output's device; elsewhere,
+see :func:`StatCache.load`), so the rule holds whatever its granularity.
+
+**Where the caches live** (never in the output tree, whose bytes are committed
+and must not depend on the machine): inside the git directory of the
+repository that holds the output (``.git/kfedgen/<output key>/``), which git
+never commits, else in ``$XDG_CACHE_HOME/kfedgen/`` (``~/.cache/kfedgen``).
+``KFEDGEN_CACHE_DIR`` names another directory; set to the empty string, it
+turns caching off.  Losing a cache costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CACHE_ENV = "KFEDGEN_CACHE_DIR"
+STAT_FILE = "stat"
+_HEADER = "kfedgen stat cache 1"
+
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def stat_of(status: os.stat_result) -> Stat:
+    """The fields of ``status`` that the stat cache compares."""
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+def cache_dir(output: Path) -> Path | None:
+    """The directory of ``output``'s caches (not created); None when caching is off."""
+    configured = os.environ.get(CACHE_ENV)
+    absolute = output.absolute()  # not resolved: a symlinked output keeps its own key
+    key = hashlib.sha256(os.fsencode(absolute)).hexdigest()[:24]
+    if configured is not None:
+        return Path(configured, key) if configured else None
+    git = _git_dir(absolute.parent)
+    if git is not None:
+        return git / "kfedgen" / key
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base, "kfedgen", key)
+
+
+def _git_dir(directory: Path) -> Path | None:
+    """The git directory of the repository containing ``directory`` (worktrees included)."""
+    for candidate in (directory, *directory.parents):
+        dot_git = candidate / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                text = dot_git.read_text(encoding="utf-8").strip()
+                if text.startswith("gitdir:"):
+                    return candidate / text.removeprefix("gitdir:").strip()
+            return None
+    return None
+
+
+@dataclass
+class StatCache:
+    """Path -> (stat, sha256) of the output's files, as last written or read."""
+
+    entries: dict[str, tuple[Stat, str]] = field(default_factory=dict)
+    # Entries whose mtime is not older than this are racily clean (None: trust none).
+    reference_ns: int | None = None
+    dirty: bool = False  # entries were added or dropped since the load
+
+    @classmethod
+    def load(cls, directory: Path | None, output: Path) -> StatCache:
+        """The cache in ``directory`` for ``output``; empty when missing or unusable.
+
+        A cache on another device than the output could use another clock
+        granularity (or another machine's clock): it is not trusted at all.
+        """
+        if directory is None:
+            return cls()
+        path = directory / STAT_FILE
+        try:
+            with path.open("rb") as stream:
+                status = os.fstat(stream.fileno())
+                raw = stream.read()
+            if status.st_dev != os.lstat(output).st_dev:
+                return cls()
+            return cls(_parse(raw.decode("utf-8")), status.st_mtime_ns)
+        except (OSError, ValueError):  # missing, unreadable or corrupt: read every file
+            return cls()
+
+    def confirms(self, path: str, status: os.stat_result, digest: str) -> bool:
+        """Whether the file at ``path`` with ``status`` holds bytes hashing to ``digest``."""
+        entry = self.entries.get(path)
+        return (
+            entry is not None
+            and self.reference_ns is not None
+            and status.st_mtime_ns < self.reference_ns
+            and entry[1] == digest
+            and entry[0] == stat_of(status)
+        )
+
+    def record(self, path: str, status: os.stat_result, digest: str) -> None:
+        """Remember that ``path`` with ``status`` held bytes hashing to ``digest``."""
+        entry = (stat_of(status), digest)
+        if "\n" in path:
+            return  # not representable in the line format: such a file is always read
+        if self.entries.get(path) != entry:
+            self.entries[path] = entry
+            self.dirty = True
+
+    def keep_only(self, paths: Iterable[str]) -> None:
+        """Drop the entries of every path not in ``paths``."""
+        wanted = set(paths)
+        for path in [p for p in self.entries if p not in wanted]:
+            del self.entries[path]
+            self.dirty = True
+
+    def save(self, directory: Path | None) -> None:
+        """Write the cache atomically; a failure only costs the next run time."""
+        if directory is None:
+            return
+        lines = [_HEADER]
+        lines.extend(
+            f"{digest} {size} {mtime} {ctime} {inode} {path}"
+            for path, ((size, mtime, ctime, inode), digest) in sorted(self.entries.items())
+        )
+        with contextlib.suppress(OSError):
+            write_atomically(directory / STAT_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
+            self.dirty = False
+
+
+def _parse(text: str) -> dict[str, tuple[Stat, str]]:
+    lines = text.split("\n")
+    if lines[0] != _HEADER or lines[-1] != "":
+        raise ValueError("not a kfedgen stat cache")
+    entries: dict[str, tuple[Stat, str]] = {}
+    for line in lines[1:-1]:
+        digest, size, mtime, ctime, inode, path = line.split(" ", 5)
+        if len(digest) != 64:
+            raise ValueError("bad digest")
+        entries[path] = ((int(size), int(mtime), int(ctime), int(inode)), digest)
+    return entries
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Replace ``path`` with ``content``: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(content)
+        temporary.replace(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
