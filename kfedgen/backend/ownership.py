@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem, sha256
 from kfedgen.backend.outscan import DiskTree, OutputProblems, scan
-from kfedgen.backend.statcache import StatCache
+from kfedgen.backend.statcache import StatCache, size_of
 from kfedgen.errors import Location, OutputError, Problem
 
 MANIFEST_VERSION = 1
@@ -75,8 +75,11 @@ def read_owned(output: Path) -> dict[str, str] | None:
     return found[0] if found is not None else None
 
 
-def read_manifest(output: Path) -> tuple[dict[str, str], str] | None:
-    """:func:`read_owned`, and the sha256 of the manifest's bytes."""
+def read_manifest(output: Path, known: str | None = None) -> tuple[dict[str, str], str] | None:
+    """:func:`read_owned`, and the sha256 of the manifest's bytes.
+
+    A manifest whose sha256 is ``known`` (one kfedgen rendered) is not checked again.
+    """
     path = output / MANIFEST_PATH
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
@@ -107,10 +110,11 @@ def read_manifest(output: Path) -> tuple[dict[str, str], str] | None:
             f"it has version {document.get('version')!r}, and this kfedgen reads version "
             f"{MANIFEST_VERSION} (was it written by a newer kfedgen?)",
         )
-    for owned in files:
+    digest = sha256(raw)
+    for owned in files if digest != known else ():
         if path_problem(owned):
             raise _unusable(output, f"it lists {owned!r}, which is not a path inside the output")
-    return dict(files), sha256(raw)
+    return dict(files), digest
 
 
 def _unusable(output: Path, reason: str) -> OutputError:
@@ -129,7 +133,7 @@ def compare(output: Path, tree: OutputTree, stats: StatCache | None = None) -> T
     With ``stats``, an owned file that the stat cache confirms is not read; a
     file that had to be read and holds what ``tree`` renders is recorded in it.
     """
-    disk = scan(output)
+    disk = scan(output, stats=stats is not None)
     manifest = read_owned(output)
     owned = manifest or {}
     diff = TreeDiff(manifest_found=manifest is not None)
@@ -140,7 +144,7 @@ def compare(output: Path, tree: OutputTree, stats: StatCache | None = None) -> T
         expected = tree.files[path]
         if path in disk.files:
             if path in owned or path == MANIFEST_PATH:
-                same = _holds(f"{root}/{path}", path, expected, digests, stats)
+                same = _holds(f"{root}/{path}", path, expected, disk, digests, stats)
                 (diff.unchanged if same else diff.changed).append(path)
             elif _read_upto(f"{root}/{path}", len(expected) + 1) == expected and _is_regular(
                 f"{root}/{path}"
@@ -171,16 +175,16 @@ def confirm_current(output: Path, manifest_digest: str, stats: StatCache) -> Tre
     Anything else — a file missing, edited, not in the stat cache — is None,
     and the caller compiles and compares as usual.
     """
-    found = read_manifest(output)
+    found = read_manifest(output, manifest_digest)
     if found is None or found[1] != manifest_digest:
         return None
     digests = {**found[0], MANIFEST_PATH: manifest_digest}
-    disk = scan(output)
-    if not disk.files >= digests.keys():
+    disk = scan(output, stats=True)
+    if not disk.stats.keys() >= digests.keys():
         return None
     root = os.fspath(output)
     for path, digest in digests.items():
-        if not _confirmed(f"{root}/{path}", path, digest, stats):
+        if not _confirmed(f"{root}/{path}", path, disk.stats[path], digest, stats):
             return None
     diff = TreeDiff(unchanged=sorted(digests))
     _sort_the_rest(diff, disk, digests.keys(), digests, set())
@@ -191,16 +195,14 @@ def _holds(
     full: str,
     path: str,
     expected: bytes,
+    disk: DiskTree,
     digests: Mapping[str, str],
     stats: StatCache | None,
 ) -> bool:
     """Whether the file at ``full`` holds ``expected``; the stat cache spares the read."""
-    if stats is None:
+    status = disk.stats.get(path)  # taken before the read: an edit after it changes the stat
+    if stats is None or status is None:
         return _read_upto(full, len(expected) + 1) == expected
-    try:
-        status = os.lstat(full)  # before the read: an edit after it changes the stat
-    except OSError:
-        return False
     digest = digests[path]
     if stats.confirms(path, status, digest):
         return True
@@ -210,15 +212,11 @@ def _holds(
     return same
 
 
-def _confirmed(full: str, path: str, digest: str, stats: StatCache) -> bool:
-    try:
-        status = os.lstat(full)
-    except OSError:
-        return False
+def _confirmed(full: str, path: str, status: os.stat_result, digest: str, stats: StatCache) -> bool:
     if stats.confirms(path, status, digest):
         return True
     entry = stats.entries.get(path)
-    if entry is None or entry[0][0] != status.st_size or not stat.S_ISREG(status.st_mode):
+    if entry is None or size_of(entry[0]) != status.st_size or not stat.S_ISREG(status.st_mode):
         return False
     content = _read_upto(full, status.st_size + 1)
     if content is None or sha256(content) != digest:
