@@ -189,13 +189,19 @@ def check(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
     return _cached_or_compiled(options, base, write=False)
 
 
+def fingerprint(options: Options, base: Path) -> str:
+    """Everything besides the input files that a render's bytes depend on, as text."""
+    # Every option (paths as given: they name files in messages) and where they resolve from.
+    return f"{options!r}\0{base.absolute()}"
+
+
 def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outcome, TreeDiff]:
     problems = Problems()
     sources = read_sources(options, base, problems)
     caches = cache_dir(options.output)
     key = None
     if caches is not None and not problems.items:
-        key = compilecache.compile_key(sources, f"{options!r}\0{base.absolute()}")
+        key = compilecache.compile_key(sources, fingerprint(options, base))
         cached = compilecache.load(caches, key)
         if cached is not None:
             diff = confirm(options.output, cached.manifest_digest, lock=write)
@@ -207,7 +213,9 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
     else:
         stats = StatCache.load(caches, options.output)
         diff = compare(options.output, compilation.tree, stats)
-        if stats.dirty:
+        if diff.is_current:
+            stats.settle(compilation.tree.digests, compilation.tree.digests[MANIFEST_PATH])
+        if stats.dirty:  # like git status refreshing the index: the cache, never the tree
             stats.save(caches)
     if key is not None:
         digest = compilation.tree.digests[MANIFEST_PATH]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem, sha256
 from kfedgen.backend.outscan import DiskTree, OutputProblems, scan
-from kfedgen.backend.statcache import StatCache, size_of
+from kfedgen.backend.statcache import StatCache, stat_of
 from kfedgen.errors import Location, OutputError, Problem
 
 MANIFEST_VERSION = 1
@@ -175,16 +175,28 @@ def confirm_current(output: Path, manifest_digest: str, stats: StatCache) -> Tre
     Anything else — a file missing, edited, not in the stat cache — is None,
     and the caller compiles and compares as usual.
     """
-    found = read_manifest(output, manifest_digest)
-    if found is None or found[1] != manifest_digest:
-        return None
-    digests = {**found[0], MANIFEST_PATH: manifest_digest}
+    if stats.complete_for == manifest_digest:
+        # The stat cache holds exactly the files of that manifest: no need to parse it.
+        if _digest_of_file(output / MANIFEST_PATH) != manifest_digest:
+            return None
+        digests = {path: entry[:64] for path, entry in stats.entries.items()}
+    else:
+        found = read_manifest(output, manifest_digest)
+        if found is None or found[1] != manifest_digest:
+            return None
+        digests = {**found[0], MANIFEST_PATH: manifest_digest}
     disk = scan(output, stats=True)
     if not disk.stats.keys() >= digests.keys():
         return None
     root = os.fspath(output)
+    reference = stats.reference_ns or 0
+    entries = stats.entries
     for path, digest in digests.items():
-        if not _confirmed(f"{root}/{path}", path, disk.stats[path], digest, stats):
+        status = disk.stats[path]
+        # StatCache.confirms, inline for the common case: it runs once per file.
+        if status.st_mtime_ns < reference and entries.get(path) == f"{digest} {stat_of(status)}":
+            continue
+        if not _confirmed(f"{root}/{path}", path, status, digest, stats):
             return None
     diff = TreeDiff(unchanged=sorted(digests))
     _sort_the_rest(diff, disk, digests.keys(), digests, set())
@@ -215,14 +227,22 @@ def _holds(
 def _confirmed(full: str, path: str, status: os.stat_result, digest: str, stats: StatCache) -> bool:
     if stats.confirms(path, status, digest):
         return True
-    entry = stats.entries.get(path)
-    if entry is None or size_of(entry[0]) != status.st_size or not stat.S_ISREG(status.st_mode):
+    if stats.recorded_size(path) != status.st_size or not stat.S_ISREG(status.st_mode):
         return False
     content = _read_upto(full, status.st_size + 1)
     if content is None or sha256(content) != digest:
         return False
     stats.record(path, status, digest)  # racily clean, or touched: verified by its bytes
     return True
+
+
+def _digest_of_file(path: Path) -> str | None:
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _sort_the_rest(

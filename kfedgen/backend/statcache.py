@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 CACHE_ENV = "KFEDGEN_CACHE_DIR"
 STAT_FILE = "stat"
-_HEADER = "kfedgen stat cache 2"
+_VERSION = 2
 
 
 def stat_of(status: os.stat_result) -> str:
@@ -44,11 +45,6 @@ def stat_of(status: os.stat_result) -> str:
     of numbers was a third of a no-op render.
     """
     return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
-
-
-def size_of(recorded: str) -> int:
-    """The size in a :func:`stat_of` string."""
-    return int(recorded.partition(":")[0])
 
 
 def cache_dir(output: Path) -> Path | None:
@@ -82,11 +78,14 @@ def _git_dir(directory: Path) -> Path | None:
 
 @dataclass
 class StatCache:
-    """Path -> (stat, sha256) of the output's files, as last written or read."""
+    """Path -> ``"<sha256> <stat_of>"`` of the output's files, as last written or read."""
 
-    entries: dict[str, tuple[str, str]] = field(default_factory=dict)  # stat_of, sha256
+    entries: dict[str, str] = field(default_factory=dict)
     # Entries whose mtime is not older than this are racily clean (None: trust none).
     reference_ns: int | None = None
+    # The digest of the manifest whose files the entries are, all and only (else None):
+    # then a no-op render need not parse the manifest.
+    complete_for: str | None = None
     dirty: bool = False  # entries were added or dropped since the load
 
     @classmethod
@@ -105,60 +104,79 @@ class StatCache:
                 raw = stream.read()
             if status.st_dev != os.lstat(output).st_dev:
                 return cls()
-            return cls(_parse(raw.decode("utf-8")), status.st_mtime_ns)
-        except (OSError, ValueError):  # missing, unreadable or corrupt: read every file
+            document = json.loads(raw)
+            entries, complete = document["files"], document["manifest"]
+            if (
+                document["version"] != _VERSION
+                or not isinstance(entries, dict)
+                or not all(isinstance(value, str) for value in entries.values())
+                or not isinstance(complete, (str, type(None)))
+            ):
+                return cls()
+            return cls(entries, status.st_mtime_ns, complete)
+        except (OSError, ValueError, KeyError, TypeError):  # missing or corrupt: read all
             return cls()
 
     def confirms(self, path: str, status: os.stat_result, digest: str) -> bool:
         """Whether the file at ``path`` with ``status`` holds bytes hashing to ``digest``."""
-        entry = self.entries.get(path)
         return (
-            entry is not None
-            and self.reference_ns is not None
+            self.reference_ns is not None
             and status.st_mtime_ns < self.reference_ns
-            and entry[1] == digest
-            and entry[0] == stat_of(status)
+            and self.entries.get(path) == f"{digest} {stat_of(status)}"
         )
+
+    def recorded_size(self, path: str) -> int | None:
+        """The size ``path`` had when recorded (None when it is not)."""
+        entry = self.entries.get(path)
+        with contextlib.suppress(ValueError, IndexError):
+            return int(entry.split(" ")[1].split(":")[0]) if entry else None
+        return None
+
+    def digest(self, path: str) -> str:
+        """The sha256 recorded for ``path``."""
+        return self.entries[path].partition(" ")[0]
 
     def record(self, path: str, status: os.stat_result, digest: str) -> None:
         """Remember that ``path`` with ``status`` held bytes hashing to ``digest``."""
-        entry = (stat_of(status), digest)
-        if "\n" in path:
-            return  # not representable in the line format: such a file is always read
-        if self.entries.get(path) != entry:
+        entry = f"{digest} {stat_of(status)}"
+        previous = self.entries.get(path)
+        if previous != entry:
+            if previous is None or not previous.startswith(digest):
+                self.complete_for = None  # no longer the files of one manifest
             self.entries[path] = entry
             self.dirty = True
 
-    def keep_only(self, paths: Iterable[str]) -> None:
-        """Drop the entries of every path not in ``paths``."""
-        wanted = set(paths)
-        for path in [p for p in self.entries if p not in wanted]:
+    def settle(self, digests: Mapping[str, str], manifest_digest: str) -> None:
+        """After finding the output current with ``digests``: keep only their entries.
+
+        When every file is then recorded with its digest, the cache is complete
+        for the manifest ``manifest_digest``.
+        """
+        for path in [p for p in self.entries if p not in digests]:
             del self.entries[path]
             self.dirty = True
+        complete = len(self.entries) == len(digests) and all(
+            self.entries[path].startswith(digest) for path, digest in digests.items()
+        )
+        wanted = manifest_digest if complete else None
+        if self.complete_for != wanted:
+            self.complete_for = wanted
+            self.dirty = True
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self.entries.clear()
+        self.complete_for = None
+        self.dirty = True
 
     def save(self, directory: Path | None) -> None:
         """Write the cache atomically; a failure only costs the next run time."""
         if directory is None:
             return
-        lines = [_HEADER]
-        lines.extend(
-            f"{digest} {status} {path}" for path, (status, digest) in sorted(self.entries.items())
-        )
+        document = {"version": _VERSION, "manifest": self.complete_for, "files": self.entries}
         with contextlib.suppress(OSError):
-            write_atomically(directory / STAT_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
+            write_atomically(directory / STAT_FILE, json.dumps(document).encode("utf-8"))
             self.dirty = False
-
-
-def _parse(text: str) -> dict[str, tuple[str, str]]:
-    lines = text.split("\n")
-    if lines[0] != _HEADER or lines[-1] != "":
-        raise ValueError("not a kfedgen stat cache")
-    entries: dict[str, tuple[str, str]] = {}
-    for line in lines[1:-1]:
-        # A malformed line fails to unpack (ValueError): the whole cache is dropped.
-        digest, status, path = line.split(" ", 2)
-        entries[path] = (status, digest)
-    return entries
 
 
 def write_atomically(path: Path, content: bytes) -> None:

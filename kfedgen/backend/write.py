@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kfedgen.backend.emit import OutputTree, path_problem
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.outscan import is_mount_point, mounts_below
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
 from kfedgen.backend.statcache import StatCache, cache_dir
@@ -90,6 +90,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             if diff.conflicts:
                 raise conflicts_error(output, diff)
             if diff.is_current:
+                stats.settle(tree.digests, tree.digests[MANIFEST_PATH])
                 if stats.dirty:  # files read because their stat changed: not again
                     stats.save(caches)
                 return diff
@@ -114,10 +115,14 @@ def record_stats(output: Path, tree: OutputTree, stats: StatCache) -> None:
     """Put every file of ``tree``, as now on disk under ``output``, in the stat cache."""
     root = os.fspath(output)
     digests = tree.digests
-    stats.keep_only(())
+    stats.clear()
+    complete = True
     for path in tree.files:
-        with contextlib.suppress(OSError):
+        try:
             stats.record(path, os.lstat(f"{root}/{path}"), digests[path])
+        except OSError:
+            complete = False
+    stats.complete_for = digests[MANIFEST_PATH] if complete else None
 
 
 def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff | None:
