@@ -12,8 +12,10 @@ same clock tick as the cache was written could change again in that tick
 without changing its stat.  So an entry is trusted only when the file's mtime
 is strictly older than the cache file's own mtime; every other entry is
 "racily clean" and the file is read.  Both timestamps come from the same
-file system's clock (the cache must be on the output's device; elsewhere,
-see :func:`StatCache.load`), so the rule holds whatever its granularity.
+file system's clock (the cache must be on the output's device; elsewhere no
+stat is trusted, see :func:`StatCache.load`), so the rule holds whatever the
+file system's timestamp granularity.  As with git, an edit made while kfedgen
+itself is reading that file, in the same clock tick, can go unseen once.
 
 **Where the caches live** (never in the output tree, whose bytes are committed
 and must not depend on the machine): inside the git directory of the
@@ -93,7 +95,8 @@ class StatCache:
         """The cache in ``directory`` for ``output``; empty when missing or unusable.
 
         A cache on another device than the output could use another clock
-        granularity (or another machine's clock): it is not trusted at all.
+        granularity (or another machine's clock): no stat is trusted then, every
+        file is read, and only the digests (what the compile cache needs) are used.
         """
         if directory is None:
             return cls()
@@ -102,8 +105,7 @@ class StatCache:
             with path.open("rb") as stream:
                 status = os.fstat(stream.fileno())
                 raw = stream.read()
-            if status.st_dev != os.lstat(output).st_dev:
-                return cls()
+            same_clock = status.st_dev == os.lstat(output).st_dev
             document = json.loads(raw)
             entries, complete = document["files"], document["manifest"]
             if (
@@ -113,7 +115,7 @@ class StatCache:
                 or not isinstance(complete, (str, type(None)))
             ):
                 return cls()
-            return cls(entries, status.st_mtime_ns, complete)
+            return cls(entries, status.st_mtime_ns if same_clock else None, complete)
         except (OSError, ValueError, KeyError, TypeError):  # missing or corrupt: read all
             return cls()
 

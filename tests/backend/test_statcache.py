@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,12 +33,17 @@ def _lie(output: Path, path: str, rendered: OutputTree, reference_ns: int) -> St
     return stats
 
 
-def test_a_confirmed_file_is_not_read(tmp_path: Path) -> None:
+def _edited(tmp_path: Path) -> tuple[Path, OutputTree, int]:
+    """An output whose a/x.yaml was edited (same size) after the render; its mtime."""
     output = tmp_path / "rendered"
     rendered = tree({"a/x.yaml": b"x: 1\n"})
     write(output, rendered)
     (output / "a/x.yaml").write_bytes(b"x: 2\n")
-    mtime = os.lstat(output / "a/x.yaml").st_mtime_ns
+    return output, rendered, os.lstat(output / "a/x.yaml").st_mtime_ns
+
+
+def test_a_confirmed_file_is_not_read(tmp_path: Path) -> None:
+    output, rendered, mtime = _edited(tmp_path)
     # The cache vouches for the file's current stat: compare believes it, unread.
     stats = _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1)
     assert "a/x.yaml" in compare(output, rendered, stats).unchanged
@@ -44,11 +51,7 @@ def test_a_confirmed_file_is_not_read(tmp_path: Path) -> None:
 
 def test_racily_clean_files_are_read(tmp_path: Path) -> None:
     """git's rule: a file not older than the cache itself may have changed unseen."""
-    output = tmp_path / "rendered"
-    rendered = tree({"a/x.yaml": b"x: 1\n"})
-    write(output, rendered)
-    (output / "a/x.yaml").write_bytes(b"x: 2\n")
-    mtime = os.lstat(output / "a/x.yaml").st_mtime_ns
+    output, rendered, mtime = _edited(tmp_path)
     for reference in (mtime, mtime - 1):
         stats = _lie(output, "a/x.yaml", rendered, reference_ns=reference)
         assert compare(output, rendered, stats).changed == ["a/x.yaml"]
@@ -156,3 +159,21 @@ def test_caches_in_a_repository_are_never_committed(
         check=True,
     ).stdout
     assert "kfedgen/" not in status.replace("rendered/.kfedgen/manifest.json", "")
+
+
+def test_a_cache_on_another_device_trusts_no_stat(tmp_path: Path) -> None:
+    output, rendered, mtime = _edited(tmp_path)
+    directory = tmp_path / "cache"
+    _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(directory)
+    assert StatCache.load(directory, output).reference_ns is not None  # same device here
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.lstat(shm).st_dev == os.lstat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another file system")
+    elsewhere = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(elsewhere)
+        stats = StatCache.load(elsewhere, output)
+        assert stats.reference_ns is None and stats.entries
+        assert compare(output, rendered, stats).changed == ["a/x.yaml"]
+    finally:
+        shutil.rmtree(elsewhere)
