@@ -8,7 +8,9 @@ rewritten, and a render that changes nothing writes nothing.  Every directory
 that existed keeps its mode, owner, group and extended attributes (ACLs), the
 output directory's own included.  What kfedgen owns, and what it refuses to
 touch, is decided before anything is written (:mod:`kfedgen.backend.ownership`,
-:mod:`kfedgen.backend.outscan`).
+:mod:`kfedgen.backend.outscan`).  After a write, every file's stat goes into the
+stat cache (:mod:`kfedgen.backend.statcache`), so the next render reads only the
+files whose stat changed.
 """
 
 from __future__ import annotations
