@@ -134,3 +134,15 @@ def _fingerprint(options: Options, base: Path) -> str:
     from kfedgen.pipeline import fingerprint  # noqa: PLC0415
 
     return fingerprint(options, base)
+
+
+def test_foreign_files_are_reported_from_the_cache_too(tmp_path: Path) -> None:
+    options = _fleet(tmp_path)
+    render(options, tmp_path)
+    (options.output / "README.md").write_text("mine\n")
+    (options.output / "c000" / "notes").mkdir()
+    outcome, diff = render(options, tmp_path)
+    assert outcome.compilation is None
+    assert diff.is_current and diff.foreign == ["README.md", "c000/notes/"]
+    outcome, diff = check(options, tmp_path)
+    assert outcome.compilation is None and diff.foreign == ["README.md", "c000/notes/"]
