@@ -31,6 +31,8 @@ OTHER: Final = "other (options, messages, lock, removing the old tree)"
 # Labels starting with two spaces are parts of the stage above them.
 STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("read fleet files", "kfedgen.pipeline", "read_sources"),
+    ("compile cache: hash the inputs", "kfedgen.backend.compilecache", "compile_key"),
+    ("confirm the tree from the caches", "kfedgen.pipeline", "confirm"),
     ("parse YAML", "kfedgen.pipeline", "parse_sources"),
     ("validate, build spec", "kfedgen.pipeline", "build_spec"),
     ("place", "kfedgen.pipeline", "place"),

@@ -10,6 +10,10 @@ c. a no-op re-render (same input, existing output);
 d. ``kfedgen render --check`` on the up-to-date output;
 e. a render after changing one object's template, counting which files were rewritten
    (inode/mtime) and which changed content (sha256);
+
+(c), (d) and (e) are also printed as a share of (a) from the same run, with the type of the
+file system they ran on (``--workdir /dev/shm/...`` for tmpfs).  Each size's directory is made
+a git repository, as a user's fleet is: kfedgen keeps its caches in ``.git/kfedgen/``.
 f. peak RSS of the full render (``os.wait4`` rusage of that one child).
 
 Usage::
@@ -24,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
+import operator
 import os
 import platform
 import shlex
@@ -225,6 +231,8 @@ class SizeResult:
     change: ChangeResult | None = None
     # microseconds to create one small file in this size's directory, just before (a)
     fs_create_us: float | None = None
+    # the file system type of this size's directory (``stat -f``): ext4 is a disk, tmpfs is RAM
+    filesystem: str = ""
     # --profile: render mode ("full", "no-op", "check") -> stage -> seconds
     profile: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -240,6 +248,20 @@ class SizeResult:
         if self.kustomize is None or not self.render_seconds:
             return None
         return self.kustomize.seconds / self.render_seconds
+
+    def share(self, seconds: float | None) -> float | None:
+        """``seconds`` as a fraction of this run's full render (None if either is missing)."""
+        if seconds is None or not self.render_seconds:
+            return None
+        return seconds / self.render_seconds
+
+    def shares(self) -> dict[str, float | None]:
+        """The no-op, check and one-change times as fractions of the full render."""
+        return {
+            "noop": self.share(self.noop_seconds),
+            "check": self.share(self.check_seconds),
+            "change": self.share(self.change.seconds if self.change else None),
+        }
 
 
 def sample_clusters(names: Sequence[str], k: int | None) -> list[str]:
@@ -462,6 +484,8 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
         result.kfedgen_skipped = "disabled (--no-kfedgen)"
         return result
     k = _Kfedgen(result, opts, work, gen.fleet_dir)
+    make_repository(work)
+    result.filesystem = filesystem_type(work)
     warm_up(opts.kfedgen, work)
     result.fs_create_us = fs_probe(work / "fs-probe")
     if _measure_full(k):  # later stages need a rendered tree
@@ -470,6 +494,22 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
         if opts.profile:
             _measure_profile(k)
     return result
+
+
+def make_repository(work: Path) -> None:
+    """Make ``work`` a git repository, as a user's fleet is: kfedgen keeps its caches in
+    ``.git/kfedgen/``, on the output's file system (on tmpfs too).  No git: left as is."""
+    git = shutil.which("git")
+    if git is not None:
+        subprocess.run([git, "init", "-q", str(work)], check=False, capture_output=True)
+
+
+def filesystem_type(directory: Path) -> str:
+    """The type of the file system holding ``directory`` (``ext4``, ``tmpfs``...)."""
+    res = subprocess.run(
+        ["stat", "-f", "-c", "%T", str(directory)], capture_output=True, text=True, check=False
+    )
+    return res.stdout.strip() or "unknown"
 
 
 def warm_up(kfedgen: Sequence[str], cwd: Path) -> None:
@@ -589,6 +629,20 @@ def evaluate_targets(results: Sequence[SizeResult]) -> list[Target]:
         )
     )
 
+    # The cost of everything after the first render, relative to it (issue 14).
+    shares = large.shares() if large else {}
+    for key, name, limit in (
+        ("noop", "no-op re-render", 0.15),
+        ("check", "render --check", 0.15),
+        ("change", "one-object change", 0.20),
+    ):
+        targets.append(
+            Target(
+                f"1000x50: {name} <= {limit:.0%} of full render",
+                *_verdict(shares.get(key), functools.partial(operator.ge, limit), "{:.1%}"),
+            )
+        )
+
     changes = [r for r in results if r.change is not None]
     if not changes:
         targets.append(Target("one-object change rewrites only affected files", "N/A", "not run"))
@@ -630,6 +684,10 @@ def evaluate_targets(results: Sequence[SizeResult]) -> list[Target]:
 # --------------------------------------------------------------------------- reporting
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
 def _s(value: float | None, suffix: str = " s", digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}{suffix}"
 
@@ -667,11 +725,15 @@ def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
         ("    ms per cluster", _s(r.render_seconds and r.render_seconds * 1000 / r.clusters, "")),
         ("    output files", "-" if r.output_files is None else str(r.output_files)),
         ("(f) peak RSS of full render", _s(r.peak_rss_mib, " MiB", 0)),
+        ("    file system: type", r.filesystem or "-"),
         ("    file system: µs to create a file", _s(r.fs_create_us, "", 0)),
         ("(c) no-op re-render", _s(r.noop_seconds)),
+        ("    no-op / full render", _pct(r.share(r.noop_seconds))),
         ("    files touched by no-op", "-" if r.noop_touched is None else str(r.noop_touched)),
         ("(d) render --check", check),
+        ("    --check / full render", _pct(r.share(r.check_seconds))),
         ("(e) render after one change", change),
+        ("    one change / full render", _pct(r.share(r.change.seconds if r.change else None))),
         ("    files changed (+added / -removed)", changed),
         ("    files rewritten with same bytes", rewrites),
         ("    only affected files written", only),
@@ -867,7 +929,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "repeat": args.repeat,
                 "kfedgen": opts.kfedgen,
             },
-            "results": [asdict(r) | {"ratio": r.ratio} for r in results],
+            "results": [
+                asdict(r) | {"ratio": r.ratio, "of_full_render": r.shares()} for r in results
+            ],
             "targets": [asdict(t) for t in targets],
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -13,13 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kfedgen.backend.emit import OutputTree, emit
+from kfedgen.backend import compilecache
+from kfedgen.backend.compilecache import CachedRender
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, emit
 from kfedgen.backend.karmada_overrides import apply_override_policies
 from kfedgen.backend.karmada_render import render_propagated
 from kfedgen.backend.lint import secret_warnings
 from kfedgen.backend.materialize import materialize
 from kfedgen.backend.serverfields import strip_rendered
-from kfedgen.backend.write import TreeDiff, compare, overlap_problem, write
+from kfedgen.backend.statcache import StatCache, cache_dir
+from kfedgen.backend.write import TreeDiff, compare, confirm, overlap_problem
+from kfedgen.backend.write import write as write_tree
 from kfedgen.decisions import AnyResolution, annotate
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
@@ -159,16 +163,70 @@ def compile_fleet(options: Options, base: Path) -> Compilation:
     return compile_sources(sources, options, problems)
 
 
-def render(options: Options, base: Path) -> tuple[Compilation, TreeDiff]:
-    """Compile and write the output tree atomically; nothing is written on invalid input."""
-    compilation = compile_fleet(options, base)
-    return compilation, write(options.output, compilation.tree)
+@dataclass(frozen=True)
+class Outcome:
+    """What ``render`` and ``render --check`` report: from a compilation, or from the cache."""
+
+    problems: Problems
+    clusters: int
+    compilation: Compilation | None  # None: the compile cache answered, nothing was compiled
+
+    @classmethod
+    def of(cls, compilation: Compilation) -> Outcome:
+        return cls(compilation.problems, len(compilation.spec.clusters), compilation)
 
 
-def check(options: Options, base: Path) -> tuple[Compilation, TreeDiff]:
-    """Compile in memory and compare with the output tree; writes nothing."""
-    compilation = compile_fleet(options, base)
-    return compilation, compare(options.output, compilation.tree)
+def render(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
+    """Compile and write the output tree atomically; nothing is written on invalid input.
+
+    When no input changed since the render that wrote the tree on disk, and the
+    tree is still what it wrote, nothing is compiled (:mod:`kfedgen.backend.compilecache`).
+    """
+    return _cached_or_compiled(options, base, write=True)
+
+
+def check(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
+    """Compile in memory and compare with the output tree; writes nothing.
+
+    Only kfedgen's caches may be refreshed (like ``git status`` refreshing the
+    index), never the output tree.
+    """
+    return _cached_or_compiled(options, base, write=False)
+
+
+def fingerprint(options: Options, base: Path) -> str:
+    """Everything besides the input files that a render's bytes depend on, as text."""
+    # Every option (paths as given: they name files in messages) and where they resolve from.
+    return f"{options!r}\0{base.absolute()}"
+
+
+def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outcome, TreeDiff]:
+    problems = Problems()
+    sources = read_sources(options, base, problems)
+    caches = cache_dir(options.output)
+    key = None
+    if caches is not None and not problems.items:
+        key = compilecache.compile_key(sources, fingerprint(options, base))
+        cached = compilecache.load(caches, key)
+        if cached is not None:
+            diff = confirm(options.output, cached.manifest_digest, lock=write)
+            if diff is not None:
+                return Outcome(Problems(list(cached.problems)), cached.clusters, None), diff
+    compilation = compile_sources(sources, options, problems)
+    if write:
+        diff = write_tree(options.output, compilation.tree)
+    else:
+        stats = StatCache.load(caches, options.output)
+        diff = compare(options.output, compilation.tree, stats)
+        if diff.is_current:
+            stats.settle(compilation.tree.digests, compilation.tree.digests[MANIFEST_PATH])
+        if stats.dirty:  # like git status refreshing the index: the cache, never the tree
+            stats.save(caches)
+    if key is not None:
+        digest = compilation.tree.digests[MANIFEST_PATH]
+        entry = CachedRender(digest, len(compilation.spec.clusters), tuple(compilation.problems))
+        compilecache.store(caches, key, entry)
+    return Outcome.of(compilation), diff
 
 
 def repo_relative(output: Path) -> str:

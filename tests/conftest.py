@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,13 @@ from kfedgen.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 SHARED = ROOT.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # kfedgen's caches (kfedgen/backend/statcache.py) go to a directory of this run, not
+    # to the user's ~/.cache: tests render into temporary directories outside any repository.
+    if "KFEDGEN_CACHE_DIR" not in os.environ:
+        os.environ["KFEDGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="kfedgen-test-cache-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -22,6 +22,9 @@ def workdir(tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) ->
     shutil.copytree(ROOT / "fleet", tmp_path / "fleet")
     assert run_cli("render", cwd=tmp_path).code == 0
     monkeypatch.setattr(kfedgen.pipeline, "build_spec", broken_build_spec)
+    # The crash is patched in memory, where the compile cache (keyed by kfedgen's files
+    # on disk) cannot see it: without caches, the stage runs and fails.
+    monkeypatch.setenv("KFEDGEN_CACHE_DIR", "")
     return tmp_path
 
 

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -187,6 +188,11 @@ class OutputTree:
     def paths(self) -> list[str]:
         return sorted(self.files)
 
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """The sha256 of every file (the manifest included), computed once."""
+        return digests_of(self.files)
+
 
 def emit(
     clusters: Iterable[str],
@@ -241,8 +247,12 @@ def emit(
         if problem:
             problems.error(Location("<output>"), (), f"refusing to write {path!r}: {problem}")
             del files[path]
-    files[MANIFEST_PATH] = manifest_bytes(files)
-    return OutputTree(files)
+    digests = digests_of(files)
+    files[MANIFEST_PATH] = manifest_bytes(files, digests)
+    tree = OutputTree(files)
+    digests[MANIFEST_PATH] = sha256(files[MANIFEST_PATH])
+    tree.__dict__["digests"] = digests  # the cached property, already known
+    return tree
 
 
 _Identity = tuple[str | None, str, int]  # (identity problem, file in the cluster, rank)
@@ -319,23 +329,33 @@ def kustomization(
     return (writer or canonical_writer()).dump(document).encode("utf-8")
 
 
-def manifest_bytes(files: Mapping[str, bytes]) -> bytes:
+def digests_of(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The sha256 of every file; content shared by many paths (one object) is hashed once."""
+    by_object: dict[int, str] = {}
+    digests = {}
+    for path, content in files.items():
+        digest = by_object.get(id(content))
+        if digest is None:
+            digest = by_object[id(content)] = sha256(content)
+        digests[path] = digest
+    return digests
+
+
+def manifest_bytes(files: Mapping[str, bytes], digests: Mapping[str, str] | None = None) -> bytes:
     """The ownership manifest: every file kfedgen wrote, with its sha256.
 
     The JSON is ``json.dumps(..., indent=2, sort_keys=True)`` of
     ``{"files": {path: sha256}, "generator": "kfedgen", "version": 1}``, written
     line by line: the pure-Python indenting encoder was slow at 50,000 files.
-    Content shared by many clusters (one bytes object) is hashed once.
+    Content shared by many clusters (one bytes object) is hashed once; ``digests``
+    (from :func:`digests_of`) saves hashing again.
     """
-    digests: dict[int, str] = {}
-    entries = []
-    for path, content in sorted(files.items()):
-        if path == MANIFEST_PATH:
-            continue
-        digest = digests.get(id(content))
-        if digest is None:
-            digest = digests[id(content)] = sha256(content)
-        entries.append(f'    {_json_string(path)}: "{digest}"')
+    known = digests if digests is not None else digests_of(files)
+    entries = [
+        f'    {_json_string(path)}: "{known[path]}"'
+        for path in sorted(files)
+        if path != MANIFEST_PATH
+    ]
     owned = "{\n" + ",\n".join(entries) + "\n  }" if entries else "{}"
     text = f'{{\n  "files": {owned},\n  "generator": "kfedgen",\n  "version": 1\n}}\n'
     return text.encode("utf-8")

@@ -11,10 +11,11 @@ subvolumes, which are not mounts).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfedgen.errors import InvalidInput, Location, OutputError, Problem
@@ -22,6 +23,8 @@ from kfedgen.errors import InvalidInput, Location, OutputError, Problem
 MOUNT_TABLE = "/proc/self/mountinfo"
 # The mount table escapes space, tab, newline and backslash in paths as \ooo.
 _OCTAL = re.compile(rb"\\([0-7]{3})")
+# O_NOFOLLOW: a directory swapped for a symlink since it was listed is not entered.
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class OutputProblems(InvalidInput):
@@ -39,10 +42,16 @@ class DiskTree:
     files: frozenset[str]  # every entry that is not a directory
     directories: frozenset[str]  # every directory below the output
     empty: tuple[str, ...]  # the directories with no entries, sorted
+    # With ``scan(..., stats=True)``: the lstat of every file (a file that vanished: none).
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
 
 
-def scan(output: Path) -> DiskTree:
-    """Every file and directory under ``output``; raise on symlinks and other file systems."""
+def scan(output: Path, stats: bool = False) -> DiskTree:
+    """Every file and directory under ``output``; raise on symlinks and other file systems.
+
+    With ``stats``, every file is also stat'ed, relative to its directory's
+    descriptor: cheaper than an ``lstat`` of each full path.
+    """
     if output.is_symlink():
         raise OutputError(f"{output} is a symlink; refusing to write through it")
     if not output.exists():
@@ -55,6 +64,7 @@ def scan(output: Path) -> DiskTree:
     files: set[str] = set()
     directories: set[str] = set()
     empty: list[str] = []
+    found: dict[str, os.stat_result] = {}
     # os.scandir reports each entry's type from the directory itself: no stat per
     # file, which at 50,000 files was most of a no-op render's listing time.
     # Directories are stat'ed (for st_dev), and there are few of them.
@@ -62,28 +72,37 @@ def scan(output: Path) -> DiskTree:
     while pending:
         directory, prefix = pending.pop()
         try:
-            entries = os.scandir(directory)
+            descriptor = os.open(
+                directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+            )
         except OSError as exc:
             raise OutputError(f"cannot read {directory}: {exc.strerror or exc}") from exc
         seen = False
-        with entries:
-            for entry in entries:
-                seen = True
-                relative = prefix + entry.name
-                if entry.is_symlink():
-                    raise OutputError(
-                        f"{Path(entry.path)} is a symlink inside the output tree; "
-                        "kfedgen refuses to follow or replace it (remove it and render again)"
-                    )
-                if not entry.is_dir(follow_symlinks=False):
-                    files.add(relative)
-                elif relative in mounted:
-                    continue  # reported above; never descend into another file system
-                elif entry.stat(follow_symlinks=False).st_dev != device:
-                    problems.append(_device_problem(output, relative))
-                else:
-                    directories.add(relative)
-                    pending.append((entry.path, relative + "/"))
+        # scandir on a descriptor: each entry's stat is an fstatat relative to it.
+        try:
+            with os.scandir(descriptor) as entries:
+                for entry in entries:
+                    seen = True
+                    relative = prefix + entry.name
+                    if entry.is_symlink():
+                        raise OutputError(
+                            f"{directory}/{entry.name} is a symlink inside the output tree; "
+                            "kfedgen refuses to follow or replace it (remove it and render again)"
+                        )
+                    if not entry.is_dir(follow_symlinks=False):
+                        files.add(relative)
+                        if stats:
+                            with contextlib.suppress(OSError):
+                                found[relative] = entry.stat(follow_symlinks=False)
+                    elif relative in mounted:
+                        continue  # reported above; never descend into another file system
+                    elif entry.stat(follow_symlinks=False).st_dev != device:
+                        problems.append(_device_problem(output, relative))
+                    else:
+                        directories.add(relative)
+                        pending.append((f"{directory}/{entry.name}", relative + "/"))
+        finally:
+            os.close(descriptor)
         if not seen and prefix:
             empty.append(prefix[:-1])
     if problems:
@@ -91,7 +110,7 @@ def scan(output: Path) -> DiskTree:
         raise OutputProblems(
             problems, f"{output} holds {len(problems)} other {noun}; refusing to touch the tree"
         )
-    return DiskTree(frozenset(files), frozenset(directories), tuple(sorted(empty)))
+    return DiskTree(frozenset(files), frozenset(directories), tuple(sorted(empty)), found)
 
 
 def _mount_problem(output: Path, relative: str) -> Problem:

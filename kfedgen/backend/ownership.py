@@ -14,12 +14,14 @@ import enum
 import json
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem
-from kfedgen.backend.outscan import OutputProblems, scan
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem, sha256
+from kfedgen.backend.outscan import DiskTree, OutputProblems, scan
+from kfedgen.backend.statcache import StatCache, stat_of
 from kfedgen.errors import Location, OutputError, Problem
 
 MANIFEST_VERSION = 1
@@ -69,6 +71,15 @@ def read_owned(output: Path) -> dict[str, str] | None:
     A manifest that exists but cannot be trusted is an :class:`OutputError`:
     guessing would either overwrite the user's files or delete kfedgen's.
     """
+    found = read_manifest(output)
+    return found[0] if found is not None else None
+
+
+def read_manifest(output: Path, known: str | None = None) -> tuple[dict[str, str], str] | None:
+    """:func:`read_owned`, and the sha256 of the manifest's bytes.
+
+    A manifest whose sha256 is ``known`` (one kfedgen rendered) is not checked again.
+    """
     path = output / MANIFEST_PATH
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
@@ -99,10 +110,11 @@ def read_owned(output: Path) -> dict[str, str] | None:
             f"it has version {document.get('version')!r}, and this kfedgen reads version "
             f"{MANIFEST_VERSION} (was it written by a newer kfedgen?)",
         )
-    for owned in files:
+    digest = sha256(raw)
+    for owned in files if digest != known else ():
         if path_problem(owned):
             raise _unusable(output, f"it lists {owned!r}, which is not a path inside the output")
-    return dict(files)
+    return dict(files), digest
 
 
 def _unusable(output: Path, reason: str) -> OutputError:
@@ -115,21 +127,28 @@ def _unusable(output: Path, reason: str) -> OutputError:
     )
 
 
-def compare(output: Path, tree: OutputTree) -> TreeDiff:
-    """Compare ``tree`` with what is on disk under ``output`` (reads, never writes)."""
-    disk = scan(output)
+def compare(output: Path, tree: OutputTree, stats: StatCache | None = None) -> TreeDiff:
+    """Compare ``tree`` with what is on disk under ``output`` (reads, never writes).
+
+    With ``stats``, an owned file that the stat cache confirms is not read; a
+    file that had to be read and holds what ``tree`` renders is recorded in it.
+    """
+    disk = scan(output, stats=stats is not None)
     manifest = read_owned(output)
     owned = manifest or {}
     diff = TreeDiff(manifest_found=manifest is not None)
     root = os.fspath(output)
+    digests = tree.digests if stats is not None else {}
     blockers: set[str] = set()
     for path in tree.paths():
         expected = tree.files[path]
         if path in disk.files:
-            same = _read_upto(f"{root}/{path}", len(expected) + 1) == expected
             if path in owned or path == MANIFEST_PATH:
+                same = _holds(f"{root}/{path}", path, expected, disk, digests, stats)
                 (diff.unchanged if same else diff.changed).append(path)
-            elif same and _is_regular(f"{root}/{path}"):
+            elif _read_upto(f"{root}/{path}", len(expected) + 1) == expected and _is_regular(
+                f"{root}/{path}"
+            ):
                 diff.adopted.append(path)
             else:
                 diff.conflicts.append(_conflict(path, path, ConflictKind.FILE, tree))
@@ -142,19 +161,110 @@ def compare(output: Path, tree: OutputTree) -> TreeDiff:
             blockers.add(blocker)
             diff.conflicts.append(_conflict(blocker, path, ConflictKind.PARENT, tree))
         diff.added.append(path)
+    _sort_the_rest(diff, disk, tree.files.keys(), owned, blockers)
+    return diff
+
+
+def confirm_current(output: Path, manifest_digest: str, stats: StatCache) -> TreeDiff | None:
+    """The diff of an up-to-date ``output`` whose manifest hashes to ``manifest_digest``.
+
+    None when unsure.  Used without compiling, when the compile cache says the
+    fleet renders to the manifest with that digest: if the manifest on disk is
+    that one, every file it lists (and the manifest) must be confirmed by the
+    stat cache or, where its stat changed but not its size, by reading it.
+    Anything else — a file missing, edited, not in the stat cache — is None,
+    and the caller compiles and compares as usual.
+    """
+    if stats.complete_for == manifest_digest:
+        # The stat cache holds exactly the files of that manifest: no need to parse it.
+        if _digest_of_file(output / MANIFEST_PATH) != manifest_digest:
+            return None
+        digests = {path: entry[:64] for path, entry in stats.entries.items()}
+    else:
+        found = read_manifest(output, manifest_digest)
+        if found is None or found[1] != manifest_digest:
+            return None
+        digests = {**found[0], MANIFEST_PATH: manifest_digest}
+    disk = scan(output, stats=True)
+    if not disk.stats.keys() >= digests.keys():
+        return None
+    root = os.fspath(output)
+    reference = stats.reference_ns or 0
+    entries = stats.entries
+    for path, digest in digests.items():
+        status = disk.stats[path]
+        # StatCache.confirms, inline for the common case: it runs once per file.
+        if status.st_mtime_ns < reference and entries.get(path) == f"{digest} {stat_of(status)}":
+            continue
+        if not _confirmed(f"{root}/{path}", path, status, digest, stats):
+            return None
+    diff = TreeDiff(unchanged=sorted(digests))
+    _sort_the_rest(diff, disk, digests.keys(), digests, set())
+    return diff
+
+
+def _holds(
+    full: str,
+    path: str,
+    expected: bytes,
+    disk: DiskTree,
+    digests: Mapping[str, str],
+    stats: StatCache | None,
+) -> bool:
+    """Whether the file at ``full`` holds ``expected``; the stat cache spares the read."""
+    status = disk.stats.get(path)  # taken before the read: an edit after it changes the stat
+    if stats is None or status is None:
+        return _read_upto(full, len(expected) + 1) == expected
+    digest = digests[path]
+    if stats.confirms(path, status, digest):
+        return True
+    same = _read_upto(full, len(expected) + 1) == expected
+    if same and stat.S_ISREG(status.st_mode):
+        stats.record(path, status, digest)
+    return same
+
+
+def _confirmed(full: str, path: str, status: os.stat_result, digest: str, stats: StatCache) -> bool:
+    if stats.confirms(path, status, digest):
+        return True
+    if stats.recorded_size(path) != status.st_size or not stat.S_ISREG(status.st_mode):
+        return False
+    content = _read_upto(full, status.st_size + 1)
+    if content is None or sha256(content) != digest:
+        return False
+    stats.record(path, status, digest)  # racily clean, or touched: verified by its bytes
+    return True
+
+
+def _digest_of_file(path: Path) -> str | None:
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _sort_the_rest(
+    diff: TreeDiff,
+    disk: DiskTree,
+    rendered: AbstractSet[str],
+    owned: Mapping[str, str],
+    blockers: set[str],
+) -> None:
+    """Files on disk that the render does not produce: stale (kfedgen's) or foreign."""
     # The contents of a directory in the way belong to that one conflict.
     inside = tuple(c.path + "/" for c in diff.conflicts if c.kind is ConflictKind.DIRECTORY)
-    for path in sorted(disk.files - tree.files.keys() - blockers):
+    for path in sorted(disk.files - rendered - blockers):
         if not _under(path, inside):
             (diff.stale if path in owned else diff.foreign).append(path)
     if disk.empty:
         # An empty directory that the render fills is not foreign: kfedgen's own,
         # emptied by hand.  Any other kfedgen never leaves behind, so it is the user's.
-        needed = _directories_of(tree.files)
-        kept = [d for d in disk.empty if d not in needed and d not in tree.files]
+        needed = _directories_of(rendered)
+        kept = [d for d in disk.empty if d not in needed and d not in rendered]
         diff.foreign = sorted([*diff.foreign, *(d + "/" for d in kept if not _under(d, inside))])
     diff.conflicts.sort(key=lambda conflict: conflict.path)
-    return diff
 
 
 def _is_regular(path: str) -> bool:

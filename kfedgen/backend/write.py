@@ -8,7 +8,9 @@ rewritten, and a render that changes nothing writes nothing.  Every directory
 that existed keeps its mode, owner, group and extended attributes (ACLs), the
 output directory's own included.  What kfedgen owns, and what it refuses to
 touch, is decided before anything is written (:mod:`kfedgen.backend.ownership`,
-:mod:`kfedgen.backend.outscan`).
+:mod:`kfedgen.backend.outscan`).  After a write, every file's stat goes into the
+stat cache (:mod:`kfedgen.backend.statcache`), so the next render reads only the
+files whose stat changed.
 """
 
 from __future__ import annotations
@@ -23,14 +25,23 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kfedgen.backend.emit import OutputTree, path_problem
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.outscan import is_mount_point, mounts_below
-from kfedgen.backend.ownership import TreeDiff, compare, conflicts_error
-from kfedgen.errors import OutputError
+from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
+from kfedgen.backend.statcache import StatCache, cache_dir
+from kfedgen.errors import KfedgenError, OutputError
 from kfedgen.interrupts import commit_point
 
 # TreeDiff and compare are part of this stage's interface (pipeline, commands).
-__all__ = ["TreeDiff", "compare", "output_lock", "overlap_problem", "recover", "write"]
+__all__ = [
+    "TreeDiff",
+    "compare",
+    "confirm",
+    "output_lock",
+    "overlap_problem",
+    "recover",
+    "write",
+]
 
 LOCK_TIMEOUT_SECONDS = 60.0
 
@@ -75,10 +86,15 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
     try:
         with output_lock(output):
             recover(output)
-            diff = compare(output, tree)
+            caches = cache_dir(output)
+            stats = StatCache.load(caches, output)
+            diff = compare(output, tree, stats)
             if diff.conflicts:
                 raise conflicts_error(output, diff)
             if diff.is_current:
+                stats.settle(tree.digests, tree.digests[MANIFEST_PATH])
+                if stats.dirty:  # files read because their stat changed: not again
+                    stats.save(caches)
                 return diff
             staging = _sibling(output, "new")
             try:
@@ -87,12 +103,51 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 _swap_in(staging, output)
             finally:
                 remove_tree(staging)
+            record_stats(output, tree, stats)
+            stats.save(caches)
             return diff
     except OSError as exc:
         # Full disk, read-only file system, a file where a directory should be:
         # the environment's fault, not a bug; the previous tree is untouched.
         where = exc.filename or output
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def record_stats(output: Path, tree: OutputTree, stats: StatCache) -> None:
+    """Put every file of ``tree``, as now on disk under ``output``, in the stat cache."""
+    root = os.fspath(output)
+    digests = tree.digests
+    stats.clear()
+    complete = True
+    for path in tree.files:
+        try:
+            stats.record(path, os.lstat(f"{root}/{path}"), digests[path])
+        except OSError:
+            complete = False
+    stats.complete_for = digests[MANIFEST_PATH] if complete else None
+
+
+def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff | None:
+    """The diff of ``output`` if it is current with the manifest ``manifest_digest``, else None.
+
+    What a render whose compile the cache skipped does instead of writing: under
+    the lock, after recovering an interrupted render (``lock=False``, for
+    ``--check``: read only).  None means "not confirmed": compile and write.
+    """
+    caches = cache_dir(output)
+    if caches is None or not output.is_dir() or output.is_symlink():
+        return None
+    try:
+        with output_lock(output) if lock else contextlib.nullcontext():
+            if lock:
+                recover(output)
+            stats = StatCache.load(caches, output)
+            diff = confirm_current(output, manifest_digest, stats)
+            if diff is not None and stats.dirty:
+                stats.save(caches)
+            return diff
+    except (OSError, KfedgenError):
+        return None  # the full render says what is wrong, with its usual messages
 
 
 def _sibling(output: Path, role: str) -> Path:

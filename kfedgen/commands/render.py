@@ -10,7 +10,7 @@ from kfedgen.backend.emit import MANIFEST_PATH
 from kfedgen.backend.ownership import conflicts_error
 from kfedgen.backend.write import TreeDiff
 from kfedgen.errors import Location, Problem, plural
-from kfedgen.pipeline import Compilation, Options, check, render
+from kfedgen.pipeline import Options, Outcome, check, render
 from kfedgen.report import Reporter, format_problems
 
 if TYPE_CHECKING:
@@ -33,12 +33,13 @@ def run_render(
     if staged:
         from kfedgen.views.staged import render_staged  # noqa: PLC0415 - GitPython: only here
 
-        compilation, diff, index = render_staged(options, Path.cwd())
+        staged_compilation, diff, index = render_staged(options, Path.cwd())
+        outcome = Outcome.of(staged_compilation)
     else:
-        compilation, diff = render(options, Path.cwd())
-    report.report(compilation.problems.sorted())
+        outcome, diff = render(options, Path.cwd())
+    report.report(outcome.problems.sorted())
     output = options.output.as_posix()
-    clusters = plural(len(compilation.spec.clusters), "cluster")
+    clusters = plural(outcome.clusters, "cluster")
     if diff.is_current:
         sys.stderr.write(f"kfedgen: {output} is up to date ({clusters})\n")
     else:
@@ -55,16 +56,16 @@ def run_render(
         if not current:
             sys.stderr.write(f"kfedgen: {output} in the index is out of date; {index.hint}\n")
     code = 1 if exit_code and not current else 0
-    return report.finish(code, render_document(output, compilation, diff, index))
+    return report.finish(code, render_document(output, outcome, diff, index))
 
 
 def render_document(
-    output: str, compilation: Compilation, diff: TreeDiff, index: StagedState | None = None
+    output: str, outcome: Outcome, diff: TreeDiff, index: StagedState | None = None
 ) -> dict[str, object]:
     """The fields of ``render --format json`` (documented in the README)."""
     return {
         **tree_document(output, diff, index),
-        "clusters": len(compilation.spec.clusters),
+        "clusters": outcome.clusters,
         "unchanged": len(diff.unchanged),
     }
 
@@ -121,15 +122,16 @@ def run_check(options: Options, report: Reporter, verbose: bool, staged: bool = 
     if staged:
         from kfedgen.views.staged import check_staged  # noqa: PLC0415 - GitPython: only here
 
-        compilation, diff, index = check_staged(options, Path.cwd())
+        staged_compilation, diff, index = check_staged(options, Path.cwd())
+        outcome = Outcome.of(staged_compilation)
     else:
-        compilation, diff = check(options, Path.cwd())
+        outcome, diff = check(options, Path.cwd())
     output = options.output.as_posix()
     conflicts = conflicts_error(output, diff)
-    report.report([*compilation.problems.sorted(), *conflicts.problems])
+    report.report([*outcome.problems.sorted(), *conflicts.problems])
     report_foreign(output, diff)
     files = _out_of_date(diff)
-    diffs = _diffs(options, compilation, diff, files, index) if verbose else None
+    diffs = _diffs(options, outcome, diff, files, index) if verbose else None
     if not report.json:
         sys.stdout.writelines(f"conflict: {output}/{c.path}\n" for c in diff.conflicts)
         sys.stdout.writelines(f"{label}: {output}/{path}\n" for label, path in files)
@@ -168,7 +170,7 @@ def check_document(
 
 def _diffs(
     options: Options,
-    compilation: Compilation,
+    outcome: Outcome,
     diff: TreeDiff,
     files: list[tuple[str, str]],
     index: StagedState | None,
@@ -183,9 +185,12 @@ def _diffs(
             return index.old.get(path)
         return _read(options.output / path) if path not in diff.added else None
 
+    # Out-of-date files exist only when the fleet was compiled (the cache answers
+    # only for a current tree).
+    new = outcome.compilation.tree.files if outcome.compilation is not None else {}
     # The manifest's diff is a list of hashes: listed, not shown.
     return {
-        path: unified_diff(f"{output}/{path}", old(path), compilation.tree.files.get(path))
+        path: unified_diff(f"{output}/{path}", old(path), new.get(path))
         for _, path in files
         if path != MANIFEST_PATH
     }

@@ -50,14 +50,15 @@ def test_an_unreadable_output_directory_is_an_output_error(
     output = tmp_path / "rendered"
     tree = OutputTree({"a/x.yaml": b"x\n", MANIFEST_PATH: manifest_bytes({"a/x.yaml": b"x\n"})})
     write(output, tree)
-    real_scandir = os.scandir
+    real_open = os.open
 
-    def scandir(path: str) -> Any:
-        if path.endswith("/a"):
+    def open_(path: str, flags: int, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("/a") and flags & os.O_DIRECTORY:
             raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
+        return real_open(path, flags, *args, **kwargs)
 
-    # Root (which runs these tests) can read any directory: simulate the refusal.
-    monkeypatch.setattr(os, "scandir", scandir)
+    # Root (which runs these tests) can read any directory: simulate the refusal
+    # (the scan opens each directory, then lists it through the descriptor).
+    monkeypatch.setattr(os, "open", open_)
     with pytest.raises(OutputError, match=r"cannot read .*/rendered/a: Permission denied"):
         compare(output, tree)

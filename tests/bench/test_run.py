@@ -142,6 +142,11 @@ def test_targets_verdicts() -> None:
     assert targets["1000x50: peak RSS <= 1.5 GiB"].verdict == "PASS"
     assert targets["1000x50: no-op re-render <= 2 s"].verdict == "PASS"
     assert targets["1000x50: render --check <= 3 s"].verdict == "FAIL"
+    # 1.0 s and 4.0 s of a 9.0 s full render; no change stage ran
+    assert targets["1000x50: no-op re-render <= 15% of full render"].verdict == "PASS"
+    assert targets["1000x50: no-op re-render <= 15% of full render"].detail == "11.1%"
+    assert targets["1000x50: render --check <= 15% of full render"].verdict == "FAIL"
+    assert targets["1000x50: one-object change <= 20% of full render"].verdict == "N/A"
     # 9 ms/cluster at 1000 vs 2 ms/cluster at 100: superlinear
     linear = next(t for name, t in targets.items() if name.startswith("linear"))
     assert linear.verdict == "FAIL"

@@ -1,0 +1,137 @@
+"""The compile cache: a render whose inputs did not change is not compiled again.
+
+The key is the sha256 of everything a render's bytes depend on: kfedgen's own
+code and data (every file of the installed package, so an edited checkout
+counts as another version, not only ``__version__``), the options that change
+output, and the name and bytes of every input file.  The value is what a
+no-op render reports without the compiled fleet: the sha256 of the ownership
+manifest the fleet renders to (which lists every file's sha256), the number
+of clusters, and the warnings.
+
+The cache can only ever say "this output is already current": the caller
+trusts it only when the manifest on disk hashes to the cached digest and
+every file it lists is confirmed (stat cache, or bytes); anything else, and a
+missing, stale or corrupt cache, means a full compile.  It lives beside the
+stat cache (:func:`kfedgen.backend.statcache.cache_dir`: inside ``.git/``, or
+the user's cache directory), never in the output tree, so it cannot be
+committed by accident.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import kfedgen
+from kfedgen.backend.statcache import write_atomically
+from kfedgen.errors import Location, Problem, Severity
+from kfedgen.source.load import SourceFile
+
+COMPILE_FILE = "compile.json"
+_VERSION = 1
+_PACKAGE = Path(kfedgen.__file__).parent
+
+
+@dataclass(frozen=True)
+class CachedRender:
+    """What a render of unchanged inputs reports, without compiling."""
+
+    manifest_digest: str
+    clusters: int
+    problems: tuple[Problem, ...]
+
+
+def code_digest(package: Path = _PACKAGE) -> str:
+    """The sha256 of kfedgen's version and every file of its package (code, schemas)."""
+    digest = hashlib.sha256(f"kfedgen {kfedgen.__version__}\0".encode())
+    for path in sorted(_package_files(package)):
+        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _package_files(package: Path) -> Iterable[Path]:
+    for directory, subdirectories, files in os.walk(package):
+        subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
+        yield from (Path(directory, name) for name in files)
+
+
+def compile_key(sources: Sequence[SourceFile], fingerprint: str) -> str:
+    """The cache key of compiling ``sources`` with the options ``fingerprint`` describes."""
+    digest = hashlib.sha256(f"{code_digest()}\0{fingerprint}\0".encode())
+    for source in sources:
+        name = source.display_name.encode("utf-8", "surrogateescape")
+        digest.update(b"%d:%s%d:" % (len(name), name, len(source.content)))
+        digest.update(source.content)
+    return digest.hexdigest()
+
+
+def load(directory: Path | None, key: str) -> CachedRender | None:
+    """The cached render for ``key``; None when there is none or it cannot be trusted."""
+    if directory is None:
+        return None
+    try:
+        document = json.loads((directory / COMPILE_FILE).read_bytes())
+        if not isinstance(document, dict) or document.get("version") != _VERSION:
+            return None
+        body = document["body"]
+        if document.get("check") != _checksum(body) or body["key"] != key:
+            return None  # corrupt (truncated, bit flip) or another fleet's
+        return CachedRender(
+            str(body["manifest"]),
+            int(body["clusters"]),
+            tuple(_problem(item) for item in body["problems"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(directory: Path | None, key: str, render: CachedRender) -> None:
+    """Remember ``render`` for ``key`` (one entry: the last render of this output)."""
+    if directory is None:
+        return
+    body = {
+        "key": key,
+        "manifest": render.manifest_digest,
+        "clusters": render.clusters,
+        "problems": [_problem_json(problem) for problem in render.problems],
+    }
+    document = {"version": _VERSION, "check": _checksum(body), "body": body}
+    with contextlib.suppress(OSError):
+        write_atomically(directory / COMPILE_FILE, json.dumps(document).encode("utf-8"))
+
+
+def _checksum(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    location = problem.location
+    return {
+        "file": location.file,
+        "line": location.line,
+        "column": location.column,
+        "path": list(problem.path),
+        "message": problem.message,
+        "severity": problem.severity.value,
+        "hint": problem.hint,
+    }
+
+
+def _problem(item: dict[str, Any]) -> Problem:
+    path = tuple(item["path"])
+    if not all(isinstance(part, (str, int)) for part in path):
+        raise TypeError("bad document path")
+    return Problem(
+        Location(str(item["file"]), int(item["line"]), int(item["column"])),
+        path,
+        str(item["message"]),
+        Severity(item["severity"]),
+        str(item["hint"]),
+    )
