@@ -22,6 +22,7 @@ from kfedgen.backend.serverfields import strip_rendered
 from kfedgen.backend.write import TreeDiff, compare, overlap_problem, write
 from kfedgen.decisions import AnyResolution
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
+from kfedgen.feasibility.checks import check_feasibility
 from kfedgen.frontends.kubefed.validate import check_references
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.frontends.spec import SpecOptions, build_spec
@@ -113,6 +114,7 @@ def compile_sources(
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
     problems.extend(secret_warnings(objects))
+    problems.extend(check_feasibility(spec.clusters, objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
