@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kfedgen.errors import Problem
 from kfedgen.feasibility.finding import finding
+from kfedgen.frontends.scope import BUILTIN_GROUPS
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 
@@ -148,36 +149,6 @@ REMOVALS: tuple[Removal, ...] = (
         "flowcontrol.apiserver.k8s.io/v1",
         (1, 29),
     ),
-)
-
-# Kubernetes' own API groups; any other group is a custom resource's ("" is the core group).
-BUILTIN_GROUPS = frozenset(
-    {
-        "",
-        "admissionregistration.k8s.io",
-        "apiextensions.k8s.io",
-        "apiregistration.k8s.io",
-        "apps",
-        "authentication.k8s.io",
-        "authorization.k8s.io",
-        "autoscaling",
-        "batch",
-        "certificates.k8s.io",
-        "coordination.k8s.io",
-        "discovery.k8s.io",
-        "events.k8s.io",
-        "extensions",
-        "flowcontrol.apiserver.k8s.io",
-        "internal.apiserver.k8s.io",
-        "networking.k8s.io",
-        "node.k8s.io",
-        "policy",
-        "rbac.authorization.k8s.io",
-        "resource.k8s.io",
-        "scheduling.k8s.io",
-        "storage.k8s.io",
-        "storagemigration.k8s.io",
-    }
 )
 
 
