@@ -96,7 +96,7 @@ PATTERNS: dict[str, PatternWords] = {
         _plural,
     ),
     "^1\\.[0-9]{1,3}$": PatternWords(
-        "must be a Kubernetes minor version such as \"1.29\" (a string: quote it in YAML)",
+        "must be a Kubernetes minor version such as \"1.29\"",
         _minor_version,
     ),
     "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/v[0-9]+((alpha|beta)[0-9]+)?$": PatternWords(
