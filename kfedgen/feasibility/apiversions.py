@@ -197,7 +197,7 @@ def check_api_versions(cluster: Cluster, objects: Sequence[RenderedObject]) -> I
                 ("apiVersion",),
                 f"{obj.api_version} {obj.kind} is served from Kubernetes {_text(first)} on; "
                 f"the cluster runs {cluster.kubernetes_version}",
-                f"use the API version the cluster serves, or upgrade it (see {GUIDE})",
+                f"use the API version the cluster serves, or upgrade it; see {GUIDE}",
             )
             continue
         group = obj.api_version.rpartition("/")[0]
@@ -218,13 +218,13 @@ def _removed(obj: RenderedObject, removal: Removal, runs: str) -> Problem:
         f"{_text(removal.removed_in)} and the cluster runs {runs}"
     )
     if not removal.replacement:
-        return finding(obj, ("apiVersion",), reason, f"the API has no replacement (see {GUIDE})")
+        return finding(obj, ("apiVersion",), reason, f"the API has no replacement; see {GUIDE}")
     since = f", served since {_text(removal.available_since)}" if removal.available_since else ""
     return finding(
         obj,
         ("apiVersion",),
         reason,
-        f"use {removal.replacement}{since} (see {GUIDE})",
+        f"use {removal.replacement}{since}; see {GUIDE}",
     )
 
 

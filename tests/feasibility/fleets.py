@@ -67,6 +67,18 @@ def _policy(
     }
 
 
+# A HorizontalPodAutoscaler of the Deployment "web".
+HPA = {
+    "apiVersion": "autoscaling/v2",
+    "kind": "HorizontalPodAutoscaler",
+    "metadata": {"name": "web"},
+    "spec": {
+        "maxReplicas": 3,
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+    },
+}
+
+
 def deployment(
     name: str, pod: Mapping[str, Any], labels: Mapping[str, str] | None = None
 ) -> dict[str, Any]:

@@ -10,10 +10,7 @@ import pytest
 
 from kfedgen.feasibility.apiversions import GUIDE, REMOVALS
 from tests.conftest import RunCli, snapshot
-from tests.feasibility.fleets import write_fleet
-
-INGRESS_SPEC = {"defaultBackend": {"serviceName": "web", "servicePort": 80}}
-
+from tests.feasibility.fleets import HPA, write_fleet
 
 def ingress(api_version: str) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": "Ingress", "metadata": {"name": "web"}, "spec": {}}
@@ -67,7 +64,7 @@ def test_a_removed_api_is_a_warning_naming_cluster_version_and_replacement(
     assert (
         "fleet/objects.yaml:1:1: warning: cluster 'new': Ingress/shop/web apiVersion: "
         "extensions/v1beta1 Ingress was removed in Kubernetes 1.22 and the cluster runs 1.22 "
-        f"(use networking.k8s.io/v1, served since 1.19 (see {GUIDE}))"
+        f"(use networking.k8s.io/v1, served since 1.19; see {GUIDE})"
     ) in result.err
     assert "cluster 'old'" not in result.err  # 1.21 still serves it
     assert (tmp_path / "rendered" / "new" / "shop").is_dir()
@@ -103,16 +100,7 @@ def test_the_replacement_is_fine_and_an_undeclared_version_skips_the_check(
 
 
 def test_an_api_newer_than_the_cluster_is_reported(tmp_path: Path, run_cli: RunCli) -> None:
-    hpa = {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web"},
-        "spec": {
-            "maxReplicas": 3,
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-        },
-    }
-    fleet = write_fleet(tmp_path, ['{name: c, kubernetesVersion: "1.22"}'], [hpa])
+    fleet = write_fleet(tmp_path, ['{name: c, kubernetesVersion: "1.22"}'], [HPA])
     result = run_cli("validate", cwd=fleet)
     assert result.code == 0, result.err
     assert (

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from tests.feasibility.fleets import container, deployment, write_fleet
+from tests.feasibility.fleets import HPA, container, deployment, write_fleet
 
 CHECKED = "{name: c, provides: []}"
 
@@ -187,15 +187,6 @@ def test_ingress_backends_need_the_service_and_its_port(
         assert expected in warning
 
 
-HPA = {
-    "apiVersion": "autoscaling/v2",
-    "kind": "HorizontalPodAutoscaler",
-    "metadata": {"name": "web"},
-    "spec": {
-        "maxReplicas": 3,
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-    },
-}
 PDB = {
     "apiVersion": "policy/v1",
     "kind": "PodDisruptionBudget",
