@@ -12,6 +12,7 @@ from kfedgen.feasibility.apiversions import GUIDE, REMOVALS
 from tests.conftest import RunCli, snapshot
 from tests.feasibility.fleets import HPA, write_fleet
 
+
 def ingress(api_version: str) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": "Ingress", "metadata": {"name": "web"}, "spec": {}}
 

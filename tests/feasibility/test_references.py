@@ -132,12 +132,18 @@ def test_rendered_optional_and_builtin_references_resolve(tmp_path: Path, run_cl
 
 
 def test_without_provides_the_check_is_skipped(tmp_path: Path, run_cli: RunCli) -> None:
-    fleet = write_fleet(
-        tmp_path, ["{name: c}"], [deployment("web", pod({"serviceAccountName": "x"}))]
-    )
-    result = run_cli("validate", "--strict", cwd=fleet)
+    clusters = ["{name: c}", "{name: checked, provides: []}"]
+    workload = deployment("web", pod({"serviceAccountName": "x"}))
+    fleet = write_fleet(tmp_path, clusters, [workload])
+    result = run_cli("validate", cwd=fleet)
     assert result.code == 0, result.err
-    assert "feasibility check references skipped for 1 of 1 cluster (c)" in result.err
+    [warning] = warnings(result.err)
+    assert "cluster 'checked': Deployment/shop/web" in warning
+    assert "feasibility check references skipped for 1 of 2 clusters (c)" in result.err
+    alone = write_fleet(tmp_path / "alone", ["{name: c}"], [workload])
+    quiet = run_cli("validate", "--strict", cwd=alone)
+    assert quiet.code == 0, quiet.err
+    assert "feasibility" not in quiet.err  # no cluster uses the check: not worth a line
 
 
 def ingress(port: dict[str, Any]) -> dict[str, Any]:
