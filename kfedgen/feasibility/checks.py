@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from kfedgen.errors import Problem
 from kfedgen.feasibility.apiversions import check_api_versions
+from kfedgen.feasibility.fargate import check_fargate
 from kfedgen.feasibility.references import check_references
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
@@ -38,6 +39,12 @@ CHECKS: tuple[Check, ...] = (
         "provides",
         lambda cluster: cluster.provides is not None,
         check_references,
+    ),
+    Check(
+        "fargate",
+        "compute.fargateProfiles",
+        lambda cluster: cluster.compute is not None and bool(cluster.compute.fargate_profiles),
+        check_fargate,
     ),
 )
 
