@@ -96,14 +96,14 @@ PATTERNS: dict[str, PatternWords] = {
         _plural,
     ),
     "^1\\.[0-9]{1,3}$": PatternWords(
-        "must be a Kubernetes minor version such as \"1.29\"",
+        'must be a Kubernetes minor version such as "1.29"',
         _minor_version,
     ),
     "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/v[0-9]+((alpha|beta)[0-9]+)?$": PatternWords(
         "must be an API group/version such as serving.knative.dev/v1 (core APIs are built in)"
     ),
     "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|[KMGTPE]i|[mkMGTPE])?$": PatternWords(
-        "must be a Kubernetes quantity such as \"4\", \"500m\" or \"128Gi\""
+        'must be a Kubernetes quantity such as "4", "500m" or "128Gi"'
     ),
 }
 

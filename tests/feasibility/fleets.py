@@ -98,3 +98,8 @@ def deployment(
 def container(**fields: Any) -> dict[str, Any]:
     """One container named ``app`` with the given extra fields."""
     return {"name": "app", "image": "registry.example.com/app:1", **fields}
+
+
+def warnings(err: str) -> list[str]:
+    """The warning lines of a command's stderr."""
+    return [line for line in err.splitlines() if ": warning: " in line]

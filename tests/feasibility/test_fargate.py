@@ -9,7 +9,7 @@ import pytest
 
 from kfedgen.feasibility.fargate import FARGATE_DOCS
 from tests.conftest import RunCli
-from tests.feasibility.fleets import container, deployment, write_fleet
+from tests.feasibility.fleets import container, deployment, warnings, write_fleet
 
 PROFILE = (
     "fargateProfiles: [{name: shop, selectors: [{namespace: sh*, labels: {compute: fargate}}]}]"
@@ -17,10 +17,6 @@ PROFILE = (
 FARGATE_ONLY = f"{{name: f, compute: {{{PROFILE}}}}}"
 MIXED = f"{{name: m, compute: {{{PROFILE}, nodePools: [{{name: general, nodes: 3}}]}}}}"
 ON_FARGATE = {"app": "web", "compute": "fargate"}
-
-
-def warnings(err: str) -> list[str]:
-    return [line for line in err.splitlines() if ": warning: " in line]
 
 
 def daemonset() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from tests.feasibility.fleets import HPA, container, deployment, write_fleet
+from tests.feasibility.fleets import HPA, container, deployment, warnings, write_fleet
 
 CHECKED = "{name: c, provides: []}"
 
@@ -26,10 +26,6 @@ def service(
 
 def named(kind: str, name: str, api_version: str = "v1") -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind, "metadata": {"name": name}}
-
-
-def warnings(result_err: str) -> list[str]:
-    return [line for line in result_err.splitlines() if ": warning: " in line]
 
 
 POD_USES = [
