@@ -38,6 +38,48 @@ class Taint:
 
 
 @dataclass(frozen=True)
+class ProvidedObject:
+    """An object the platform creates in a cluster outside the fleet (inventory ``provides``)."""
+
+    kind: str
+    name: str
+    namespace: str = ""  # empty for cluster-scoped kinds
+
+
+@dataclass(frozen=True)
+class FargateSelector:
+    """One selector of an EKS Fargate profile: a namespace and labels a pod must carry."""
+
+    namespace: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FargateProfile:
+    name: str
+    selectors: tuple[FargateSelector, ...]
+
+
+@dataclass(frozen=True)
+class NodePool:
+    """Identical nodes: how many, their labels and taints, what one node can allocate."""
+
+    name: str
+    nodes: int
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+    allocatable: Mapping[str, str] = field(default_factory=dict)  # resource -> quantity
+
+
+@dataclass(frozen=True)
+class Compute:
+    """Where a cluster runs pods (inventory ``compute``)."""
+
+    fargate_profiles: tuple[FargateProfile, ...] = ()
+    node_pools: tuple[NodePool, ...] = ()
+
+
+@dataclass(frozen=True)
 class Cluster:
     """A member cluster of the inventory."""
 
@@ -54,6 +96,12 @@ class Cluster:
     zones: tuple[str, ...] = ()
     taints: tuple[Taint, ...] = ()
     available_replicas: int | None = None
+    # What the cluster is, for render-time feasibility (kfedgen.feasibility); None (or
+    # absent) means "not declared", and the checks that need it are skipped.
+    kubernetes_version: str | None = None  # minor version, "1.29"
+    apis: tuple[str, ...] | None = None  # served group/versions beyond the built-ins
+    provides: tuple[ProvidedObject, ...] | None = None
+    compute: Compute | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from kfedgen.backend.write import TreeDiff, compare, confirm, overlap_problem
 from kfedgen.backend.write import write as write_tree
 from kfedgen.decisions import AnyResolution, annotate
 from kfedgen.errors import InvalidInput, Location, OutputError, Problems, Severity
+from kfedgen.feasibility.checks import check_feasibility
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.frontends.spec import SpecOptions, build_spec
 from kfedgen.frontends.validate import validate
@@ -122,6 +123,7 @@ def compile_sources(
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
     problems.extend(secret_warnings(objects))
+    problems.extend(check_feasibility(spec.clusters, objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)

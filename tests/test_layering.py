@@ -22,7 +22,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("source", ("kfedgen.source",)),
     ("frontends", ("kfedgen.frontends",)),
     ("placement", ("kfedgen.placement",)),
-    ("backend", ("kfedgen.backend", "kfedgen.gitops.files")),
+    ("backend", ("kfedgen.backend", "kfedgen.feasibility", "kfedgen.gitops.files")),
     ("pipeline", ("kfedgen.pipeline",)),
     ("views", ("kfedgen.views", "kfedgen.commands", "kfedgen.cli", "kfedgen.__main__")),
 )

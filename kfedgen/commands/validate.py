@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from jsonschema.protocols import Validator
 
-from kfedgen.backend.emit import object_file
+from kfedgen.backend.emit import OutputTree, object_file
 from kfedgen.errors import Problems, plural
+from kfedgen.feasibility.checks import Skipped, skipped
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.report import Reporter
 from kfedgen.source.load import discover
@@ -20,6 +22,7 @@ from kfedgen.views.kubevalidate import (
     ValidationReport,
     load_crds,
     resolve_version,
+    supported_versions,
     validate_tree,
 )
 
@@ -50,22 +53,89 @@ def run_validate(
     clusters = plural(len(compilation.spec.clusters), "cluster")
     federated = plural(len(compilation.spec.federated), "federated object")
     sys.stderr.write(f"kfedgen: the fleet spec is valid ({clusters}, {federated})\n")
-    if version is None:
-        return report.finish(0, validate_document(compilation, None, None))
+    skips = skipped(compilation.spec.clusters)
+    _print_skips(skips, report)
     # The compilation's objects are the rendered files' content: no need to parse them.
     manifests = {object_file(obj): obj.manifest for obj in compilation.objects}
-    result = validate_tree(compilation.tree, KubeSchemas(version, crds), manifests)
     output = options.output.as_posix()
+    if version is None:
+        # Without --kube-version, each cluster is checked against the version it runs.
+        per_cluster = _cluster_versions(compilation, crds, manifests, output, report)
+        document = validate_document(compilation, None, None, skips, per_cluster)
+        findings = sum(len(result.findings) for result in per_cluster.values())
+        return _finish(report, document, findings)
+    result = validate_tree(compilation.tree, KubeSchemas(version, crds), manifests)
     _print_report(result, version, output, report)
-    document = validate_document(compilation, version, result)
-    if result.findings:
-        error = f"the rendered objects have {plural(len(result.findings), 'problem')}"
+    return _finish(
+        report, validate_document(compilation, version, result, skips), len(result.findings)
+    )
+
+
+def _finish(report: Reporter, document: dict[str, object], findings: int) -> int:
+    if findings:
+        error = f"the rendered objects have {plural(findings, 'problem')}"
         return report.finish(EXIT_INVALID, document, error)
     return report.finish(0, document)
 
 
+def _cluster_versions(
+    compilation: Compilation,
+    crds: dict[SchemaKey, Validator],
+    manifests: Mapping[str, Mapping[str, Any]],
+    output: str,
+    report: Reporter,
+) -> dict[str, ValidationReport]:
+    """Validate each cluster's objects against its inventory's ``kubernetesVersion``."""
+    by_version: dict[str, list[str]] = {}
+    for name, cluster in compilation.spec.clusters.items():
+        if cluster.kubernetes_version is not None:
+            by_version.setdefault(cluster.kubernetes_version, []).append(name)
+    bundled = supported_versions()
+    unbundled = sorted(v for v in by_version if v not in bundled)
+    if unbundled and report.style == "text":
+        sys.stderr.write(
+            f"kfedgen: no bundled schemas for Kubernetes {', '.join(unbundled)} "
+            f"(bundled: {bundled[0]} to {bundled[-1]}); those clusters' objects are not "
+            "schema-checked\n"
+        )
+    results: dict[str, ValidationReport] = {}
+    for version in sorted(v for v in by_version if v in bundled):
+        names = {f"{name}/" for name in by_version[version]}
+        files = {p: b for p, b in compilation.tree.files.items() if p[: p.find("/") + 1] in names}
+        known = {p: m for p, m in manifests.items() if p in files}
+        result = validate_tree(OutputTree(files), KubeSchemas(version, crds), known)
+        _print_report(result, version, output, report)
+        results[version] = result
+    return results
+
+
+def _print_skips(skips: Sequence[Skipped], report: Reporter) -> None:
+    """Once per feasibility check: the clusters it skipped and the inventory field it needs.
+
+    A check that no cluster declares data for is not in use, and not worth a line each run
+    (the JSON document still lists it).
+    """
+    if report.style != "text":
+        return
+    for skip in skips:
+        if len(skip.clusters) == skip.of:
+            continue
+        names = ", ".join(skip.clusters[:3]) + (
+            f" and {len(skip.clusters) - 3} more" if len(skip.clusters) > 3 else ""
+        )
+        sys.stderr.write(
+            f"kfedgen: feasibility check {skip.check.name} skipped for "
+            f"{len(skip.clusters)} of {plural(skip.of, 'cluster')} ({names}): "
+            f"their inventory entries have no {skip.check.needs}\n"
+        )
+
+
 def validate_document(
-    compilation: Compilation, version: str | None, result: ValidationReport | None
+    compilation: Compilation,
+    version: str | None,
+    result: ValidationReport | None,
+    skips: Sequence[Skipped] = (),
+    per_cluster: dict[str, ValidationReport] | None = None,
 ) -> dict[str, object]:
     """The fields of ``validate --format json`` (documented in the README)."""
     kubernetes = None
@@ -84,6 +154,21 @@ def validate_document(
         "clusters": len(compilation.spec.clusters),
         "federatedObjects": len(compilation.spec.federated),
         "kubernetes": kubernetes,
+        "feasibility": {
+            "skipped": [
+                {"check": s.check.name, "needs": s.check.needs, "clusters": list(s.clusters)}
+                for s in skips
+            ],
+            "schemas": [
+                {
+                    "version": v,
+                    "objects": r.objects,
+                    "validated": r.validated,
+                    "problems": len(r.findings),
+                }
+                for v, r in sorted((per_cluster or {}).items())
+            ],
+        },
     }
 
 

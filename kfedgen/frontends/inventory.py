@@ -18,7 +18,16 @@ from typing import Any
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.frontends.schema import validate_document
 from kfedgen.gitops.settings import parse_gitops
-from kfedgen.model import Cluster, FleetSpec, Taint
+from kfedgen.model import (
+    Cluster,
+    Compute,
+    FargateProfile,
+    FargateSelector,
+    FleetSpec,
+    NodePool,
+    ProvidedObject,
+    Taint,
+)
 from kfedgen.selectors import label_key_problem, label_value_problem
 from kfedgen.source.load import Document
 
@@ -119,7 +128,12 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
             zones=tuple(raw.get("zones") or ()),
             taints=_taints(raw.get("taints") or ()),
             available_replicas=raw.get("availableReplicas"),
+            kubernetes_version=raw.get("kubernetesVersion"),
+            apis=tuple(raw["apis"]) if "apis" in raw else None,
+            provides=_provides(raw["provides"]) if "provides" in raw else None,
+            compute=_compute(raw["compute"]) if "compute" in raw else None,
         )
+        _check_compute_labels(doc, path, raw.get("compute") or {}, problems)
         _add_cluster(cluster, (*path, "name"), doc, spec, problems)
 
 
@@ -183,6 +197,47 @@ def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> 
         available_replicas=int(available) if available is not None else None,
     )
     _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
+
+
+def _provides(raw: Sequence[Mapping[str, str]]) -> tuple[ProvidedObject, ...]:
+    return tuple(ProvidedObject(p["kind"], p["name"], p.get("namespace", "")) for p in raw)
+
+
+def _compute(raw: Mapping[str, Any]) -> Compute:
+    """The ``compute`` entry (schema-valid) as typed values."""
+    profiles = tuple(
+        FargateProfile(
+            p["name"],
+            tuple(
+                FargateSelector(s["namespace"], dict(s.get("labels") or {})) for s in p["selectors"]
+            ),
+        )
+        for p in raw.get("fargateProfiles") or ()
+    )
+    pools = tuple(
+        NodePool(
+            p["name"],
+            p["nodes"],
+            dict(p.get("labels") or {}),
+            _taints(p.get("taints") or ()),
+            dict(p.get("allocatable") or {}),
+        )
+        for p in raw.get("nodePools") or ()
+    )
+    return Compute(profiles, pools)
+
+
+def _check_compute_labels(
+    doc: Document, path: DocPath, compute: Mapping[str, Any], problems: Problems
+) -> None:
+    """Labels of Fargate selectors and node pools are Kubernetes labels, checked as such."""
+    for index, profile in enumerate(compute.get("fargateProfiles") or ()):
+        for number, selector in enumerate(profile.get("selectors") or ()):
+            where = (*path, "compute", "fargateProfiles", index, "selectors", number, "labels")
+            _check_labels(doc, where, selector.get("labels") or {}, problems)
+    for index, pool in enumerate(compute.get("nodePools") or ()):
+        where = (*path, "compute", "nodePools", index, "labels")
+        _check_labels(doc, where, pool.get("labels") or {}, problems)
 
 
 def _taints(raw: Sequence[Mapping[str, str]]) -> tuple[Taint, ...]:

@@ -53,6 +53,11 @@ def _url(value: str) -> str:
     return "https://" + value.strip()
 
 
+def _minor_version(value: str) -> str:
+    match = re.match(r"^v?(\d+)\.(\d+)", value.strip())
+    return f"{match.group(1)}.{match.group(2)}" if match else "1.30"
+
+
 PATTERNS: dict[str, PatternWords] = {
     "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$": PatternWords(
         "must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending "
@@ -93,6 +98,16 @@ PATTERNS: dict[str, PatternWords] = {
     "^[a-z][a-z0-9]*$": PatternWords(
         "must be lower-case letters and digits, starting with a letter (such as deployments)",
         _plural,
+    ),
+    "^1\\.[0-9]{1,3}$": PatternWords(
+        'must be a Kubernetes minor version such as "1.29"',
+        _minor_version,
+    ),
+    "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/v[0-9]+((alpha|beta)[0-9]+)?$": PatternWords(
+        "must be an API group/version such as serving.knative.dev/v1 (core APIs are built in)"
+    ),
+    "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|[KMGTPE]i|[mkMGTPE])?$": PatternWords(
+        'must be a Kubernetes quantity such as "4", "500m" or "128Gi"'
     ),
 }
 

@@ -1,0 +1,84 @@
+"""The table of feasibility checks and the one call the pipeline makes.
+
+Each check names the inventory data it needs; for a cluster without it the check is
+skipped (and :func:`skipped` says so once per check, for ``kfedgen validate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from kfedgen.errors import Problem
+from kfedgen.feasibility.apiversions import check_api_versions
+from kfedgen.feasibility.fargate import check_fargate
+from kfedgen.feasibility.references import check_references
+from kfedgen.model import Cluster
+from kfedgen.rendered import RenderedObject
+
+
+@dataclass(frozen=True)
+class Check:
+    """One feasibility check: what it is, what it needs from the inventory, the function."""
+
+    name: str
+    needs: str  # the inventory field, as users write it
+    runs_for: Callable[[Cluster], bool]
+    run: Callable[[Cluster, Sequence[RenderedObject]], Iterator[Problem]]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "api-versions",
+        "kubernetesVersion",
+        lambda cluster: cluster.kubernetes_version is not None,
+        check_api_versions,
+    ),
+    Check(
+        "references",
+        "provides",
+        lambda cluster: cluster.provides is not None,
+        check_references,
+    ),
+    Check(
+        "fargate",
+        "compute.fargateProfiles",
+        lambda cluster: cluster.compute is not None and bool(cluster.compute.fargate_profiles),
+        check_fargate,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A check that did not run for some clusters: their inventory lacks what it needs."""
+
+    check: Check
+    clusters: tuple[str, ...]
+    of: int  # clusters in the inventory
+
+
+def check_feasibility(
+    clusters: Mapping[str, Cluster], objects: Iterable[RenderedObject]
+) -> list[Problem]:
+    """Every check over every cluster's rendered objects, in inventory then table order."""
+    by_cluster: dict[str, list[RenderedObject]] = {}
+    for obj in objects:
+        by_cluster.setdefault(obj.cluster, []).append(obj)
+    problems: list[Problem] = []
+    for name, cluster in clusters.items():
+        mine = by_cluster.get(name, [])
+        for check in CHECKS:
+            if mine and check.runs_for(cluster):
+                problems.extend(check.run(cluster, mine))
+    return problems
+
+
+def skipped(clusters: Mapping[str, Cluster]) -> list[Skipped]:
+    """The checks that some clusters skip, each once, with those clusters."""
+    result = []
+    for check in CHECKS:
+        names = tuple(name for name, c in clusters.items() if not check.runs_for(c))
+        if names:
+            result.append(Skipped(check, names, len(clusters)))
+    return result

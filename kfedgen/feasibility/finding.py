@@ -1,0 +1,28 @@
+"""What a feasibility check reports: one object that will not work in one cluster."""
+
+from __future__ import annotations
+
+from kfedgen.errors import DocPath, Problem, Severity, format_path
+from kfedgen.rendered import RenderedObject
+
+
+def object_ref(obj: RenderedObject) -> str:
+    """``Kind/namespace/name`` (``Kind/name`` when cluster-scoped) of a rendered object."""
+    return "/".join(part for part in (obj.kind, obj.namespace, obj.name) if part)
+
+
+def finding(obj: RenderedObject, path: DocPath, reason: str, fix: str) -> Problem:
+    """A warning at the object's source naming the cluster, the object, the field and why.
+
+    The cluster is named once, as ``cluster 'NAME'``, so the reports merge one finding
+    that holds in many clusters into one line (:func:`kfedgen.report.group_repeated`).
+    """
+    where = f" {format_path(path)}" if path else ""
+    origin = "" if obj.origin == object_ref(obj) else f" (from {obj.origin})"
+    return Problem(
+        obj.location,
+        (),
+        f"cluster {obj.cluster!r}: {object_ref(obj)}{origin}{where}: {reason}",
+        Severity.WARNING,
+        fix,
+    )

@@ -1,0 +1,112 @@
+"""The inventory's feasibility fields: parsed into typed values, bad values reported with a fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kfedgen.model import Compute, FargateProfile, FargateSelector, NodePool, ProvidedObject, Taint
+from tests.conftest import RunCli, snapshot
+from tests.fleets import compile_fleet, inventory
+
+FULL = """\
+{name: eks-apne1, kubernetesVersion: "1.29", apis: [serving.knative.dev/v1],
+       provides: [{kind: Secret, namespace: shop, name: registry-creds}, {kind: PriorityClass, name: high}],
+       compute: {fargateProfiles: [{name: shop, selectors: [{namespace: shop, labels: {compute: fargate}}]}],
+                 nodePools: [{name: gpu, nodes: 2, labels: {nvidia.com/gpu.present: "true"},
+                              taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}],
+                              allocatable: {cpu: "32", memory: 128Gi, pods: "110", nvidia.com/gpu: "4"}}]}}"""
+
+
+def test_every_field_is_parsed_into_the_cluster() -> None:
+    cluster = compile_fleet(inventory(FULL, "{name: plain}")).spec.clusters["eks-apne1"]
+    assert cluster.kubernetes_version == "1.29"
+    assert cluster.apis == ("serving.knative.dev/v1",)
+    assert cluster.provides == (
+        ProvidedObject("Secret", "registry-creds", "shop"),
+        ProvidedObject("PriorityClass", "high"),
+    )
+    assert cluster.compute == Compute(
+        (FargateProfile("shop", (FargateSelector("shop", {"compute": "fargate"}),)),),
+        (
+            NodePool(
+                "gpu",
+                2,
+                {"nvidia.com/gpu.present": "true"},
+                (Taint("nvidia.com/gpu", "true", "NoSchedule"),),
+                {"cpu": "32", "memory": "128Gi", "pods": "110", "nvidia.com/gpu": "4"},
+            ),
+        ),
+    )
+
+
+def test_absent_fields_mean_not_declared() -> None:
+    cluster = compile_fleet(inventory("{name: plain}")).spec.clusters["plain"]
+    assert (cluster.kubernetes_version, cluster.apis, cluster.provides, cluster.compute) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "{name: c, kubernetesVersion: 1.29}",
+            "6:17: spec.clusters[0].kubernetesVersion: expected a string, got a number",
+        ),
+        (
+            '{name: c, kubernetesVersion: "v1.29"}',
+            "6:17: spec.clusters[0].kubernetesVersion: 'v1.29' must be a Kubernetes minor version "
+            "such as \"1.29\" (did you mean '1.29'?)",
+        ),
+        (
+            "{name: c, apis: [knative]}",
+            "6:24: spec.clusters[0].apis[0]: 'knative' must be an API group/version",
+        ),
+        (
+            "{name: c, provides: [{kind: Secret}]}",
+            "6:28: spec.clusters[0].provides[0]: 'name' is required",
+        ),
+        (
+            "{name: c, compute: {nodePools: [{name: p, nodes: 1, allocatable: {memory: 4GB}}]}}",
+            "6:73: spec.clusters[0].compute.nodePools[0].allocatable.memory: '4GB' must be a "
+            "Kubernetes quantity",
+        ),
+        (
+            "{name: c, compute: {nodePools: [{name: p, nodes: 1, labels: {bad key: x}}]}}",
+            "6:68: spec.clusters[0].compute.nodePools[0].labels.bad key: label key",
+        ),
+        (
+            "{name: c, compute: {fargateProfiles: [{name: f, selectors: []}]}}",
+            "6:55: spec.clusters[0].compute.fargateProfiles[0].selectors: [] should be non-empty",
+        ),
+    ],
+)
+def test_a_bad_field_is_an_error_at_its_place_and_nothing_is_written(
+    entry: str, expected: str, tmp_path: Path, run_cli: RunCli
+) -> None:
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "fleet" / "fleet.yaml").write_text(inventory(entry))
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 2
+    assert f"fleet/fleet.yaml:{expected}" in result.err, result.err
+    assert "Traceback" not in result.err
+    assert snapshot(tmp_path / "rendered") == {}
+
+
+def test_the_published_schema_documents_the_fields(run_cli: RunCli) -> None:
+    result = run_cli("schema", "Fleet")
+    assert result.code == 0, result.err
+    for field in (
+        "kubernetesVersion",
+        "apis",
+        "provides",
+        "fargateProfiles",
+        "nodePools",
+        "allocatable",
+    ):
+        assert f'"{field}"' in result.out
