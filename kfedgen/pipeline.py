@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kfedgen.backend.emit import OutputTree, emit
 from kfedgen.backend.karmada_overrides import apply_override_policies
+from kfedgen.backend.karmada_preserve import preserve_on_deletion
 from kfedgen.backend.karmada_render import render_propagated
 from kfedgen.backend.lint import secret_warnings
 from kfedgen.backend.materialize import materialize
@@ -96,7 +97,7 @@ def compile_sources(
     karmada, unselected = propagate(spec, resolutions, problems)
     everything: list[AnyResolution] = [*resolutions, *karmada]
     if not problems.has_errors():
-        objects.extend(render_propagated(karmada))
+        objects.extend(preserve_on_deletion(karmada, render_propagated(karmada), spec.gitops))
         decisions = {r.ref: r.decisions for r in everything}
         objects = apply_override_policies(spec, objects, decisions, problems)
         # Every object is final now: one identity rule, whatever changed it.

@@ -342,6 +342,8 @@ class PropagationPolicy:
     suspension: Suspension
     # spec.dependentOverrides: names of (Cluster)OverridePolicies that must exist first.
     dependent_overrides: tuple[str, ...] = ()
+    # spec.preserveResourcesOnDeletion (kfedgen.backend.karmada_preserve).
+    preserve_on_deletion: bool = False
 
     @property
     def ref(self) -> str:

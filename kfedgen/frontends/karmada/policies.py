@@ -349,6 +349,7 @@ def add_propagation_policy(doc: Document, spec: FleetSpec, problems: Problems) -
         placement=parser.placement(raw.get("placement") or {}),
         suspension=parser.suspension(raw.get("suspension")),
         dependent_overrides=tuple(raw.get("dependentOverrides") or ()),
+        preserve_on_deletion=bool(raw.get("preserveResourcesOnDeletion")),
     )
     if parser.failed:
         return
