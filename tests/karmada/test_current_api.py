@@ -184,3 +184,55 @@ def test_dependent_overrides_must_exist(run_cli: RunCli, tmp_path: Path) -> None
         "kfedgen: the fleet spec has 3 problems; nothing was written",
     ]
     assert not (tmp_path / "rendered").exists() or snapshot(tmp_path / "rendered") == {}
+
+
+SPREAD = [{"spreadByField": "cluster", "maxGroups": 1}]
+IGNORED = (
+    "fleet/app.yaml:36:5: spec.placement.spreadConstraints: warning: PropagationPolicy app/web: "
+    "spreadConstraints are ignored under static weights -- Karmada (and kfedgen) divide the "
+    "replicas by the static weights alone (weight 1 each without weightPreference) (remove "
+    "spreadConstraints, limit the clusters with clusterAffinity, or use dynamicWeight: "
+    "AvailableReplicas)"
+)
+
+
+@pytest.mark.parametrize(
+    ("scheduling", "warned"),
+    [
+        # karmada#3184: the policy of the report, static weights 2:8 and maxGroups 1.
+        (
+            {
+                "replicaSchedulingType": "Divided",
+                "replicaDivisionPreference": "Weighted",
+                "weightPreference": {
+                    "staticWeightList": [
+                        {"targetCluster": {"clusterNames": ["eu"]}, "weight": 2},
+                        {"targetCluster": {"clusterNames": ["us"]}, "weight": 8},
+                    ]
+                },
+            },
+            True,
+        ),
+        ({}, True),  # Divided + Weighted by default, no weightPreference: equal static weights
+        ({"replicaSchedulingType": "Duplicated"}, False),
+    ],
+    ids=["static-weights", "default-weights", "duplicated"],
+)
+def test_spread_constraints_under_static_weights_warn(
+    scheduling: dict[str, object], warned: bool
+) -> None:
+    policy = {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": "PropagationPolicy",
+        "metadata": {"name": "web", "namespace": "app"},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+            "placement": {
+                "clusterAffinity": {"clusterNames": ["eu", "us"]},
+                "spreadConstraints": SPREAD,
+                "replicaScheduling": scheduling,
+            },
+        },
+    }
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy])
+    assert (IGNORED in warnings_of(compilation)) == warned, warnings_of(compilation)

@@ -354,6 +354,7 @@ def add_propagation_policy(doc: Document, spec: FleetSpec, problems: Problems) -
     if parser.failed:
         return
     _warn_live_only_fields(doc, policy.ref, raw, problems)
+    _warn_ignored_spread_constraints(policy, problems)
     _add_unique(policy, spec.propagation_policies, problems)
 
 
@@ -411,6 +412,24 @@ def _warn_live_only_fields(
             problems.warning(
                 doc.location(path), path, "overflowAffinities are not emulated offline"
             )
+
+
+def _warn_ignored_spread_constraints(policy: PropagationPolicy, problems: Problems) -> None:
+    # karmada#3184: pkg/scheduler/core/spreadconstraint/select_clusters.go
+    # shouldIgnoreSpreadConstraint skips spread constraints under static weights (Divided,
+    # Weighted, no dynamicWeight), without any event or status saying so.
+    placement = policy.placement
+    if placement.spread_constraints and placement.replica_scheduling.ignores_spread_constraints:
+        path: DocPath = ("spec", "placement", "spreadConstraints")
+        problems.warning(
+            policy.location(path),
+            path,
+            f"{policy.ref}: spreadConstraints are ignored under static weights -- Karmada "
+            "(and kfedgen) divide the replicas by the static weights alone (weight 1 each "
+            "without weightPreference)",
+            "remove spreadConstraints, limit the clusters with clusterAffinity, or use "
+            "dynamicWeight: AvailableReplicas",
+        )
 
 
 def check_dependent_overrides(spec: FleetSpec, problems: Problems) -> None:
