@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import RunCli, snapshot
 from tests.fleets import compile_fleet, fleet_errors, to_yaml, warnings_of
-from tests.karmada._documents import KARMADA_INVENTORY, deployment
+from tests.karmada._documents import KARMADA_INVENTORY, deployment, policy
 
 AFFINE = """\
 apiVersion: policy.karmada.io/v1alpha1
@@ -89,16 +89,8 @@ def test_workload_affinity_is_accepted_with_a_warning_naming_the_policy(
 def test_invalid_workload_affinity_is_located(
     workload_affinity: dict[str, object], expected: str
 ) -> None:
-    policy = {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": "PropagationPolicy",
-        "metadata": {"name": "web", "namespace": "app"},
-        "spec": {
-            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
-            "placement": {"workloadAffinity": workload_affinity},
-        },
-    }
-    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy])
+    affine = policy("web", placement={"workloadAffinity": workload_affinity})
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), affine])
     assert errors == [expected]
 
 
@@ -115,16 +107,8 @@ def test_invalid_workload_affinity_is_located(
     ],
 )
 def test_valid_workload_affinity_rows_are_accepted(workload_affinity: dict[str, object]) -> None:
-    policy = {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": "PropagationPolicy",
-        "metadata": {"name": "web", "namespace": "app"},
-        "spec": {
-            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
-            "placement": {"workloadAffinity": workload_affinity},
-        },
-    }
-    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy])
+    affine = policy("web", placement={"workloadAffinity": workload_affinity})
+    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), affine])
     assert sum("not emulated yet" in w for w in warnings_of(compilation)) == len(workload_affinity)
 
 
@@ -221,18 +205,12 @@ IGNORED = (
 def test_spread_constraints_under_static_weights_warn(
     scheduling: dict[str, object], warned: bool
 ) -> None:
-    policy = {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": "PropagationPolicy",
-        "metadata": {"name": "web", "namespace": "app"},
-        "spec": {
-            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
-            "placement": {
-                "clusterAffinity": {"clusterNames": ["eu", "us"]},
-                "spreadConstraints": SPREAD,
-                "replicaScheduling": scheduling,
-            },
-        },
+    placement = {
+        "clusterAffinity": {"clusterNames": ["eu", "us"]},
+        "spreadConstraints": SPREAD,
+        "replicaScheduling": scheduling,
     }
-    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy])
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [deployment(), policy("web", placement=placement)]
+    )
     assert (IGNORED in warnings_of(compilation)) == warned, warnings_of(compilation)

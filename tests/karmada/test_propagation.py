@@ -513,37 +513,25 @@ def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
     assert sorted(rendered(compilation, "Pod", "one")) == ["ap"]
 
 
+def divided_apps_kind(kind: str) -> Any:
+    """A 5-replica apps/v1 ``kind`` and a ConfigMap, divided 1:1 over eu and us."""
+    workload = deployment(replicas=5)
+    workload["kind"] = kind
+    scheduling = {"replicaScheduling": static_weights(eu=1, us=1)}
+    selectors = [selector(kind), selector("ConfigMap")]
+    return compile_fleet(
+        KARMADA_INVENTORY,
+        [workload, configmap(), policy(selectors=selectors, placement=scheduling)],
+    )
+
+
 def test_a_divided_replica_set_is_divided_like_a_deployment() -> None:
     # Karmada v1.16+ replica.go replicaSetReplica / revisereplica.go reviseReplicaSetReplica.
-    replica_set = deployment(replicas=5)
-    replica_set["kind"] = "ReplicaSet"
-    compilation = compile_fleet(
-        KARMADA_INVENTORY,
-        [
-            replica_set,
-            policy(
-                selectors=[selector("ReplicaSet")],
-                placement={"replicaScheduling": static_weights(eu=1, us=1)},
-            ),
-        ],
-    )
-    assert replicas(compilation, "ReplicaSet") == {"eu": 3, "us": 2}
+    assert replicas(divided_apps_kind("ReplicaSet"), "ReplicaSet") == {"eu": 3, "us": 2}
 
 
 def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> None:
-    daemon_set = deployment(replicas=5)
-    daemon_set["kind"] = "DaemonSet"
-    compilation = compile_fleet(
-        KARMADA_INVENTORY,
-        [
-            daemon_set,
-            configmap(),
-            policy(
-                selectors=[selector("DaemonSet"), selector("ConfigMap")],
-                placement={"replicaScheduling": static_weights(eu=1, us=1)},
-            ),
-        ],
-    )
+    compilation = divided_apps_kind("DaemonSet")
     assert replicas(compilation, "DaemonSet") == dict.fromkeys(PROD, 5)
     assert sorted(rendered(compilation, "ConfigMap", "settings")) == PROD
 
