@@ -17,6 +17,7 @@ from kfedgen.backend import compilecache
 from kfedgen.backend.compilecache import CachedRender
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, emit
 from kfedgen.backend.karmada_overrides import apply_override_policies
+from kfedgen.backend.karmada_preserve import preserve_on_deletion
 from kfedgen.backend.karmada_render import render_propagated
 from kfedgen.backend.lint import secret_warnings
 from kfedgen.backend.materialize import materialize
@@ -103,7 +104,7 @@ def compile_sources(
     karmada, unselected = propagate(spec, resolutions, problems)
     everything: list[AnyResolution] = [*resolutions, *karmada]
     if not problems.has_errors():
-        objects.extend(render_propagated(karmada))
+        objects.extend(preserve_on_deletion(karmada, render_propagated(karmada), spec.gitops))
         fields = {r.ref: r.replica_field for r in everything}
         policies = apply_override_policies(spec, objects, fields, problems)
         # Every object is final now: one identity rule, whatever changed it.

@@ -15,6 +15,7 @@ SECTION = (ROOT / "README.md").read_text().split("## Replica scheduling\n", 1)[1
 
 def example_fleet(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "fleet", tmp_path / "fleet")
+    shutil.copytree(ROOT / "overlays", tmp_path / "overlays")
     shutil.copytree(ROOT / "rendered", tmp_path / "rendered")
     return tmp_path
 

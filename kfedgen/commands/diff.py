@@ -31,6 +31,7 @@ from kfedgen.views.treediff import (
     Change,
     GroupDiff,
     ReplicaChange,
+    ScaleUpDecrease,
     TreeComparison,
     compare_trees,
     unified_diff,
@@ -183,6 +184,18 @@ def _replicas_text(change: ReplicaChange, arrow: str) -> str:
     return f"{change.object} {before} {arrow} {after}"
 
 
+def _decrease_text(decrease: ScaleUpDecrease, arrow: str) -> str:
+    change = decrease.change
+    return (
+        f"{change.cluster}: {_replicas_text(change, arrow)} while the workload grows by "
+        f"{decrease.growth}"
+    )
+
+
+# Why a scale-up that lowers a cluster is flagged, for text and markdown alike.
+_DECREASE_TITLE = "Scale-ups that lower a cluster's replicas (pods stop there; karmada#6735)"
+
+
 def _group_diff(group: GroupDiff, output: str) -> str:
     return "".join(unified_diff(f"{output}/{f.path}", f.old, f.new) for f in group.files)
 
@@ -237,6 +250,10 @@ def format_text(result: DiffResult) -> str:
             f"  {change.cluster}: {_replicas_text(change, '->')}\n"
             for change in comparison.replicas
         )
+    decreases = comparison.scale_up_decreases
+    if decreases:
+        lines.append(f"{_DECREASE_TITLE}:\n")
+        lines.extend(f"  warning: {_decrease_text(d, '->')}\n" for d in decreases)
     return "".join(lines)
 
 
@@ -273,6 +290,11 @@ def format_markdown(result: DiffResult, limit: int = MARKDOWN_LIMIT) -> str:
             f"{replicas} |"
         )
     head.append("")
+    decreases = comparison.scale_up_decreases
+    if decreases:
+        head += [f"> [!WARNING]\n> {_DECREASE_TITLE}:"]
+        head += [f"> - {_decrease_text(d, '→')}" for d in decreases]
+        head.append("")
     text = "\n".join(head) + "\n"
     base_name = result.base.revision.name if result.base.revision else "REV"
     hint = f"run `kfedgen diff --base {base_name}` to see it whole"
@@ -331,6 +353,17 @@ def diff_document(result: DiffResult) -> dict[str, object]:
             "objects": comparison.objects.as_dict(),
             "replicaChanges": len(comparison.replicas),
         },
+        "scaleUpDecreases": [
+            {
+                "cluster": d.change.cluster,
+                "path": d.change.path,
+                "object": d.change.object.as_dict(),
+                "before": d.change.before,
+                "after": d.change.after,
+                "growth": d.growth,
+            }
+            for d in comparison.scale_up_decreases
+        ],
         "clusters": [
             {
                 "name": group.name,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from kfedgen.errors import Problems
 from kfedgen.frontends.inventory import check_inventory_found
+from kfedgen.frontends.karmada.policies import check_dependent_overrides
 from kfedgen.frontends.kinds import (
     KINDS,
     Phase,
@@ -100,6 +101,7 @@ def build_spec(
         else:
             spec.plain.append(doc)
     check_duplicates(spec, problems)
+    check_dependent_overrides(spec, problems)
     return spec
 
 

@@ -1,9 +1,16 @@
 """The replicas Karmada's default resource interpreter reads (``GetReplicas``).
 
-Source: ``pkg/resourceinterpreter/default/native`` (``replica.go``): Deployments and
-StatefulSets have ``spec.replicas``, Jobs ``spec.parallelism`` (bounded by their completions),
-a Pod is one replica; every other kind is not a workload.  Values the API server would default
-are defaulted.  Plain data in, plain data out.
+Source: karmada-io/karmada ``pkg/resourceinterpreter/default/native``.  ``replica.go``
+(``getAllDefaultReplicaInterpreter``: ``deployReplica``, ``replicaSetReplica``,
+``statefulSetReplica``, ``jobReplica``, ``podReplica``): Deployments, ReplicaSets (since v1.16)
+and StatefulSets have ``spec.replicas``, Jobs ``spec.parallelism`` (bounded by their
+completions), a Pod is one replica; every other kind is not a workload.  ``revisereplica.go``
+(``getAllDefaultReviseReplicaInterpreter``) writes the divided count back to ``spec.replicas``
+for the first three and ``spec.parallelism`` for Jobs; it has no entry for Pods.
+
+Karmada reads objects the API server has already defaulted; a manifest in git is not
+defaulted yet, so kfedgen applies those defaults first (what the interpreter then reads).
+Plain data in, plain data out.
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ from typing import Any
 
 from kfedgen.errors import DocPath
 
-# The kinds the default interpreter knows replicas of (GetReplicas), and the field its
-# ReviseReplica writes them to (Pods always count one replica and are never revised).
-_WORKLOADS: dict[tuple[str, str], str | None] = {
+# The kinds the default interpreter knows replicas of (replica.go
+# getAllDefaultReplicaInterpreter), and the field its ReviseReplica writes them to
+# (revisereplica.go getAllDefaultReviseReplicaInterpreter; Pods always count one replica and
+# have no revise interpreter).
+WORKLOADS: dict[tuple[str, str], str | None] = {
     ("apps/v1", "Deployment"): "replicas",
+    ("apps/v1", "ReplicaSet"): "replicas",
     ("apps/v1", "StatefulSet"): "replicas",
     ("batch/v1", "Job"): "parallelism",
     ("v1", "Pod"): None,
@@ -45,14 +55,14 @@ class UnreadableReplicas(Exception):
 def read_workload(api_version: str, kind: str, manifest: Mapping[str, Any]) -> Workload | None:
     """The object's replicas as Karmada's interpreter reads them; None for non-workloads.
 
-    Values the API server would default are defaulted (Deployment and StatefulSet replicas 1;
-    Job parallelism 1, completions 1 when neither is set).  Raises
+    Values the API server would default are defaulted (Deployment, ReplicaSet and StatefulSet
+    replicas 1; Job parallelism 1, completions 1 when neither is set).  Raises
     :class:`UnreadableReplicas` for a value that is not an int32.
     """
     key = (api_version, kind)
-    if key not in _WORKLOADS:
+    if key not in WORKLOADS:
         return None
-    target = _WORKLOADS[key]
+    target = WORKLOADS[key]
     if target is None:
         return Workload(1, None)  # a Pod is one replica
     spec = manifest.get("spec")
@@ -73,5 +83,6 @@ def read_workload(api_version: str, kind: str, manifest: Mapping[str, Any]) -> W
     parallelism, completions = values["parallelism"], values["completions"]
     replicas = 1 if parallelism is None else parallelism
     bound = completions if completions is not None else (1 if parallelism is None else replicas)
-    # For a Job with fixed completions, pods beyond the completions never run.
+    # jobReplica: for a Job with fixed completions, pods beyond the completions never run
+    # (completions defaults to parallelism there, ptr.Deref(job.Spec.Completions, replica)).
     return Workload(min(replicas, bound), "parallelism", completions)

@@ -297,6 +297,18 @@ class ReplicaScheduling:
 
 
 @dataclass(frozen=True)
+class WorkloadAffinity:
+    """``placement.workloadAffinity`` (Karmada v1.17+, ``propagation_types.go``).
+
+    Each term names the label key on the resource template whose value groups workloads (per
+    namespace): ``affinity`` co-locates a group, ``antiAffinity`` separates it; "" = no term.
+    """
+
+    affinity_key: str = ""
+    anti_affinity_key: str = ""
+
+
+@dataclass(frozen=True)
 class Placement:
     """``spec.placement`` of a propagation policy."""
 
@@ -305,6 +317,7 @@ class Placement:
     tolerations: tuple[Toleration, ...] = ()
     spread_constraints: tuple[SpreadConstraint, ...] = ()
     replica_scheduling: ReplicaScheduling = ReplicaScheduling()
+    workload_affinity: WorkloadAffinity | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +340,10 @@ class PropagationPolicy:
     selectors: tuple[ResourceSelector, ...]
     placement: Placement
     suspension: Suspension
+    # spec.dependentOverrides: names of (Cluster)OverridePolicies that must exist first.
+    dependent_overrides: tuple[str, ...] = ()
+    # spec.preserveResourcesOnDeletion (kfedgen.backend.karmada_preserve).
+    preserve_on_deletion: bool = False
 
     @property
     def ref(self) -> str:

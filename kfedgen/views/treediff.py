@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.backend.emit import MANIFEST_PATH
@@ -48,6 +48,51 @@ class ReplicaChange:
     change: Change
     before: int | None
     after: int | None
+
+
+@dataclass(frozen=True)
+class ScaleUpDecrease:
+    """A cluster whose replicas of a workload went down while the workload's total went up.
+
+    Karmada's static-weight division before v1.16 did this on a scale-up (karmada#6735):
+    pods are removed in one cluster while the workload grows.  With the Webster method a pure
+    scale-up never does it; new weights or clusters in the same change still can, so a
+    reviewer sees it.
+    """
+
+    change: ReplicaChange
+    growth: int  # how many replicas the workload gained over all clusters
+
+
+def _count(value: int | None, change: Change, absent: Change) -> int:
+    # An object absent on one side has no replicas there; one without spec.replicas runs the
+    # API server's default of 1.
+    if change is absent:
+        return 0
+    return 1 if value is None else value
+
+
+def scale_up_decreases(changes: Sequence[ReplicaChange]) -> list[ScaleUpDecrease]:
+    """Per cluster, the replica decreases of workloads whose total over all clusters grew.
+
+    Clusters whose replicas did not change are not in ``changes``; they add nothing to the
+    growth, so summing the changed clusters is enough.
+    """
+    by_object: dict[ObjectId, list[ReplicaChange]] = {}
+    for change in changes:
+        by_object.setdefault(change.object, []).append(change)
+    result = []
+    for group in by_object.values():
+        before = sum(_count(c.before, c.change, Change.ADDED) for c in group)
+        growth = sum(_count(c.after, c.change, Change.REMOVED) for c in group) - before
+        if growth <= 0:
+            continue
+        for change in group:
+            old = _count(change.before, change.change, Change.ADDED)
+            new = _count(change.after, change.change, Change.REMOVED)
+            if new < old:
+                result.append(ScaleUpDecrease(change, growth))
+    return result
 
 
 @dataclass(frozen=True)
@@ -104,6 +149,10 @@ class TreeComparison:
     @property
     def replicas(self) -> list[ReplicaChange]:
         return [change for group in self.groups for change in group.replicas]
+
+    @property
+    def scale_up_decreases(self) -> list[ScaleUpDecrease]:
+        return scale_up_decreases(self.replicas)
 
 
 def _group_order(name: str) -> tuple[int, str]:

@@ -84,6 +84,7 @@ def test_json_summary_has_exact_numbers(repo: FleetRepo, run_cli: RunCli) -> Non
         "head": {"revision": "feature", "commit": head, "source": "fleet", "problems": []},
         "output": "rendered",
         "different": True,
+        "scaleUpDecreases": [],
         "summary": {
             "clusters": ["east", "west"],
             "objects": {"added": 0, "removed": 0, "changed": 4},
@@ -119,6 +120,42 @@ def test_json_summary_has_exact_numbers(repo: FleetRepo, run_cli: RunCli) -> Non
         ],
         "problems": [],
     }
+
+
+def test_a_scale_up_that_lowers_a_cluster_is_flagged(repo: FleetRepo, run_cli: RunCli) -> None:
+    # karmada#6735: the workload grows from 5 to 7 replicas, yet west loses two.
+    repo.write_fleet(replicas=6, west_replicas=1)
+    render_and_commit(repo, run_cli, "scale up, west down")
+    result = run_cli("diff", "--base", "main", "--head", "HEAD", cwd=repo.path)
+    assert result.code == 1, result.err
+    assert result.out.endswith(
+        "Replica changes:\n"
+        "  east: Deployment web/api 2 -> 6\n"
+        "  west: Deployment web/api 3 -> 1\n"
+        "Scale-ups that lower a cluster's replicas (pods stop there; karmada#6735):\n"
+        "  warning: west: Deployment web/api 3 -> 1 while the workload grows by 2\n"
+    )
+    markdown = run_cli("diff", "--base", "main", "--format", "markdown", cwd=repo.path).out
+    assert (
+        "> [!WARNING]\n> Scale-ups that lower a cluster's replicas (pods stop there; "
+        "karmada#6735):\n> - west: Deployment web/api 3 → 1 while the workload grows by 2\n"
+    ) in markdown
+    document = json.loads(run_cli("diff", "--base", "main", "--format", "json", cwd=repo.path).out)
+    assert document["scaleUpDecreases"] == [
+        {
+            "cluster": "west",
+            "path": "west/web/deployment.apps_api.yaml",
+            "object": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "namespace": "web",
+                "name": "api",
+            },
+            "before": 3,
+            "after": 1,
+            "growth": 2,
+        }
+    ]
 
 
 def test_markdown_comment(repo: FleetRepo, run_cli: RunCli) -> None:

@@ -92,6 +92,7 @@ def namespace(name: str = "app", **labels: str) -> dict[str, Any]:
 
 def selector(kind: str = "Deployment", name: str = "", **extra: Any) -> dict[str, Any]:
     api = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1"}
+    api |= {"DaemonSet": "apps/v1"}
     api |= {"Job": "batch/v1"}
     result: dict[str, Any] = {"apiVersion": api.get(kind, "v1"), "kind": kind}
     if name:

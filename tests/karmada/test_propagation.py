@@ -513,21 +513,26 @@ def test_a_divided_pod_is_one_replica_in_one_cluster() -> None:
     assert sorted(rendered(compilation, "Pod", "one")) == ["ap"]
 
 
-def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> None:
-    replica_set = deployment(replicas=5)
-    replica_set["kind"] = "ReplicaSet"
-    compilation = compile_fleet(
+def divided_apps_kind(kind: str) -> Any:
+    """A 5-replica apps/v1 ``kind`` and a ConfigMap, divided 1:1 over eu and us."""
+    workload = deployment(replicas=5)
+    workload["kind"] = kind
+    scheduling = {"replicaScheduling": static_weights(eu=1, us=1)}
+    selectors = [selector(kind), selector("ConfigMap")]
+    return compile_fleet(
         KARMADA_INVENTORY,
-        [
-            replica_set,
-            configmap(),
-            policy(
-                selectors=[selector("ReplicaSet"), selector("ConfigMap")],
-                placement={"replicaScheduling": static_weights(eu=1, us=1)},
-            ),
-        ],
+        [workload, configmap(), policy(selectors=selectors, placement=scheduling)],
     )
-    assert replicas(compilation, "ReplicaSet") == dict.fromkeys(PROD, 5)
+
+
+def test_a_divided_replica_set_is_divided_like_a_deployment() -> None:
+    # Karmada v1.16+ replica.go replicaSetReplica / revisereplica.go reviseReplicaSetReplica.
+    assert replicas(divided_apps_kind("ReplicaSet"), "ReplicaSet") == {"eu": 3, "us": 2}
+
+
+def test_kinds_without_a_replica_interpreter_go_to_every_selected_cluster() -> None:
+    compilation = divided_apps_kind("DaemonSet")
+    assert replicas(compilation, "DaemonSet") == dict.fromkeys(PROD, 5)
     assert sorted(rendered(compilation, "ConfigMap", "settings")) == PROD
 
 

@@ -52,3 +52,25 @@ def test_the_readme_shows_real_plan_and_explain_output(run_cli: RunCli, tmp_path
         result = run_cli(*args, cwd=tmp_path)
         assert result.code == 0, result.err
         assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
+
+
+def test_the_readme_shows_the_example_fleets_karmada_workload(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    for directory in ("fleet", "overlays", "rendered"):
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    args = ("explain", "Deployment/shop/storefront", "--cluster", "cluster1")
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.code == 0, result.err
+    section = (ROOT / "README.md").read_text().split("## Karmada policies\n", 1)[1]
+    assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
+    rendered = ROOT / "rendered"
+    for cluster, replicas, region in (
+        ("cluster0", 3, "us-east-2"),
+        ("cluster1", 1, "ap-northeast-1"),
+    ):
+        text = (rendered / cluster / "shop" / "deployment.apps_storefront.yaml").read_text()
+        assert f"replicas: {replicas}\n" in text
+        assert f"image: 123456789012.dkr.ecr.{region}.amazonaws.com/shop/storefront:1.4.0\n" in text
+        assert "argocd.argoproj.io/sync-options: Prune=false\n" in text
+        assert "kustomize.toolkit.fluxcd.io/prune" not in text

@@ -187,3 +187,35 @@ def test_unified_diff_applies_with_git_apply(tmp_path: Path) -> None:
     assert "\\ No newline at end of file\n" in patch
     subprocess.run(["git", "apply", "-"], input=patch.encode(), cwd=tmp_path, check=True)
     assert (tmp_path / "f.yaml").read_bytes() == new
+
+
+def _decreases(base: dict[str, int | None], head: dict[str, int | None]) -> list[tuple[str, int]]:
+    def tree(replicas: dict[str, int | None]) -> dict[str, bytes]:
+        return {
+            f"{c}/web/deployment.apps_api.yaml": deployment("api", n) for c, n in replicas.items()
+        }
+
+    comparison = compare_trees(tree(base), tree(head))
+    return [(d.change.cluster, d.growth) for d in comparison.scale_up_decreases]
+
+
+def test_a_scale_up_that_lowers_a_cluster_is_flagged_there() -> None:
+    # karmada#6735: 4+4 -> 6+3, the total grows by one and b loses a replica.
+    assert _decreases({"a": 4, "b": 4}, {"a": 6, "b": 3}) == [("b", 1)]
+
+
+def test_a_cluster_added_with_a_scale_up_counts_towards_the_growth() -> None:
+    assert _decreases({"a": 4, "b": 4}, {"a": 4, "b": 3, "c": 3}) == [("b", 2)]
+
+
+def test_a_removed_cluster_is_a_decrease_when_the_total_grows() -> None:
+    assert _decreases({"a": 4, "b": 1}, {"a": 7}) == [("b", 2)]
+
+
+def test_a_rebalance_or_scale_down_is_not_flagged() -> None:
+    assert _decreases({"a": 4, "b": 4}, {"a": 5, "b": 3}) == []
+    assert _decreases({"a": 4, "b": 4}, {"a": 2, "b": 3}) == []
+
+
+def test_unset_replicas_count_as_one() -> None:
+    assert _decreases({"a": None, "b": 2}, {"a": 3, "b": 1}) == [("b", 1)]

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from kfedgen.errors import DocPath, Problems
+from kfedgen.errors import DocPath, Problems, did_you_mean
 from kfedgen.frontends.schema import validate_document
 from kfedgen.karmada.overriders import OverrideError, plaintext_patches
 from kfedgen.karmada.policytypes import (
+    CLUSTER_OVERRIDE_POLICY,
     OVERRIDE_POLICY,
     PROPAGATION_POLICY,
     AffinityTerm,
@@ -32,6 +33,7 @@ from kfedgen.karmada.policytypes import (
     StaticWeight,
     Suspension,
     Toleration,
+    WorkloadAffinity,
 )
 from kfedgen.model import FleetSpec
 from kfedgen.selectors import (
@@ -162,7 +164,33 @@ class _Parser:
             tolerations=self.tolerations(raw.get("clusterTolerations") or [], path),
             spread_constraints=self.spread_constraints(raw.get("spreadConstraints") or [], path),
             replica_scheduling=self.replica_scheduling(raw.get("replicaScheduling"), path),
+            workload_affinity=self.workload_affinity(raw.get("workloadAffinity"), path),
         )
+
+    def workload_affinity(
+        self, raw: Mapping[str, Any] | None, path: DocPath
+    ) -> WorkloadAffinity | None:
+        # pkg/util/validation/validation.go ValidateWorkloadAffinity: each groupByLabelKey is a
+        # label key, and affinity and antiAffinity do not share one.
+        if raw is None:
+            return None
+        where = (*path, "workloadAffinity")
+        keys: dict[str, str] = {}
+        for term in ("affinity", "antiAffinity"):
+            key = (raw.get(term) or {}).get("groupByLabelKey")
+            if key is None:
+                continue
+            problem = label_key_problem(key)
+            if problem:
+                self.error((*where, term, "groupByLabelKey"), problem)
+            keys[term] = key
+        if len(keys) == 2 and keys["affinity"] == keys["antiAffinity"]:
+            self.error(
+                where,
+                "affinity and antiAffinity must not use the same groupByLabelKey",
+                "group co-located workloads and separated workloads by different label keys",
+            )
+        return WorkloadAffinity(keys.get("affinity", ""), keys.get("antiAffinity", ""))
 
     def affinity_terms(
         self, raw: Sequence[Mapping[str, Any]], path: DocPath
@@ -320,10 +348,13 @@ def add_propagation_policy(doc: Document, spec: FleetSpec, problems: Problems) -
         selectors=parser.resource_selectors(raw["resourceSelectors"], namespace),
         placement=parser.placement(raw.get("placement") or {}),
         suspension=parser.suspension(raw.get("suspension")),
+        dependent_overrides=tuple(raw.get("dependentOverrides") or ()),
+        preserve_on_deletion=bool(raw.get("preserveResourcesOnDeletion")),
     )
     if parser.failed:
         return
-    _warn_live_only_fields(doc, raw, problems)
+    _warn_live_only_fields(doc, policy.ref, raw, problems)
+    _warn_ignored_spread_constraints(policy, problems)
     _add_unique(policy, spec.propagation_policies, problems)
 
 
@@ -355,18 +386,79 @@ _NOT_EMULATED = {
 }
 
 
-def _warn_live_only_fields(doc: Document, raw: Mapping[str, Any], problems: Problems) -> None:
+def _warn_live_only_fields(
+    doc: Document, ref: str, raw: Mapping[str, Any], problems: Problems
+) -> None:
     for key, hint in _NOT_EMULATED.items():
         value = raw.get(key)
         if value and value != "default-scheduler":
             problems.warning(
                 doc.location(("spec", key)), ("spec", key), f"{key} is not emulated offline", hint
             )
-    for index, term in enumerate((raw.get("placement") or {}).get("clusterAffinities") or []):
+    placement = raw.get("placement") or {}
+    for side in ("affinity", "antiAffinity"):
+        if (placement.get("workloadAffinity") or {}).get(side) is not None:
+            where: DocPath = ("spec", "placement", "workloadAffinity", side)
+            problems.warning(
+                doc.location(where),
+                where,
+                f"{ref}: workloadAffinity.{side} is accepted but not emulated yet; "
+                "kfedgen places this policy's workloads as if it were absent",
+                "check the clusters in `kfedgen plan`, or pin them with clusterAffinity",
+            )
+    for index, term in enumerate(placement.get("clusterAffinities") or []):
         if term.get("overflowAffinities"):
             path = ("spec", "placement", "clusterAffinities", index, "overflowAffinities")
             problems.warning(
                 doc.location(path), path, "overflowAffinities are not emulated offline"
+            )
+
+
+def _warn_ignored_spread_constraints(policy: PropagationPolicy, problems: Problems) -> None:
+    # karmada#3184: pkg/scheduler/core/spreadconstraint/select_clusters.go
+    # shouldIgnoreSpreadConstraint skips spread constraints under static weights (Divided,
+    # Weighted, no dynamicWeight), without any event or status saying so.
+    placement = policy.placement
+    if placement.spread_constraints and placement.replica_scheduling.ignores_spread_constraints:
+        path: DocPath = ("spec", "placement", "spreadConstraints")
+        problems.warning(
+            policy.location(path),
+            path,
+            f"{policy.ref}: spreadConstraints are ignored under static weights -- Karmada "
+            "(and kfedgen) divide the replicas by the static weights alone (weight 1 each "
+            "without weightPreference)",
+            "remove spreadConstraints, limit the clusters with clusterAffinity, or use "
+            "dynamicWeight: AvailableReplicas",
+        )
+
+
+def check_dependent_overrides(spec: FleetSpec, problems: Problems) -> None:
+    """Report every ``dependentOverrides`` name that is not an override policy of the fleet.
+
+    Karmada's detector (``pkg/util/helper/policy.go`` ``IsDependentOverridesPresent`` and
+    ``IsDependentClusterOverridesPresent``) holds a policy back until each named policy
+    exists: an OverridePolicy in the policy's namespace for a PropagationPolicy, a
+    ClusterOverridePolicy for a ClusterPropagationPolicy.  Every object is in git here, so a
+    missing one would hold the policy back forever: an error.
+    """
+    for policy in spec.propagation_policies:
+        override_kind = OVERRIDE_POLICY if policy.namespaced else CLUSTER_OVERRIDE_POLICY
+        existing = {
+            other.name
+            for other in spec.override_policies
+            if other.kind == override_kind and other.namespace == policy.namespace
+        }
+        for index, name in enumerate(policy.dependent_overrides):
+            if name in existing:
+                continue
+            where = f" in namespace {policy.namespace!r}" if policy.namespace else ""
+            path: DocPath = ("spec", "dependentOverrides", index)
+            problems.error(
+                policy.location(path),
+                path,
+                f"{policy.ref} depends on {override_kind} {name!r}, which the fleet does not "
+                f"define{where}; Karmada would not apply the policy until it exists",
+                did_you_mean(name, existing) or f"define {override_kind} {name!r} or remove it",
             )
 
 
