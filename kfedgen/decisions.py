@@ -110,15 +110,37 @@ class ClusterDecision:
 
     def placing(self, reason: str) -> ClusterDecision:
         """This decision, placed there for ``reason``."""
-        return replace(self, placed=True, reasons=(*self.reasons, reason))
+        return self._evolve(True, (*self.reasons, reason), self.replicas_from)
 
     def dropping(self, reason: str) -> ClusterDecision:
         """This decision, left out for ``reason``."""
-        return replace(self, placed=False, reasons=(*self.reasons, reason))
+        return self._evolve(False, (*self.reasons, reason), self.replicas_from)
 
     def noting(self, *reasons: str) -> ClusterDecision:
         """This decision with ``reasons`` added, placement unchanged."""
-        return replace(self, reasons=(*self.reasons, *reasons)) if reasons else self
+        if not reasons:
+            return self
+        return self._evolve(self.placed, (*self.reasons, *reasons), self.replicas_from)
+
+    def sourced(self, source: ValueSource, *reasons: str) -> ClusterDecision:
+        """This decision with its replica count's source recorded (and ``reasons`` added)."""
+        return self._evolve(self.placed, (*self.reasons, *reasons), source)
+
+    def _evolve(
+        self, placed: bool, reasons: tuple[str, ...], source: ValueSource | None
+    ) -> ClusterDecision:
+        # Direct construction: dataclasses.replace costs several times more, and a fleet
+        # makes clusters x objects of these.
+        return ClusterDecision(
+            self.cluster,
+            placed,
+            reasons,
+            self.replicas,
+            source,
+            self.preference,
+            self.drained,
+            self.at_max,
+        )
 
 
 @dataclass(frozen=True)
@@ -194,7 +216,7 @@ def annotate(
             key = (resolution.ref, name)
             updated = decision.noting(*notes.get(key, ()))
             if key in sources:
-                updated = replace(updated, replicas_from=sources[key])
+                updated = updated.sourced(sources[key])
             if updated is not decision:
                 updates[name] = updated
         result.append(resolution.with_decisions(updates))

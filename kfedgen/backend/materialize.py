@@ -10,7 +10,6 @@ not added (nothing in the cluster needs it).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, ValueSource
@@ -98,7 +97,7 @@ def _render_object(
                 notes.append("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
                 source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
             result.append(RenderedObject(name, manifest, origin, location, trail))
-            decided[name] = replace(decision.noting(*notes), replicas_from=source)
+            decided[name] = decision.sourced(source, *notes)
             continue
         decided[name] = decision.noting(*notes)
     return result, decided

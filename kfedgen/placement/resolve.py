@@ -73,18 +73,31 @@ def _resolve_object(
         f"placement selects it ({described})",
         f"placement does not select it ({described})",
     )
-    decisions = {
-        c.name: ClusterDecision(c.name).placing(selects)
-        if c.name in selected
-        else ClusterDecision(c.name).dropping(skips)
-        for c in clusters
-    }
+    # KubeFed's ComputeNamespacedPlacement with a cluster-scoped control plane.
     gate = namespace_gate(obj, spec, clusters)
-    if gate is not None:
-        decisions = _gate_by_namespace(obj, decisions, gate, problems)
-    if obj.target.is_namespace and obj.namespace in SYSTEM_NAMESPACES:
-        system = f"{obj.namespace} is a system namespace; KubeFed never propagates it"
-        decisions = {n: d.dropping(system) if d.placed else d for n, d in decisions.items()}
+    if gate is not None and not gate.federated and selected:
+        problems.warning(
+            obj.location(("metadata", "namespace")),
+            ("metadata", "namespace"),
+            f"namespace {obj.namespace!r} has no FederatedNamespace, so {obj.ref} "
+            "is placed in no cluster",
+            f"add a FederatedNamespace {obj.namespace}/{obj.namespace}",
+        )
+    system = obj.target.is_namespace and obj.namespace in SYSTEM_NAMESPACES
+    never = f"{obj.namespace} is a system namespace; KubeFed never propagates it"
+    admitted, refused = (gate.admitted(), gate.refused()) if gate is not None else ("", "")
+    decisions = {}
+    # Each decision is made once, from its reasons in order (thousands of clusters).
+    for cluster in clusters:
+        placed = cluster.name in selected
+        reasons: tuple[str, ...] = (selects,) if placed else (skips,)
+        if placed and gate is not None:
+            placed = gate.admits(cluster.name)
+            reasons = (selects, admitted if placed else refused)
+        if placed and system:
+            placed = False
+            reasons = (*reasons, never)
+        decisions[cluster.name] = ClusterDecision(cluster.name, placed, reasons)
     return Resolution(obj, decisions)
 
 
@@ -122,32 +135,6 @@ def namespace_gate(
         return NamespaceGate(obj.namespace, False, frozenset())
     allowed = frozenset(select_clusters(namespace.placement, clusters))
     return NamespaceGate(obj.namespace, True, allowed)
-
-
-def _gate_by_namespace(
-    obj: FederatedObject,
-    decisions: dict[str, ClusterDecision],
-    gate: NamespaceGate,
-    problems: Problems,
-) -> dict[str, ClusterDecision]:
-    """KubeFed's ``ComputeNamespacedPlacement`` with a cluster-scoped control plane."""
-    if not gate.federated and any(d.placed for d in decisions.values()):
-        problems.warning(
-            obj.location(("metadata", "namespace")),
-            ("metadata", "namespace"),
-            f"namespace {obj.namespace!r} has no FederatedNamespace, so {obj.ref} "
-            "is placed in no cluster",
-            f"add a FederatedNamespace {obj.namespace}/{obj.namespace}",
-        )
-    gated = {}
-    for name, decision in decisions.items():
-        if not decision.placed:
-            gated[name] = decision
-        elif gate.admits(name):
-            gated[name] = decision.noting(gate.admitted())
-        else:
-            gated[name] = decision.dropping(gate.refused())
-    return gated
 
 
 def _check_override_targets(resolution: Resolution, spec: FleetSpec, problems: Problems) -> None:

@@ -156,6 +156,7 @@ class _Scheduler:
         self.problems = problems
         self.clusters = spec.cluster_list()
         self.gate = namespace_gate(self.obj, spec, self.clusters)
+        self.source = ValueSource(SCHEDULER, rsp.ref, rsp.location(CLUSTERS_PATH))
 
     def run(self) -> Resolution:
         """The resolution as this RSP leaves it."""
@@ -228,30 +229,33 @@ class _Scheduler:
         lost: dict[str, int],
     ) -> ClusterDecision:
         replicas = schedule.replicas
-        was_placed = decision.placed
-        source = ValueSource(SCHEDULER, self.rsp.ref, self.rsp.location(CLUSTERS_PATH))
-        decision = replace(
-            decision,
+        placed = True
+        reasons = [*decision.reasons, f"{self.rsp.ref} {_plan_reason(schedule)}"]
+        if self.gate is not None and not self.gate.admits(cluster.name):
+            if replicas and self.gate.federated:
+                lost[cluster.name] = replicas
+            placed = False
+            reasons.append(self.gate.refused())
+        else:
+            if not decision.placed and self.gate is not None:
+                reasons.append(self.gate.admitted())
+            reasons.extend(self._replaced_overrides(cluster, replicas))
+            if self.obj.retain_replicas and replicas == 0:
+                reasons.append(
+                    "retainReplicas: true, but a cluster planned 0 replicas keeps replicas: 0 "
+                    "(an autoscaler does not scale a workload up from 0)"
+                )
+        # One new decision with everything the scheduler decided about the cluster.
+        return ClusterDecision(
+            cluster.name,
+            placed,
+            tuple(reasons),
             replicas=replicas,
-            replicas_from=source,
+            replicas_from=self.source,
             preference=schedule.as_preference(),
             drained=schedule.drained,
             at_max=schedule.at_max,
         )
-        decision = decision.placing(f"{self.rsp.ref} {_plan_reason(schedule)}")
-        if self.gate is not None and not self.gate.admits(cluster.name):
-            if replicas and self.gate.federated:
-                lost[cluster.name] = replicas
-            return decision.dropping(self.gate.refused())
-        if not was_placed and self.gate is not None:
-            decision = decision.noting(self.gate.admitted())
-        decision = decision.noting(*self._replaced_overrides(cluster, replicas))
-        if self.obj.retain_replicas and replicas == 0:
-            decision = decision.noting(
-                "retainReplicas: true, but a cluster planned 0 replicas keeps replicas: 0 "
-                "(an autoscaler does not scale a workload up from 0)"
-            )
-        return decision
 
     def _leave_out(self, decision: ClusterDecision) -> ClusterDecision:
         why = (
