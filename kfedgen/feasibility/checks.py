@@ -62,15 +62,17 @@ def check_feasibility(
     clusters: Mapping[str, Cluster], objects: Iterable[RenderedObject]
 ) -> list[Problem]:
     """Every check over every cluster's rendered objects, in inventory then table order."""
+    runs = {name: [c for c in CHECKS if c.runs_for(cluster)] for name, cluster in clusters.items()}
+    if not any(runs.values()):
+        return []  # no inventory entry says enough for any check: not a pass over the objects
     by_cluster: dict[str, list[RenderedObject]] = {}
     for obj in objects:
         by_cluster.setdefault(obj.cluster, []).append(obj)
     problems: list[Problem] = []
     for name, cluster in clusters.items():
         mine = by_cluster.get(name, [])
-        for check in CHECKS:
-            if mine and check.runs_for(cluster):
-                problems.extend(check.run(cluster, mine))
+        for check in runs[name] if mine else ():
+            problems.extend(check.run(cluster, mine))
     return problems
 
 
