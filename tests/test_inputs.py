@@ -99,17 +99,29 @@ def test_an_object_kind_ending_in_list_without_items_is_an_object() -> None:
     assert [d.kind for d in docs] == ["AllowList"]
 
 
-def test_a_large_list_unpacks_in_linear_time() -> None:
+def _unpack_seconds(count: int) -> float:
+    """The best of three timings of unpacking a List of ``count`` items."""
     items = "".join(
         f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}}}, data: {{k: v}}}}\n"
-        for i in range(20_000)
+        for i in range(count)
     )
     text = f"apiVersion: v1\nkind: List\nitems:\n{items}"
-    problems = Problems()
-    parsed = parse_file(SourceFile("f.yaml", text.encode()), problems, LoadOptions())
-    started = time.monotonic()
-    assert len(unpack_lists(parsed, problems)) == 20_000
-    assert time.monotonic() - started < 0.5
+    best = float("inf")
+    for _ in range(3):
+        problems = Problems()
+        parsed = parse_file(SourceFile("f.yaml", text.encode()), problems, LoadOptions())
+        started = time.perf_counter()
+        assert len(unpack_lists(parsed, problems)) == count
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_a_large_list_unpacks_in_linear_time() -> None:
+    """Four times the items, about four times the time (quadratic would be sixteen).
+
+    A ratio of best-of-three timings, not a time limit: it holds on a slow or busy machine.
+    """
+    assert _unpack_seconds(20_000) < 8 * _unpack_seconds(5_000)
 
 
 def test_an_exported_list_is_propagated_and_reported_per_item() -> None:
