@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kfedgen.errors import Problems
 from kfedgen.frontends.inventory import check_inventory_found
-from kfedgen.frontends.karmada.policies import check_dependent_overrides
+from kfedgen.frontends.karmada.policychecks import check_dependent_overrides
 from kfedgen.frontends.kinds import (
     KINDS,
     Phase,
