@@ -18,6 +18,7 @@ from kfedgen.frontends.karmada.policychecks import (
     warn_ignored_spread_constraints,
     warn_not_emulated,
 )
+from kfedgen.frontends.references import report_defined_twice
 from kfedgen.frontends.schema import validate_document
 from kfedgen.karmada.overriders import OverrideError, plaintext_patches
 from kfedgen.karmada.policytypes import (
@@ -391,10 +392,6 @@ def _add_unique(policy: _Policy, existing: list[_Policy], problems: Problems) ->
             policy.namespace,
             policy.name,
         ):
-            problems.error(
-                policy.location(("metadata", "name")),
-                ("metadata", "name"),
-                f"{policy.ref} is defined twice; the first is at {other.location()}",
-            )
+            report_defined_twice(policy, policy.ref, other, problems)
             return
     existing.append(policy)
