@@ -29,14 +29,7 @@ def run_render(
     staged.  With ``staged``, the staged fleet is rendered, and ``exit_code``
     exits 1 when the staged output is not what it renders to.
     """
-    index: StagedState | None = None
-    if staged:
-        from kfedgen.views.staged import render_staged  # noqa: PLC0415 - GitPython: only here
-
-        staged_compilation, diff, index = render_staged(options, Path.cwd())
-        outcome = Outcome.of(staged_compilation)
-    else:
-        outcome, diff = render(options, Path.cwd())
+    outcome, diff, index = _outcome(options, staged, write=True)
     report.report(outcome.problems.sorted())
     output = options.output.as_posix()
     clusters = plural(outcome.clusters, "cluster")
@@ -118,14 +111,7 @@ def run_check(options: Options, report: Reporter, verbose: bool, staged: bool = 
     With ``staged``, the staged fleet is compared with the staged output tree.
     Exits 2 when ``render`` would refuse: foreign files in the way (conflicts).
     """
-    index: StagedState | None = None
-    if staged:
-        from kfedgen.views.staged import check_staged  # noqa: PLC0415 - GitPython: only here
-
-        staged_compilation, diff, index = check_staged(options, Path.cwd())
-        outcome = Outcome.of(staged_compilation)
-    else:
-        outcome, diff = check(options, Path.cwd())
+    outcome, diff, index = _outcome(options, staged, write=False)
     output = options.output.as_posix()
     conflicts = conflicts_error(output, diff)
     report.report([*outcome.problems.sorted(), *conflicts.problems])
@@ -214,3 +200,16 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+def _outcome(
+    options: Options, staged: bool, write: bool
+) -> tuple[Outcome, TreeDiff, StagedState | None]:
+    """Render (``write``) or check, from the work tree or, with ``staged``, from git's index."""
+    if not staged:
+        outcome, diff = (render if write else check)(options, Path.cwd())
+        return outcome, diff, None
+    from kfedgen.views.staged import check_staged, render_staged  # noqa: PLC0415 - GitPython
+
+    compilation, diff, index = (render_staged if write else check_staged)(options, Path.cwd())
+    return Outcome.of(compilation), diff, index
