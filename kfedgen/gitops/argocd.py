@@ -155,8 +155,7 @@ def _application_set_files(
         argocd.project,
         True,
     )
-    if argocd.ignore_differences:
-        template["spec"]["ignoreDifferences"] = copy.deepcopy(list(argocd.ignore_differences))
+    _ignore_differences(template["spec"], argocd)
     objects: dict[str, dict[str, Any]] = {} if project is None else {ARGOCD.first: project}
     objects[STEM] = application_set(
         f"{argocd.name_prefix}clusters", gitops, output_repo_path, template
@@ -214,9 +213,15 @@ def _for_cluster(app: dict[str, Any], argocd: ArgoCDSettings, cluster: str) -> d
         app["metadata"]["annotations"] = {SYNC_WAVE: str(settings.sync_wave)}
     if settings is not None and settings.sync_options:
         app["spec"].setdefault("syncPolicy", {})["syncOptions"] = argocd.sync_options(cluster)
-    if argocd.ignore_differences:
-        app["spec"]["ignoreDifferences"] = copy.deepcopy(list(argocd.ignore_differences))
+    _ignore_differences(app["spec"], argocd)
     return app
+
+
+def _ignore_differences(app_spec: dict[str, Any], argocd: ArgoCDSettings) -> None:
+    """Fields a cluster's Application does not compare (not the root, which syncs Applications)."""
+    if argocd.ignore_differences:
+        # A copy per object: shared lists would become YAML aliases.
+        app_spec["ignoreDifferences"] = copy.deepcopy(list(argocd.ignore_differences))
 
 
 def _destination(cluster: Cluster) -> dict[str, str]:
