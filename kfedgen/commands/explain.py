@@ -159,20 +159,15 @@ def _replicas_document(row: PlanRow | None) -> dict[str, object] | None:
         "value": row.replicas,
         "source": row.source,
         "by": (row.origin.by or None) if row.origin is not None else None,
-        "file": location.file if location else None,
-        "line": location.line if location else None,
-        "column": location.column if location else None,
+        **(location.fields() if location else dict.fromkeys(("file", "line", "column"))),
     }
 
 
 def explain_document(explanation: Explanation) -> dict[str, object]:
     """The fields of ``explain --format json`` (documented in the README)."""
-    location = explanation.location
     return {
         "object": explanation.ref,
-        "file": location.file,
-        "line": location.line,
-        "column": location.column,
+        **explanation.location.fields(),
         "scheduledBy": explanation.scheduled_by or None,
         "clusters": [
             {
