@@ -34,7 +34,7 @@ def repo(tmp_path: Path) -> FleetRepo:
 def diff(repo: FleetRepo, run_cli: RunCli) -> str:
     result = run_cli("diff", "--base", "main", cwd=repo.path)
     assert result.code == 1, result.err  # web moves from eu to us in the rendered tree
-    sha = repo.repo.commit("main").hexsha[:7]
+    sha = repo.repo.git.rev_parse("main", short=7)  # a one-shot git, no cat-file process left
     assert re.findall(r"at main \(([0-9a-f]{7})\)", result.err) in ([], [sha])
     return result.err.replace(f"main ({sha})", "main")
 
