@@ -11,6 +11,7 @@ tables restored from the reference objects, integral numbers decoded as integers
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -25,7 +26,7 @@ _INT32 = 2**31
 def _checked_quantity(value: Json) -> quantity.Quantity:
     """``checkResourceQuantity``: nil is zero, a string is parsed, anything else refused."""
     if value is None:
-        return quantity.Quantity(quantity.Quantity(0).value)
+        return quantity.Quantity(Decimal(0))
     if not isinstance(value, str):
         raise ScriptError(f"bad argument (string expected, got {type(value).__name__})")
     try:

@@ -284,7 +284,7 @@ def _fix(
     value: Json, path: tuple[str, ...], slices: set[tuple[str, ...]], structs: set[tuple[str, ...]]
 ) -> Json:
     if isinstance(value, dict):
-        result = {}
+        result: dict[str, Json] = {}
         for key, item in value.items():
             here = (*path, key)
             if item == [] and isinstance(item, list):
@@ -297,7 +297,7 @@ def _fix(
                 _fix(item, here, slices, structs) if isinstance(item, dict | list) else item
             )
         return result
-    fixed = []
+    fixed: list[Json] = []
     for item in value:
         if item == [] and isinstance(item, list):
             if path in structs:

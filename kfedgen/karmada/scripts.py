@@ -72,7 +72,12 @@ class Customization:
 
     name: str
     target: Target
+    where: Location
     scripts: Mapping[str, Script] = field(default_factory=dict)
+
+    def location(self, path: DocPath = ()) -> Location:
+        """Where the document is (a path inside it is not kept)."""
+        return self.where
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def parse_customization(
         if rule in OPERATIONS and isinstance(text, str) and text:
             path = ("spec", "customizations", rule, "luaScript")
             scripts[rule] = Script(text, name, rule, location, path, bundled)
-    return Customization(name, target, scripts)
+    return Customization(name, target, location, scripts)
 
 
 def bundled_targets() -> frozenset[Target]:
