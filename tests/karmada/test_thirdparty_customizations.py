@@ -16,9 +16,9 @@ import yaml
 
 pytest.importorskip("lupa", reason="the Lua tests need lupa: pip install 'kfedgen[lua]'")
 
-from kfedgen.karmada import luaops  # noqa: E402 - after the skip
-from kfedgen.karmada.luavm import json_numbers  # noqa: E402
-from kfedgen.karmada.scripts import (  # noqa: E402
+from kfedgen.karmada import luaops
+from kfedgen.karmada.luavm import json_numbers
+from kfedgen.karmada.scripts import (
     DEPENDENCY_INTERPRETATION,
     REPLICA_RESOURCE,
     REPLICA_REVISION,
@@ -70,7 +70,7 @@ def test_bundled_customization_gives_the_stated_output(
     assert accessor is not None
     operation, expected = case["operation"], case.get("output") or {}
     # rule.go getObjectOrError: the desired object, else the observed one.
-    desired = case.get("desiredObj") or case.get("observedObj")
+    desired: dict[str, Any] = case.get("desiredObj") or case["observedObj"]
     if operation == "InterpretDependency":
         scripts = accessor.dependencies
         assert scripts

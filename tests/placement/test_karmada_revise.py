@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 pytest.importorskip("lupa", reason="the Lua tests need lupa: pip install 'kfedgen[lua]'")
 
-from kfedgen.karmada import luaops  # noqa: E402 - after the skip
-from tests.conftest import RunCli, snapshot  # noqa: E402
-from tests.fleets import compile_fleet, fleet_errors, to_yaml, warnings_of  # noqa: E402
-from tests.karmada._documents import (  # noqa: E402
+from kfedgen.karmada import luaops
+from tests.conftest import RunCli, snapshot
+from tests.fleets import compile_fleet, fleet_errors, to_yaml, warnings_of
+from tests.karmada._documents import (
     KARMADA_INVENTORY,
     deployment,
     policy,
@@ -266,7 +266,7 @@ def test_a_hostile_or_failing_script_is_stopped_with_exit_2(
     )
     assert expected in result.err
     assert snapshot(tmp_path / "rendered") == before
-    assert not Path("/tmp/kfedgen-pwned").exists()  # noqa: S108 - what os.execute would write
+    assert not Path("/tmp/kfedgen-pwned").exists()
 
 
 def test_a_fleet_that_needs_lua_without_lupa_names_the_extra(
