@@ -116,6 +116,14 @@ class TargetType:
     namespaced: bool
     federated_api_version: str
     federated_kind: str
+    # kfedgen extension: where the target's replica count lives (the FederatedTypeConfig's
+    # kfedgen.io/replicas-path annotation); None: KubeFed's /spec/replicas.
+    replicas_path: str | None = None
+
+    @property
+    def replicas_pointer(self) -> str:
+        """The JSON pointer of the replica count an RSP writes."""
+        return self.replicas_path or "/spec/replicas"
 
     @property
     def api_version(self) -> str:

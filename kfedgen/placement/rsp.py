@@ -30,7 +30,7 @@ from kfedgen.model import (
     Placement,
     ReplicaSchedulingPreference,
 )
-from kfedgen.placement.cluster_overrides import REPLICAS_PATH, cluster_operations
+from kfedgen.placement.cluster_overrides import cluster_operations
 from kfedgen.placement.kubefed_planner import (
     effective_preferences,
     may_overflow_int64,
@@ -271,8 +271,9 @@ class _Scheduler:
 
     def _replaced_overrides(self, cluster: Cluster, replicas: int) -> tuple[str, ...]:
         """A user's ``/spec/replicas`` override loses to the scheduler (reference 3.4)."""
+        pointer = self.obj.target.replicas_pointer
         for index, operation, _ in cluster_operations(self.obj, cluster, None):
-            if operation.path != REPLICAS_PATH or operation.op == "remove":
+            if operation.path != pointer or operation.op == "remove":
                 continue
             path = (*operation.doc_path, "value")
             self.problems.warning(
@@ -283,7 +284,7 @@ class _Scheduler:
                 "remove the override, or the RSP's preference for this cluster",
             )
             return (
-                f"{self.rsp.ref} replaces the value of overrides[{index}] {REPLICAS_PATH} "
+                f"{self.rsp.ref} replaces the value of overrides[{index}] {pointer} "
                 f"({operation.value!r}) with {replicas}, keeping its position",
             )
         return ()

@@ -15,7 +15,7 @@ from dataclasses import replace
 from kfedgen.errors import Problems
 from kfedgen.frontends.references import report_defined_twice
 from kfedgen.frontends.schema import validate_document
-from kfedgen.karmada.scripts import CUSTOMIZATION_KIND, parse_customization
+from kfedgen.karmada.scripts import CUSTOMIZATION_KIND, WEBHOOK_KIND, parse_customization
 from kfedgen.model import FleetSpec
 from kfedgen.source.load import Document
 
@@ -40,6 +40,8 @@ def add_customization(doc: Document, spec: FleetSpec, problems: Problems) -> Non
 
 def warn_webhook(doc: Document, spec: FleetSpec, problems: Problems) -> None:
     """A webhook interpreter cannot run offline: say so, and interpret without it."""
+    if not validate_document(doc, WEBHOOK_KIND, problems):
+        return
     problems.warning(
         doc.location(("kind",)),
         ("kind",),
