@@ -35,7 +35,7 @@ SCHEMA_FILES: dict[str, str] = {
     "OverridePolicy": "karmada-overridepolicy.json",
     "ClusterOverridePolicy": "karmada-overridepolicy.json",
     "ResourceInterpreterCustomization": "karmada-resourceinterpretercustomization.json",
-    "ResourceInterpreterWebhookConfiguration": "karmada-resourceinterpreterwebhookconfiguration.json",
+    "ResourceInterpreterWebhookConfiguration": "karmada-interpreterwebhook.json",
 }
 
 

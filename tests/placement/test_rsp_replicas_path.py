@@ -49,9 +49,8 @@ PREFERENCES = st.dictionaries(
 
 def _body(total: int, preferences: dict[str, tuple[int, int, int | None]]) -> str:
     clusters = []
-    for name, (weight, low, high) in sorted(preferences.items()):
-        high = None if high is None else max(high, low)
-        maximum = "" if high is None else f", maxReplicas: {high}"
+    for name, (weight, low, cap) in sorted(preferences.items()):
+        maximum = "" if cap is None else f", maxReplicas: {max(cap, low)}"
         clusters.append(f"'{name}': {{weight: {weight}, minReplicas: {low}{maximum}}}")
     return f"  totalReplicas: {total}\n  clusters: {{{', '.join(clusters)}}}\n"
 
