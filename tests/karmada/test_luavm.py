@@ -56,7 +56,7 @@ def test_each_call_has_fresh_globals() -> None:
 
 
 def test_empty_maps_are_restored_from_the_reference_and_unknown_ones_removed() -> None:
-    reference = {"spec": {"selector": {}, "ports": []}}
+    reference: dict[str, Any] = {"spec": {"selector": {}, "ports": []}}
     assert restore_empty(
         {"spec": {"selector": [], "ports": [], "extra": []}}, True, [reference]
     ) == {"spec": {"selector": {}, "ports": []}}
