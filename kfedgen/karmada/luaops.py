@@ -28,11 +28,20 @@ def _checked_quantity(value: Json) -> quantity.Quantity:
     if value is None:
         return quantity.Quantity(Decimal(0))
     if not isinstance(value, str):
-        raise ScriptError(f"bad argument (string expected, got {type(value).__name__})")
+        raise ScriptError(f"bad argument (string expected, got {_lua_type(value)})")
     try:
         return quantity.parse(value)
     except quantity.QuantityError as exc:
         raise ScriptError(f"invalid quantity {value!r}: {exc}") from exc
+
+
+def _lua_type(value: Json) -> str:
+    """The Lua type name of a converted value, for messages as gopher-lua words them."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "table" if isinstance(value, dict | list) else "string"
 
 
 def _resource_add(*values: Json) -> str:

@@ -57,7 +57,11 @@ def parse(text: str) -> Quantity:
     """``resource.ParseQuantity``: precision beyond nano units is rounded up, as there."""
     match = _PATTERN.match(text.strip()) if text else None
     if match is None or not (match.group(2) or match.group(3)):
-        raise QuantityError(f"quantities must match the regular expression {_PATTERN.pattern}")
+        # resource.ErrFormatWrong's text, which names Kubernetes' own pattern.
+        raise QuantityError(
+            "quantities must match the regular expression "
+            "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+        )
     sign, whole, fraction, suffix = match.groups()
     with localcontext() as context:
         context.prec = 80
