@@ -64,11 +64,20 @@ def apply_changes(manifest: Mapping[str, Any], found: list[Change]) -> dict[str,
             child = dict(child) if isinstance(child, Mapping) else {}
             node[str(key)] = child
             node = child
+        key = str(path[-1])
         if value is _DELETED:
-            node.pop(str(path[-1]), None)
+            node.pop(key, None)
         else:
-            node[str(path[-1])] = value
+            node[key] = _merged(node.get(key), value)
     return result
+
+
+def _merged(original: Any, value: Any) -> Any:
+    """``value`` over what the manifest holds there: a map the round trip had dropped (all
+    its fields null or empty, which Lua never saw) keeps those fields."""
+    if isinstance(original, Mapping) and isinstance(value, Mapping):
+        return {**original, **{k: _merged(original.get(k), v) for k, v in value.items()}}
+    return value
 
 
 def describe(found: list[Change]) -> str:
