@@ -69,5 +69,7 @@ def test_only_the_written_field_changes(
 
 
 def test_an_unchanged_object_writes_nothing() -> None:
-    manifest: dict[str, Any] = {"spec": {"replicas": 1.0, "paused": None, "selector": {}, "args": []}}
+    manifest: dict[str, Any] = {
+        "spec": {"replicas": 1.0, "paused": None, "selector": {}, "args": []}
+    }
     assert changes(round_trip(manifest), round_trip(manifest)) == []
