@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from kfedgen.errors import DocPath, Location
 from kfedgen.karmada.interpreter import Workload
@@ -170,6 +170,8 @@ class Propagation:
     weights: Mapping[str, int] = field(default_factory=dict)
     # The replicas Karmada's interpreter reads (None: not a workload).
     workload: Workload | None = None
+    # cluster -> the manifest a customization's ReviseReplica script wrote for it.
+    revised: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def replica_field(self) -> str | None:

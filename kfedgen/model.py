@@ -15,6 +15,7 @@ from kfedgen.decisions import Named
 from kfedgen.errors import DocPath, Location
 from kfedgen.gitops.settings import GitOpsSettings
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
+from kfedgen.karmada.scripts import Customization
 from kfedgen.patch import PatchOp
 from kfedgen.selectors import LabelSelector
 from kfedgen.source.load import Document
@@ -115,6 +116,14 @@ class TargetType:
     namespaced: bool
     federated_api_version: str
     federated_kind: str
+    # kfedgen extension: where the target's replica count lives (the FederatedTypeConfig's
+    # kfedgen.io/replicas-path annotation); None: KubeFed's /spec/replicas.
+    replicas_path: str | None = None
+
+    @property
+    def replicas_pointer(self) -> str:
+        """The JSON pointer of the replica count an RSP writes."""
+        return self.replicas_path or "/spec/replicas"
 
     @property
     def api_version(self) -> str:
@@ -289,6 +298,8 @@ class FleetSpec:
     # Karmada policies, parsed by kfedgen.frontends.karmada.policies.
     propagation_policies: list[PropagationPolicy] = field(default_factory=list)
     override_policies: list[OverridePolicy] = field(default_factory=list)
+    # Karmada ResourceInterpreterCustomizations (config.karmada.io), in input order.
+    customizations: list[Customization] = field(default_factory=list)
     # False when the inventory could not be read whole (no inventory at all, or an inventory
     # document whose clusters are unreadable); broken_cluster_names are clusters whose own
     # entry has an error.  Either way the cause is reported already.

@@ -18,8 +18,21 @@ def render_propagated(karmada: Iterable[KarmadaResolution]) -> list[RenderedObje
         base = drop_empty_metadata_maps(dict(obj.manifest))
         trail = Trail.start(base, Identity.of(base).as_source(), obj, (), "the resource template")
         revisions = resolution.propagation.revisions if resolution.propagation else {}
+        # A customization's ReviseReplica wrote these clusters' manifests (karmada_revise).
+        revised = resolution.propagation.revised if resolution.propagation else {}
         by_revision: dict[tuple[tuple[str, int], ...], Mapping[str, Any]] = {}
         for cluster in resolution.clusters:
+            if cluster in revised:
+                rendered.append(
+                    RenderedObject(
+                        cluster,
+                        drop_empty_metadata_maps(dict(revised[cluster])),
+                        obj.ref,
+                        obj.location(),
+                        trail,
+                    )
+                )
+                continue
             revision = tuple(sorted(revisions.get(cluster, {}).items()))
             manifest = by_revision.get(revision)
             if manifest is None:

@@ -15,11 +15,12 @@ from typing import Any
 from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, ValueSource
 from kfedgen.errors import DocPath, Problems
 from kfedgen.identity import Identity, Source, Trail
+from kfedgen.jsonpointer import tokens
 from kfedgen.model import FederatedObject
 from kfedgen.patch import PatchError, PatchOp, apply_patch
-from kfedgen.placement.cluster_overrides import REPLICAS_POINTERS
+from kfedgen.placement.cluster_overrides import replica_count, replicas_pointers
 from kfedgen.placement.resolve import ClusterDecision, Resolution
-from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps, spec_int
+from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps
 
 
 def materialize(
@@ -67,6 +68,7 @@ def _render_object(
     template = _template_source(obj)
     result = []
     decided = {}
+    deciding = replicas_pointers(obj)
     for name in resolution.clusters:
         decision = resolution.decisions[name]
         manifest: Any = base
@@ -85,14 +87,14 @@ def _render_object(
                 break
             trail = trail.step(manifest, _override_source(obj, operation))
             notes.append(_describe_operation(index, operation))
-            if operation.path in REPLICAS_POINTERS:
+            if operation.path in deciding:
                 source = _operation_source(obj, index, operation, scheduled, decision)
         else:
             manifest = drop_empty_metadata_maps(manifest)
             # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
             # so the explicit 0 is what drains an autoscaled workload.
             if obj.retain_replicas and decision.replicas != 0:
-                manifest = _drop_replicas(manifest)
+                manifest = _drop_replicas(manifest, obj)
                 notes.append("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
                 source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
             result.append(RenderedObject(name, manifest, origin, location, trail))
@@ -107,8 +109,8 @@ _RETAIN_PATH = ("spec", "retainReplicas")
 
 def _template_source(obj: FederatedObject) -> ValueSource:
     """The template's own replica count (or none: Kubernetes defaults it)."""
-    if spec_int(obj.template, "replicas") is not None:
-        path = ("spec", "template", "spec", "replicas")
+    if replica_count(obj.template, obj) is not None:
+        path = ("spec", "template", *tokens(obj.target.replicas_pointer))
         return ValueSource(TEMPLATE, "the template", obj.location(path))
     return ValueSource(UNSET)
 
@@ -138,7 +140,15 @@ def _describe_operation(index: int, operation: PatchOp) -> str:
     return f"overrides[{index}]: {operation.op} {operation.path}{value}"
 
 
-def _drop_replicas(manifest: dict[str, Any]) -> dict[str, Any]:
+def _drop_replicas(manifest: dict[str, Any], obj: FederatedObject) -> dict[str, Any]:
+    if obj.target.replicas_path:  # the extension's field: removed as a remove op would
+        try:
+            result: dict[str, Any] = apply_patch(
+                manifest, [PatchOp("remove", obj.target.replicas_pointer)]
+            )
+        except PatchError:
+            return manifest
+        return result
     spec = manifest.get("spec")
     if not isinstance(spec, dict) or "replicas" not in spec:
         return manifest

@@ -26,6 +26,7 @@ from kfedgen.frontends.inventory import (
     add_karmada_clusters,
     add_kubefed_clusters,
 )
+from kfedgen.frontends.karmada.customizations import add_customization, warn_webhook
 from kfedgen.frontends.karmada.policies import add_override_policy, add_propagation_policy
 from kfedgen.frontends.kubefed.federated import add_federated
 from kfedgen.frontends.kubefed.fedtypes import FTC_API_VERSION
@@ -38,6 +39,7 @@ from kfedgen.karmada.policytypes import (
     POLICY_API_VERSION,
     PROPAGATION_POLICY,
 )
+from kfedgen.karmada.scripts import CUSTOMIZATION_API_VERSION, CUSTOMIZATION_KIND, WEBHOOK_KIND
 from kfedgen.model import FleetSpec
 from kfedgen.source.load import Document
 
@@ -97,6 +99,12 @@ KINDS: Final[Mapping[KindKey, KindReader]] = {
     (POLICY_API_VERSION, CLUSTER_OVERRIDE_POLICY): KindReader(
         _OBJECTS, False, each(add_override_policy)
     ),
+    # Karmada's resource interpreter (cluster-scoped): Lua customizations, and webhooks,
+    # which cannot run offline (a warning).
+    (CUSTOMIZATION_API_VERSION, CUSTOMIZATION_KIND): KindReader(
+        _OBJECTS, False, each(add_customization)
+    ),
+    (CUSTOMIZATION_API_VERSION, WEBHOOK_KIND): KindReader(_OBJECTS, False, each(warn_webhook)),
 }
 
 FEDERATED: Final = each(add_federated)

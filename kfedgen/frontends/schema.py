@@ -34,6 +34,8 @@ SCHEMA_FILES: dict[str, str] = {
     "ClusterPropagationPolicy": "karmada-propagationpolicy.json",
     "OverridePolicy": "karmada-overridepolicy.json",
     "ClusterOverridePolicy": "karmada-overridepolicy.json",
+    "ResourceInterpreterCustomization": "karmada-resourceinterpretercustomization.json",
+    "ResourceInterpreterWebhookConfiguration": "karmada-interpreterwebhook.json",
 }
 
 

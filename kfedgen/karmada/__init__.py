@@ -6,6 +6,12 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
   the matching of ``pkg/util/selector.go`` (resource selectors, cluster affinities,
   tolerations).
 * :mod:`kfedgen.karmada.interpreter` -- the default resource interpreter's ``GetReplicas``.
+* :mod:`kfedgen.karmada.chain` -- ``pkg/resourceinterpreter/interpreter.go``: the fleet's
+  customizations, then the bundled ones (:mod:`~kfedgen.karmada.scripts`, vendored under
+  ``thirdparty/``), then the native interpreter; the Lua operations of ``luavm/lua.go``
+  (:mod:`~kfedgen.karmada.luaops` on :mod:`~kfedgen.karmada.luavm`, with the ``kube``
+  library's :mod:`~kfedgen.karmada.podtemplate` and :mod:`~kfedgen.karmada.quantity`), and
+  :mod:`~kfedgen.karmada.revision` (what a ReviseReplica script changed).
 * :mod:`kfedgen.karmada.scheduler` -- ``pkg/scheduler/core`` for one object on a fresh
   control plane: filter plugins, spread-constraint selection, replica assignment.
 * :mod:`kfedgen.karmada.webster` -- static-weight replica division (Webster/Sainte-Lague),
@@ -19,7 +25,9 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
 * :mod:`kfedgen.karmada.gocompat` -- Go's number, JSON and YAML formatting where Karmada's
   output depends on it.
 
-Nothing here does I/O; every function takes and returns plain data.  These modules import
+Nothing here does I/O, but for reading the vendored customizations (package data, on first
+use) and running their Lua scripts in a sandbox (lupa, imported only when a script runs);
+every function takes and returns plain data.  These modules import
 one another and only the lowest kfedgen modules (errors, jsonpointer, load's ``Document``,
 selectors,
 and model's ``Cluster`` for the scheduler); kfedgen's Karmada front-end

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.errors import DocPath
+from kfedgen.karmada.scripts import Script
 
 # The kinds the default interpreter knows replicas of (replica.go
 # getAllDefaultReplicaInterpreter), and the field its ReviseReplica writes them to
@@ -42,6 +43,12 @@ class Workload:
     replicas: int
     field: str | None
     completions: int | None = None  # a Job's spec.completions, when the manifest sets it
+    # Read by a customization's GetReplicas script (see kfedgen.karmada.chain): who read
+    # it, the per-replica requirements it returned, and the ReviseReplica script that
+    # writes a cluster's share (None: nothing can write it).
+    interpreted_by: Script | None = None
+    requirements: Mapping[str, Any] | None = None
+    reviser: Script | None = None
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,46 @@
 Placement decides the list once per cluster (:func:`cluster_operations`) and the replica
 scheduler puts its count in it (:func:`with_scheduled_replicas`); both record the result on
 the cluster's :class:`~kfedgen.decisions.ClusterDecision`, which materialize applies as-is.
+Where the count lives is the target type's replicas pointer (``/spec/replicas``, or another
+field named by the ``kfedgen.io/replicas-path`` extension).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from kfedgen.decisions import ClusterPatch
+from kfedgen.jsonpointer import PointerError, encode_token, get, tokens
 from kfedgen.model import Cluster, FederatedObject
 from kfedgen.patch import PatchOp
 
 REPLICAS_PATH = "/spec/replicas"
-# Operations on these JSON pointers decide spec.replicas: the field and its parents.
-REPLICAS_POINTERS = frozenset({REPLICAS_PATH, "/spec", ""})
+
+
+def replicas_pointers(obj: FederatedObject) -> frozenset[str]:
+    """The pointers whose operations decide the replica count: the field and its parents."""
+    parts = tokens(obj.target.replicas_pointer)
+    return frozenset(
+        "".join(f"/{encode_token(t)}" for t in parts[:n]) for n in range(len(parts) + 1)
+    )
+
+
+def value_at(document: Any, pointer: str) -> Any:
+    """The value at ``pointer`` in ``document``; None where there is none."""
+    try:
+        for token in tokens(pointer):
+            document = get(document, token)
+    except (PointerError, KeyError, IndexError, TypeError):
+        return None
+    return document
+
+
+def replica_count(document: Any, obj: FederatedObject) -> int | None:
+    """The replica count at the object's pointer: an integer, or a string of digits."""
+    value = value_at(document, obj.target.replicas_pointer)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def cluster_operations(obj: FederatedObject, cluster: Cluster) -> tuple[ClusterPatch, ...]:
@@ -28,29 +57,37 @@ def cluster_operations(obj: FederatedObject, cluster: Cluster) -> tuple[ClusterP
     )
 
 
-def replicas_override(operations: tuple[ClusterPatch, ...]) -> ClusterPatch | None:
-    """The user's ``/spec/replicas`` override among ``operations`` (the first), if any."""
+def replicas_override(
+    obj: FederatedObject, operations: tuple[ClusterPatch, ...]
+) -> ClusterPatch | None:
+    """The user's override of the replica count among ``operations`` (the first), if any."""
+    pointer = obj.target.replicas_pointer
     for operation in operations:
-        if operation.patch.path == REPLICAS_PATH and operation.patch.op != "remove":
+        if operation.patch.path == pointer and operation.patch.op != "remove":
             return operation
     return None
 
 
 def with_scheduled_replicas(
-    operations: tuple[ClusterPatch, ...], replicas: int
+    obj: FederatedObject, operations: tuple[ClusterPatch, ...], replicas: int
 ) -> tuple[ClusterPatch, ...]:
     """``operations`` with a scheduled replica count, as KubeFed's RSP plugin writes it.
 
     Like the plugin (reference 3.4) it replaces the value of the cluster's existing
-    ``/spec/replicas`` override in place, or is appended as a ``replace`` when there is
-    none, so it always wins.
+    replicas override in place, or is appended when there is none, so it always wins.
     """
-    found = replicas_override(operations)
+    pointer = obj.target.replicas_pointer
+    # A count kept as a string (an annotation, with the replicas-path extension) stays one.
+    value: int | str = replicas
+    if isinstance(value_at(obj.template, pointer), str):
+        value = str(replicas)
+    found = replicas_override(obj, operations)
     if found is None:
-        added = PatchOp("replace", REPLICAS_PATH, replicas)
-        return (*operations, ClusterPatch(-1, added, scheduled=True))
+        # KubeFed replaces /spec/replicas; another pointer's field may be absent: add sets it.
+        op = "replace" if pointer == REPLICAS_PATH else "add"
+        return (*operations, ClusterPatch(-1, PatchOp(op, pointer, value), scheduled=True))
     patch = found.patch
     scheduled = ClusterPatch(
-        found.entry, PatchOp(patch.op, patch.path, replicas, patch.doc_path), scheduled=True
+        found.entry, PatchOp(patch.op, patch.path, value, patch.doc_path), scheduled=True
     )
     return tuple(scheduled if operation is found else operation for operation in operations)

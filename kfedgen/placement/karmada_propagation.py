@@ -22,7 +22,8 @@ from dataclasses import replace
 from kfedgen.decisions import ClusterDecision, Propagation, Resolution
 from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.plain import KarmadaResolution, PlainObject, check_identity
-from kfedgen.karmada.interpreter import UnreadableReplicas, read_workload
+from kfedgen.karmada.chain import Interpreter, ScriptFailed
+from kfedgen.karmada.interpreter import UnreadableReplicas
 from kfedgen.karmada.policytypes import (
     IMPLICIT_PRIORITY_NAMES,
 )
@@ -36,6 +37,7 @@ from kfedgen.placement.karmada_namespaces import (
     synced_by_namespace_sync,
 )
 from kfedgen.placement.karmada_outcomes import apply_outcome, apply_suspension
+from kfedgen.placement.karmada_revise import describe_workload, report_failure, revise_by_script
 from kfedgen.source.load import Document
 
 
@@ -50,6 +52,7 @@ def propagate(
     """
     karmada_mode = bool(spec.propagation_policies)
     clusters = spec.cluster_list()
+    interpreter = Interpreter(spec.customizations)
     result: list[KarmadaResolution] = []
     unselected: list[Document] = []
     seen: dict[tuple[str, str, str], PlainObject] = {}
@@ -77,14 +80,18 @@ def propagate(
         if synced:
             result.append(namespace_sync(obj, choice[0] if choice else None, clusters, problems))
         elif choice is not None:
-            result.append(_propagate_object(obj, choice, clusters, problems))
+            result.append(_propagate_object(obj, choice, clusters, interpreter, problems))
     if karmada_mode:
         result.extend(implicit_namespaces(spec, resolutions, result))
     return result, unselected
 
 
 def _propagate_object(
-    obj: PlainObject, choice: Choice, clusters: Sequence[Cluster], problems: Problems
+    obj: PlainObject,
+    choice: Choice,
+    clusters: Sequence[Cluster],
+    interpreter: Interpreter,
+    problems: Problems,
 ) -> KarmadaResolution:
     policy, implicit, losers = choice
     selected = (
@@ -94,10 +101,16 @@ def _propagate_object(
     decisions = {c.name: ClusterDecision(c.name, reasons=(selected, *losers)) for c in clusters}
     resolution = KarmadaResolution(obj, decisions, propagation=Propagation(policy))
     try:
-        workload = read_workload(obj.api_version, obj.kind, obj.manifest)
+        workload = interpreter.workload(obj.api_version, obj.kind, obj.manifest)
     except UnreadableReplicas as exc:
         problems.error(obj.location(exc.path), exc.path, exc.message)
         return resolution
+    except ScriptFailed as failure:
+        report_failure(obj, failure, problems)
+        return resolution
+    if workload is not None and workload.interpreted_by is not None:
+        read = describe_workload(workload)
+        resolution = resolution.with_decisions({n: d.noting(read) for n, d in decisions.items()})
     resolution = replace(resolution, propagation=Propagation(policy, workload=workload))
     try:
         outcome = schedule(policy.placement, clusters, workload)
@@ -117,4 +130,8 @@ def _propagate_object(
                 for name, decision in decisions.items()
             }
         )
-    return apply_suspension(apply_outcome(resolution, policy, outcome), policy)
+    resolution = apply_outcome(resolution, policy, outcome)
+    divided = policy.placement.replica_scheduling.type == "Divided"
+    if divided and workload is not None and workload.interpreted_by is not None:
+        resolution = revise_by_script(resolution, interpreter, problems)
+    return apply_suspension(resolution, policy)

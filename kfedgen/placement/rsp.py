@@ -30,11 +30,7 @@ from kfedgen.model import (
     Placement,
     ReplicaSchedulingPreference,
 )
-from kfedgen.placement.cluster_overrides import (
-    REPLICAS_PATH,
-    replicas_override,
-    with_scheduled_replicas,
-)
+from kfedgen.placement.cluster_overrides import replicas_override, with_scheduled_replicas
 from kfedgen.placement.kubefed_planner import (
     effective_preferences,
     may_overflow_int64,
@@ -259,7 +255,7 @@ class _Scheduler:
             preference=schedule.as_preference(),
             drained=schedule.drained,
             at_max=schedule.at_max,
-            operations=with_scheduled_replicas(decision.operations, replicas),
+            operations=with_scheduled_replicas(self.obj, decision.operations, replicas),
         )
 
     def _leave_out(self, decision: ClusterDecision) -> ClusterDecision:
@@ -278,7 +274,7 @@ class _Scheduler:
         self, cluster: str, decision: ClusterDecision, replicas: int
     ) -> tuple[str, ...]:
         """A user's ``/spec/replicas`` override loses to the scheduler (reference 3.4)."""
-        found = replicas_override(decision.operations)
+        found = replicas_override(self.obj, decision.operations)
         if found is None:
             return ()
         path = (*found.patch.doc_path, "value")
@@ -290,7 +286,7 @@ class _Scheduler:
             "remove the override, or the RSP's preference for this cluster",
         )
         return (
-            f"{self.rsp.ref} replaces the value of overrides[{found.entry}] {REPLICAS_PATH} "
+            f"{self.rsp.ref} replaces the value of overrides[{found.entry}] {found.patch.path} "
             f"({found.patch.value!r}) with {replicas}, keeping its position",
         )
 

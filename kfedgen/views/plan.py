@@ -19,6 +19,7 @@ from kfedgen.decisions import RETAINED, UNSET, AnyResolution, Preference, ValueS
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
+from kfedgen.placement.cluster_overrides import replica_count
 from kfedgen.rendered import spec_int
 
 PLAN_FORMATS = ("text", "json", "markdown")
@@ -156,6 +157,8 @@ def _row(
     field = resolution.replica_field
     # A Pod is one replica and writes none: the scheduler's count is the row's.
     replicas = decision.replicas if field is None else spec_int(manifest, field)
+    if isinstance(obj, FederatedObject) and obj.target.replicas_path:
+        replicas = replica_count(manifest, obj)  # the replicas-path extension's field
     source = decision.replicas_from.stage if decision.replicas_from is not None else UNSET
     return PlanRow(
         obj.ref,

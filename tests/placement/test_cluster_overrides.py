@@ -59,16 +59,22 @@ def test_materialize_applies_the_recorded_list_and_derives_nothing() -> None:
     assert by_cluster["east"]["spec"]["template"]["spec"]["containers"][0]["image"] == "web:1"
 
 
+def web() -> FederatedObject:
+    resolution = compile_fleet(INVENTORY, namespace() + "---\n" + deployment()).resolution(WEB)
+    assert resolution is not None and isinstance(resolution.obj, FederatedObject)
+    return resolution.obj
+
+
 def test_a_scheduled_count_replaces_only_the_first_replica_override_in_place() -> None:
     first = ClusterPatch(0, PatchOp("replace", "/spec/replicas", 1, ("a",)))
     second = ClusterPatch(1, PatchOp("add", "/spec/replicas", 2, ("b",)))
     removal = ClusterPatch(0, PatchOp("remove", "/spec/replicas"))
-    assert with_scheduled_replicas((removal, first, second), 9) == (
+    assert with_scheduled_replicas(web(), (removal, first, second), 9) == (
         removal,
         ClusterPatch(0, PatchOp("replace", "/spec/replicas", 9, ("a",)), scheduled=True),
         second,
     )
-    assert with_scheduled_replicas((removal,), 9) == (
+    assert with_scheduled_replicas(web(), (removal,), 9) == (
         removal,
         ClusterPatch(-1, PatchOp("replace", "/spec/replicas", 9), scheduled=True),
     )

@@ -47,8 +47,11 @@ def test_hash_order_of_the_worked_examples() -> None:
 BAD = {
     "wrong targetKind": (
         rsp("  totalReplicas: 3\n", target="FederatedStatefulSet"),
-        'fleet/rsp.yaml:5:3: spec.targetKind: "FederatedStatefulSet" is not one of '
-        '"FederatedDeployment", "FederatedReplicaSet"',
+        "fleet/rsp.yaml:5:3: spec.targetKind: targetKind FederatedStatefulSet is not a "
+        "federated kind: an RSP divides FederatedDeployment, FederatedReplicaSet, or a "
+        "federated type whose FederatedTypeConfig names its replicas with the annotation "
+        "kfedgen.io/replicas-path (annotate the FederatedTypeConfig of FederatedStatefulSet "
+        "with kfedgen.io/replicas-path: /spec/replicas (the JSON pointer of its replicas))",
     ),
     "negative total": (
         rsp("  totalReplicas: -1\n"),

@@ -2,6 +2,8 @@
 
 * :mod:`~kfedgen.frontends.karmada.policies` -- PropagationPolicy, OverridePolicy and their
   cluster-wide kinds, parsed into :mod:`kfedgen.karmada.policytypes` values;
+* :mod:`~kfedgen.frontends.karmada.customizations` -- ResourceInterpreterCustomizations
+  (their Lua scripts) and the webhook configurations that cannot run offline;
 * :mod:`~kfedgen.frontends.karmada.plain` -- the plain objects policies propagate, and the
   :class:`~kfedgen.decisions.Resolution` shape Karmada's placement produces for them.
 

@@ -8,6 +8,11 @@ from kfedgen.selectors import is_dns1123_subdomain
 from kfedgen.source.load import Document
 
 FTC_API_VERSION = "core.kubefed.io/v1beta1"
+# kfedgen extension: the annotation of a FederatedTypeConfig naming where its target's
+# replicas live, which makes the federated kind a ReplicaSchedulingPreference target.
+REPLICAS_PATH_ANNOTATION = "kfedgen.io/replicas-path"
+# The kinds KubeFed's RSP divides (its schema's enum).
+RSP_TARGET_KINDS = ("FederatedDeployment", "FederatedReplicaSet")
 
 # (group, version, kind, plural, namespaced): the FederatedTypeConfigs of
 # KubeFed v0.10.0's Helm chart (reference 2.2).
@@ -103,4 +108,5 @@ def parse_type_config(doc: Document, problems: Problems) -> TargetType | None:
         namespaced=target_scope == "Namespaced",
         federated_api_version=f"{fed_group}/{federated['version']}",
         federated_kind=federated["kind"],
+        replicas_path=(doc.data["metadata"].get("annotations") or {}).get(REPLICAS_PATH_ANNOTATION),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kfedgen.errors import Problems, did_you_mean
+from kfedgen.frontends.kubefed.fedtypes import REPLICAS_PATH_ANNOTATION, RSP_TARGET_KINDS
 from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
 from kfedgen.frontends.references import report_defined_twice, report_unknown_cluster
 from kfedgen.model import (
@@ -36,6 +37,8 @@ def check_references(spec: FleetSpec, problems: Problems) -> None:
             report_defined_twice(rsp, rsp.ref, first[rsp.key], problems)
             continue
         first[rsp.key] = rsp
+        if not _divisible(rsp, spec, problems):
+            continue
         if rsp.target_ref not in federated:
             _report_missing_target(rsp, federated, spec, problems)
         _check_preference_clusters(rsp, spec, problems)
@@ -52,6 +55,28 @@ def _check_override_clusters(obj: FederatedObject, spec: FleetSpec, problems: Pr
         if entry.cluster_name is not None:
             path = ("spec", "overrides", entry.index, "clusterName")
             report_unknown_cluster(spec, entry.cluster_name, obj.location(path), path, problems)
+
+
+def _divisible(rsp: ReplicaSchedulingPreference, spec: FleetSpec, problems: Problems) -> bool:
+    """Whether ``targetKind`` has replicas an RSP can write: KubeFed's two kinds, or a
+    federated type whose FederatedTypeConfig names them (kfedgen's extension)."""
+    if rsp.target_kind in RSP_TARGET_KINDS:
+        return True
+    target = spec.types.get((FEDERATED_API_VERSION, rsp.target_kind))
+    if target is not None and target.replicas_path:
+        return True
+    path = ("spec", "targetKind")
+    known = "is not a federated kind" if target is None else "has no replicas to divide"
+    problems.error(
+        rsp.location(path),
+        path,
+        f"targetKind {rsp.target_kind} {known}: an RSP divides FederatedDeployment, "
+        f"FederatedReplicaSet, or a federated type whose FederatedTypeConfig names its "
+        f"replicas with the annotation {REPLICAS_PATH_ANNOTATION}",
+        f"annotate the FederatedTypeConfig of {rsp.target_kind} with "
+        f"{REPLICAS_PATH_ANNOTATION}: /spec/replicas (the JSON pointer of its replicas)",
+    )
+    return False
 
 
 def _report_missing_target(

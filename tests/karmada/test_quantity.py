@@ -1,0 +1,60 @@
+"""Kubernetes quantities as ``resource.Quantity`` parses, adds and writes them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kfedgen.karmada.quantity import QuantityError, add, canonical, parse
+
+# (text, canonical form): values from apimachinery's quantity_test.go behaviour.
+CANONICAL = [
+    ("0", "0"),
+    ("1", "1"),
+    ("1.5", "1500m"),
+    ("0.1", "100m"),
+    ("1000m", "1"),
+    ("100k", "100k"),
+    ("1000k", "1M"),
+    ("1Gi", "1Gi"),
+    ("1024Mi", "1Gi"),
+    ("1536Mi", "1536Mi"),
+    ("0.5Gi", "512Mi"),
+    ("1.5Gi", "1536Mi"),
+    ("1e3", "1e3"),
+    ("12e6", "12e6"),
+    ("128974848", "128974848"),
+    ("0.0000000001", "1n"),  # below nano: rounded up
+    ("1.1", "1100m"),
+    ("100Ki", "100Ki"),
+    ("1023", "1023"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CANONICAL)
+def test_canonical_form(text: str, expected: str) -> None:
+    assert canonical(parse(text)) == expected
+
+
+def test_sums_take_the_format_of_the_first_term() -> None:
+    assert canonical(add([parse("100m"), parse("1")])) == "1100m"
+    assert canonical(add([parse("1Gi"), parse("512Mi")])) == "1536Mi"
+    assert canonical(add([])) == "0"
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1Qi", "1.2.3", "--1"])
+def test_not_a_quantity(text: str) -> None:
+    with pytest.raises(QuantityError):
+        parse(text)
+
+
+@given(st.integers(0, 10**15), st.sampled_from(["", "m", "k", "M", "Ki", "Mi", "Gi"]))
+def test_the_canonical_form_reads_back_as_the_same_amount(number: int, suffix: str) -> None:
+    quantity = parse(f"{number}{suffix}")
+    again = parse(canonical(quantity))
+    assert again.value == quantity.value
+    assert canonical(again) == canonical(quantity)
+    assert quantity.value >= Decimal(0)
