@@ -18,6 +18,7 @@ from typing import Any
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.frontends.schema import validate_document
 from kfedgen.gitops.settings import parse_gitops
+from kfedgen.traffic.settings import parse_traffic
 from kfedgen.model import (
     Cluster,
     Compute,
@@ -109,6 +110,8 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
     raw_spec: Mapping[str, Any] = doc.data["spec"]
     if valid or not any(path[:2] == ("spec", "gitops") for path in broken):
         spec.gitops = parse_gitops(raw_spec.get("gitops"))
+    if valid or not any(path[:2] == ("spec", "traffic") for path in broken):
+        spec.traffic = parse_traffic(raw_spec.get("traffic"))
     for index, raw in enumerate(raw_spec.get("clusters") or []):
         path: DocPath = (*_CLUSTERS, index)
         if any(p[: len(path)] == path for p in broken):

@@ -27,6 +27,11 @@ from kfedgen.frontends.inventory import (
     add_kubefed_clusters,
 )
 from kfedgen.frontends.karmada.policies import add_override_policy, add_propagation_policy
+from kfedgen.frontends.karmada.services import (
+    MULTICLUSTER_SERVICE,
+    NETWORKING_API_VERSION,
+    add_multicluster_service,
+)
 from kfedgen.frontends.kubefed.federated import add_federated
 from kfedgen.frontends.kubefed.fedtypes import FTC_API_VERSION
 from kfedgen.frontends.kubefed.rsp import RSP_KIND, SCHEDULING_API_VERSION, add_preference
@@ -96,6 +101,10 @@ KINDS: Final[Mapping[KindKey, KindReader]] = {
     (POLICY_API_VERSION, OVERRIDE_POLICY): KindReader(_OBJECTS, True, each(add_override_policy)),
     (POLICY_API_VERSION, CLUSTER_OVERRIDE_POLICY): KindReader(
         _OBJECTS, False, each(add_override_policy)
+    ),
+    # Karmada's MultiClusterService (kfedgen.traffic renders it).
+    (NETWORKING_API_VERSION, MULTICLUSTER_SERVICE): KindReader(
+        _OBJECTS, True, each(add_multicluster_service)
     ),
 }
 

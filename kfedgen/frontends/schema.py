@@ -34,6 +34,7 @@ SCHEMA_FILES: dict[str, str] = {
     "ClusterPropagationPolicy": "karmada-propagationpolicy.json",
     "OverridePolicy": "karmada-overridepolicy.json",
     "ClusterOverridePolicy": "karmada-overridepolicy.json",
+    "MultiClusterService": "karmada-multiclusterservice.json",
 }
 
 
