@@ -34,7 +34,11 @@ HOSTNAME_ANNOTATION = "kfedgen.io/dns-hostname"
 
 def is_dns_service(obj: RenderedObject) -> bool:
     """Whether ``obj`` is a Service that opted in to weighted DNS."""
-    return obj.kind == "Service" and obj.api_version == "v1" and HOSTNAME_ANNOTATION in _annotations(obj)
+    return (
+        obj.kind == "Service"
+        and obj.api_version == "v1"
+        and HOSTNAME_ANNOTATION in _annotations(obj)
+    )
 
 
 def weigh_dns(

@@ -40,6 +40,9 @@ from kfedgen.traffic.workloads import Workload
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kfedgen"}
 HEADROOM_FOR = "kfedgen.io/headroom-for"
+# The placeholders' origin: the setting that asked for them, not the workload they mirror
+# (views look objects up by origin and cluster).
+HEADROOM_ORIGIN = "Fleet spec.traffic.headroom"
 _PLACEMENT_FIELDS = ("nodeSelector", "tolerations")
 
 
@@ -85,12 +88,10 @@ def headroom(
     used: set[str] = set()
     for key in sorted(groups):
         per_cluster = groups[key]
-        counts = headroom_replicas(
-            settings, {c: w.replicas for c, w in per_cluster.items()}, live
-        )
+        counts = headroom_replicas(settings, {c: w.replicas for c, w in per_cluster.items()}, live)
         for cluster in sorted(per_cluster):
             workload = per_cluster[cluster]
-            placeholder = _placeholder(workload, counts[cluster], settings)
+            placeholder = _placeholder(workload, counts[cluster], settings, location)
             objects.append(placeholder)
             used.add(cluster)
             entries.append(
@@ -107,7 +108,9 @@ def headroom(
     return [*classes, *objects], entries
 
 
-def _placeholder(workload: Workload, replicas: int, settings: HeadroomSettings) -> RenderedObject:
+def _placeholder(
+    workload: Workload, replicas: int, settings: HeadroomSettings, location: Location
+) -> RenderedObject:
     spec = workload.template.spec
     labels = {**MANAGED_BY, HEADROOM_FOR: workload.name}
     containers = [
@@ -144,8 +147,7 @@ def _placeholder(workload: Workload, replicas: int, settings: HeadroomSettings) 
             "template": {"metadata": {"labels": labels}, "spec": pod},
         },
     }
-    source = workload.source
-    return RenderedObject(workload.cluster, manifest, source.origin, source.location)
+    return RenderedObject(workload.cluster, manifest, HEADROOM_ORIGIN, location)
 
 
 def _priority_class(cluster: str, location: Location, settings: HeadroomSettings) -> RenderedObject:
@@ -158,7 +160,7 @@ def _priority_class(cluster: str, location: Location, settings: HeadroomSettings
         "description": "kfedgen headroom placeholders: preempted first, to make room for "
         "replicas moved here from a failed or drained cluster.",
     }
-    return RenderedObject(cluster, manifest, "Fleet spec.traffic.headroom", location)
+    return RenderedObject(cluster, manifest, HEADROOM_ORIGIN, location)
 
 
 def _requests(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
