@@ -32,6 +32,7 @@ from kfedgen.views.treediff import (
     GroupDiff,
     ReplicaChange,
     ScaleUpDecrease,
+    TrafficChange,
     TreeComparison,
     compare_trees,
     unified_diff,
@@ -184,6 +185,14 @@ def _replicas_text(change: ReplicaChange, arrow: str) -> str:
     return f"{change.object} {before} {arrow} {after}"
 
 
+def _traffic_text(change: TrafficChange, arrow: str) -> str:
+    def value(weight: int | None) -> str:
+        return "absent" if weight is None else str(weight)
+
+    what = f"{change.object} {change.target}"
+    return f"{what} {value(change.before)} {arrow} {value(change.after)}"
+
+
 def _decrease_text(decrease: ScaleUpDecrease, arrow: str) -> str:
     change = decrease.change
     return (
@@ -250,6 +259,11 @@ def format_text(result: DiffResult) -> str:
             f"  {change.cluster}: {_replicas_text(change, '->')}\n"
             for change in comparison.replicas
         )
+    if comparison.traffic:
+        lines.append("Traffic changes:\n")
+        lines.extend(
+            f"  {change.cluster}: {_traffic_text(change, '->')}\n" for change in comparison.traffic
+        )
     decreases = comparison.scale_up_decreases
     if decreases:
         lines.append(f"{_DECREASE_TITLE}:\n")
@@ -290,6 +304,10 @@ def format_markdown(result: DiffResult, limit: int = MARKDOWN_LIMIT) -> str:
             f"{replicas} |"
         )
     head.append("")
+    if comparison.traffic:
+        head += ["Traffic changes (DNS and split weights):", ""]
+        head += [f"- `{c.cluster}`: {_traffic_text(c, '→')}" for c in comparison.traffic]
+        head.append("")
     decreases = comparison.scale_up_decreases
     if decreases:
         head += [f"> [!WARNING]\n> {_DECREASE_TITLE}:"]
@@ -352,6 +370,7 @@ def diff_document(result: DiffResult) -> dict[str, object]:
             "clusters": [group.name for group in comparison.groups],
             "objects": comparison.objects.as_dict(),
             "replicaChanges": len(comparison.replicas),
+            "trafficChanges": len(comparison.traffic),
         },
         "scaleUpDecreases": [
             {
@@ -385,6 +404,16 @@ def diff_document(result: DiffResult) -> dict[str, object]:
                         "after": change.after,
                     }
                     for change in group.replicas
+                ],
+                "traffic": [
+                    {
+                        "path": change.path,
+                        "object": change.object.as_dict(),
+                        "target": change.target,
+                        "before": change.before,
+                        "after": change.after,
+                    }
+                    for change in group.traffic
                 ],
             }
             for group in comparison.groups

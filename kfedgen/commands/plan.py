@@ -23,8 +23,6 @@ def run_plan(options: Options, report: Reporter, output_format: str) -> int:
     return report.finish(0, plan_document(rows, compilation.traffic))
 
 
-def plan_document(
-    rows: list[PlanRow], traffic: tuple[TrafficEntry, ...] = ()
-) -> dict[str, object]:
+def plan_document(rows: list[PlanRow], traffic: tuple[TrafficEntry, ...] = ()) -> dict[str, object]:
     """The fields of ``plan --format json`` (documented in the README)."""
     return {"rows": [row.as_dict() for row in rows], "traffic": [e.as_dict() for e in traffic]}

@@ -18,7 +18,6 @@ from typing import Any
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.frontends.schema import validate_document
 from kfedgen.gitops.settings import parse_gitops
-from kfedgen.traffic.settings import parse_traffic
 from kfedgen.model import (
     Cluster,
     Compute,
@@ -31,6 +30,7 @@ from kfedgen.model import (
 )
 from kfedgen.selectors import label_key_problem, label_value_problem
 from kfedgen.source.load import Document
+from kfedgen.traffic.settings import parse_traffic
 
 FLEET_API_VERSION = "kfedgen.io/v1alpha1"
 KUBEFED_CORE = "core.kubefed.io/v1beta1"

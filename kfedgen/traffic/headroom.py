@@ -36,10 +36,10 @@ from kfedgen.rendered import RenderedObject
 from kfedgen.traffic.apportion import apportion
 from kfedgen.traffic.report import TrafficEntry
 from kfedgen.traffic.settings import HeadroomSettings
+from kfedgen.traffic.weights import HEADROOM_FOR
 from kfedgen.traffic.workloads import Workload
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kfedgen"}
-HEADROOM_FOR = "kfedgen.io/headroom-for"
 # The placeholders' origin: the setting that asked for them, not the workload they mirror
 # (views look objects up by origin and cluster).
 HEADROOM_ORIGIN = "Fleet spec.traffic.headroom"
