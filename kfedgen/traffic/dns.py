@@ -21,8 +21,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kfedgen.errors import Problems
-from kfedgen.model import Cluster
+from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.model import FleetSpec
 from kfedgen.rendered import RenderedObject
 from kfedgen.traffic.apportion import apportion
 from kfedgen.traffic.report import TrafficEntry
@@ -44,7 +44,7 @@ def is_dns_service(obj: RenderedObject) -> bool:
 def weigh_dns(
     objects: Sequence[RenderedObject],
     settings: DNSSettings | None,
-    clusters: Mapping[str, Cluster],
+    spec: FleetSpec,
     index: WorkloadIndex,
     problems: Problems,
 ) -> tuple[list[RenderedObject], list[TrafficEntry]]:
@@ -57,9 +57,10 @@ def weigh_dns(
         for obj in services:
             if obj.origin not in reported:
                 reported.add(obj.origin)
+                location, path = _where(spec, obj)
                 problems.error(
-                    obj.location,
-                    (),
+                    location,
+                    path,
                     f"{obj.origin} sets the annotation {HOSTNAME_ANNOTATION}, but the Fleet "
                     "has no spec.traffic.dns",
                     "add spec.traffic.dns (provider: aws) to the Fleet, or remove the annotation",
@@ -68,7 +69,8 @@ def weigh_dns(
     by_service: dict[tuple[str, str, str], dict[str, int]] = {}
     for obj in services:
         key = (obj.namespace, obj.name, _annotations(obj)[HOSTNAME_ANNOTATION])
-        drained = not clusters[obj.cluster].schedulable if obj.cluster in clusters else False
+        cluster = spec.clusters.get(obj.cluster)
+        drained = cluster is not None and not cluster.schedulable
         replicas = index.selected(obj.cluster, obj.namespace, service_selector(obj.manifest))
         by_service.setdefault(key, {})[obj.cluster] = 0 if drained else replicas
     weights = {key: apportion(DNS_WEIGHT_TOTAL, shares) for key, shares in by_service.items()}
@@ -93,6 +95,19 @@ def weigh_dns(
             )
         )
     return result, entries
+
+
+def _where(spec: FleetSpec, obj: RenderedObject) -> tuple[Location, DocPath]:
+    """The annotation in the source document (a KubeFed template, or a plain object)."""
+    for federated in spec.federated:
+        if federated.ref == obj.origin:
+            path: DocPath = ("spec", "template", "metadata", "annotations", HOSTNAME_ANNOTATION)
+            return federated.location(path), path
+    path = ("metadata", "annotations", HOSTNAME_ANNOTATION)
+    for document in spec.plain:
+        if document.location() == obj.location:
+            return document.location(path), path
+    return obj.location, ()
 
 
 def _annotated(

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import Problems
+from kfedgen.frontends.karmada.services import CROSS_CLUSTER
 from kfedgen.model import FleetSpec, MultiClusterService
 from kfedgen.rendered import RenderedObject
 from kfedgen.traffic.apportion import apportion
@@ -39,7 +40,6 @@ MCS_API_VERSION = "multicluster.x-k8s.io/v1alpha1"
 SMI_API_VERSION = "split.smi-spec.io/v1alpha2"
 GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
 LINKERD_EXPORTED = "mirror.linkerd.io/exported"
-CROSS_CLUSTER = "CrossCluster"
 
 Services = Mapping[tuple[str, str], Mapping[str, RenderedObject]]
 
@@ -62,9 +62,9 @@ def expose(
     extra: list[RenderedObject] = []
     entries: list[TrafficEntry] = []
     for mcs in spec.multicluster_services:
-        if not _renderable(mcs, settings, problems):
+        # The front-end reported the ones that cannot be rendered.
+        if settings is None or CROSS_CLUSTER not in mcs.types:
             continue
-        assert settings is not None  # noqa: S101 - _renderable checked it
         placed = services.get((mcs.namespace, mcs.name), {})
         providers = [c for c in (mcs.providers or sorted(spec.clusters)) if c in placed]
         if not providers:
@@ -100,28 +100,6 @@ def expose(
         for o in objects
     ]
     return [*result, *extra], entries
-
-
-def _renderable(
-    mcs: MultiClusterService, settings: MultiClusterSettings | None, problems: Problems
-) -> bool:
-    if settings is None:
-        problems.error(
-            mcs.location(("kind",)),
-            ("kind",),
-            f"{mcs.ref} needs spec.traffic.multiCluster in the Fleet to say how it is rendered",
-            "add spec.traffic.multiCluster with mechanism: mcs-api or linkerd",
-        )
-        return False
-    if CROSS_CLUSTER not in mcs.types:
-        problems.warning(
-            mcs.location(("spec", "types", 0)),
-            ("spec", "types", 0),
-            f"{mcs.ref}: only CrossCluster exposure is rendered; LoadBalancer exposure needs "
-            "Karmada's multi-cluster ingress controller, which kfedgen does not emulate",
-        )
-        return False
-    return True
 
 
 def _meta(name: str, namespace: str) -> dict[str, Any]:

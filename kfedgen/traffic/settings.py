@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kfedgen.errors import DocPath
+
+TRAFFIC: DocPath = ("spec", "traffic")
+
 # external-dns's annotation prefix before v0.22.0, and the one the issue's users run; v0.22.0
 # switched its default to ``external-dns.kubernetes.io/`` (source/annotations/annotations.go,
 # DefaultAnnotationPrefix) and keeps the old one behind ``--annotation-prefix``.
@@ -87,3 +91,27 @@ def parse_traffic(raw: Mapping[str, Any] | None) -> TrafficSettings | None:
         if headroom
         else None,
     )
+
+
+def traffic_problems(raw: Mapping[str, Any]) -> list[tuple[DocPath, str, str]]:
+    """What a schema-valid ``spec.traffic`` combines wrongly: (path, message, hint) each."""
+    found = []
+    multi, headroom = raw.get("multiCluster") or {}, raw.get("headroom") or {}
+    if "split" in multi and multi.get("mechanism") != "linkerd":
+        found.append(
+            (
+                (*TRAFFIC, "multiCluster", "split"),
+                f"a split needs mechanism linkerd, not {multi.get('mechanism')}",
+                "the MCS API merges every provider's endpoints behind one ServiceImport, so "
+                "traffic already follows the replicas; remove 'split' or use linkerd",
+            )
+        )
+    if headroom.get("policy") == "percent" and "percent" not in headroom:
+        found.append(
+            (
+                (*TRAFFIC, "headroom"),
+                "policy percent needs 'percent'",
+                "add percent: N (the headroom as N% of each workload's replicas)",
+            )
+        )
+    return found

@@ -19,6 +19,7 @@ from kfedgen.source.load import Document
 
 NETWORKING_API_VERSION = "networking.karmada.io/v1alpha1"
 MULTICLUSTER_SERVICE = "MultiClusterService"
+CROSS_CLUSTER = "CrossCluster"
 
 
 def add_multicluster_service(doc: Document, spec: FleetSpec, problems: Problems) -> None:
@@ -35,11 +36,33 @@ def add_multicluster_service(doc: Document, spec: FleetSpec, problems: Problems)
         providers=_clusters(doc, spec, raw, "providerClusters", problems),
         consumers=_clusters(doc, spec, raw, "consumerClusters", problems),
     )
+    _check_renderable(service, spec, problems)
     first = next((s for s in spec.multicluster_services if s.ref == service.ref), None)
     if first is not None:
         report_defined_twice(service, service.ref, first, problems)
         return
     spec.multicluster_services.append(service)
+
+
+def _check_renderable(service: MultiClusterService, spec: FleetSpec, problems: Problems) -> None:
+    """Report a MultiClusterService the Fleet does not say how to render, or cannot render."""
+    raw = spec.fleet_doc.data.get("spec") if spec.fleet_doc is not None else None
+    traffic = raw.get("traffic") if isinstance(raw, Mapping) else None
+    # A multiCluster section with an error is reported already; no follow-on error here.
+    if not (isinstance(traffic, Mapping) and "multiCluster" in traffic):
+        problems.error(
+            service.location(("kind",)),
+            ("kind",),
+            f"{service.ref} needs spec.traffic.multiCluster in the Fleet to say how it is rendered",
+            "add spec.traffic.multiCluster with mechanism: mcs-api or linkerd",
+        )
+    if CROSS_CLUSTER not in service.types:
+        problems.warning(
+            service.location(("spec", "types", 0)),
+            ("spec", "types", 0),
+            f"{service.ref}: only CrossCluster exposure is rendered; LoadBalancer exposure needs "
+            "Karmada's multi-cluster ingress controller, which kfedgen does not emulate",
+        )
 
 
 def _clusters(
