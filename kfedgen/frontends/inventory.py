@@ -113,8 +113,8 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
     if valid or not any(path[:2] == ("spec", "traffic") for path in broken):
         raw_traffic = raw_spec.get("traffic") or {}
         wrong = traffic_problems(raw_traffic)
-        for path, message, hint in wrong:
-            problems.error(doc.location(path), path, message, hint)
+        for where, message, hint in wrong:
+            problems.error(doc.location(where), where, message, hint)
         spec.traffic = None if wrong else parse_traffic(raw_traffic)
     for index, raw in enumerate(raw_spec.get("clusters") or []):
         path: DocPath = (*_CLUSTERS, index)
