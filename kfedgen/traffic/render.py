@@ -35,9 +35,7 @@ def plan_traffic(
     found = workloads(objects)
     index = WorkloadIndex(found)
     settings = spec.traffic
-    result, dns = weigh_dns(
-        objects, settings.dns if settings else None, spec, index, problems
-    )
+    result, dns = weigh_dns(objects, settings.dns if settings else None, spec, index, problems)
     result, splits = expose(result, spec, index, problems)
     location = spec.fleet_doc.location(("spec", "traffic")) if spec.fleet_doc else Location("")
     room, reserved = headroom(

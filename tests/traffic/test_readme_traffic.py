@@ -30,7 +30,8 @@ def test_readme_shows_the_real_drain_diff(run_cli: RunCli, tmp_path: Path) -> No
     shutil.copy(GOLDEN / "traffic-drained" / "fleet" / "fleet.yaml", repo.path / "fleet")
     result = run_cli("diff", "--base", "main", cwd=repo.path)
     assert result.code == 1, result.err
-    shown = SECTION.split("$ kfedgen diff --base main\n...\n", 1)[1].split("```", 1)[0]
+    prompt = "$ kfedgen diff --base main | sed -n '/^Summary/,$p'\n"
+    shown = SECTION.split(prompt, 1)[1].split("```", 1)[0]
     summary = result.out[result.out.index("Summary of ") :]
     assert SHA.sub("main", summary) == SHA.sub("main", shown)
 

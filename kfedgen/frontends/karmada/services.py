@@ -36,6 +36,15 @@ def add_multicluster_service(doc: Document, spec: FleetSpec, problems: Problems)
         providers=_clusters(doc, spec, raw, "providerClusters", problems),
         consumers=_clusters(doc, spec, raw, "consumerClusters", problems),
     )
+    if len(set(service.types)) > 1:
+        # pkg/webhook/multiclusterservice/validating.go, validateMultiClusterServiceSpec.
+        problems.error(
+            doc.location(("spec", "types")),
+            ("spec", "types"),
+            "MultiClusterService types should not contain more than one type",
+            "expose the Service with CrossCluster or LoadBalancer, one MultiClusterService each",
+        )
+        return
     _check_renderable(service, spec, problems)
     first = next((s for s in spec.multicluster_services if s.ref == service.ref), None)
     if first is not None:
