@@ -27,7 +27,7 @@ from kfedgen.rendered import RenderedObject
 from kfedgen.traffic.apportion import apportion
 from kfedgen.traffic.report import TrafficEntry
 from kfedgen.traffic.settings import DNS_WEIGHT_TOTAL, DNSSettings
-from kfedgen.traffic.workloads import WorkloadIndex, service_selector
+from kfedgen.traffic.workloads import WorkloadIndex
 
 HOSTNAME_ANNOTATION = "kfedgen.io/dns-hostname"
 
@@ -69,10 +69,7 @@ def weigh_dns(
     by_service: dict[tuple[str, str, str], dict[str, int]] = {}
     for obj in services:
         key = (obj.namespace, obj.name, _annotations(obj)[HOSTNAME_ANNOTATION])
-        cluster = spec.clusters.get(obj.cluster)
-        drained = cluster is not None and not cluster.schedulable
-        replicas = index.selected(obj.cluster, obj.namespace, service_selector(obj.manifest))
-        by_service.setdefault(key, {})[obj.cluster] = 0 if drained else replicas
+        by_service.setdefault(key, {})[obj.cluster] = index.serving(obj, spec.clusters)
     weights = {key: apportion(DNS_WEIGHT_TOTAL, shares) for key, shares in by_service.items()}
     entries = []
     result = []

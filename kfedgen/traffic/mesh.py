@@ -34,14 +34,12 @@ from kfedgen.rendered import RenderedObject
 from kfedgen.traffic.apportion import apportion
 from kfedgen.traffic.report import TrafficEntry
 from kfedgen.traffic.settings import DNS_WEIGHT_TOTAL, MultiClusterSettings
-from kfedgen.traffic.workloads import WorkloadIndex, service_selector
+from kfedgen.traffic.workloads import WorkloadIndex
 
 MCS_API_VERSION = "multicluster.x-k8s.io/v1alpha1"
 SMI_API_VERSION = "split.smi-spec.io/v1alpha2"
 GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
 LINKERD_EXPORTED = "mirror.linkerd.io/exported"
-
-Services = Mapping[tuple[str, str], Mapping[str, RenderedObject]]
 
 
 def expose(
@@ -84,12 +82,7 @@ def expose(
         for cluster in providers:
             labelled[(cluster, mcs.namespace, mcs.name)] = _exported(placed[cluster])
         if settings.split is not None:
-            shares = {
-                c: 0
-                if not spec.clusters[c].schedulable
-                else index.selected(c, mcs.namespace, service_selector(placed[c].manifest))
-                for c in providers
-            }
+            shares = {c: index.serving(placed[c], spec.clusters) for c in providers}
             for consumer in consumers:
                 if consumer in placed:
                     split, weights = _split(mcs, settings, placed[consumer], providers, shares)

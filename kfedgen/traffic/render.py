@@ -32,9 +32,14 @@ def plan_traffic(
     spec: FleetSpec, objects: Sequence[RenderedObject], problems: Problems
 ) -> TrafficPlan:
     """Apply ``spec.traffic`` and the MultiClusterServices to the rendered ``objects``."""
+    settings = spec.traffic
+    if settings is None and not spec.multicluster_services:
+        # Nothing to weigh or reserve: only an opt-in without its setting is reported, and
+        # the workloads are not indexed (a large fleet without traffic pays nothing more).
+        result, _ = weigh_dns(objects, None, spec, WorkloadIndex(()), problems)
+        return TrafficPlan(result, ())
     found = workloads(objects)
     index = WorkloadIndex(found)
-    settings = spec.traffic
     result, dns = weigh_dns(objects, settings.dns if settings else None, spec, index, problems)
     result, splits = expose(result, spec, index, problems)
     location = spec.fleet_doc.location(("spec", "traffic")) if spec.fleet_doc else Location("")

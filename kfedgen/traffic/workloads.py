@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.feasibility.podspec import PodTemplate, pod_template
+from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject, spec_int
 
 # Workloads whose size is spec.replicas (apps/v1); Kubernetes defaults the field to 1.
@@ -69,6 +70,17 @@ class WorkloadIndex:
         self._by_place: dict[tuple[str, str], list[Workload]] = {}
         for workload in found:
             self._by_place.setdefault((workload.cluster, workload.namespace), []).append(workload)
+
+    def serving(self, service: RenderedObject, clusters: Mapping[str, Cluster]) -> int:
+        """The replicas behind ``service`` in its cluster that traffic should reach.
+
+        A drained cluster (``schedulable: false``) counts 0 whatever it still runs, so no
+        new traffic is sent there.
+        """
+        cluster = clusters.get(service.cluster)
+        if cluster is not None and not cluster.schedulable:
+            return 0
+        return self.selected(service.cluster, service.namespace, service_selector(service.manifest))
 
     def selected(self, cluster: str, namespace: str, selector: Mapping[str, str]) -> int:
         """The replicas in ``cluster`` of the workloads whose pods ``selector`` matches.
