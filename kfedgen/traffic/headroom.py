@@ -53,19 +53,23 @@ def headroom_replicas(
 
     ``live`` are the clusters that can take more (not drained); the others get 0.
     """
-    result = dict.fromkeys(replicas, 0)
-    for cluster, count in replicas.items():
-        if cluster not in live:
-            continue
-        if settings.policy == "percent":
-            result[cluster] = math.ceil(count * settings.percent / 100)
-            continue
-        others = [c for c in replicas if c != cluster]
-        if not others:
-            continue
-        lost = min(others, key=lambda c: (-replicas[c], c))
+    if settings.policy == "percent":
+        return {
+            c: math.ceil(n * settings.percent / 100) if c in live else 0
+            for c, n in replicas.items()
+        }
+    # The cluster each one absorbs is the largest other one: the largest for all but the
+    # largest itself, which absorbs the runner-up; two divisions cover every cluster.
+    ranked = sorted(replicas, key=lambda c: (-replicas[c], c))
+    shares: dict[str, dict[str, int]] = {}
+    for lost in ranked[:2]:
         survivors = {c: replicas[c] for c in replicas if c != lost and c in live}
-        result[cluster] = apportion(replicas[lost], survivors).get(cluster, 0)
+        shares[lost] = apportion(replicas[lost], survivors)
+    result = dict.fromkeys(replicas, 0)
+    for cluster in replicas:
+        if cluster in live and len(ranked) > 1:
+            lost = ranked[1] if cluster == ranked[0] else ranked[0]
+            result[cluster] = shares[lost].get(cluster, 0)
     return result
 
 

@@ -7,6 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kfedgen.traffic.apportion import apportion
 from kfedgen.traffic.headroom import headroom_replicas
 from kfedgen.traffic.settings import HeadroomSettings
 
@@ -94,3 +95,21 @@ def test_the_traffic_example() -> None:
 
 def test_one_cluster_has_nothing_to_absorb() -> None:
     assert headroom_replicas(ABSORB, {"a": 4}, frozenset({"a"})) == {"a": 0}
+
+
+@given(clusters, st.data())
+def test_absorb_is_the_share_of_the_largest_other_cluster(
+    replicas: dict[str, int], data: st.DataObject
+) -> None:
+    """The policy as the README states it, cluster by cluster, against the two divisions
+    the implementation makes."""
+    live = frozenset(data.draw(st.sets(st.sampled_from(sorted(replicas)))))
+    result = headroom_replicas(ABSORB, replicas, live)
+    for cluster in replicas:
+        others = [c for c in replicas if c != cluster]
+        if cluster not in live or not others:
+            assert result[cluster] == 0
+            continue
+        lost = min(others, key=lambda c: (-replicas[c], c))
+        survivors = {c: replicas[c] for c in replicas if c != lost and c in live}
+        assert result[cluster] == apportion(replicas[lost], survivors)[cluster]
