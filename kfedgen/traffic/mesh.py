@@ -88,11 +88,29 @@ def expose(
                     split, weights = _split(mcs, settings, placed[consumer], providers, shares)
                     extra.extend(split)
                     entries.extend(weights)
+            apexless = [c for c in consumers if c not in placed]
+            if apexless:
+                problems.warning(
+                    mcs.location(("spec", "consumerClusters")),
+                    ("spec", "consumerClusters"),
+                    f"{mcs.ref}: consumer {_names(apexless)} does not receive Service "
+                    f"{mcs.namespace}/{mcs.name}, the split's apex; no split is rendered there",
+                    f"place the Service there too, or let its clients call the mirrors "
+                    f"{mcs.name}-<cluster>",
+                )
     result = [
         labelled.get((o.cluster, o.namespace, o.name), o) if o.kind == "Service" else o
         for o in objects
     ]
     return [*result, *extra], entries
+
+
+def _names(clusters: Sequence[str]) -> str:
+    """``'a'``, ``'a' and 'b'``, ``'a', 'b' and 1 more``: the clusters a warning names."""
+    quoted = [repr(c) for c in clusters[:2]]
+    if len(clusters) > 2:
+        quoted.append(f"{len(clusters) - 2} more")
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _meta(name: str, namespace: str) -> dict[str, Any]:

@@ -204,3 +204,24 @@ def test_loadbalancer_exposure_is_warned_about_and_not_rendered(
         "only CrossCluster exposure is rendered" in result.err
     )
     assert not list((workdir / "rendered").rglob("service*port*_serve.yaml"))
+
+
+def test_a_consumer_without_the_service_gets_no_split_and_a_warning(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    workdir = copy_fleet("traffic-gateway", tmp_path)
+    api = workdir / "fleet" / "api.yaml"
+    # The Service goes to east only; west still consumes it.
+    api.write_text(
+        api.read_text().replace(
+            "        - {name: grpc, port: 9090}\n  placement:\n    clusterSelector: {}",
+            "        - {name: grpc, port: 9090}\n  placement:\n    clusters: [{name: east}]",
+        )
+    )
+    result = run_cli("render", cwd=workdir)
+    assert result.code == 0, result.err
+    assert (
+        "MultiClusterService/api/ledger: consumer 'west' does not receive Service api/ledger, "
+        "the split's apex; no split is rendered there" in result.err
+    )
+    assert not list((workdir / "rendered").rglob("httproute*"))
