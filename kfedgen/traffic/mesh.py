@@ -113,6 +113,17 @@ def _names(clusters: Sequence[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one: a rendered object is not validated
+    against Kubernetes' schemas before this stage, so its fields may have any shape."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _ports(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    ports = spec.get("ports")
+    return [p for p in ports if isinstance(p, Mapping)] if isinstance(ports, list) else []
+
+
 def _meta(name: str, namespace: str) -> dict[str, Any]:
     return {"name": name, "namespace": namespace}
 
@@ -132,7 +143,7 @@ def _mcs_api(
         }
         rendered.append(RenderedObject(cluster, manifest, mcs.ref, mcs.location()))
     # Every provider renders the same Service but for overrides: the first one's ports stand.
-    service = placed[providers[0]].manifest.get("spec") or {}
+    service = _mapping(placed[providers[0]].manifest.get("spec"))
     ports = [
         {
             k: v
@@ -143,8 +154,7 @@ def _mcs_api(
             )
             if v is not None
         }
-        for p in service.get("ports") or ()
-        if isinstance(p, Mapping)
+        for p in _ports(service)
     ]
     kind = "Headless" if service.get("clusterIP") == "None" else "ClusterSetIP"
     for cluster in consumers:
@@ -159,8 +169,8 @@ def _mcs_api(
 
 
 def _exported(service: RenderedObject) -> RenderedObject:
-    metadata = service.manifest.get("metadata") or {}
-    labels = {**(metadata.get("labels") or {}), LINKERD_EXPORTED: "true"}
+    metadata = _mapping(service.manifest.get("metadata"))
+    labels = {**_mapping(metadata.get("labels")), LINKERD_EXPORTED: "true"}
     manifest = {**service.manifest, "metadata": {**metadata, "labels": labels}}
     return RenderedObject(
         service.cluster, manifest, service.origin, service.location, service.trail
@@ -197,7 +207,7 @@ def _split(
             },
         }
         return [RenderedObject(consumer, manifest, mcs.ref, mcs.location())], entries
-    ports = [p.get("port") for p in (apex.manifest.get("spec") or {}).get("ports") or ()]
+    ports = [p.get("port") for p in _ports(_mapping(apex.manifest.get("spec")))]
     routes = []
     for port in ports:
         manifest = {
