@@ -19,6 +19,7 @@ from kfedgen.karmada.scripts import Customization
 from kfedgen.patch import PatchOp
 from kfedgen.selectors import LabelSelector
 from kfedgen.source.load import Document
+from kfedgen.traffic.settings import TrafficSettings
 
 FEDERATED_GROUP = "types.kubefed.io"
 FEDERATED_VERSION = "v1beta1"
@@ -281,6 +282,30 @@ class ReplicaSchedulingPreference:
         return self.doc.location(path)
 
 
+@dataclass(frozen=True)
+class MultiClusterService(Referable):
+    """A Karmada ``networking.karmada.io/v1alpha1`` MultiClusterService.
+
+    It exposes the Service of the same namespace and name; ``providers`` and ``consumers``
+    are the clusters named (empty: every cluster, as Karmada's ``GetProviderClusters`` and
+    ``GetConsumerClusters`` in pkg/util/helper/mcs.go take an empty list).
+    """
+
+    doc: Document
+    name: str
+    namespace: str
+    types: tuple[str, ...]
+    providers: tuple[str, ...]
+    consumers: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return "MultiClusterService"
+
+    def location(self, path: DocPath = ()) -> Location:
+        return self.doc.location(path)
+
+
 @dataclass
 class FleetSpec:
     """Everything the fleet declares, validated and typed."""
@@ -289,6 +314,8 @@ class FleetSpec:
     fleet_doc: Document | None = None
     # None when the Fleet has no (or a broken) gitops section.
     gitops: GitOpsSettings | None = None
+    # None when the Fleet has no (or a broken) traffic section (kfedgen.traffic).
+    traffic: TrafficSettings | None = None
     types: dict[tuple[str, str], TargetType] = field(default_factory=dict)
     disabled_types: set[tuple[str, str]] = field(default_factory=set)
     federated: list[FederatedObject] = field(default_factory=list)
@@ -300,6 +327,8 @@ class FleetSpec:
     override_policies: list[OverridePolicy] = field(default_factory=list)
     # Karmada ResourceInterpreterCustomizations (config.karmada.io), in input order.
     customizations: list[Customization] = field(default_factory=list)
+    # Karmada MultiClusterServices, rendered by kfedgen.traffic.
+    multicluster_services: list[MultiClusterService] = field(default_factory=list)
     # False when the inventory could not be read whole (no inventory at all, or an inventory
     # document whose clusters are unreadable); broken_cluster_names are clusters whose own
     # entry has an error.  Either way the cause is reported already.

@@ -41,6 +41,8 @@ from kfedgen.rendered import RenderedObject
 from kfedgen.selectors import is_dns1123_label
 from kfedgen.source.lists import unpack_lists
 from kfedgen.source.load import LoadOptions, SourceFile, discover, parse_sources
+from kfedgen.traffic.render import plan_traffic
+from kfedgen.traffic.report import TrafficEntry
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Compilation:
     objects: list[RenderedObject]
     tree: OutputTree
     problems: Problems
+    # The DNS weights, split weights and headroom the traffic stage wrote (kfedgen.traffic).
+    traffic: tuple[TrafficEntry, ...] = ()
 
     def resolution(self, ref: str) -> AnyResolution | None:
         """The decisions about ``KIND/NAMESPACE/NAME`` (``KIND/NAME``), whatever placed it."""
@@ -99,6 +103,7 @@ def compile_sources(
     resolutions = schedule_replicas(spec, place(spec, problems), problems)
     check_override_targets(spec, resolutions, problems)
     objects: list[RenderedObject] = []
+    traffic: tuple[TrafficEntry, ...] = ()
     if not problems.has_errors():
         objects, resolutions = materialize(resolutions, problems)
     karmada, unselected = propagate(spec, resolutions, problems)
@@ -115,6 +120,9 @@ def compile_sources(
             k: [f"server-populated fields removed: {', '.join(p)}"] for k, p in stripped.items()
         }
         everything = annotate(everything, removed)
+        # Traffic follows the final replica counts, in the same render.
+        planned = plan_traffic(spec, objects, problems)
+        objects, traffic = planned.objects, planned.entries
     for document in unselected:
         problems.warning(
             document.location(("kind",)),
@@ -128,7 +136,7 @@ def compile_sources(
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra)
     _raise_if_invalid(problems, options)
-    return Compilation(spec, everything, objects, tree, problems)
+    return Compilation(spec, everything, objects, tree, problems, traffic)
 
 
 def _spec_options(options: Options, problems: Problems) -> SpecOptions:

@@ -457,6 +457,8 @@ def test_near_misses_are_recognised(api_version: str, kind: str, meant: str) -> 
         ("policy/v1", "PodDisruptionBudget"),
         ("multiclusterdns.kubefed.io/v1alpha1", "Domain"),
         ("apps/v1", "Deployment"),
+        # GKE's multi-cluster Services share the kind name with Karmada's.
+        ("networking.gke.io/v1", "MultiClusterService"),
     ],
 )
 def test_real_api_groups_are_not_near_misses(api_version: str, kind: str) -> None:

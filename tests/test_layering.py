@@ -20,9 +20,13 @@ PACKAGE = Path(__file__).parent.parent / "kfedgen"
 # and ``gitops/`` (its settings are read by the model) are checked for cycles only.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("source", ("kfedgen.source",)),
-    ("frontends", ("kfedgen.frontends",)),
+    # The traffic settings are read with the Fleet (a leaf, like the gitops settings).
+    ("frontends", ("kfedgen.frontends", "kfedgen.traffic.settings")),
     ("placement", ("kfedgen.placement",)),
-    ("backend", ("kfedgen.backend", "kfedgen.feasibility", "kfedgen.gitops.files")),
+    (
+        "backend",
+        ("kfedgen.backend", "kfedgen.feasibility", "kfedgen.gitops.files", "kfedgen.traffic"),
+    ),
     ("pipeline", ("kfedgen.pipeline",)),
     ("views", ("kfedgen.views", "kfedgen.commands", "kfedgen.cli", "kfedgen.__main__")),
 )

@@ -6,11 +6,13 @@ file holds) and the views that compare trees (:mod:`kfedgen.views.treediff`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kfedgen.errors import Problems
 from kfedgen.source.load import LoadOptions, SourceFile, parse_file
+from kfedgen.traffic.weights import is_placeholder, traffic_weights
 
 # Top-level directories of the output that are not clusters (GitOps engine objects);
 # they are shown after the clusters.
@@ -50,6 +52,9 @@ def group_of(path: str) -> str:
 class RenderedFile:
     identity: ObjectId
     replicas: int | None
+    # Its DNS and split weights (kfedgen.traffic.weights), for diff's traffic changes.
+    weights: Mapping[str, int] = field(default_factory=dict)
+    placeholder: bool = False  # a headroom placeholder (kfedgen.traffic.headroom)
 
 
 def read_object(path: str, content: bytes | None) -> RenderedFile | None:
@@ -75,7 +80,7 @@ def read_object(path: str, content: bytes | None) -> RenderedFile | None:
         str(metadata.get("name", "")),
         api_version,
     )
-    return RenderedFile(identity, _replicas(data))
+    return RenderedFile(identity, _replicas(data), traffic_weights(data), is_placeholder(data))
 
 
 def read_identity(path: str, content: bytes) -> ObjectId | None:

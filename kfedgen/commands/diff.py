@@ -33,6 +33,7 @@ from kfedgen.views.treediff import (
     GroupDiff,
     ReplicaChange,
     ScaleUpDecrease,
+    TrafficChange,
     TreeComparison,
     compare_trees,
     unified_diff,
@@ -196,6 +197,14 @@ def _replicas_text(change: ReplicaChange, arrow: str) -> str:
     return f"{change.object} {before} {arrow} {after}"
 
 
+def _traffic_text(change: TrafficChange, arrow: str) -> str:
+    def value(weight: int | None) -> str:
+        return "absent" if weight is None else str(weight)
+
+    what = f"{change.object} {change.target}"
+    return f"{what} {value(change.before)} {arrow} {value(change.after)}"
+
+
 def _decrease_text(decrease: ScaleUpDecrease, arrow: str) -> str:
     change = decrease.change
     return (
@@ -262,6 +271,11 @@ def format_text(result: DiffResult) -> str:
             f"  {change.cluster}: {_replicas_text(change, '->')}\n"
             for change in comparison.replicas
         )
+    if comparison.traffic:
+        lines.append("Traffic changes:\n")
+        lines.extend(
+            f"  {change.cluster}: {_traffic_text(change, '->')}\n" for change in comparison.traffic
+        )
     decreases = comparison.scale_up_decreases
     if decreases:
         lines.append(f"{_DECREASE_TITLE}:\n")
@@ -302,6 +316,10 @@ def format_markdown(result: DiffResult, limit: int = MARKDOWN_LIMIT) -> str:
             f"{replicas} |"
         )
     head.append("")
+    if comparison.traffic:
+        head += ["Traffic changes (DNS and split weights):", ""]
+        head += [f"- `{c.cluster}`: {_traffic_text(c, '→')}" for c in comparison.traffic]
+        head.append("")
     decreases = comparison.scale_up_decreases
     if decreases:
         head += [f"> [!WARNING]\n> {_DECREASE_TITLE}:"]
@@ -364,6 +382,7 @@ def diff_document(result: DiffResult) -> dict[str, object]:
             "clusters": [group.name for group in comparison.groups],
             "objects": comparison.objects.as_dict(),
             "replicaChanges": len(comparison.replicas),
+            "trafficChanges": len(comparison.traffic),
         },
         "scaleUpDecreases": [
             {
@@ -397,6 +416,16 @@ def diff_document(result: DiffResult) -> dict[str, object]:
                         "after": change.after,
                     }
                     for change in group.replicas
+                ],
+                "traffic": [
+                    {
+                        "path": change.path,
+                        "object": change.object.as_dict(),
+                        "target": change.target,
+                        "before": change.before,
+                        "after": change.after,
+                    }
+                    for change in group.traffic
                 ],
             }
             for group in comparison.groups

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from kfedgen.pipeline import Options, compile_fleet
 from kfedgen.report import Reporter
+from kfedgen.traffic.report import TrafficEntry
 from kfedgen.views.plan import PlanRow, build_plan, format_plan
+from kfedgen.views.trafficplan import format_traffic
 
 
 def run_plan(options: Options, report: Reporter, output_format: str) -> int:
@@ -17,9 +19,10 @@ def run_plan(options: Options, report: Reporter, output_format: str) -> int:
     rows = build_plan(compilation)
     if not report.json:
         sys.stdout.write(format_plan(rows, output_format))
-    return report.finish(0, plan_document(rows))
+        sys.stdout.write(format_traffic(compilation.traffic, output_format))
+    return report.finish(0, plan_document(rows, compilation.traffic))
 
 
-def plan_document(rows: list[PlanRow]) -> dict[str, object]:
+def plan_document(rows: list[PlanRow], traffic: tuple[TrafficEntry, ...] = ()) -> dict[str, object]:
     """The fields of ``plan --format json`` (documented in the README)."""
-    return {"rows": [row.as_dict() for row in rows]}
+    return {"rows": [row.as_dict() for row in rows], "traffic": [e.as_dict() for e in traffic]}

@@ -30,6 +30,7 @@ from kfedgen.model import (
 )
 from kfedgen.selectors import label_key_problem, label_value_problem
 from kfedgen.source.load import Document
+from kfedgen.traffic.settings import parse_traffic, traffic_problems
 
 FLEET_API_VERSION = "kfedgen.io/v1alpha1"
 KUBEFED_CORE = "core.kubefed.io/v1beta1"
@@ -109,6 +110,12 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
     raw_spec: Mapping[str, Any] = doc.data["spec"]
     if valid or not any(path[:2] == ("spec", "gitops") for path in broken):
         spec.gitops = parse_gitops(raw_spec.get("gitops"))
+    if valid or not any(path[:2] == ("spec", "traffic") for path in broken):
+        raw_traffic = raw_spec.get("traffic") or {}
+        wrong = traffic_problems(raw_traffic)
+        for where, message, hint in wrong:
+            problems.error(doc.location(where), where, message, hint)
+        spec.traffic = None if wrong else parse_traffic(raw_traffic)
     for index, raw in enumerate(raw_spec.get("clusters") or []):
         path: DocPath = (*_CLUSTERS, index)
         if any(p[: len(path)] == path for p in broken):

@@ -28,6 +28,11 @@ from kfedgen.frontends.inventory import (
 )
 from kfedgen.frontends.karmada.customizations import add_customization, warn_webhook
 from kfedgen.frontends.karmada.policies import add_override_policy, add_propagation_policy
+from kfedgen.frontends.karmada.services import (
+    MULTICLUSTER_SERVICE,
+    NETWORKING_API_VERSION,
+    add_multicluster_service,
+)
 from kfedgen.frontends.kubefed.federated import add_federated
 from kfedgen.frontends.kubefed.fedtypes import FTC_API_VERSION
 from kfedgen.frontends.kubefed.rsp import RSP_KIND, SCHEDULING_API_VERSION, add_preference
@@ -105,6 +110,10 @@ KINDS: Final[Mapping[KindKey, KindReader]] = {
         _OBJECTS, False, each(add_customization)
     ),
     (CUSTOMIZATION_API_VERSION, WEBHOOK_KIND): KindReader(_OBJECTS, False, each(warn_webhook)),
+    # Karmada's MultiClusterService (kfedgen.traffic renders it).
+    (NETWORKING_API_VERSION, MULTICLUSTER_SERVICE): KindReader(
+        _OBJECTS, True, each(add_multicluster_service)
+    ),
 }
 
 FEDERATED: Final = each(add_federated)

@@ -11,7 +11,8 @@ Two rules, both narrow enough that real API groups are not caught:
   ``cluster.x-k8s.io`` and Karmada's other groups such as ``work.karmada.io`` are farther);
 * the kind is one only kfedgen's groups define (``PropagationPolicy``,
   ``FederatedDeployment``, ...); ``Cluster`` and ``Fleet`` are excluded, since Cluster API,
-  CloudNativePG, Agones and others have kinds of those names.
+  CloudNativePG, Agones and others have kinds of those names, and so is
+  ``MultiClusterService``, which GKE's ``networking.gke.io`` defines too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 # Kind names that other projects' API groups define too.
-SHARED_KIND_NAMES = frozenset({"Cluster", "Fleet"})
+SHARED_KIND_NAMES = frozenset({"Cluster", "Fleet", "MultiClusterService"})
 MAX_GROUP_EDITS = 2
 
 

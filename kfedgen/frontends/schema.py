@@ -36,6 +36,7 @@ SCHEMA_FILES: dict[str, str] = {
     "ClusterOverridePolicy": "karmada-overridepolicy.json",
     "ResourceInterpreterCustomization": "karmada-resourceinterpretercustomization.json",
     "ResourceInterpreterWebhookConfiguration": "karmada-interpreterwebhook.json",
+    "MultiClusterService": "karmada-multiclusterservice.json",
 }
 
 

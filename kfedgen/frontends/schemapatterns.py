@@ -86,6 +86,16 @@ PATTERNS: dict[str, PatternWords] = {
         "must contain {cluster}, which is replaced by each cluster's name",
         lambda value: f"{{cluster}}-{value}",
     ),
+    "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$": PatternWords(
+        "must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter "
+        "and ending with a letter or digit, at most 63 characters), as a Service name is",
+        lambda value: _label(value).lstrip("-0123456789"),
+    ),
+    "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/$": PatternWords(
+        "must be an annotation prefix: a DNS subdomain and a final '/', such as "
+        "external-dns.kubernetes.io/",
+        lambda value: _subdomain(value.rstrip("/")) + "/",
+    ),
     "^[0-9]{1,10}$": PatternWords(
         'must be a whole number of at most 10 digits, written as a string (such as "12")'
     ),

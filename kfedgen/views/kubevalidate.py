@@ -140,7 +140,7 @@ def crd_validators(documents: Sequence[Document], problems: Problems) -> dict[Sc
                     f"{key[1]} ({key[0]}) is already defined at {origin[key]}",
                 )
                 continue
-            converted = openapi_to_jsonschema(schema)
+            converted = _with_type_meta(openapi_to_jsonschema(schema))
             try:
                 jsonschema.Draft4Validator.check_schema(converted)
             except jsonschema.SchemaError as exc:
@@ -149,6 +149,21 @@ def crd_validators(documents: Sequence[Document], problems: Problems) -> dict[Sc
             origin[key] = doc.location(path)
             found[key] = ecma_validator_class(jsonschema.Draft4Validator)(converted)
     return found
+
+
+def _with_type_meta(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the root's ``apiVersion``, ``kind`` and ``metadata`` allowed.
+
+    The API server validates these itself on every custom resource, whether the CRD's
+    schema lists them or not (apiextensions-apiserver: "apiVersion, kind and metadata are
+    implicitly specified"); SMI's TrafficSplit CRD, for one, lists only ``spec``.
+    """
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return schema
+    implicit = {"apiVersion": {"type": "string"}, "kind": {"type": "string"}}
+    implicit["metadata"] = {"type": "object"}
+    return {**schema, "properties": {**implicit, **properties}}
 
 
 def _served_schemas(

@@ -13,7 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.backend.emit import MANIFEST_PATH
-from kfedgen.backend.readback import GLOBAL_GROUPS, ObjectId, group_of, read_object
+from kfedgen.backend.readback import (
+    GLOBAL_GROUPS,
+    ObjectId,
+    RenderedFile,
+    group_of,
+    read_object,
+)
 
 
 class Change(enum.Enum):
@@ -48,6 +54,23 @@ class ReplicaChange:
     change: Change
     before: int | None
     after: int | None
+    # A headroom placeholder: its pods hold room and serve nothing, so no scale-up warning.
+    placeholder: bool = False
+
+
+@dataclass(frozen=True)
+class TrafficChange:
+    """One traffic weight of an object before and after (None: it has none on that side).
+
+    ``target`` names the weight: ``dns <hostname>`` or ``split <backend Service>``.
+    """
+
+    cluster: str
+    path: str
+    object: ObjectId
+    target: str
+    before: int | None
+    after: int | None
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,8 @@ def scale_up_decreases(changes: Sequence[ReplicaChange]) -> list[ScaleUpDecrease
     """
     by_object: dict[ObjectId, list[ReplicaChange]] = {}
     for change in changes:
-        by_object.setdefault(change.object, []).append(change)
+        if not change.placeholder:
+            by_object.setdefault(change.object, []).append(change)
     result = []
     for group in by_object.values():
         before = sum(_count(c.before, c.change, Change.ADDED) for c in group)
@@ -117,6 +141,7 @@ class GroupDiff:
     name: str
     files: tuple[FileChange, ...]
     replicas: tuple[ReplicaChange, ...]
+    traffic: tuple[TrafficChange, ...] = ()
 
     @property
     def objects(self) -> Counts:
@@ -151,6 +176,10 @@ class TreeComparison:
         return [change for group in self.groups for change in group.replicas]
 
     @property
+    def traffic(self) -> list[TrafficChange]:
+        return [change for group in self.groups for change in group.traffic]
+
+    @property
     def scale_up_decreases(self) -> list[ScaleUpDecrease]:
         return scale_up_decreases(self.replicas)
 
@@ -167,27 +196,61 @@ def compare_trees(base: Mapping[str, bytes], head: Mapping[str, bytes]) -> TreeC
     """
     files: dict[str, list[FileChange]] = {}
     replicas: dict[str, list[ReplicaChange]] = {}
+    traffic: dict[str, list[TrafficChange]] = {}
     for path in sorted((base.keys() | head.keys()) - {MANIFEST_PATH}):
         old, new = base.get(path), head.get(path)
         if old == new:
             continue
         change = Change.ADDED if old is None else Change.REMOVED if new is None else Change.CHANGED
         before, after = read_object(path, old), read_object(path, new)
-        identity = after.identity if after else before.identity if before else None
+        shown = after or before
+        identity = shown.identity if shown else None
+        placeholder = shown.placeholder if shown else False
         group = group_of(path)
         files.setdefault(group, []).append(FileChange(path, change, old, new, identity))
         replicas_before = before.replicas if before else None
         replicas_after = after.replicas if after else None
         if identity is not None and replicas_before != replicas_after:
             replicas.setdefault(group, []).append(
-                ReplicaChange(group, path, identity, change, replicas_before, replicas_after)
+                ReplicaChange(
+                    group,
+                    path,
+                    identity,
+                    change,
+                    replicas_before,
+                    replicas_after,
+                    placeholder,
+                )
             )
+        if identity is not None:
+            traffic.setdefault(group, []).extend(_traffic(group, path, identity, before, after))
     return TreeComparison(
         tuple(
-            GroupDiff(name, tuple(files[name]), tuple(replicas.get(name, ())))
+            GroupDiff(
+                name,
+                tuple(files[name]),
+                tuple(replicas.get(name, ())),
+                tuple(traffic.get(name, ())),
+            )
             for name in sorted(files, key=_group_order)
         )
     )
+
+
+def _traffic(
+    group: str,
+    path: str,
+    identity: ObjectId,
+    before: RenderedFile | None,
+    after: RenderedFile | None,
+) -> list[TrafficChange]:
+    old = before.weights if before else {}
+    new = after.weights if after else {}
+    return [
+        TrafficChange(group, path, identity, target, old.get(target), new.get(target))
+        for target in sorted(old.keys() | new.keys())
+        if old.get(target) != new.get(target)
+    ]
 
 
 def unified_diff(path: str, old: bytes | None, new: bytes | None) -> str:

@@ -89,6 +89,7 @@ def test_json_summary_has_exact_numbers(repo: FleetRepo, run_cli: RunCli) -> Non
             "clusters": ["east", "west"],
             "objects": {"added": 0, "removed": 0, "changed": 4},
             "replicaChanges": 2,
+            "trafficChanges": 0,
         },
         "clusters": [
             {
@@ -115,6 +116,7 @@ def test_json_summary_has_exact_numbers(repo: FleetRepo, run_cli: RunCli) -> Non
                         "after": after,
                     }
                 ],
+                "traffic": [],
             }
             for cluster, before, after in (("east", 2, 4), ("west", 3, 1))
         ],
@@ -194,6 +196,7 @@ def test_renamed_cluster(repo: FleetRepo, run_cli: RunCli) -> None:
         "clusters": ["east", "south"],
         "objects": {"added": 3, "removed": 3, "changed": 0},
         "replicaChanges": 2,
+        "trafficChanges": 0,
     }
     east, south = document["clusters"]
     assert [(f["path"], f["change"]) for f in east["files"]] == [

@@ -163,6 +163,7 @@ def test_plan_json(run_cli: RunCli, fleet_dir: Path) -> None:
             row("FederatedReplicaSet/app/cache", "east", 2, "template"),
             row("FederatedReplicaSet/app/cache", "west", 1, "override"),
         ],
+        "traffic": [],
         # The warnings, which text output prints on stderr.
         "problems": [
             {
@@ -204,6 +205,7 @@ def test_plan_of_a_fleet_without_workloads(run_cli: RunCli, fleet_dir: Path) -> 
         "exitCode": 0,
         "error": None,
         "rows": [],
+        "traffic": [],
         "problems": [],
     }
 

@@ -30,4 +30,4 @@ def test_build_spec_reads_every_kind_of_the_table_alone() -> None:
         [sys.executable, "-c", _PROGRAM], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "11"
+    assert result.stdout.strip() == "12"

@@ -169,15 +169,16 @@ def test_example_fleet_is_valid_for_kubernetes(run_cli: RunCli) -> None:
     result = run_cli("validate", "--kube-version", "1.32", cwd=ROOT)
     assert result.code == 0, result.err
     assert (
-        "checked 12 of 15 rendered objects (12 distinct) against Kubernetes 1.32: 0 problems"
+        "checked 18 of 23 rendered objects (19 distinct) against Kubernetes 1.32: 0 problems"
         in (result.err)
     )
-    assert "skipped 3 objects of kinds with no schema: Application (argoproj.io/v1alpha1) x3" in (
-        result.err
+    assert (
+        "skipped 5 objects of kinds with no schema: Application (argoproj.io/v1alpha1) x3, "
+        "TrafficSplit (split.smi-spec.io/v1alpha2) x2" in result.err
     )
     with_crds = run_cli("validate", "--kube-version", "1.32", "--crd", "tests/crds", cwd=ROOT)
     assert with_crds.code == 0, with_crds.err
-    assert "checked 15 of 15 rendered objects" in with_crds.err
+    assert "checked 23 of 23 rendered objects" in with_crds.err
     assert "skipped" not in with_crds.err
 
 
