@@ -6,6 +6,8 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
   the matching of ``pkg/util/selector.go`` (resource selectors, cluster affinities,
   tolerations).
 * :mod:`kfedgen.karmada.interpreter` -- the default resource interpreter's ``GetReplicas``.
+* :mod:`kfedgen.karmada.dependencies` -- its ``GetDependencies`` (``native/dependencies.go``,
+  ``helper.GetDependenciesFromPodTemplate``).
 * :mod:`kfedgen.karmada.scheduler` -- ``pkg/scheduler/core`` for one object on a fresh
   control plane: filter plugins, spread-constraint selection, replica assignment.
 * :mod:`kfedgen.karmada.webster` -- static-weight replica division (Webster/Sainte-Lague),
@@ -21,7 +23,7 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
 
 Nothing here does I/O; every function takes and returns plain data.  These modules import
 one another and only the lowest kfedgen modules (errors, jsonpointer, load's ``Document``,
-selectors,
+selectors, the pod template table of :mod:`kfedgen.podtemplates`,
 and model's ``Cluster`` for the scheduler); kfedgen's Karmada front-end
 (:mod:`kfedgen.frontends.karmada`) builds on them, never the other way round.
 """
