@@ -147,7 +147,8 @@ class ClusterDecision:
 class Propagation:
     """What Karmada decided about an object beyond placement.
 
-    ``policy`` is None for namespaces that Karmada's namespace sync propagates or creates.
+    ``policy`` is None for namespaces that Karmada's namespace sync propagates or creates,
+    and for dependencies that no policy selects but a workload's ``propagateDeps`` pulls.
     """
 
     policy: PropagationPolicy | None
@@ -157,6 +158,25 @@ class Propagation:
     weights: Mapping[str, int] = field(default_factory=dict)
     # The replicas Karmada's interpreter reads (None: not a workload).
     workload: Workload | None = None
+    # Clusters the schedule chose whose dispatching the policy's suspension stops.
+    suspended: tuple[str, ...] = ()
+    # A dependency: cluster -> the workloads (refs, sorted) whose propagateDeps pull it there.
+    required_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # A dependency no policy selects keeps its objects on deletion when a workload that
+    # requires it does (dependencies_distributor.go detectAndResolvePreserveOnDeletion).
+    preserve_for_workloads: bool = False
+
+    @property
+    def preserved(self) -> bool:
+        """Whether the object is kept in its clusters when its template goes.
+
+        The object's own policy decides (a dependency with a policy of its own keeps its
+        own setting, as Karmada's distributor leaves such a binding's value alone); a
+        dependency without one inherits it from the workloads that require it.
+        """
+        if self.policy is not None:
+            return self.policy.preserve_on_deletion
+        return self.preserve_for_workloads
 
     @property
     def replica_field(self) -> str | None:

@@ -38,7 +38,8 @@ def test_the_interpreted_kinds_are_karmadas() -> None:
 
 @pytest.mark.parametrize("case", params(DATA["cases"]))
 def test_dependencies_match_upstream(case: dict[str, Any]) -> None:
-    interpreter = INTERPRETERS[tuple(case["interpreter"].split())]  # type: ignore[index]
+    api_version, kind = case["interpreter"].split()
+    interpreter = INTERPRETERS[(api_version, kind)]
     namespace = case["object"]["metadata"]["namespace"]
     assert [_row(d) for d in interpreter(case["object"], namespace)] == case["want"]
 
