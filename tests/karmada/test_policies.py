@@ -345,7 +345,7 @@ def test_fields_kfedgen_does_not_emulate_are_warned_about() -> None:
     )
     warnings = [str(p) for p in compilation.problems.warnings]
     assert warnings == [
-        "fleet/app.yaml:34:3: spec.schedulerName: warning: schedulerName is not emulated offline "
+        "fleet/app.yaml:33:3: spec.schedulerName: warning: schedulerName is not emulated offline "
         "(kfedgen schedules as Karmada's default-scheduler)",
         "fleet/app.yaml:32:3: spec.association: warning: association is deprecated and has no "
         "effect in Karmada (nor in kfedgen) (set propagateDeps: true to propagate the "
