@@ -59,6 +59,7 @@ OVERRIDE = "override"  # a KubeFed override entry or a Karmada OverridePolicy ru
 SCHEDULER = "scheduler"  # a ReplicaSchedulingPreference or a Karmada division
 RETAINED = "retained"  # retainReplicas: the cluster's autoscaler owns the value
 UNSET = "unset"  # nothing sets it (Kubernetes defaults it)
+DEPENDENCY = "dependency"  # no count: placed because propagateDeps workloads require it
 
 
 @dataclass(frozen=True)

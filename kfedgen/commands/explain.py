@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
@@ -34,6 +34,10 @@ class Explanation:
     location: Location
     scheduled_by: str
     clusters: Sequence[ClusterExplanation]
+    # A dependency: cluster -> the workloads whose propagateDeps pull it there.
+    required_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Why the object is kept in its clusters when deleted from git ("": it is not).
+    preserved_by: str = ""
 
 
 def run_explain(options: Options, report: Reporter, reference: str, cluster: str | None) -> int:
@@ -109,7 +113,28 @@ def explain(
         decision = resolution.decisions[name]
         file = files.get(name) if decision.placed else None
         clusters.append(ClusterExplanation(name, decision.placed, file, tuple(decision.reasons)))
-    return Explanation(obj.ref, obj.location(), resolution.scheduled_by, tuple(clusters))
+    propagation = resolution.propagation
+    required = propagation.required_by if propagation is not None else {}
+    if cluster is not None:
+        required = {c: refs for c, refs in required.items() if c == cluster}
+    return Explanation(
+        obj.ref,
+        obj.location(),
+        resolution.scheduled_by,
+        tuple(clusters),
+        required,
+        _preserved_by(resolution),
+    )
+
+
+def _preserved_by(resolution: AnyResolution) -> str:
+    """Who keeps the object on deletion: its policy, or the workloads that require it."""
+    propagation = resolution.propagation
+    if propagation is None or not propagation.preserved:
+        return ""
+    if propagation.policy is not None:
+        return f"preserveResourcesOnDeletion of {propagation.policy.ref}"
+    return "a workload requiring it whose policy sets preserveResourcesOnDeletion"
 
 
 def explain_lines(explanation: Explanation) -> list[str]:
@@ -117,6 +142,14 @@ def explain_lines(explanation: Explanation) -> list[str]:
     lines = [f"{explanation.ref} ({explanation.location})"]
     if explanation.scheduled_by:
         lines.append(f"replicas scheduled by {explanation.scheduled_by}")
+    workloads = sorted({ref for refs in explanation.required_by.values() for ref in refs})
+    if workloads:
+        lines.append(f"dependency (propagateDeps) of {', '.join(workloads)}")
+    if explanation.preserved_by:
+        lines.append(
+            f"preserved on deletion ({explanation.preserved_by}): rendered with the GitOps "
+            "engines' no-prune annotations"
+        )
     for cluster in explanation.clusters:
         status = "not placed"
         if cluster.placed:
@@ -135,6 +168,8 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
         "line": location.line,
         "column": location.column,
         "scheduledBy": explanation.scheduled_by or None,
+        "requiredBy": {c: list(refs) for c, refs in sorted(explanation.required_by.items())},
+        "preservedBy": explanation.preserved_by or None,
         "clusters": [
             {
                 "name": cluster.name,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import RETAINED, UNSET, AnyResolution, Preference
+from kfedgen.decisions import DEPENDENCY, RETAINED, UNSET, AnyResolution, Preference
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
@@ -45,7 +45,9 @@ class PlanRow:
     ``replicas`` is what the rendered manifest says (None: it sets none).  ``source``
     says what decided it: ``scheduler``, ``override``, ``template``, ``retained``
     (retainReplicas: the cluster's autoscaler owns it), ``unset`` (Kubernetes
-    defaults to 1) or ``unplaced``.
+    defaults to 1), ``unplaced``, or ``dependency`` (no count: an object that
+    ``propagateDeps`` workloads, ``required_by``, pull into the cluster).
+    ``preserved``: the object is kept in its clusters when deleted from git.
     """
 
     object: str
@@ -61,6 +63,8 @@ class PlanRow:
     drained: bool = False
     at_max: bool = False
     retained: bool = False
+    required_by: tuple[str, ...] = ()
+    preserved: bool = False
 
     def sort_key(self) -> tuple[str, str]:
         return (self.object, self.cluster or "")
@@ -81,6 +85,10 @@ class PlanRow:
             notes.append("Kubernetes default 1")
         if self.source == "unplaced":
             notes.append("placed in no cluster")
+        if self.required_by:
+            notes.append(f"required by {', '.join(self.required_by)}")
+        if self.preserved:
+            notes.append("preserved on deletion")
         return notes
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,6 +107,8 @@ class PlanRow:
             "drained": self.drained,
             "atMax": self.at_max,
             "retained": self.retained,
+            "requiredBy": list(self.required_by),
+            "preserved": self.preserved,
         }
 
 
@@ -126,6 +136,7 @@ def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
             if resolution.propagation.workload is None and all(
                 spec_int(m, "replicas") is None for m in rendered.values()
             ):
+                yield from _dependency_rows(resolution, rendered)
                 continue
             kind = obj.kind
         else:
@@ -134,6 +145,28 @@ def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
             yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
         for cluster, manifest in rendered.items():
             yield _row(resolution, kind, cluster, manifest)
+
+
+def _dependency_rows(
+    resolution: AnyResolution, rendered: Mapping[str, Mapping[str, Any]]
+) -> Iterator[PlanRow]:
+    """A dependency in each cluster its workloads pull it into (it has no replicas)."""
+    obj, propagation = resolution.obj, resolution.propagation
+    required = propagation.required_by if propagation is not None else {}
+    preserved = propagation is not None and propagation.preserved
+    for cluster in rendered:
+        if cluster in required:
+            yield PlanRow(
+                obj.ref,
+                obj.kind,
+                obj.namespace,
+                obj.name,
+                cluster,
+                None,
+                DEPENDENCY,
+                required_by=required[cluster],
+                preserved=preserved,
+            )
 
 
 def _row(
@@ -145,6 +178,7 @@ def _row(
     # A Pod is one replica and writes none: the scheduler's count is the row's.
     replicas = decision.replicas if field is None else spec_int(manifest, field)
     source = decision.replicas_from.stage if decision.replicas_from is not None else UNSET
+    propagation = resolution.propagation
     return PlanRow(
         obj.ref,
         kind,
@@ -159,6 +193,8 @@ def _row(
         drained=decision.drained,
         at_max=decision.at_max,
         retained=source == RETAINED and decision.replicas is not None,
+        required_by=propagation.required_by.get(cluster, ()) if propagation else (),
+        preserved=propagation is not None and propagation.preserved,
     )
 
 
