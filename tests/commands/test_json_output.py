@@ -197,6 +197,8 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
         "line": 10,
         "column": 1,
         "scheduledBy": None,
+        "requiredBy": {},
+        "preservedBy": None,
         "clusters": [
             {
                 "name": "west",
