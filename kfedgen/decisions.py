@@ -161,6 +161,8 @@ class Propagation:
     workload: Workload | None = None
     # Clusters the schedule chose whose dispatching the policy's suspension stops.
     suspended: tuple[str, ...] = ()
+    # A propagateDeps workload: the objects (refs) it takes along, in interpreter order.
+    dependencies: tuple[str, ...] = ()
     # A dependency: cluster -> the workloads (refs, sorted) whose propagateDeps pull it there.
     required_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # A dependency no policy selects keeps its objects on deletion when a workload that

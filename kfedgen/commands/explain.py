@@ -38,6 +38,8 @@ class Explanation:
     required_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Why the object is kept in its clusters when deleted from git ("": it is not).
     preserved_by: str = ""
+    # A propagateDeps workload: the objects it takes along.
+    dependencies: tuple[str, ...] = ()
 
 
 def run_explain(options: Options, report: Reporter, reference: str, cluster: str | None) -> int:
@@ -124,6 +126,7 @@ def explain(
         tuple(clusters),
         required,
         _preserved_by(resolution),
+        propagation.dependencies if propagation is not None else (),
     )
 
 
@@ -145,6 +148,8 @@ def explain_lines(explanation: Explanation) -> list[str]:
     workloads = sorted({ref for refs in explanation.required_by.values() for ref in refs})
     if workloads:
         lines.append(f"dependency (propagateDeps) of {', '.join(workloads)}")
+    if explanation.dependencies:
+        lines.append(f"takes along (propagateDeps): {', '.join(explanation.dependencies)}")
     if explanation.preserved_by:
         lines.append(
             f"preserved on deletion ({explanation.preserved_by}): rendered with the GitOps "
@@ -170,6 +175,7 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
         "scheduledBy": explanation.scheduled_by or None,
         "requiredBy": {c: list(refs) for c, refs in sorted(explanation.required_by.items())},
         "preservedBy": explanation.preserved_by or None,
+        "dependencies": list(explanation.dependencies),
         "clusters": [
             {
                 "name": cluster.name,

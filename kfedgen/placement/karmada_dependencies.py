@@ -100,11 +100,10 @@ def follow_dependencies(
     for obj in waiting:
         known.setdefault(_key(obj), obj)
     pulls: dict[Key, _Pull] = {}
-    for resolution in karmada:
-        _pull(resolution, known, kubefed, clusters, pulls, problems)
+    workloads = [_pull(r, known, kubefed, clusters, pulls, problems) for r in karmada]
     if not pulls:
-        return list(karmada), list(unselected)
-    result = [_attach(r, pulls[_key(r.obj)]) if _key(r.obj) in pulls else r for r in karmada]
+        return workloads, list(unselected)
+    result = [_attach(r, pulls[_key(r.obj)]) if _key(r.obj) in pulls else r for r in workloads]
     still = []
     for obj, doc in zip(waiting, unselected, strict=True):
         key = _key(obj)
@@ -128,17 +127,21 @@ def _pull(
     clusters: Sequence[Cluster],
     pulls: dict[Key, _Pull],
     problems: Problems,
-) -> None:
-    """Record what one workload pulls where; warn about what the fleet lacks."""
+) -> KarmadaResolution:
+    """Record what one workload pulls where; warn about what the fleet lacks.
+
+    Returns the workload's resolution with the objects it takes along recorded.
+    """
     propagation = resolution.propagation
     policy = propagation.policy if propagation is not None else None
     if propagation is None or policy is None or not policy.propagate_deps:
-        return
+        return resolution
     scheduled = sorted({*resolution.clusters, *propagation.suspended})
     obj = resolution.obj
     found = dependencies(obj.api_version, obj.kind, obj.manifest, obj.namespace)
     if not scheduled or not found:
-        return
+        return resolution
+    taken: list[str] = []
     for dependency in found:
         if dependency.match_labels is not None:
             keys = _selected(dependency, dependency.match_labels, known)
@@ -150,10 +153,12 @@ def _pull(
         else:
             continue
         for key in keys:
+            taken.append(known[key].ref)
             pull = pulls.setdefault(key, _Pull())
             for cluster in scheduled:
                 pull.clusters.setdefault(cluster, []).append(obj.ref)
             pull.preserve = pull.preserve or policy.preserve_on_deletion
+    return replace(resolution, propagation=replace(propagation, dependencies=tuple(dict.fromkeys(taken))))
 
 
 def _selected(

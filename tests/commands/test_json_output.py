@@ -199,6 +199,7 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
         "scheduledBy": None,
         "requiredBy": {},
         "preservedBy": None,
+        "dependencies": [],
         "clusters": [
             {
                 "name": "west",

@@ -355,14 +355,17 @@ def test_explain_says_which_workloads_pulled_a_dependency_where(
     assert document["preservedBy"].startswith("a workload requiring it")
 
 
-def test_explain_names_the_policy_that_preserves_an_object(run_cli: RunCli, tmp_path: Path) -> None:
-    result = run_cli(
-        "explain", "Deployment/shop/worker", "--cluster", "us", cwd=deps_fleet(tmp_path)
-    )
-    assert result.out.splitlines()[2] == (
+def test_explain_names_what_a_workload_takes_along_and_who_preserves_it(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    args = ("explain", "Deployment/shop/worker", "--cluster", "us")
+    result = run_cli(*args, cwd=deps_fleet(tmp_path))
+    # worker-flags is not in the fleet: a warning says so, and nothing takes it along.
+    assert result.out.splitlines()[2:4] == [
+        "takes along (propagateDeps): ConfigMap/shop/settings",
         "preserved on deletion (preserveResourcesOnDeletion of PropagationPolicy shop/worker): "
-        "rendered with the GitOps engines' no-prune annotations"
-    )
+        "rendered with the GitOps engines' no-prune annotations",
+    ]
 
 
 def test_render_warns_about_the_dependency_the_fleet_lacks(run_cli: RunCli, tmp_path: Path) -> None:
