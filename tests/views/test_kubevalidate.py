@@ -169,7 +169,7 @@ def test_example_fleet_is_valid_for_kubernetes(run_cli: RunCli) -> None:
     result = run_cli("validate", "--kube-version", "1.32", cwd=ROOT)
     assert result.code == 0, result.err
     assert (
-        "checked 12 of 15 rendered objects (12 distinct) against Kubernetes 1.32: 0 problems"
+        "checked 14 of 17 rendered objects (13 distinct) against Kubernetes 1.32: 0 problems"
         in (result.err)
     )
     assert "skipped 3 objects of kinds with no schema: Application (argoproj.io/v1alpha1) x3" in (
@@ -177,7 +177,7 @@ def test_example_fleet_is_valid_for_kubernetes(run_cli: RunCli) -> None:
     )
     with_crds = run_cli("validate", "--kube-version", "1.32", "--crd", "tests/crds", cwd=ROOT)
     assert with_crds.code == 0, with_crds.err
-    assert "checked 15 of 15 rendered objects" in with_crds.err
+    assert "checked 17 of 17 rendered objects" in with_crds.err
     assert "skipped" not in with_crds.err
 
 
