@@ -61,17 +61,22 @@ def resolution_of(compilation: Compilation, ref: str) -> Any:
     return found
 
 
-def test_a_dependency_goes_to_the_union_of_its_workloads_clusters() -> None:
-    compilation = compile_fleet(
+def sharing_settings(worker_clusters: list[str], **worker_policy: Any) -> Compilation:
+    """``web`` (in eu) and ``worker`` both mount the ConfigMap ``settings``."""
+    return compile_fleet(
         KARMADA_INVENTORY,
         [
             mounting("web", "settings"),
             mounting("worker", "settings"),
             configmap("settings"),
             deps_policy("web", ["eu"]),
-            deps_policy("worker", ["us", "ap"]),
+            deps_policy("worker", worker_clusters, **worker_policy),
         ],
     )
+
+
+def test_a_dependency_goes_to_the_union_of_its_workloads_clusters() -> None:
+    compilation = sharing_settings(["us", "ap"])
     assert clusters_of(compilation, "ConfigMap", "settings") == PROD
     dependency = resolution_of(compilation, "ConfigMap/app/settings")
     assert dependency.propagation.required_by == {
@@ -273,16 +278,7 @@ def test_override_policies_apply_to_a_dependency() -> None:
 
 
 def test_a_dependency_is_preserved_when_a_workload_requiring_it_is() -> None:
-    compilation = compile_fleet(
-        KARMADA_INVENTORY,
-        [
-            mounting("web", "settings"),
-            mounting("worker", "settings"),
-            configmap("settings"),
-            deps_policy("web", ["eu"]),
-            deps_policy("worker", ["us"], preserveResourcesOnDeletion=True),
-        ],
-    )
+    compilation = sharing_settings(["us"], preserveResourcesOnDeletion=True)
     annotations = {
         c: o.manifest["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-options")
         for c, o in rendered(compilation, "ConfigMap", "settings").items()
