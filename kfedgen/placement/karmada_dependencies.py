@@ -94,6 +94,8 @@ def follow_dependencies(
     ``seen`` is the identity index :func:`check_identity` keeps for the propagated objects;
     an unselected object that becomes a dependency is checked against it too.
     """
+    if not any(_propagates_deps(r) for r in karmada):
+        return list(karmada), list(unselected)  # no index of the plain objects to build
     waiting = [PlainObject.of(doc) for doc in unselected]
     known: dict[Key, PlainObject] = {_key(r.obj): r.obj for r in karmada}
     placed = set(known)
@@ -116,6 +118,11 @@ def follow_dependencies(
     return result, still
 
 
+def _propagates_deps(resolution: KarmadaResolution) -> bool:
+    propagation = resolution.propagation
+    return bool(propagation and propagation.policy and propagation.policy.propagate_deps)
+
+
 def _key(obj: PlainObject) -> Key:
     return (obj.api_version, obj.kind, obj.namespace, obj.name)
 
@@ -133,9 +140,9 @@ def _pull(
     Returns the workload's resolution with the objects it takes along recorded.
     """
     propagation = resolution.propagation
-    policy = propagation.policy if propagation is not None else None
-    if propagation is None or policy is None or not policy.propagate_deps:
+    if propagation is None or propagation.policy is None or not _propagates_deps(resolution):
         return resolution
+    policy = propagation.policy
     scheduled = sorted({*resolution.clusters, *propagation.suspended})
     obj = resolution.obj
     found = dependencies(obj.api_version, obj.kind, obj.manifest, obj.namespace)
@@ -158,7 +165,9 @@ def _pull(
             for cluster in scheduled:
                 pull.clusters.setdefault(cluster, []).append(obj.ref)
             pull.preserve = pull.preserve or policy.preserve_on_deletion
-    return replace(resolution, propagation=replace(propagation, dependencies=tuple(dict.fromkeys(taken))))
+    return replace(
+        resolution, propagation=replace(propagation, dependencies=tuple(dict.fromkeys(taken)))
+    )
 
 
 def _selected(

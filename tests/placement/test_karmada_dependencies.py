@@ -88,6 +88,20 @@ def test_a_dependency_goes_to_the_union_of_its_workloads_clusters() -> None:
     assert warnings_of(compilation) == []
 
 
+def test_a_cluster_propagation_policy_takes_a_namespaced_workloads_dependencies_too() -> None:
+    cluster_wide = policy(
+        "web",
+        namespace=None,
+        selectors=[selector("Deployment", "web")],
+        placement={"clusterAffinity": {"clusterNames": ["us"]}},
+        propagateDeps=True,
+    )
+    compilation = compile_fleet(
+        KARMADA_INVENTORY, [mounting("web", "settings"), configmap("settings"), cluster_wide]
+    )
+    assert clusters_of(compilation, "ConfigMap", "settings") == ["us"]
+
+
 def test_without_propagate_deps_the_dependency_stays_unrendered() -> None:
     compilation = compile_fleet(
         KARMADA_INVENTORY,
