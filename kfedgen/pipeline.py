@@ -15,12 +15,14 @@ from pathlib import Path
 
 from kfedgen.backend import compilecache
 from kfedgen.backend.compilecache import CachedRender
-from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, emit
+from kfedgen.backend.emit import MANIFEST_PATH, KeptFile, OutputTree, emit
+from kfedgen.backend.karmada_freeze import PreviousFile, freeze_suspended
 from kfedgen.backend.karmada_overrides import apply_override_policies
 from kfedgen.backend.karmada_preserve import preserve_on_deletion
 from kfedgen.backend.karmada_render import render_propagated
 from kfedgen.backend.lint import secret_warnings
 from kfedgen.backend.materialize import materialize
+from kfedgen.backend.ownership import owned_reader
 from kfedgen.backend.serverfields import strip_rendered
 from kfedgen.backend.statcache import StatCache, cache_dir
 from kfedgen.backend.write import TreeDiff, compare, confirm, overlap_problem
@@ -88,9 +90,16 @@ def read_sources(options: Options, base: Path, problems: Problems) -> list[Sourc
 
 
 def compile_sources(
-    sources: Sequence[SourceFile], options: Options, problems: Problems | None = None
+    sources: Sequence[SourceFile],
+    options: Options,
+    problems: Problems | None = None,
+    previous: PreviousFile | None = None,
 ) -> Compilation:
-    """Compile the fleet from file contents; raise :class:`InvalidInput` on any error."""
+    """Compile the fleet from file contents; raise :class:`InvalidInput` on any error.
+
+    ``previous`` reads the output tree a cluster has now (suspended dispatching keeps its
+    files); None: there is none to read (a revision from git).
+    """
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
@@ -99,6 +108,7 @@ def compile_sources(
     resolutions = schedule_replicas(spec, place(spec, problems), problems)
     check_override_targets(spec, resolutions, problems)
     objects: list[RenderedObject] = []
+    kept: list[KeptFile] = []
     if not problems.has_errors():
         objects, resolutions = materialize(spec, resolutions, problems)
     karmada, unselected = propagate(spec, resolutions, problems)
@@ -115,6 +125,8 @@ def compile_sources(
             k: [f"server-populated fields removed: {', '.join(p)}"] for k, p in stripped.items()
         }
         everything = annotate(everything, removed)
+        kept, frozen = freeze_suspended(karmada, previous, options.output.as_posix(), problems)
+        everything = annotate(everything, frozen)
     for document in unselected:
         problems.warning(
             document.location(("kind",)),
@@ -126,7 +138,7 @@ def compile_sources(
     problems.extend(secret_warnings(objects))
     problems.extend(check_feasibility(spec.clusters, objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
-    tree = emit(spec.clusters, objects, problems, extra_files=extra)
+    tree = emit(spec.clusters, objects, problems, extra_files=extra, kept=kept)
     _raise_if_invalid(problems, options)
     return Compilation(spec, everything, objects, tree, problems)
 
@@ -163,7 +175,7 @@ def compile_fleet(options: Options, base: Path) -> Compilation:
     """Read the fleet from disk and compile it."""
     problems = Problems()
     sources = read_sources(options, base, problems)
-    return compile_sources(sources, options, problems)
+    return compile_sources(sources, options, problems, owned_reader(options.output))
 
 
 @dataclass(frozen=True)
@@ -215,7 +227,7 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
             diff = confirm(options.output, cached.manifest_digest, lock=write)
             if diff is not None:
                 return Outcome(Problems(list(cached.problems)), cached.clusters, None), diff
-    compilation = compile_sources(sources, options, problems)
+    compilation = compile_sources(sources, options, problems, owned_reader(options.output))
     if write:
         diff = write_tree(options.output, compilation.tree)
     else:
