@@ -171,11 +171,17 @@ def _raise_if_invalid(problems: Problems, options: Options) -> None:
         raise InvalidInput(problems.sorted())
 
 
-def compile_fleet(options: Options, base: Path) -> Compilation:
-    """Read the fleet from disk and compile it."""
+def compile_fleet(
+    options: Options, base: Path, previous: PreviousFile | None = None
+) -> Compilation:
+    """Read the fleet from disk and compile it.
+
+    Suspended clusters keep their files of ``previous`` (by default, the output tree).
+    """
     problems = Problems()
     sources = read_sources(options, base, problems)
-    return compile_sources(sources, options, problems, owned_reader(options.output))
+    reader = previous if previous is not None else owned_reader(options.output)
+    return compile_sources(sources, options, problems, reader)
 
 
 @dataclass(frozen=True)

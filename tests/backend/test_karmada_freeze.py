@@ -7,6 +7,7 @@ in place; the previous rendered tree is that cluster's state.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import RunCli
 from tests.fleets import inventory, to_yaml
@@ -15,7 +16,7 @@ from tests.karmada._documents import CLUSTERS, deployment, policy
 DEPLOYMENT = Path("app") / "deployment.apps_web.yaml"
 
 
-def write_fleet(directory: Path, replicas: int, **spec: object) -> None:
+def write_fleet(directory: Path, replicas: int, **spec: Any) -> None:
     fleet = directory / "fleet"
     fleet.mkdir(exist_ok=True)
     (fleet / "fleet.yaml").write_text(inventory(*CLUSTERS))
