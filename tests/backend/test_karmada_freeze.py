@@ -6,6 +6,7 @@ in place; the previous rendered tree is that cluster's state.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,27 @@ def test_a_file_kfedgen_did_not_write_is_not_kept(run_cli: RunCli, tmp_path: Pat
     )
     assert foreign.read_text() == "a file of someone else's\n"
     assert "deployment" not in (tmp_path / "rendered/us/kustomization.yaml").read_text()
+
+
+CASE = Path(__file__).parent / "cases" / "suspension"
+README = (Path(__file__).parents[2] / "README.md").read_text()
+
+
+def test_the_readme_shows_a_real_suspension(run_cli: RunCli, tmp_path: Path) -> None:
+    shutil.copytree(CASE / "fleet", tmp_path / "fleet")
+    assert run_cli("render", cwd=tmp_path).code == 0
+    before = file_of_api(tmp_path, "west").read_bytes()
+    web = tmp_path / "fleet" / "web.yaml"
+    snippet = README.split("**Suspension.**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    changed = web.read_text().replace("replicas: 2", "replicas: 4").replace("api:1.0", "api:1.1")
+    web.write_text(changed + snippet)
+    render = run_cli("render", cwd=tmp_path)
+    explain = run_cli("explain", "Deployment/web/api", "--cluster", "west", cwd=tmp_path)
+    assert file_of_api(tmp_path, "west").read_bytes() == before
+    assert "replicas: 4\n" in file_of_api(tmp_path, "east").read_text()
+    shown = f"$ kfedgen render\n{render.err}$ kfedgen explain Deployment/web/api --cluster west\n"
+    assert shown + explain.out in README
+
+
+def file_of_api(directory: Path, cluster: str) -> Path:
+    return directory / "rendered" / cluster / "web" / "deployment.apps_api.yaml"
