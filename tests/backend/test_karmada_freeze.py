@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import RunCli
-from tests.fleets import inventory, to_yaml
+from tests.fleets import compile_fleet, inventory, to_yaml, warnings_of
 from tests.karmada._documents import CLUSTERS, deployment, policy
 
 DEPLOYMENT = Path("app") / "deployment.apps_web.yaml"
@@ -105,3 +105,18 @@ def test_the_readme_shows_a_real_suspension(run_cli: RunCli, tmp_path: Path) -> 
 
 def file_of_api(directory: Path, cluster: str) -> Path:
     return directory / "rendered" / cluster / "web" / "deployment.apps_api.yaml"
+
+
+def test_without_an_output_tree_nothing_is_kept_and_the_warning_says_why() -> None:
+    suspension = {"dispatchingOnClusters": {"clusterNames": ["us"]}}
+    placement = {"clusterAffinity": {"clusterNames": ["eu", "us"]}}
+    compilation = compile_fleet(
+        inventory(*CLUSTERS), [deployment(), policy(placement=placement, suspension=suspension)]
+    )
+    assert sorted(o.cluster for o in compilation.objects if o.kind == "Deployment") == ["eu"]
+    assert [w for w in warnings_of(compilation) if "suspends" in w] == [
+        "fleet/app.yaml:36:3: spec.suspension: warning: Deployment/app/web: PropagationPolicy "
+        "app/spread suspends dispatching to us; no output tree was read, so nothing is rendered "
+        "in us (Karmada stops updating the object there, it does not delete it) (remove the "
+        "suspension to render the object there again)"
+    ]
