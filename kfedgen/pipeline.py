@@ -110,7 +110,7 @@ def compile_sources(
     objects: list[RenderedObject] = []
     kept: list[KeptFile] = []
     if not problems.has_errors():
-        objects, resolutions = materialize(spec, resolutions, problems)
+        objects, resolutions = materialize(resolutions, problems)
     karmada, unselected = propagate(spec, resolutions, problems)
     everything: list[AnyResolution] = [*resolutions, *karmada]
     if not problems.has_errors():

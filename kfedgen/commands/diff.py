@@ -25,9 +25,10 @@ import git
 
 from kfedgen.backend.karmada_freeze import PreviousFile
 from kfedgen.errors import InvalidInput, Problem, Problems, noun_for, plural
-from kfedgen.pipeline import Options, compile_fleet, compile_sources
+from kfedgen.pipeline import Compilation, Options, compile_fleet, compile_sources
 from kfedgen.report import Reporter, problem_as_dict
 from kfedgen.views.gitsource import Revision, RevisionReader, open_repository, resolve_revision
+from kfedgen.views.takeover import kept_claims
 from kfedgen.views.treediff import (
     Change,
     GroupDiff,
@@ -59,6 +60,7 @@ class Side:
     files: Mapping[str, bytes]
     # Why the base is not rendered from its fleet (its problems), if it is not.
     problems: Sequence[Problem] = field(default=())
+    compilation: Compilation | None = None  # when the side is rendered from its fleet
 
     @property
     def label(self) -> str:
@@ -102,13 +104,23 @@ def compute_diff(options: Options, base_name: str, head_name: str | None) -> Dif
         except InvalidInput as exc:
             rendered = exc
         previous = rendered.files.get if isinstance(rendered, Side) else None
-        head_side, warnings = _head_side(repo, head, options, cwd, previous)
+        head_side, compilation = _head_side(repo, head, options, cwd, previous)
         if isinstance(rendered, InvalidInput):
             raise rendered
         base_side = rendered
         output = base_reader.repo_path(options.output) or options.output.as_posix()
     comparison = compare_trees(base_side.files, head_side.files)
+    warnings = _warnings(base_side, compilation)
     return DiffResult(base_side, head_side, output, comparison, warnings)
+
+
+def _warnings(base: Side, head: Compilation) -> list[Problem]:
+    """The head's warnings, and the objects a running Karmada would keep on their old policy."""
+    problems = Problems()
+    problems.extend(head.problems)
+    if base.compilation is not None:
+        problems.extend(kept_claims(base.compilation, head, base.label))
+    return problems.sorted()
 
 
 def _head_side(
@@ -117,7 +129,7 @@ def _head_side(
     options: Options,
     cwd: Path,
     previous: PreviousFile | None,
-) -> tuple[Side, list[Problem]]:
+) -> tuple[Side, Compilation]:
     if head is None:
         compilation = compile_fleet(options, cwd, previous)
     else:
@@ -127,8 +139,7 @@ def _head_side(
             compilation = compile_sources(sources, options, problems, previous)
         except InvalidInput as exc:
             raise _invalid(exc, f"at head revision {head.label}") from None
-    side = Side(head, Source.FLEET, compilation.tree.files)
-    return side, compilation.problems.sorted()
+    return Side(head, Source.FLEET, compilation.tree.files), compilation
 
 
 def _base_side(reader: RevisionReader, options: Options) -> Side:
@@ -141,7 +152,8 @@ def _base_side(reader: RevisionReader, options: Options) -> Side:
     problems = Problems()
     sources = reader.read_fleet(options, problems)
     try:
-        return Side(revision, Source.FLEET, compile_sources(sources, options, problems).tree.files)
+        compilation = compile_sources(sources, options, problems)
+        return Side(revision, Source.FLEET, compilation.tree.files, compilation=compilation)
     except InvalidInput as exc:
         invalid = exc
     committed = None if options.strict else reader.read_output(options.output)

@@ -360,6 +360,9 @@ class PropagationPolicy:
     # spec.propagateDeps, or a selected ServiceImport (propagate_deps_of):
     # the workloads' dependencies follow them (kfedgen.placement.karmada_dependencies).
     propagate_deps: bool = False
+    # spec.preemption: whether it takes objects other policies already claimed
+    # (kfedgen.karmada.preemption; Karmada defaults it to Never).
+    preemption: str = "Never"
 
     @property
     def ref(self) -> str:

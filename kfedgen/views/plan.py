@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import DEPENDENCY, RETAINED, UNSET, AnyResolution, Preference
+from kfedgen.decisions import DEPENDENCY, RETAINED, UNSET, AnyResolution, Preference, ValueSource
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
@@ -65,6 +65,8 @@ class PlanRow:
     retained: bool = False
     required_by: tuple[str, ...] = ()
     preserved: bool = False
+    # Who wrote the replica count and where (for ``explain``; None: nothing did).
+    origin: ValueSource | None = None
 
     def sort_key(self) -> tuple[str, str]:
         return (self.object, self.cluster or "")
@@ -124,49 +126,69 @@ def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
     """
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
     for resolution in compilation.resolutions:
-        obj = resolution.obj
-        rendered = {
-            c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
-        }
-        if isinstance(obj, FederatedObject):
-            if not _is_workload(obj, resolution, rendered.values()):
-                continue
-            kind = obj.target.kind
-        elif isinstance(obj, PlainObject) and resolution.propagation is not None:
-            if resolution.propagation.workload is None and all(
-                spec_int(m, "replicas") is None for m in rendered.values()
-            ):
-                yield from _dependency_rows(resolution, rendered)
-                continue
-            kind = obj.kind
-        else:
-            continue
-        if not rendered:
-            yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
-        for cluster, manifest in rendered.items():
-            yield _row(resolution, kind, cluster, manifest)
+        yield from workload_rows(resolution, manifests)
+        yield from dependency_rows(resolution, manifests)
 
 
-def _dependency_rows(
-    resolution: AnyResolution, rendered: Mapping[str, Mapping[str, Any]]
+def workload_rows(
+    resolution: AnyResolution, manifests: Mapping[tuple[str, str], Mapping[str, Any]]
 ) -> Iterator[PlanRow]:
-    """A dependency in each cluster its workloads pull it into (it has no replicas)."""
+    """The rows of one placed object (none when it is not a workload).
+
+    ``manifests`` maps (origin, cluster) to the rendered manifest.
+    """
+    obj = resolution.obj
+    rendered = {
+        c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
+    }
+    if isinstance(obj, FederatedObject):
+        if not _is_workload(obj, resolution, rendered.values()):
+            return
+        kind = obj.target.kind
+    elif isinstance(obj, PlainObject) and resolution.propagation is not None:
+        if resolution.propagation.workload is None and all(
+            spec_int(m, "replicas") is None for m in rendered.values()
+        ):
+            return
+        kind = obj.kind
+    else:
+        return
+    if not rendered:
+        yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
+    for cluster, manifest in rendered.items():
+        yield _row(resolution, kind, cluster, manifest)
+
+
+def dependency_rows(
+    resolution: AnyResolution, manifests: Mapping[tuple[str, str], Mapping[str, Any]]
+) -> Iterator[PlanRow]:
+    """A dependency that is no workload, in each cluster its workloads pull it into.
+
+    (A workload that is also a dependency has its workload rows, which say so.)
+    """
     obj, propagation = resolution.obj, resolution.propagation
-    required = propagation.required_by if propagation is not None else {}
-    preserved = propagation is not None and propagation.preserved
+    if propagation is None or not propagation.required_by or propagation.workload is not None:
+        return
+    rendered = {
+        c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
+    }
+    if any(spec_int(m, "replicas") is not None for m in rendered.values()):
+        return  # rendered with replicas: a workload, with rows of its own
+    preserved = propagation.preserved
     for cluster in rendered:
-        if cluster in required:
-            yield PlanRow(
-                obj.ref,
-                obj.kind,
-                obj.namespace,
-                obj.name,
-                cluster,
-                None,
-                DEPENDENCY,
-                required_by=required[cluster],
-                preserved=preserved,
-            )
+        if cluster not in propagation.required_by:
+            continue
+        yield PlanRow(
+            obj.ref,
+            obj.kind,
+            obj.namespace,
+            obj.name,
+            cluster,
+            None,
+            DEPENDENCY,
+            required_by=propagation.required_by[cluster],
+            preserved=preserved,
+        )
 
 
 def _row(
@@ -195,6 +217,7 @@ def _row(
         retained=source == RETAINED and decision.replicas is not None,
         required_by=propagation.required_by.get(cluster, ()) if propagation else (),
         preserved=propagation is not None and propagation.preserved,
+        origin=decision.replicas_from,
     )
 
 

@@ -357,6 +357,7 @@ def add_propagation_policy(doc: Document, spec: FleetSpec, problems: Problems) -
         dependent_overrides=tuple(raw.get("dependentOverrides") or ()),
         preserve_on_deletion=bool(raw.get("preserveResourcesOnDeletion")),
         propagate_deps=propagate_deps_of(bool(raw.get("propagateDeps")), selectors),
+        preemption=raw.get("preemption") or "Never",
     )
     if parser.failed:
         return
