@@ -106,7 +106,12 @@ def compute_diff(options: Options, base_name: str, head_name: str | None) -> Dif
         previous = rendered.files.get if isinstance(rendered, Side) else None
         head_side, compilation = _head_side(repo, head, options, cwd, previous)
         if isinstance(rendered, InvalidInput):
-            raise rendered
+            try:
+                raise rendered
+            finally:
+                # The frame would hold the error and the error its traceback (and this
+                # frame): a cycle that keeps the git readers' processes until a collection.
+                del rendered
         base_side = rendered
         output = base_reader.repo_path(options.output) or options.output.as_posix()
     comparison = compare_trees(base_side.files, head_side.files)
