@@ -60,6 +60,7 @@ OVERRIDE = "override"  # a KubeFed override entry or a Karmada OverridePolicy ru
 SCHEDULER = "scheduler"  # a ReplicaSchedulingPreference or a Karmada division
 RETAINED = "retained"  # retainReplicas: the cluster's autoscaler owns the value
 UNSET = "unset"  # nothing sets it (Kubernetes defaults it)
+DEPENDENCY = "dependency"  # no count: placed because propagateDeps workloads require it
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ class ClusterDecision:
 class Propagation:
     """What Karmada decided about an object beyond placement.
 
-    ``policy`` is None for namespaces that Karmada's namespace sync propagates or creates.
+    ``policy`` is None for namespaces that Karmada's namespace sync propagates or creates,
+    and for dependencies that no policy selects but a workload's ``propagateDeps`` pulls.
     """
 
     policy: PropagationPolicy | None
@@ -172,6 +174,27 @@ class Propagation:
     workload: Workload | None = None
     # cluster -> the manifest a customization's ReviseReplica script wrote for it.
     revised: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Clusters the schedule chose whose dispatching the policy's suspension stops.
+    suspended: tuple[str, ...] = ()
+    # A propagateDeps workload: the objects (refs) it takes along, in interpreter order.
+    dependencies: tuple[str, ...] = ()
+    # A dependency: cluster -> the workloads (refs, sorted) whose propagateDeps pull it there.
+    required_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # A dependency no policy selects keeps its objects on deletion when a workload that
+    # requires it does (dependencies_distributor.go detectAndResolvePreserveOnDeletion).
+    preserve_for_workloads: bool = False
+
+    @property
+    def preserved(self) -> bool:
+        """Whether the object is kept in its clusters when its template goes.
+
+        The object's own policy decides (a dependency with a policy of its own keeps its
+        own setting, as Karmada's distributor leaves such a binding's value alone); a
+        dependency without one inherits it from the workloads that require it.
+        """
+        if self.policy is not None:
+            return self.policy.preserve_on_deletion
+        return self.preserve_for_workloads
 
     @property
     def replica_field(self) -> str | None:

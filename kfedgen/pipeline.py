@@ -15,12 +15,14 @@ from pathlib import Path
 
 from kfedgen.backend import compilecache
 from kfedgen.backend.compilecache import CachedRender
-from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, emit
+from kfedgen.backend.emit import MANIFEST_PATH, KeptFile, OutputTree, emit
+from kfedgen.backend.karmada_freeze import PreviousFile, freeze_suspended
 from kfedgen.backend.karmada_overrides import apply_override_policies
 from kfedgen.backend.karmada_preserve import preserve_on_deletion
 from kfedgen.backend.karmada_render import render_propagated
 from kfedgen.backend.lint import secret_warnings
 from kfedgen.backend.materialize import materialize
+from kfedgen.backend.ownership import owned_reader
 from kfedgen.backend.serverfields import strip_rendered
 from kfedgen.backend.statcache import StatCache, cache_dir
 from kfedgen.backend.write import TreeDiff, compare, confirm, overlap_problem
@@ -92,9 +94,16 @@ def read_sources(options: Options, base: Path, problems: Problems) -> list[Sourc
 
 
 def compile_sources(
-    sources: Sequence[SourceFile], options: Options, problems: Problems | None = None
+    sources: Sequence[SourceFile],
+    options: Options,
+    problems: Problems | None = None,
+    previous: PreviousFile | None = None,
 ) -> Compilation:
-    """Compile the fleet from file contents; raise :class:`InvalidInput` on any error."""
+    """Compile the fleet from file contents; raise :class:`InvalidInput` on any error.
+
+    ``previous`` reads the output tree a cluster has now (suspended dispatching keeps its
+    files); None: there is none to read (a revision from git).
+    """
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
@@ -104,6 +113,7 @@ def compile_sources(
     check_override_targets(spec, resolutions, problems)
     objects: list[RenderedObject] = []
     traffic: tuple[TrafficEntry, ...] = ()
+    kept: list[KeptFile] = []
     if not problems.has_errors():
         objects, resolutions = materialize(resolutions, problems)
     karmada, unselected = propagate(spec, resolutions, problems)
@@ -123,6 +133,8 @@ def compile_sources(
         # Traffic follows the final replica counts, in the same render.
         planned = plan_traffic(spec, objects, problems)
         objects, traffic = planned.objects, planned.entries
+        kept, frozen = freeze_suspended(karmada, previous, options.output.as_posix(), problems)
+        everything = annotate(everything, frozen)
     for document in unselected:
         problems.warning(
             document.location(("kind",)),
@@ -134,7 +146,7 @@ def compile_sources(
     problems.extend(secret_warnings(objects))
     problems.extend(check_feasibility(spec.clusters, objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
-    tree = emit(spec.clusters, objects, problems, extra_files=extra)
+    tree = emit(spec.clusters, objects, problems, extra_files=extra, kept=kept)
     _raise_if_invalid(problems, options)
     return Compilation(spec, everything, objects, tree, problems, traffic)
 
@@ -167,11 +179,17 @@ def _raise_if_invalid(problems: Problems, options: Options) -> None:
         raise InvalidInput(problems.sorted())
 
 
-def compile_fleet(options: Options, base: Path) -> Compilation:
-    """Read the fleet from disk and compile it."""
+def compile_fleet(
+    options: Options, base: Path, previous: PreviousFile | None = None
+) -> Compilation:
+    """Read the fleet from disk and compile it.
+
+    Suspended clusters keep their files of ``previous`` (by default, the output tree).
+    """
     problems = Problems()
     sources = read_sources(options, base, problems)
-    return compile_sources(sources, options, problems)
+    reader = previous if previous is not None else owned_reader(options.output)
+    return compile_sources(sources, options, problems, reader)
 
 
 @dataclass(frozen=True)
@@ -223,7 +241,7 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
             diff = confirm(options.output, cached.manifest_digest, lock=write)
             if diff is not None:
                 return Outcome(Problems(list(cached.problems)), cached.clusters, None), diff
-    compilation = compile_sources(sources, options, problems)
+    compilation = compile_sources(sources, options, problems, owned_reader(options.output))
     if write:
         diff = write_tree(options.output, compilation.tree)
     else:

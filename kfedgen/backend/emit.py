@@ -229,13 +229,27 @@ class OutputTree:
         return digests_of(self.files)
 
 
+@dataclass(frozen=True)
+class KeptFile:
+    """A file of the previous tree kept byte for byte (``path`` starts with its cluster)."""
+
+    path: str
+    content: bytes
+    rank: int  # its place in the kustomization, as resource_rank gives it
+
+
 def emit(
     clusters: Iterable[str],
     objects: Iterable[RenderedObject],
     problems: Problems,
     extra_files: Mapping[str, bytes] | None = None,
+    kept: Iterable[KeptFile] = (),
 ) -> OutputTree:
-    """Turn rendered objects into files, one per object, plus a kustomization per cluster."""
+    """Turn rendered objects into files, one per object, plus a kustomization per cluster.
+
+    ``kept`` files (suspended dispatching) are written as they are and listed in their
+    cluster's kustomization like the objects' files.
+    """
     files: dict[str, bytes] = {}
     owners: dict[str, RenderedObject] = {}
     per_cluster: dict[str, list[tuple[int, str]]] = {name: [] for name in clusters}
@@ -273,6 +287,12 @@ def emit(
         owners[path] = obj
         files[path] = info.content(writer)
         per_cluster.setdefault(obj.cluster, []).append((info.rank, path))
+    for file in kept:
+        cluster = file.path.partition("/")[0]
+        if file.path in files or cluster not in per_cluster:
+            continue  # the cluster is gone, or an object renders there now: nothing to keep
+        files[file.path] = file.content
+        per_cluster[cluster].append((file.rank, file.path))
     for cluster, entries in per_cluster.items():
         files[f"{cluster}/{KUSTOMIZATION}"] = kustomization(cluster, entries, writer)
     for path, content in (extra_files or {}).items():
@@ -327,7 +347,7 @@ class _SharedManifest:
         if identity is None:
             problem = manifest_identity_problem(obj.manifest)
             file = "" if problem else _file_in_cluster(obj)
-            identity = (problem, file, _resource_rank(obj))
+            identity = (problem, file, resource_rank(obj))
             if key:
                 identities[key] = identity
         return cls(obj.manifest, *identity)
@@ -341,7 +361,8 @@ class _SharedManifest:
 _IDENTITY_HINT = "check its apiVersion, kind and metadata, and every override that changes them"
 
 
-def _resource_rank(obj: RenderedObject) -> int:
+def resource_rank(obj: RenderedObject) -> int:
+    """Where the object's file goes in its cluster's kustomization (lower first)."""
     # Namespaces and CRDs first: other objects may need them to exist.
     if obj.kind == "Namespace" and "/" not in obj.api_version:
         return 0

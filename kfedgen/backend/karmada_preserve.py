@@ -37,13 +37,7 @@ def preserve_on_deletion(
     gitops: GitOpsSettings | None,
 ) -> list[RenderedObject]:
     """``objects`` with the no-prune annotations on those whose policy preserves them."""
-    preserved = {
-        r.ref
-        for r in karmada
-        if r.propagation is not None
-        and r.propagation.policy is not None
-        and r.propagation.policy.preserve_on_deletion
-    }
+    preserved = {r.ref for r in karmada if r.propagation is not None and r.propagation.preserved}
     if not preserved:
         return list(objects)
     engines = (gitops.enabled if gitops is not None else ()) or _ENGINES

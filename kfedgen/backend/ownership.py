@@ -14,7 +14,7 @@ import enum
 import json
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +73,32 @@ def read_owned(output: Path) -> dict[str, str] | None:
     """
     found = read_manifest(output)
     return found[0] if found is not None else None
+
+
+def owned_reader(output: Path) -> Callable[[str], bytes | None]:
+    """A reader of the files kfedgen wrote in ``output``: their bytes, or None for any other.
+
+    The manifest is read on the first call only (most renders never call it); a path the
+    manifest does not list, or that is not a regular file now, reads as None.
+    """
+    owned: dict[str, str] | None = None
+
+    def read(path: str) -> bytes | None:
+        nonlocal owned
+        if owned is None:
+            found = read_manifest(output)
+            owned = found[0] if found is not None else {}
+        if path not in owned or path_problem(path):
+            return None
+        target = output / path
+        try:
+            if not stat.S_ISREG(target.lstat().st_mode):
+                return None
+            return target.read_bytes()
+        except OSError:
+            return None
+
+    return read
 
 
 def read_manifest(output: Path, known: str | None = None) -> tuple[dict[str, str], str] | None:

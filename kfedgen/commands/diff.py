@@ -23,6 +23,7 @@ from pathlib import Path
 
 import git
 
+from kfedgen.backend.karmada_freeze import PreviousFile
 from kfedgen.errors import InvalidInput, Problem, Problems, noun_for, plural
 from kfedgen.pipeline import Compilation, Options, compile_fleet, compile_sources
 from kfedgen.report import Reporter, problem_as_dict
@@ -95,8 +96,24 @@ def compute_diff(options: Options, base_name: str, head_name: str | None) -> Dif
         base = resolve_revision(repo, base_name)
         head = resolve_revision(repo, head_name) if head_name is not None else None
         base_reader = RevisionReader(repo, base, cwd)
-        head_side, compilation = _head_side(repo, head, options, cwd)
-        base_side = _base_side(base_reader, options)
+        # The base's tree is what the clusters hold: a suspended cluster keeps its files
+        # (kfedgen.backend.karmada_freeze), so the head is rendered over it.  An invalid
+        # head is still reported first.
+        rendered: Side | InvalidInput
+        try:
+            rendered = _base_side(base_reader, options)
+        except InvalidInput as exc:
+            rendered = exc
+        previous = rendered.files.get if isinstance(rendered, Side) else None
+        head_side, compilation = _head_side(repo, head, options, cwd, previous)
+        if isinstance(rendered, InvalidInput):
+            try:
+                raise rendered
+            finally:
+                # The frame would hold the error and the error its traceback (and this
+                # frame): a cycle that keeps the git readers' processes until a collection.
+                del rendered
+        base_side = rendered
         output = base_reader.repo_path(options.output) or options.output.as_posix()
     comparison = compare_trees(base_side.files, head_side.files)
     warnings = _warnings(base_side, compilation)
@@ -113,15 +130,19 @@ def _warnings(base: Side, head: Compilation) -> list[Problem]:
 
 
 def _head_side(
-    repo: git.Repo, head: Revision | None, options: Options, cwd: Path
+    repo: git.Repo,
+    head: Revision | None,
+    options: Options,
+    cwd: Path,
+    previous: PreviousFile | None,
 ) -> tuple[Side, Compilation]:
     if head is None:
-        compilation = compile_fleet(options, cwd)
+        compilation = compile_fleet(options, cwd, previous)
     else:
         problems = Problems()
         sources = RevisionReader(repo, head, cwd).read_fleet(options, problems)
         try:
-            compilation = compile_sources(sources, options, problems)
+            compilation = compile_sources(sources, options, problems, previous)
         except InvalidInput as exc:
             raise _invalid(exc, f"at head revision {head.label}") from None
     return Side(head, Source.FLEET, compilation.tree.files), compilation

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
@@ -36,6 +36,12 @@ class Explanation:
     location: Location
     scheduled_by: str
     clusters: Sequence[ClusterExplanation]
+    # A dependency: cluster -> the workloads whose propagateDeps pull it there.
+    required_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Why the object is kept in its clusters when deleted from git ("": it is not).
+    preserved_by: str = ""
+    # A propagateDeps workload: the objects it takes along.
+    dependencies: tuple[str, ...] = ()
 
 
 def run_explain(options: Options, report: Reporter, reference: str, cluster: str | None) -> int:
@@ -116,7 +122,29 @@ def explain(
         clusters.append(
             ClusterExplanation(name, decision.placed, file, tuple(decision.reasons), rows.get(name))
         )
-    return Explanation(obj.ref, obj.location(), resolution.scheduled_by, tuple(clusters))
+    propagation = resolution.propagation
+    required = propagation.required_by if propagation is not None else {}
+    if cluster is not None:
+        required = {c: refs for c, refs in required.items() if c == cluster}
+    return Explanation(
+        obj.ref,
+        obj.location(),
+        resolution.scheduled_by,
+        tuple(clusters),
+        required,
+        _preserved_by(resolution),
+        propagation.dependencies if propagation is not None else (),
+    )
+
+
+def _preserved_by(resolution: AnyResolution) -> str:
+    """Who keeps the object on deletion: its policy, or the workloads that require it."""
+    propagation = resolution.propagation
+    if propagation is None or not propagation.preserved:
+        return ""
+    if propagation.policy is not None:
+        return f"preserveResourcesOnDeletion of {propagation.policy.ref}"
+    return "a workload requiring it whose policy sets preserveResourcesOnDeletion"
 
 
 def explain_lines(explanation: Explanation) -> list[str]:
@@ -124,6 +152,16 @@ def explain_lines(explanation: Explanation) -> list[str]:
     lines = [f"{explanation.ref} ({explanation.location})"]
     if explanation.scheduled_by:
         lines.append(f"replicas scheduled by {explanation.scheduled_by}")
+    workloads = sorted({ref for refs in explanation.required_by.values() for ref in refs})
+    if workloads:
+        lines.append(f"dependency (propagateDeps) of {', '.join(workloads)}")
+    if explanation.dependencies:
+        lines.append(f"takes along (propagateDeps): {', '.join(explanation.dependencies)}")
+    if explanation.preserved_by:
+        lines.append(
+            f"preserved on deletion ({explanation.preserved_by}): rendered with the GitOps "
+            "engines' no-prune annotations"
+        )
     for cluster in explanation.clusters:
         status = "not placed"
         if cluster.placed:
@@ -169,6 +207,9 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
         "object": explanation.ref,
         **explanation.location.fields(),
         "scheduledBy": explanation.scheduled_by or None,
+        "requiredBy": {c: list(refs) for c, refs in sorted(explanation.required_by.items())},
+        "preservedBy": explanation.preserved_by or None,
+        "dependencies": list(explanation.dependencies),
         "clusters": [
             {
                 "name": cluster.name,

@@ -7,27 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.errors import DocPath
+from kfedgen.podtemplates import PodTemplate, mappings, pod_template
 
-# Where each workload kind keeps its pod template (metadata + spec).
-_TEMPLATE_PATHS: Mapping[str, DocPath] = {
-    "Deployment": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "ReplicationController": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
+__all__ = ["PodTemplate", "Use", "mappings", "pod_template", "uses"]
+
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-
-
-@dataclass(frozen=True)
-class PodTemplate:
-    """A pod template in a manifest: where it is, its labels and its spec."""
-
-    path: DocPath  # of the template (the pod itself for a Pod: ())
-    labels: Mapping[str, str]
-    spec: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -38,25 +22,6 @@ class Use:
     name: str
     path: DocPath
     optional: bool = False
-
-
-def pod_template(kind: str, manifest: Mapping[str, Any]) -> PodTemplate | None:
-    """The pod template of a workload (a Pod is its own), or None for other kinds."""
-    path: DocPath = () if kind == "Pod" else _TEMPLATE_PATHS.get(kind, ("-",))
-    if path == ("-",):
-        return None
-    node: Any = manifest
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping):
-        return None
-    metadata, spec = node.get("metadata"), node.get("spec")
-    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
-    return PodTemplate(
-        path,
-        labels if isinstance(labels, Mapping) else {},
-        spec if isinstance(spec, Mapping) else {},
-    )
 
 
 def uses(template: PodTemplate) -> Iterator[Use]:
@@ -111,8 +76,3 @@ def _container(container: Mapping[str, Any], path: DocPath) -> Iterator[Use]:
 def _source(node: Any, kind: str, key: str, path: DocPath) -> Iterator[Use]:
     if isinstance(node, Mapping) and isinstance(node.get(key), str):
         yield Use(kind, node[key], (*path, key), node.get("optional") is True)
-
-
-def mappings(value: Any) -> list[Mapping[str, Any]]:
-    """The mappings of a list value (anything else: none)."""
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []

@@ -12,6 +12,8 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
   (:mod:`~kfedgen.karmada.luaops` on :mod:`~kfedgen.karmada.luavm`, with the ``kube``
   library's :mod:`~kfedgen.karmada.podtemplate` and :mod:`~kfedgen.karmada.quantity`), and
   :mod:`~kfedgen.karmada.revision` (what a ReviseReplica script changed).
+* :mod:`kfedgen.karmada.dependencies` -- its ``GetDependencies`` (``native/dependencies.go``,
+  ``helper.GetDependenciesFromPodTemplate``).
 * :mod:`kfedgen.karmada.scheduler` -- ``pkg/scheduler/core`` for one object on a fresh
   control plane: filter plugins, spread-constraint selection, replica assignment.
 * :mod:`kfedgen.karmada.webster` -- static-weight replica division (Webster/Sainte-Lague),
@@ -29,7 +31,7 @@ Nothing here does I/O, but for reading the vendored customizations (package data
 use) and running their Lua scripts in a sandbox (lupa, imported only when a script runs);
 every function takes and returns plain data.  These modules import
 one another and only the lowest kfedgen modules (errors, jsonpointer, load's ``Document``,
-selectors,
+selectors, the pod template table of :mod:`kfedgen.podtemplates`,
 and model's ``Cluster`` for the scheduler); kfedgen's Karmada front-end
 (:mod:`kfedgen.frontends.karmada`) builds on them, never the other way round.
 """

@@ -127,6 +127,19 @@ class ResourceSelector:
         return PRIORITY_MISMATCH
 
 
+SERVICE_IMPORT = ("multicluster.x-k8s.io/v1alpha1", "ServiceImport")
+
+
+def propagate_deps_of(raw: bool, selectors: Sequence[ResourceSelector]) -> bool:
+    """Whether a policy propagates dependencies: ``propagateDeps``, or a ServiceImport selected.
+
+    Karmada's mutating webhook (``pkg/webhook/propagationpolicy/mutating.go``, with
+    ``helper.ContainsServiceImport``) sets ``propagateDeps`` on a policy that selects a
+    ``multicluster.x-k8s.io/v1alpha1`` ServiceImport: its derived Service must follow it.
+    """
+    return raw or any((s.api_version, s.kind) == SERVICE_IMPORT for s in selectors)
+
+
 def selectors_priority(selectors: Sequence[ResourceSelector], ref: ResourceRef) -> int:
     """``ResourceMatchSelectorsPriority``: the best priority over ``selectors`` (0: no match)."""
     return max((s.priority(ref) for s in selectors), default=PRIORITY_MISMATCH)
@@ -344,6 +357,9 @@ class PropagationPolicy:
     dependent_overrides: tuple[str, ...] = ()
     # spec.preserveResourcesOnDeletion (kfedgen.backend.karmada_preserve).
     preserve_on_deletion: bool = False
+    # spec.propagateDeps, or a selected ServiceImport (propagate_deps_of):
+    # the workloads' dependencies follow them (kfedgen.placement.karmada_dependencies).
+    propagate_deps: bool = False
     # spec.preemption: whether it takes objects other policies already claimed
     # (kfedgen.karmada.preemption; Karmada defaults it to Never).
     preemption: str = "Never"

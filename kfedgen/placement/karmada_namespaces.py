@@ -96,7 +96,10 @@ def implicit_namespaces(
         namespace = item.obj.namespace
         if not namespace or not _synced_namespace(namespace):
             continue
-        for cluster in item.clusters:
+        # A suspended cluster keeps the object's previous file (kfedgen.backend.karmada_freeze),
+        # and so needs its namespace still.
+        suspended = item.propagation.suspended if item.propagation is not None else ()
+        for cluster in sorted({*item.clusters, *suspended}):
             # A declared namespace is not created here: kfedgen.identity reports the object.
             if (cluster, namespace) in present or namespace in declared:
                 continue

@@ -124,4 +124,9 @@ def apply_suspension(resolution: KarmadaResolution, policy: PropagationPolicy) -
             decisions[name] = decision.dropping(
                 "suspension.dispatchingOnClusters stops dispatching here"
             )
-    return resolution.with_decisions(decisions)
+    if not decisions:
+        return resolution
+    # The binding still holds these clusters (spec.clusters): its dependencies follow them.
+    propagation = resolution.propagation or Propagation(policy)
+    suspended = replace(propagation, suspended=tuple(sorted(decisions)))
+    return replace(resolution.with_decisions(decisions), propagation=suspended)

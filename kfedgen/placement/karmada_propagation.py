@@ -6,6 +6,8 @@ choose the policy (:mod:`kfedgen.placement.karmada_choice`), schedule it
 (:mod:`kfedgen.karmada.scheduler`: filter, spread selection, replica assignment), turn the
 outcome into decisions and the replicas ``ReviseReplica`` writes, for Divided scheduling only
 (:mod:`kfedgen.placement.karmada_outcomes`), and stop dispatching where ``suspension`` says.
+Then the dependencies of ``propagateDeps`` workloads follow them
+(:mod:`kfedgen.placement.karmada_dependencies`).
 
 Live state does not exist here: no claim by an earlier policy, no preemption, no failover, no
 previous assignment (so dynamic divisions run as a first schedule), no scheduler scores.
@@ -30,6 +32,7 @@ from kfedgen.karmada.policytypes import (
 from kfedgen.karmada.scheduler import NotEmulated, schedule
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
 from kfedgen.placement.karmada_choice import Choice, choose_policy
+from kfedgen.placement.karmada_dependencies import follow_dependencies
 from kfedgen.placement.karmada_namespaces import (
     ignored_namespace,
     implicit_namespaces,
@@ -82,6 +85,9 @@ def propagate(
         elif choice is not None:
             result.append(_propagate_object(obj, choice, clusters, interpreter, problems))
     if karmada_mode:
+        result, unselected = follow_dependencies(
+            result, unselected, resolutions, clusters, seen, problems
+        )
         result.extend(implicit_namespaces(spec, resolutions, result))
     return result, unselected
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import RETAINED, UNSET, AnyResolution, Preference, ValueSource
+from kfedgen.decisions import DEPENDENCY, RETAINED, UNSET, AnyResolution, Preference, ValueSource
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
@@ -46,7 +46,9 @@ class PlanRow:
     ``replicas`` is what the rendered manifest says (None: it sets none).  ``source``
     says what decided it: ``scheduler``, ``override``, ``template``, ``retained``
     (retainReplicas: the cluster's autoscaler owns it), ``unset`` (Kubernetes
-    defaults to 1) or ``unplaced``.
+    defaults to 1), ``unplaced``, or ``dependency`` (no count: an object that
+    ``propagateDeps`` workloads, ``required_by``, pull into the cluster).
+    ``preserved``: the object is kept in its clusters when deleted from git.
     """
 
     object: str
@@ -62,6 +64,8 @@ class PlanRow:
     drained: bool = False
     at_max: bool = False
     retained: bool = False
+    required_by: tuple[str, ...] = ()
+    preserved: bool = False
     # Who wrote the replica count and where (for ``explain``; None: nothing did).
     origin: ValueSource | None = None
 
@@ -84,6 +88,10 @@ class PlanRow:
             notes.append("Kubernetes default 1")
         if self.source == "unplaced":
             notes.append("placed in no cluster")
+        if self.required_by:
+            notes.append(f"required by {', '.join(self.required_by)}")
+        if self.preserved:
+            notes.append("preserved on deletion")
         return notes
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +110,8 @@ class PlanRow:
             "drained": self.drained,
             "atMax": self.at_max,
             "retained": self.retained,
+            "requiredBy": list(self.required_by),
+            "preserved": self.preserved,
         }
 
 
@@ -118,6 +128,7 @@ def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
     for resolution in compilation.resolutions:
         yield from workload_rows(resolution, manifests)
+        yield from dependency_rows(resolution, manifests)
 
 
 def workload_rows(
@@ -149,6 +160,38 @@ def workload_rows(
         yield _row(resolution, kind, cluster, manifest)
 
 
+def dependency_rows(
+    resolution: AnyResolution, manifests: Mapping[tuple[str, str], Mapping[str, Any]]
+) -> Iterator[PlanRow]:
+    """A dependency that is no workload, in each cluster its workloads pull it into.
+
+    (A workload that is also a dependency has its workload rows, which say so.)
+    """
+    obj, propagation = resolution.obj, resolution.propagation
+    if propagation is None or not propagation.required_by or propagation.workload is not None:
+        return
+    rendered = {
+        c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
+    }
+    if any(spec_int(m, "replicas") is not None for m in rendered.values()):
+        return  # rendered with replicas: a workload, with rows of its own
+    preserved = propagation.preserved
+    for cluster in rendered:
+        if cluster not in propagation.required_by:
+            continue
+        yield PlanRow(
+            obj.ref,
+            obj.kind,
+            obj.namespace,
+            obj.name,
+            cluster,
+            None,
+            DEPENDENCY,
+            required_by=propagation.required_by[cluster],
+            preserved=preserved,
+        )
+
+
 def _row(
     resolution: AnyResolution, kind: str, cluster: str, manifest: Mapping[str, Any]
 ) -> PlanRow:
@@ -160,6 +203,7 @@ def _row(
     if isinstance(obj, FederatedObject) and obj.target.replicas_path:
         replicas = replica_count(manifest, obj)  # the replicas-path extension's field
     source = decision.replicas_from.stage if decision.replicas_from is not None else UNSET
+    propagation = resolution.propagation
     return PlanRow(
         obj.ref,
         kind,
@@ -174,6 +218,8 @@ def _row(
         drained=decision.drained,
         at_max=decision.at_max,
         retained=source == RETAINED and decision.replicas is not None,
+        required_by=propagation.required_by.get(cluster, ()) if propagation else (),
+        preserved=propagation is not None and propagation.preserved,
         origin=decision.replicas_from,
     )
 

@@ -197,6 +197,9 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
         "line": 10,
         "column": 1,
         "scheduledBy": None,
+        "requiredBy": {},
+        "preservedBy": None,
+        "dependencies": [],
         "clusters": [
             {
                 "name": "west",

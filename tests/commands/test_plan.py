@@ -125,6 +125,8 @@ def row(
         "drained": flags.get("drained", False),
         "atMax": flags.get("atMax", False),
         "retained": flags.get("retained", False),
+        "requiredBy": [],
+        "preserved": flags.get("preserved", False),
     }
 
 

@@ -10,8 +10,14 @@ import kfedgen
 
 PACKAGE = Path(kfedgen.__file__).parent
 # What a port may need of kfedgen besides the other ports: problems' paths, a document's
-# location, label selectors.
-ALLOWED = {"kfedgen.errors", "kfedgen.jsonpointer", "kfedgen.source.load", "kfedgen.selectors"}
+# location, label selectors, where a workload keeps its pod template.
+ALLOWED = {
+    "kfedgen.errors",
+    "kfedgen.jsonpointer",
+    "kfedgen.source.load",
+    "kfedgen.selectors",
+    "kfedgen.podtemplates",
+}
 
 
 def kfedgen_imports(path: Path) -> set[str]:

@@ -261,3 +261,130 @@ def test_explain_finds_an_object_by_its_own_kind_before_a_target_kind() -> None:
         "'Deployment/app/web/x' is not KIND/NAMESPACE/NAME (or KIND/NAME for a cluster-scoped "
         "object)"
     )
+
+
+# -- propagateDeps (the golden case karmada-deps) ------------------------------------------------
+
+
+def deps_fleet(tmp_path: Path) -> Path:
+    for part in ("fleet", "overlays"):
+        shutil.copytree(GOLDEN / "karmada-deps" / part, tmp_path / part)
+    return tmp_path
+
+
+def test_plan_marks_dependencies_and_preserved_objects(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("plan", cwd=deps_fleet(tmp_path))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["OBJECT", "CLUSTER", "REPLICAS", "SOURCE", "PREFERENCE", "NOTES"]
+    settings = [line.split(None, 4) for line in lines if line.startswith("ConfigMap/shop/settings")]
+    assert settings == [
+        [
+            "ConfigMap/shop/settings",
+            "ap",
+            "-",
+            "dependency",
+            "required by Deployment/shop/worker, preserved on deletion",
+        ],
+        [
+            "ConfigMap/shop/settings",
+            "eu",
+            "-",
+            "dependency",
+            "required by Deployment/shop/web, preserved on deletion",
+        ],
+        [
+            "ConfigMap/shop/settings",
+            "us",
+            "-",
+            "dependency",
+            "required by Deployment/shop/web, Deployment/shop/worker, preserved on deletion",
+        ],
+    ]
+    # shared-ca's own cluster (ap) is no dependency row: only what the workloads pull in is.
+    assert [line.split()[1] for line in lines if line.startswith("ConfigMap/shop/shared-ca")] == [
+        "eu",
+        "us",
+    ]
+    assert next(line for line in lines if line.startswith("Deployment/shop/worker")).endswith(
+        "preserved on deletion"
+    )
+
+
+def test_plan_json_lists_what_requires_a_dependency(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("plan", "--format", "json", cwd=deps_fleet(tmp_path))
+    rows = {(r["object"], r["cluster"]): r for r in json.loads(result.out)["rows"]}
+    row = rows[("ConfigMap/shop/settings", "us")]
+    assert (row["replicas"], row["source"], row["preserved"]) == (None, "dependency", True)
+    assert row["requiredBy"] == ["Deployment/shop/web", "Deployment/shop/worker"]
+    web = rows[("Deployment/shop/web", "eu")]
+    assert (web["requiredBy"], web["preserved"]) == ([], False)
+
+
+def test_explain_says_which_workloads_pulled_a_dependency_where(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    directory = deps_fleet(tmp_path)
+    result = run_cli("explain", "ConfigMap/shop/shared-ca", cwd=directory)
+    assert result.code == 0, result.err
+    assert result.out == (
+        "ConfigMap/shop/shared-ca (fleet/shop.yaml:77:1)\n"
+        "dependency (propagateDeps) of Deployment/shop/web\n"
+        "ap: placed -> rendered/ap/shop/configmap_shared-ca.yaml\n"
+        "  selected by PropagationPolicy shop/shared-ca (priority 0, name match)\n"
+        "  clusterAffinity selects it (clusterNames [ap])\n"
+        "  not a workload: it goes to every selected cluster\n"
+        "eu: placed -> rendered/eu/shop/configmap_shared-ca.yaml\n"
+        "  selected by PropagationPolicy shop/shared-ca (priority 0, name match)\n"
+        "  clusterAffinity does not select it: it is not in clusterNames\n"
+        "  required by Deployment/shop/web (propagateDeps), which is scheduled here\n"
+        "us: placed -> rendered/us/shop/configmap_shared-ca.yaml\n"
+        "  selected by PropagationPolicy shop/shared-ca (priority 0, name match)\n"
+        "  clusterAffinity does not select it: it is not in clusterNames\n"
+        "  required by Deployment/shop/web (propagateDeps), which is scheduled here\n"
+    )
+    settings = run_cli("explain", "ConfigMap/shop/settings", "--cluster", "ap", cwd=directory)
+    assert settings.out == (
+        "ConfigMap/shop/settings (fleet/shop.yaml:71:1)\n"
+        "dependency (propagateDeps) of Deployment/shop/worker\n"
+        "preserved on deletion (a workload requiring it whose policy sets "
+        "preserveResourcesOnDeletion): rendered with the GitOps engines' no-prune annotations\n"
+        "ap: placed -> rendered/ap/shop/configmap_settings.yaml\n"
+        "  required by Deployment/shop/worker (propagateDeps), which is scheduled here\n"
+        "  OverridePolicy shop/settings-region overrideRules[0] (targetCluster clusterNames [ap]): "
+        "plaintext\n"
+    )
+    document = json.loads(
+        run_cli("explain", "ConfigMap/shop/settings", "--format", "json", cwd=directory).out
+    )
+    assert document["requiredBy"] == {
+        "ap": ["Deployment/shop/worker"],
+        "eu": ["Deployment/shop/web"],
+        "us": ["Deployment/shop/web", "Deployment/shop/worker"],
+    }
+    assert document["preservedBy"].startswith("a workload requiring it")
+
+
+def test_explain_names_what_a_workload_takes_along_and_who_preserves_it(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    args = ("explain", "Deployment/shop/worker", "--cluster", "us")
+    result = run_cli(*args, cwd=deps_fleet(tmp_path))
+    # worker-flags is not in the fleet: a warning says so, and nothing takes it along.
+    assert result.out.splitlines()[2:4] == [
+        "takes along (propagateDeps): ConfigMap/shop/settings",
+        "preserved on deletion (preserveResourcesOnDeletion of PropagationPolicy shop/worker): "
+        "rendered with the GitOps engines' no-prune annotations",
+    ]
+
+
+def test_render_warns_about_the_dependency_the_fleet_lacks(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("render", cwd=deps_fleet(tmp_path))
+    assert result.code == 0
+    assert (
+        "fleet/shop.yaml:42:45: spec.template.spec.containers[0].env[0].valueFrom."
+        "configMapKeyRef.name: warning: Deployment/shop/worker needs ConfigMap shop/worker-flags "
+        "in ap, us (propagateDeps of PropagationPolicy shop/worker), but the fleet does not "
+        "define it; its pods would fail there with CreateContainerConfigError"
+    ) in result.err
+    assert not (tmp_path / "rendered" / "ap" / "shop" / "configmap_batch-env.yaml").exists()

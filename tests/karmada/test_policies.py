@@ -340,14 +340,16 @@ def test_unknown_karmada_kinds_are_errors_not_plain_objects() -> None:
 
 def test_fields_kfedgen_does_not_emulate_are_warned_about() -> None:
     compilation = compile_fleet(
-        KARMADA_INVENTORY, [deployment(), policy(propagateDeps=True, schedulerName="custom")]
+        KARMADA_INVENTORY,
+        [deployment(), policy(propagateDeps=True, association=True, schedulerName="custom")],
     )
     warnings = [str(p) for p in compilation.problems.warnings]
     assert warnings == [
-        "fleet/app.yaml:31:3: spec.propagateDeps: warning: propagateDeps is not emulated offline "
-        "(dependencies are not propagated along; select them explicitly)",
-        "fleet/app.yaml:32:3: spec.schedulerName: warning: schedulerName is not emulated offline "
+        "fleet/app.yaml:33:3: spec.schedulerName: warning: schedulerName is not emulated offline "
         "(kfedgen schedules as Karmada's default-scheduler)",
+        "fleet/app.yaml:32:3: spec.association: warning: association is deprecated and has no "
+        "effect in Karmada (nor in kfedgen) (set propagateDeps: true to propagate the "
+        "workloads' dependencies)",
     ]
 
 

@@ -59,11 +59,17 @@ def test_the_readme_shows_the_example_fleets_karmada_workload(
 ) -> None:
     for directory in ("fleet", "overlays", "rendered"):
         shutil.copytree(ROOT / directory, tmp_path / directory)
-    args = ("explain", "Deployment/shop/storefront", "--cluster", "cluster1")
-    result = run_cli(*args, cwd=tmp_path)
-    assert result.code == 0, result.err
     section = (ROOT / "README.md").read_text().split("## Karmada policies\n", 1)[1]
-    assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
+    for args in (
+        ("explain", "Deployment/shop/storefront", "--cluster", "cluster1"),
+        ("explain", "ConfigMap/shop/storefront-settings"),
+    ):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.code == 0, result.err
+        assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
+    for cluster in ("cluster0", "cluster1"):
+        settings = ROOT / "rendered" / cluster / "shop" / "configmap_storefront-settings.yaml"
+        assert "argocd.argoproj.io/sync-options: Prune=false\n" in settings.read_text()
     rendered = ROOT / "rendered"
     for cluster, replicas, region in (
         ("cluster0", 3, "us-east-2"),
@@ -74,3 +80,13 @@ def test_the_readme_shows_the_example_fleets_karmada_workload(
         assert f"image: 123456789012.dkr.ecr.{region}.amazonaws.com/shop/storefront:1.4.0\n" in text
         assert "argocd.argoproj.io/sync-options: Prune=false\n" in text
         assert "kustomize.toolkit.fluxcd.io/prune" not in text
+
+
+def test_the_readme_shows_the_missing_dependency_warning(run_cli: RunCli, tmp_path: Path) -> None:
+    for part in ("fleet", "overlays"):
+        shutil.copytree(GOLDEN / "karmada-deps" / part, tmp_path / part)
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 0, result.err
+    (warning,) = [line for line in result.err.splitlines() if "worker-flags" in line]
+    section = (ROOT / "README.md").read_text().split("## Karmada policies\n", 1)[1]
+    assert f"```\n{warning}\n```" in section

@@ -169,7 +169,7 @@ def test_example_fleet_is_valid_for_kubernetes(run_cli: RunCli) -> None:
     result = run_cli("validate", "--kube-version", "1.32", cwd=ROOT)
     assert result.code == 0, result.err
     assert (
-        "checked 18 of 23 rendered objects (19 distinct) against Kubernetes 1.32: 0 problems"
+        "checked 20 of 25 rendered objects (20 distinct) against Kubernetes 1.32: 0 problems"
         in (result.err)
     )
     assert (
@@ -178,7 +178,7 @@ def test_example_fleet_is_valid_for_kubernetes(run_cli: RunCli) -> None:
     )
     with_crds = run_cli("validate", "--kube-version", "1.32", "--crd", "tests/crds", cwd=ROOT)
     assert with_crds.code == 0, with_crds.err
-    assert "checked 23 of 23 rendered objects" in with_crds.err
+    assert "checked 25 of 25 rendered objects" in with_crds.err
     assert "skipped" not in with_crds.err
 
 

@@ -38,6 +38,7 @@ from kfedgen.karmada.policytypes import (
     Suspension,
     Toleration,
     WorkloadAffinity,
+    propagate_deps_of,
 )
 from kfedgen.model import FleetSpec
 from kfedgen.selectors import (
@@ -343,17 +344,19 @@ def add_propagation_policy(doc: Document, spec: FleetSpec, problems: Problems) -
     namespaced = doc.kind == PROPAGATION_POLICY
     namespace, name = parser.identity(namespaced)
     raw = doc.data["spec"]
+    selectors = parser.resource_selectors(raw["resourceSelectors"], namespace)
     policy = PropagationPolicy(
         doc=doc,
         kind=doc.kind,
         namespace=namespace,
         name=name,
         priority=raw.get("priority", 0),
-        selectors=parser.resource_selectors(raw["resourceSelectors"], namespace),
+        selectors=selectors,
         placement=parser.placement(raw.get("placement") or {}),
         suspension=parser.suspension(raw.get("suspension")),
         dependent_overrides=tuple(raw.get("dependentOverrides") or ()),
         preserve_on_deletion=bool(raw.get("preserveResourcesOnDeletion")),
+        propagate_deps=propagate_deps_of(bool(raw.get("propagateDeps")), selectors),
         preemption=raw.get("preemption") or "Never",
     )
     if parser.failed:

@@ -22,9 +22,12 @@ from kfedgen.source.load import Document
 
 # Fields whose effect needs a live control plane or is not emulated: a warning says so.
 _NOT_EMULATED = {
-    "propagateDeps": "dependencies are not propagated along; select them explicitly",
-    "association": "dependencies are not propagated along; select them explicitly",
     "schedulerName": "kfedgen schedules as Karmada's default-scheduler",
+}
+# Fields Karmada reads nowhere: ``association`` is deprecated in favour of propagateDeps
+# (propagation_types.go) and no controller or webhook of Karmada reads it.
+_WITHOUT_EFFECT = {
+    "association": "set propagateDeps: true to propagate the workloads' dependencies",
 }
 
 
@@ -35,6 +38,14 @@ def warn_not_emulated(doc: Document, ref: str, raw: Mapping[str, Any], problems:
         if value and value != "default-scheduler":
             problems.warning(
                 doc.location(("spec", key)), ("spec", key), f"{key} is not emulated offline", hint
+            )
+    for key, hint in _WITHOUT_EFFECT.items():
+        if raw.get(key):
+            problems.warning(
+                doc.location(("spec", key)),
+                ("spec", key),
+                f"{key} is deprecated and has no effect in Karmada (nor in kfedgen)",
+                hint,
             )
     placement = raw.get("placement") or {}
     for side in ("affinity", "antiAffinity"):
