@@ -38,8 +38,20 @@ INVALID_REPLICAS = -1
 MAX_INT32 = 2**31 - 1
 
 
+# Why SelectBestClusters fails (SpreadError.reason).
+TOO_FEW_CLUSTERS = "too few clusters"
+NOT_ENOUGH_RESOURCE = "not enough resource"
+TOO_FEW_REGIONS = "too few regions"
+NO_REGION_COMBINATION = "no region combination"
+UNSUPPORTED = "unsupported"
+
+
 class SpreadError(Exception):
-    """``SelectBestClusters`` failed; the message is upstream's."""
+    """``SelectBestClusters`` failed; the message is upstream's, ``reason`` one of the above."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -236,7 +248,7 @@ def select_best_clusters(
         return select_by_region(region, cluster, grouped)
     if cluster is not None:
         return select_by_cluster(cluster, grouped, need_replicas)
-    raise SpreadError("just support cluster and region spread constraint")
+    raise SpreadError(UNSUPPORTED, "just support cluster and region spread constraint")
 
 
 def select_by_cluster(
@@ -245,13 +257,18 @@ def select_by_cluster(
     """``selectBestClustersByCluster``: the first maxGroups clusters, swapped for capacity."""
     total = len(grouped.clusters)
     if total < constraint.min_groups:
-        raise SpreadError("the number of feasible clusters is less than spreadConstraint.MinGroups")
+        raise SpreadError(
+            TOO_FEW_CLUSTERS,
+            "the number of feasible clusters is less than spreadConstraint.MinGroups",
+        )
     need_count = min(total, constraint.max_groups)
     if need_replicas == INVALID_REPLICAS:
         return list(grouped.clusters[:need_count])
     selected = select_by_available_resource(grouped.clusters, need_count, need_replicas)
     if not selected:
-        raise SpreadError(f"no enough resource when selecting {need_count} clusters")
+        raise SpreadError(
+            NOT_ENOUGH_RESOURCE, f"no enough resource when selecting {need_count} clusters"
+        )
     return selected
 
 
@@ -302,11 +319,14 @@ def select_by_region(
     """
     cluster = cluster or _NO_CONSTRAINT
     if len(grouped.regions) < region.min_groups:
-        raise SpreadError("the number of feasible region is less than spreadConstraint.MinGroups")
+        raise SpreadError(
+            TOO_FEW_REGIONS, "the number of feasible region is less than spreadConstraint.MinGroups"
+        )
     regions = select_regions(grouped.regions, region, cluster)
     if not regions:
         raise SpreadError(
-            "the number of clusters is less than the cluster spreadConstraint.MinGroups"
+            NO_REGION_COMBINATION,
+            "the number of clusters is less than the cluster spreadConstraint.MinGroups",
         )
     selected = [group.clusters[0] for group in regions]
     candidates = [c for group in regions for c in group.clusters[1:]]
