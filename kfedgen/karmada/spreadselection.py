@@ -217,9 +217,13 @@ def _explain(
     cluster = _last(constraints, "cluster")
     if region is None and cluster is not None:
         head = f"spreadConstraints[{cluster.index}] (cluster, maxGroups {cluster.max_groups})"
-        rule = "by available replicas, then name"
+        keep = len(chosen)
+        rule = f"the first {keep} by available replicas, then name, are kept"
         if not facts.duplicated:
-            rule += f", the last swapped for larger clusters until they hold {replicas} replicas"
+            # Every score is 0, so the first maxGroups already hold the most replicas and
+            # selectClustersByAvailableResource never swaps; say what they hold.
+            held = sum(c.available for c in chosen)
+            rule += f" (they hold {held} of the {replicas} replicas needed)"
         for detail in grouped.clusters:
             rank = f"rank {ranks[detail.name]} of {total} (available {_count(detail.available)})"
             verb = "selects it" if detail.name in picked else "leaves it out"
@@ -231,12 +235,21 @@ def _explain(
     head = f"spreadConstraints[{region.index}] (region, minGroups {region.min_groups}, " + (
         f"maxGroups {region.max_groups})"
     )
-    listing = ", ".join(
-        f"{name} (score {grouped.regions[name].score})" for name in sorted(grouped.regions)
+    groups = [grouped.regions[name] for name in chosen_regions]
+    combination = (
+        f"{'region' if len(groups) == 1 else 'regions'} {' + '.join(chosen_regions)} "
+        f"(score {sum(g.score for g in groups)}, "
+        f"{_clusters(sum(len(g.clusters) for g in groups))}) "
+        f"{'is' if len(groups) == 1 else 'are'} the preferred combination"
+    )
+    need = cluster.min_groups if cluster is not None else 0
+    rule = (
+        f"of {region.min_groups} to {region.max_groups or 'any number of'} regions with at "
+        f"least {_clusters(need)} (highest total score, then most clusters, then first found)"
     )
     first = {group.clusters[0].name for group in grouped.regions.values()}
     for detail in grouped.clusters:
-        name = detail.name
+        name, own = detail.name, grouped.regions[detail.region]
         if name in picked:
             role = (
                 "the best cluster of its region"
@@ -244,7 +257,7 @@ def _explain(
                 else "a further cluster of a selected region, by available replicas, then name"
             )
             reasons[name].append(
-                f"{head} selects region {detail.region} of {listing}; it is {role}"
+                f"{head} selects its region {detail.region}: {combination}; it is {role}"
             )
         elif detail.region in chosen_regions:
             limit = cluster.max_groups if cluster is not None else 0
@@ -254,9 +267,13 @@ def _explain(
             )
         else:
             reasons[name].append(
-                f"{head} leaves out its region {detail.region}: the selected regions "
-                f"{', '.join(chosen_regions)} are the best combination of {listing}"
+                f"{head} leaves out its region {detail.region} (score {own.score}, "
+                f"{_clusters(len(own.clusters))}): {combination} {rule}"
             )
+
+
+def _clusters(count: int) -> str:
+    return f"{count} cluster" if count == 1 else f"{count} clusters"
 
 
 def _count(value: int) -> str:

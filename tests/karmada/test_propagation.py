@@ -570,7 +570,7 @@ def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -
     placement = {"spreadConstraints": [{"spreadByField": "cluster", "maxGroups": 2}]}
     compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert replicas(compilation) == {"us": 6, "ap": 6}
-    rule = "by available replicas, then name"
+    rule = "the first 2 by available replicas, then name, are kept"
     assert (
         f"spreadConstraints[0] (cluster, maxGroups 2) selects it: rank 1 of 3 (available 10); {rule}"
     ) in reasons(compilation, "Deployment/app/web", "us")
@@ -633,8 +633,9 @@ def test_duplicated_region_spread_takes_the_fewest_regions_that_hold_every_repli
     assert replicas(compilation) == {"us": 9}
     assert reasons(compilation, "Deployment/app/web", "ap")[-1] == (
         "spreadConstraints[1] (region, minGroups 1, maxGroups 2) leaves out its region "
-        "ap-northeast-1: the selected regions us-east-1 are the best combination of "
-        "ap-northeast-1 (score 0), eu-west-1 (score 0), us-east-1 (score 1000)"
+        "ap-northeast-1 (score 0, 1 cluster): region us-east-1 (score 1000, 1 cluster) is the "
+        "preferred combination of 1 to 2 regions with at least 1 cluster (highest total score, "
+        "then most clusters, then first found)"
     )
 
 
@@ -648,9 +649,9 @@ def test_dynamic_region_spread_prefers_regions_that_hold_their_share() -> None:
     seats = allocate_webster_seats(14, {"ap": 8, "us": 10})
     assert replicas(compilation) == seats == {"ap": 6, "us": 8}
     assert (
-        "spreadConstraints[0] (region, minGroups 2, maxGroups 2) selects region ap-northeast-1 "
-        "of ap-northeast-1 (score 7000), eu-west-1 (score 6000), us-east-1 (score 7000); it is "
-        "the best cluster of its region"
+        "spreadConstraints[0] (region, minGroups 2, maxGroups 2) selects its region "
+        "ap-northeast-1: regions ap-northeast-1 + us-east-1 (score 14000, 2 clusters) are the "
+        "preferred combination; it is the best cluster of its region"
     ) in reasons(compilation, "Deployment/app/web", "ap")
 
 
