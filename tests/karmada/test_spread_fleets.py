@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import GOLDEN, RunCli, snapshot
+from tests.conftest import GOLDEN, ROOT, RunCli, snapshot
 
 FLEET = GOLDEN / "karmada-spread" / "fleet"
 
@@ -97,3 +97,12 @@ def test_a_cluster_without_declared_capacity_is_an_error_and_nothing_is_written(
         "declare it for us-2 (set availableReplicas in the Fleet, or the "
         "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
     ]
+
+
+def test_the_readme_shows_real_spread_output(run_cli: RunCli, tmp_path: Path) -> None:
+    directory = _fleet(tmp_path)
+    section = (ROOT / "README.md").read_text().split("## Karmada policies\n", 1)[1]
+    for args in (("plan",), ("explain", "Deployment/shop/web", "--cluster", "ap-1")):
+        result = run_cli(*args, cwd=directory)
+        assert result.code == 0, result.err
+        assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
