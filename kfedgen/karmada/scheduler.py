@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kfedgen.karmada.dynamicdivision import NotEnoughReplicas, divide, sort_by_available
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import (
     AGGREGATED,
@@ -39,7 +40,6 @@ from kfedgen.karmada.policytypes import (
 from kfedgen.karmada.schedulingerrors import NotEmulated, Unschedulable
 from kfedgen.karmada.spreadselection import select_by_spread
 from kfedgen.karmada.webster import (
-    allocate_webster_seats,
     divide_by_static_weights,
     resolve_static_weights,
 )
@@ -224,32 +224,19 @@ def _assign(
 def _assign_by_capacity(
     selected: list[str], available: dict[str, int], replicas: int, outcome: Outcome
 ) -> None:
-    """DynamicWeight and Aggregated on a first schedule (``dynamicScaleUp``), from capacity.
-
-    ``division_algorithm.go``: the selected clusters' allocatable replicas are sorted
-    descending (``sort.Sort``, which for up to 12 clusters is Go's stable insertion sort: ties
-    keep the selection order); Aggregated keeps the shortest prefix that holds every replica;
-    the replicas are then spread by those capacities as weights (Webster, names ascending for
-    an empty UID), and clusters left with 0 dropped.
-    """
-    total = sum(available[n] for n in selected)
-    if total < replicas:
-        raise Unschedulable(
-            f"clusters' available replicas {total} are not enough for {replicas}", outcome.reasons
+    """DynamicWeight and Aggregated on a first schedule (``dynamicdivision``)."""
+    ordered = sort_by_available(selected, available)
+    try:
+        chosen, outcome.assigned = divide(
+            replicas, [(n, available[n]) for n in ordered], outcome.strategy == AGGREGATED
         )
-    ordered = sorted(selected, key=lambda n: -available[n])
-    chosen = ordered
-    if outcome.strategy == AGGREGATED:
-        running = 0
-        for count, name in enumerate(ordered, start=1):
-            running += available[name]
-            if running >= replicas:
-                chosen = ordered[:count]
-                break
-        for name in ordered[len(chosen) :]:
-            outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
-    seats = allocate_webster_seats(replicas, {n: available[n] for n in chosen})
-    outcome.assigned = {n: s for n, s in seats.items() if s > 0}
+    except NotEnoughReplicas as exc:
+        raise Unschedulable(
+            f"clusters' available replicas {exc.available} are not enough for {replicas}",
+            outcome.reasons,
+        ) from None
+    for name in ordered[len(chosen) :]:
+        outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
     outcome.notes = {n: f"available {available[n]}" for n in chosen}
     outcome.weights = {n: available[n] for n in chosen}
     for name in chosen:
