@@ -227,7 +227,7 @@ def _assign_by_capacity(
     """DynamicWeight and Aggregated on a first schedule (``dynamicdivision``)."""
     ordered = sort_by_available(selected, available)
     try:
-        chosen, outcome.assigned = divide(
+        chosen, assigned = divide(
             replicas, [(n, available[n]) for n in ordered], outcome.strategy == AGGREGATED
         )
     except NotEnoughReplicas as exc:
@@ -235,6 +235,7 @@ def _assign_by_capacity(
             f"clusters' available replicas {exc.available} are not enough for {replicas}",
             outcome.reasons,
         ) from None
+    outcome.assigned = dict(assigned)
     for name in ordered[len(chosen) :]:
         outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
     outcome.notes = {n: f"available {available[n]}" for n in chosen}
