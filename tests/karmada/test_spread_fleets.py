@@ -10,8 +10,15 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kfedgen.errors import InvalidInput
 from tests.conftest import GOLDEN, ROOT, RunCli, snapshot
+from tests.fleets import compile_fleet, inventory, warnings_of
+from tests.karmada._documents import deployment, policy, replicas
 
 FLEET = GOLDEN / "karmada-spread" / "fleet"
 
@@ -106,3 +113,85 @@ def test_the_readme_shows_real_spread_output(run_cli: RunCli, tmp_path: Path) ->
         result = run_cli(*args, cwd=directory)
         assert result.code == 0, result.err
         assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
+
+
+_SCHEDULING = {
+    "Duplicated": {"replicaSchedulingType": "Duplicated"},
+    "DynamicWeight": {
+        "replicaSchedulingType": "Divided",
+        "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+    },
+    "Aggregated": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"},
+}
+
+
+@st.composite
+def _fleets(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dict[str, Any], str, int]:
+    names = draw(st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), min_size=1, unique=True))
+    clusters = []
+    for name in names:
+        cluster: dict[str, Any] = {"name": name, "labels": {"env": "prod"}}
+        region = draw(st.sampled_from(["", "r1", "r2", "r3"]))
+        if region:
+            cluster["region"] = region
+        capacity = draw(st.none() | st.integers(0, 30))
+        if capacity is not None:
+            cluster["availableReplicas"] = capacity
+        clusters.append(cluster)
+    constraints: list[dict[str, Any]] = []
+    low = draw(st.integers(1, 3))
+    cluster_spread: dict[str, Any] = {"spreadByField": "cluster", "minGroups": low}
+    if draw(st.booleans()):
+        cluster_spread["maxGroups"] = draw(st.integers(low, 6))
+    constraints.append(cluster_spread)
+    if draw(st.booleans()):
+        region_low = draw(st.integers(1, 3))
+        constraints.append(
+            {
+                "spreadByField": "region",
+                "minGroups": region_low,
+                "maxGroups": draw(st.integers(region_low, 4)),
+            }
+        )
+    strategy = draw(st.sampled_from(sorted(_SCHEDULING)))
+    placement = {"spreadConstraints": constraints, "replicaScheduling": _SCHEDULING[strategy]}
+    return clusters, placement, strategy, draw(st.integers(1, 40))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_fleets())
+def test_random_inventories_schedule_within_the_constraints_or_say_why(
+    fleet: tuple[list[dict[str, Any]], dict[str, Any], str, int],
+) -> None:
+    clusters, placement, strategy, count = fleet
+    docs = [deployment(replicas=count), policy(placement=placement)]
+    try:
+        compilation = compile_fleet(inventory(*clusters), docs)
+    except InvalidInput as exc:
+        # The only input error a valid policy can meet is capacity it needs and lacks.
+        errors = [p.message for p in exc.problems if p.is_error]
+        assert errors, exc.problems
+        assert all("declare it for" in message for message in errors), errors
+        assert strategy != "Duplicated"
+        return
+    got = replicas(compilation)
+    if not got:
+        assert any("is not scheduled by" in w for w in warnings_of(compilation))
+        return
+    spread = {c["spreadByField"]: c for c in placement["spreadConstraints"]}
+    cluster = spread["cluster"]
+    regions = {c["name"]: c.get("region", "") for c in clusters}
+    if "region" in spread:
+        chosen_regions = {regions[name] for name in got}
+        assert "" not in chosen_regions
+        assert len(chosen_regions) <= spread["region"]["maxGroups"]
+        if strategy == "Duplicated":
+            assert spread["region"]["minGroups"] <= len(chosen_regions)
+    else:
+        assert cluster["minGroups"] <= len(got) <= cluster.get("maxGroups", 0)
+    if strategy == "Duplicated":
+        assert set(got.values()) == {count}
+    else:
+        assert sum(got.values()) == count
+        capacity = {c["name"]: c["availableReplicas"] for c in clusters}
+        assert all(got[name] <= capacity[name] or strategy == "DynamicWeight" for name in got)
