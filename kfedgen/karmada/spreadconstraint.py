@@ -231,6 +231,20 @@ def group_clusters(
     return GroupedClusters(ordered, built["zone"], built["region"], built["provider"])
 
 
+def select_clusters(
+    clusters: Sequence[ClusterDetail],
+    constraints: Sequence[SpreadConstraint],
+    scheduling: Scheduling,
+    replicas: int,
+) -> tuple[GroupedClusters, list[ClusterDetail]]:
+    """``SelectClusters`` (``pkg/scheduler/core/common.go``): group, then select.
+
+    Returns the grouping (for explanations) and the selected clusters.
+    """
+    grouped = group_clusters(clusters, constraints, scheduling, replicas)
+    return grouped, select_best_clusters(constraints, scheduling, grouped, replicas)
+
+
 def select_best_clusters(
     constraints: Sequence[SpreadConstraint],
     scheduling: Scheduling,

@@ -41,8 +41,7 @@ from kfedgen.karmada.spreadconstraint import (
     GroupedClusters,
     Scheduling,
     SpreadError,
-    group_clusters,
-    select_best_clusters,
+    select_clusters,
 )
 
 _SPREAD: DocPath = ("spec", "placement", "spreadConstraints")
@@ -120,15 +119,8 @@ def select_by_spread(
     constraints = placement.spread_constraints
     scheduling = placement.replica_scheduling
     applies = bool(constraints) and not scheduling.ignores_spread_constraints
-    path = (
-        _SPREAD
-        if applies and scheduling.type != DUPLICATED
-        else (
-            "spec",
-            "placement",
-            "replicaScheduling",
-        )
-    )
+    divided_spread = applies and scheduling.type != DUPLICATED
+    path = _SPREAD if divided_spread else ("spec", "placement", "replicaScheduling")
     available = available_replicas(placement, candidates, workload, path)
     details = [
         ClusterDetail(
@@ -141,20 +133,19 @@ def select_by_spread(
         ignores_spread=scheduling.ignores_spread_constraints,
     )
     replicas = workload.replicas if workload is not None else 0
-    grouped = group_clusters(details, constraints, facts, replicas)
     by_name = {c.name: c for c in candidates}
-    if not applies:
-        return [by_name[c.name] for c in grouped.clusters], available
-    if not any(c.field in ("cluster", "region") for c in constraints):
+    if applies and not any(c.field in ("cluster", "region") for c in constraints):
         raise NotEmulated(
             _SPREAD,
             "Karmada schedules only by cluster and region spread constraints "
             "(spreadByLabel alone fails)",
         )
     try:
-        chosen = select_best_clusters(constraints, facts, grouped, replicas)
+        grouped, chosen = select_clusters(details, constraints, facts, replicas)
     except SpreadError as exc:
-        raise Unschedulable(_failure(exc, constraints, grouped, replicas), reasons) from None
+        raise Unschedulable(_failure(exc, constraints, details, replicas), reasons) from None
+    if not applies:
+        return [by_name[c.name] for c in chosen], available
     _explain(constraints, facts, grouped, chosen, replicas, reasons)
     if not chosen:
         raise Unschedulable("spreadConstraints select no cluster (maxGroups 0)", reasons)
@@ -164,13 +155,13 @@ def select_by_spread(
 def _failure(
     exc: SpreadError,
     constraints: Sequence[SpreadConstraint],
-    grouped: GroupedClusters,
+    details: Sequence[ClusterDetail],
     replicas: int,
 ) -> str:
     """Why selection failed, with the numbers, then Karmada's own words."""
     region = _last(constraints, "region")
     cluster = _last(constraints, "cluster")
-    clusters, regions = len(grouped.clusters), len(grouped.regions)
+    clusters, regions = len(details), len({c.region for c in details if c.region})
     detail = str(exc)
     if exc.reason == TOO_FEW_CLUSTERS and cluster is not None:
         detail = (

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from kfedgen.karmada.policytypes import SpreadConstraint
 from kfedgen.karmada.spreadconstraint import (
+    MAX_INT32,
     ClusterDetail,
     Group,
     GroupChoice,
@@ -26,6 +27,7 @@ from kfedgen.karmada.spreadconstraint import (
     group_score_for_duplicate,
     select_best_clusters,
     select_by_region,
+    select_clusters,
     select_groups,
     sort_clusters,
 )
@@ -147,6 +149,17 @@ def test_sort_clusters_matches_upstream(case: dict[str, Any]) -> None:
 
     ordered = sort_clusters(infos, by_available) if case["byAvailable"] else sort_clusters(infos)
     assert [c.name for c in ordered] == case["expected"]
+
+
+@pytest.mark.parametrize("case", params(DATA["select_clusters"]))
+def test_select_clusters_matches_upstream(case: dict[str, Any]) -> None:
+    clusters = [
+        ClusterDetail(name, score, MAX_INT32, MAX_INT32, overflow_order=order)
+        for name, score, order in case["clusters"]
+    ]
+    constraints = [_constraint(raw, i) for i, raw in enumerate(case["constraints"])]
+    _, chosen = select_clusters(clusters, constraints, SCHEDULING[case["scheduling"]], 0)
+    assert sorted(c.name for c in chosen) == sorted(case["expected"])
 
 
 # -- properties --------------------------------------------------------------------------------
