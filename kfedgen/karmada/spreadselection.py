@@ -29,7 +29,13 @@ from typing import Protocol, TypeVar
 
 from kfedgen.errors import DocPath
 from kfedgen.karmada.interpreter import Workload
-from kfedgen.karmada.policytypes import DUPLICATED, ClusterLike, Placement, SpreadConstraint
+from kfedgen.karmada.policytypes import (
+    DUPLICATED,
+    STATIC_WEIGHT,
+    ClusterLike,
+    Placement,
+    SpreadConstraint,
+)
 from kfedgen.karmada.schedulingerrors import NotEmulated, Unschedulable
 from kfedgen.karmada.spreadconstraint import (
     MAX_INT32,
@@ -71,7 +77,7 @@ def needs_capacity(placement: Placement, workload: Workload | None) -> bool:
     spread_applies = bool(placement.spread_constraints) and not (
         scheduling.ignores_spread_constraints
     )
-    return spread_applies or scheduling.strategy != "StaticWeight"
+    return spread_applies or scheduling.strategy != STATIC_WEIGHT
 
 
 def available_replicas(
