@@ -146,6 +146,14 @@ def select_by_spread(
             "Karmada schedules only by cluster and region spread constraints "
             "(spreadByLabel alone fails)",
         )
+    cluster = _last(constraints, "cluster")
+    if applies and _last(constraints, "region") is None and cluster and not cluster.max_groups:
+        # selectBestClustersByCluster keeps min(candidates, maxGroups): none at all.
+        raise Unschedulable(
+            f"spreadConstraints[{cluster.index}] has no maxGroups, so it selects no cluster "
+            "(Karmada has no default for it)",
+            reasons,
+        )
     try:
         grouped, chosen = select_clusters(details, constraints, facts, replicas)
     except SpreadError as exc:
@@ -153,8 +161,6 @@ def select_by_spread(
     if not applies:
         return [by_name[c.name] for c in chosen], available
     _explain(constraints, facts, grouped, chosen, replicas, reasons)
-    if not chosen:
-        raise Unschedulable("spreadConstraints select no cluster (maxGroups 0)", reasons)
     return [by_name[c.name] for c in chosen], available
 
 

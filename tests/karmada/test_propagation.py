@@ -922,3 +922,11 @@ def test_zero_replicas_are_explained() -> None:
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
         "0 replicas: scheduled like a non-workload: it goes to every selected cluster"
     )
+
+
+def test_a_cluster_spread_without_max_groups_selects_nothing() -> None:
+    compilation = _spread(6, {"spreadByField": "cluster"})
+    assert rendered(compilation) == {}
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: spreadConstraints[0] has no maxGroups, so it selects no cluster (Karmada has no default for it); it is not rendered",
+    ]
