@@ -15,7 +15,11 @@ Each module mirrors one piece of Karmada (reference snapshot ``f8fdd02df3``, v1.
 * :mod:`kfedgen.karmada.dependencies` -- its ``GetDependencies`` (``native/dependencies.go``,
   ``helper.GetDependenciesFromPodTemplate``).
 * :mod:`kfedgen.karmada.scheduler` -- ``pkg/scheduler/core`` for one object on a fresh
-  control plane: filter plugins, spread-constraint selection, replica assignment.
+  control plane: filter plugins, spread-constraint selection, replica assignment; with
+  :mod:`~kfedgen.karmada.spreadconstraint` (``pkg/scheduler/core/spreadconstraint``: grouping,
+  group scores, cluster and region selection), :mod:`~kfedgen.karmada.spreadselection` (what
+  a first schedule feeds it, and the reasons in words), :mod:`~kfedgen.karmada.dynamicdivision`
+  (``dynamicDivideReplicas``) and :mod:`~kfedgen.karmada.schedulingerrors`.
 * :mod:`kfedgen.karmada.webster` -- static-weight replica division (Webster/Sainte-Lague),
   ``pkg/util/helper/webstermethod.go`` and ``pkg/scheduler/core/division_algorithm.go``.
 * :mod:`kfedgen.karmada.imageparser` -- ``pkg/util/imageparser`` on top of

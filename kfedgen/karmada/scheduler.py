@@ -7,14 +7,16 @@ Source: ``pkg/scheduler/core`` (``generic_scheduler.go``, ``spreadconstraint``,
 1. filter clusters: ``clusterAffinity`` (or the first schedulable group of
    ``clusterAffinities``), ``clusterTolerations`` against NoSchedule/NoExecute taints, and the
    spread-constraint property check (a cluster without a region cannot spread by region);
-2. select clusters by ``spreadConstraints`` where that is decidable offline (see
-   :func:`_select_by_spread`);
+2. select clusters by ``spreadConstraints`` (:mod:`kfedgen.karmada.spreadselection` over the
+   port :mod:`kfedgen.karmada.spreadconstraint`): cluster and region spread, from declared
+   capacity, every cluster scoring 0 as on a first schedule;
 3. assign replicas (``AssignReplicas``): Duplicated, static weights (Webster, ties by name
    ascending as for an empty UID), dynamic weight or Aggregated from declared capacity;
    clusters left with 0 replicas are dropped; non-workloads go to every selected cluster.
 
 Live state does not exist here: no previous assignment (so dynamic divisions run as a first
-schedule), no scheduler scores.  Every step says in words why it kept or dropped a cluster.
+schedule), so the score plugins score every cluster 0.  Every step says in words why it kept
+or dropped a cluster.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kfedgen.errors import DocPath
+from kfedgen.karmada.dynamicdivision import NotEnoughReplicas, divide, sort_by_available
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import (
     AGGREGATED,
@@ -35,11 +37,14 @@ from kfedgen.karmada.policytypes import (
     SpreadConstraint,
     TaintLike,
 )
+from kfedgen.karmada.schedulingerrors import NotEmulated, Unschedulable
+from kfedgen.karmada.spreadselection import select_by_spread
 from kfedgen.karmada.webster import (
-    allocate_webster_seats,
     divide_by_static_weights,
     resolve_static_weights,
 )
+
+__all__ = ["Cluster", "NotEmulated", "Outcome", "schedule"]
 
 
 class Cluster(ClusterLike, Protocol):
@@ -49,23 +54,6 @@ class Cluster(ClusterLike, Protocol):
     def taints(self) -> tuple[TaintLike, ...]: ...
     @property
     def available_replicas(self) -> int | None: ...
-
-
-class _Unschedulable(Exception):
-    """The scheduler finds no placement (Karmada reports it on the binding)."""
-
-    def __init__(self, message: str, reasons: dict[str, list[str]]) -> None:
-        super().__init__(message)
-        self.reasons = reasons  # per cluster, what the filters found
-
-
-@dataclass(frozen=True)
-class NotEmulated(Exception):
-    """The policy needs something kfedgen cannot decide offline: an input error."""
-
-    path: DocPath
-    message: str
-    hint: str = ""
 
 
 @dataclass
@@ -93,11 +81,11 @@ def schedule(
     groups: list[tuple[str, ClusterAffinity | None]] = [
         (f"clusterAffinities[{t.index}] ({t.name})", t.affinity) for t in placement.affinity_terms
     ] or [("clusterAffinity", placement.affinity)]
-    failures: list[tuple[str, _Unschedulable]] = []
+    failures: list[tuple[str, Unschedulable]] = []
     for label, affinity in groups:
         try:
             outcome = _schedule_group(placement, label, affinity, clusters, workload)
-        except _Unschedulable as exc:
+        except Unschedulable as exc:
             failures.append((label, exc))
             continue
         for failed_label, failure in reversed(failures):
@@ -117,9 +105,9 @@ def _schedule_group(
 ) -> Outcome:
     reasons: dict[str, list[str]] = {c.name: [] for c in clusters}
     candidates = _filter(placement, label, affinity, clusters, reasons)
-    selected = _select_by_spread(placement, candidates, workload, reasons)
+    selected, available = select_by_spread(placement, candidates, workload, reasons)
     outcome = Outcome(reasons, {})
-    _assign(placement, selected, workload, outcome)
+    _assign(placement, selected, available, workload, outcome)
     return outcome
 
 
@@ -161,7 +149,7 @@ def _filter(
             reasons[cluster.name].append(f"{label} selects it ({affinity.describe()})")
         candidates.append(cluster)
     if not candidates:
-        raise _Unschedulable(f"0/{len(clusters)} clusters are available", reasons)
+        raise Unschedulable(f"0/{len(clusters)} clusters are available", reasons)
     return candidates
 
 
@@ -180,79 +168,12 @@ def _missing_spread_property(
     return None
 
 
-def _select_by_spread(
-    placement: Placement,
-    candidates: list[Cluster],
-    workload: Workload | None,
-    reasons: dict[str, list[str]],
-) -> list[Cluster]:
-    """``SelectBestClusters`` where it is decidable without live scores and capacity.
-
-    Static weights ignore spread constraints (as Karmada does).  Otherwise only a ``cluster``
-    constraint with Duplicated scheduling is emulated: candidates ordered by available replicas
-    (declared, else the workload's replicas, as Karmada assumes without an estimator)
-    descending, then by name, and the first ``maxGroups`` kept.  Region selection and
-    capacity-driven selection for divided replicas depend on Karmada's group scoring, which
-    needs live data: they are errors.
-    """
-    constraints = placement.spread_constraints
-    scheduling = placement.replica_scheduling
-    if not constraints or scheduling.ignores_spread_constraints:
-        return candidates
-    by_field = {c.field: c for c in constraints if c.field}
-    spread: DocPath = ("spec", "placement", "spreadConstraints")
-    if "region" in by_field:
-        raise NotEmulated(
-            (*spread, by_field["region"].index),
-            "spreadByField: region is not emulated offline: Karmada chooses regions by "
-            "scheduler scores and live capacity",
-            "spread by cluster, or pick the regions with clusterAffinity",
-        )
-    if "cluster" not in by_field:
-        raise NotEmulated(
-            spread,
-            "Karmada schedules only by cluster and region spread constraints "
-            "(spreadByLabel alone fails)",
-        )
-    if scheduling.strategy != DUPLICATED:
-        raise NotEmulated(
-            (*spread, by_field["cluster"].index),
-            "spreadConstraints with Divided replicas are not emulated offline: Karmada picks "
-            "clusters by live capacity",
-            "use Duplicated scheduling, or static weights (which ignore spreadConstraints)",
-        )
-    constraint = by_field["cluster"]
-    fallback = workload.replicas if workload is not None else 0
-    ordered = sorted(candidates, key=lambda c: (-_available(c, fallback), c.name))
-    if len(ordered) < constraint.min_groups:
-        raise _Unschedulable(
-            f"{len(ordered)} feasible clusters are fewer than spreadConstraints"
-            f"[{constraint.index}].minGroups {constraint.min_groups}",
-            reasons,
-        )
-    keep = min(constraint.max_groups, len(ordered))
-    for cluster in ordered[keep:]:
-        reasons[cluster.name].append(_spread_drop(constraint, keep))
-    if keep == 0:
-        raise _Unschedulable(
-            f"spreadConstraints[{constraint.index}].maxGroups 0 selects no cluster", reasons
-        )
-    return ordered[:keep]
-
-
-def _spread_drop(constraint: SpreadConstraint, keep: int) -> str:
-    return (
-        f"spreadConstraints[{constraint.index}] keeps the first {keep} candidates "
-        f"(maxGroups {constraint.max_groups}; ordered by available replicas, then name)"
-    )
-
-
-def _available(cluster: Cluster, fallback: int) -> int:
-    return cluster.available_replicas if cluster.available_replicas is not None else fallback
-
-
 def _assign(
-    placement: Placement, selected: list[Cluster], workload: Workload | None, outcome: Outcome
+    placement: Placement,
+    selected: list[Cluster],
+    available: dict[str, int],
+    workload: Workload | None,
+    outcome: Outcome,
 ) -> None:
     """``AssignReplicas`` for the selected clusters."""
     scheduling = placement.replica_scheduling
@@ -297,40 +218,26 @@ def _assign(
                 )
         outcome.assigned = dict(assigned)
         return
-    _assign_by_capacity(selected, replicas, outcome)
+    _assign_by_capacity([c.name for c in selected], available, replicas, outcome)
 
 
-def _assign_by_capacity(selected: list[Cluster], replicas: int, outcome: Outcome) -> None:
-    """DynamicWeight and Aggregated on a fresh schedule, from declared capacity."""
-    missing = [c.name for c in selected if c.available_replicas is None]
-    if missing:
-        raise NotEmulated(
-            ("spec", "placement", "replicaScheduling"),
-            f"{outcome.strategy} division needs each cluster's capacity, which Karmada "
-            f"estimates live; declare it for {', '.join(missing)}",
-            "set availableReplicas in the Fleet, or the kfedgen.io/available-replicas "
-            "annotation on a Karmada Cluster",
+def _assign_by_capacity(
+    selected: list[str], available: dict[str, int], replicas: int, outcome: Outcome
+) -> None:
+    """DynamicWeight and Aggregated on a first schedule (``dynamicdivision``)."""
+    ordered = sort_by_available(selected, available)
+    try:
+        chosen, assigned = divide(
+            replicas, [(n, available[n]) for n in ordered], outcome.strategy == AGGREGATED
         )
-    available = {c.name: c.available_replicas or 0 for c in selected}
-    total = sum(available.values())
-    if total < replicas:
-        raise _Unschedulable(
-            f"clusters' available replicas {total} are not enough for {replicas}", outcome.reasons
-        )
-    ordered = sorted(available, key=lambda n: (-available[n], n))
-    chosen = ordered
-    if outcome.strategy == AGGREGATED:
-        # The shortest prefix (most available first) that can hold every replica.
-        running = 0
-        for count, name in enumerate(ordered, start=1):
-            running += available[name]
-            if running >= replicas:
-                chosen = ordered[:count]
-                break
-        for name in ordered[len(chosen) :]:
-            outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
-    seats = allocate_webster_seats(replicas, {n: available[n] for n in chosen})
-    outcome.assigned = {n: s for n, s in seats.items() if s > 0}
+    except NotEnoughReplicas as exc:
+        raise Unschedulable(
+            f"clusters' available replicas {exc.available} are not enough for {replicas}",
+            outcome.reasons,
+        ) from None
+    outcome.assigned = dict(assigned)
+    for name in ordered[len(chosen) :]:
+        outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
     outcome.notes = {n: f"available {available[n]}" for n in chosen}
     outcome.weights = {n: available[n] for n in chosen}
     for name in chosen:

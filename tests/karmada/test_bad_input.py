@@ -23,10 +23,13 @@ spec:
     - {apiVersion: apps/v1, kind: Deployment, name: web}
   placement:
     clusterAffinity:
-      clusterNames: [eu, euu]
+      clusterNames: [eu, euu, lab]
+    clusterTolerations: [{operator: Exists}]
     spreadConstraints:
       - {spreadByField: cluster, maxGroups: 2}
-      - {spreadByField: region, maxGroups: 1}
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      weightPreference: {dynamicWeight: AvailableReplicas}
 """
 
 OVERLAYS = """\
@@ -70,9 +73,10 @@ def test_karmada_problems_are_reported_together_and_nothing_is_written(
     assert errors == [
         "fleet/web.yaml:30:26: spec.placement.clusterAffinity.clusterNames[1]: cluster 'euu' is "
         "not in the inventory (did you mean 'eu'?)",
-        "fleet/web.yaml:33:9: spec.placement.spreadConstraints[1]: spreadByField: region is not "
-        "emulated offline: Karmada chooses regions by scheduler scores and live capacity (spread "
-        "by cluster, or pick the regions with clusterAffinity)",
+        "fleet/web.yaml:32:5: spec.placement.spreadConstraints: spreadConstraints with Divided "
+        "replicas select clusters by each cluster's capacity, which Karmada estimates live; "
+        "declare it for lab (set availableReplicas in the Fleet, or the "
+        "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
         "overlays/registry.yaml:9:13: spec.overrideRules[0].overriders.plaintext[0]: value is "
         "required for operator 'add'",
         "overlays/registry.yaml:18:35: spec.overrideRules[0].overriders.imageOverrider[0].operator: "

@@ -570,9 +570,13 @@ def test_duplicated_spread_by_cluster_keeps_max_groups_by_capacity_then_name() -
     placement = {"spreadConstraints": [{"spreadByField": "cluster", "maxGroups": 2}]}
     compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert replicas(compilation) == {"us": 6, "ap": 6}
+    rule = "the first 2 by available replicas, then name, are kept"
+    assert (
+        f"spreadConstraints[0] (cluster, maxGroups 2) selects it: rank 1 of 3 (available 10); {rule}"
+    ) in reasons(compilation, "Deployment/app/web", "us")
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
-        "spreadConstraints[0] keeps the first 2 candidates (maxGroups 2; ordered by available "
-        "replicas, then name)"
+        f"spreadConstraints[0] (cluster, maxGroups 2) leaves it out: rank 3 of 3 (available 6); "
+        f"{rule}"
     )
 
 
@@ -581,7 +585,7 @@ def test_too_few_clusters_for_min_groups_is_unschedulable() -> None:
     compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert rendered(compilation) == {}
     assert warnings_of(compilation) == [
-        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: 3 feasible clusters are fewer than spreadConstraints[0].minGroups 4; it is not rendered",
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: 3 feasible clusters are fewer than spreadConstraints[0].minGroups 4 (Karmada: the number of feasible clusters is less than spreadConstraint.MinGroups); it is not rendered",
     ]
 
 
@@ -603,45 +607,90 @@ def test_static_weights_ignore_spread_constraints_but_not_the_property_filter() 
     )
 
 
-@pytest.mark.parametrize(
-    ("placement", "expected"),
-    [
-        (
-            {
-                "spreadConstraints": [
-                    {"spreadByField": "cluster"},
-                    {"spreadByField": "region", "maxGroups": 2},
-                ]
-            },
-            [
-                "fleet/app.yaml:34:7: spec.placement.spreadConstraints[1]: spreadByField: region is not emulated offline: Karmada chooses regions by scheduler scores and live capacity (spread by cluster, or pick the regions with clusterAffinity)",
-            ],
-        ),
-        (
-            {"spreadConstraints": [{"spreadByLabel": "geo"}]},
-            [
-                "fleet/app.yaml:32:5: spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread constraints (spreadByLabel alone fails)",
-            ],
-        ),
-        (
-            {
-                "spreadConstraints": [{"maxGroups": 2}],
-                "replicaScheduling": {
-                    "replicaSchedulingType": "Divided",
-                    "weightPreference": {"dynamicWeight": "AvailableReplicas"},
-                },
-            },
-            [
-                "fleet/app.yaml:33:7: spec.placement.spreadConstraints[0]: spreadConstraints with Divided replicas are not emulated offline: Karmada picks clusters by live capacity (use Duplicated scheduling, or static weights (which ignore spreadConstraints))",
-            ],
-        ),
-    ],
-)
-def test_spread_constraints_that_need_live_data_are_errors(
-    placement: dict[str, Any], expected: list[str]
-) -> None:
+DYNAMIC = {
+    "replicaSchedulingType": "Divided",
+    "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+}
+AGGREGATED = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
+
+
+def _spread(count: int, *constraints: dict[str, Any], scheduling: Any = None) -> Any:
+    placement: dict[str, Any] = {"spreadConstraints": list(constraints)}
+    if scheduling is not None:
+        placement["replicaScheduling"] = scheduling
+    return compile_fleet(
+        KARMADA_INVENTORY, [deployment(replicas=count), policy(placement=placement)]
+    )
+
+
+def test_duplicated_region_spread_takes_the_fewest_regions_that_hold_every_replica() -> None:
+    # Each region has one cluster; with 6 replicas every one can hold them (score 1000), so the
+    # first combination of one region wins (regions by name); with 9 only us-east-1 can.
+    cluster = {"spreadByField": "cluster", "maxGroups": 2}
+    region = {"spreadByField": "region", "maxGroups": 2}
+    assert replicas(_spread(6, cluster, region)) == {"ap": 6}
+    compilation = _spread(9, cluster, region)
+    assert replicas(compilation) == {"us": 9}
+    assert reasons(compilation, "Deployment/app/web", "ap")[-1] == (
+        "spreadConstraints[1] (region, minGroups 1, maxGroups 2) leaves out its region "
+        "ap-northeast-1 (score 0, 1 cluster): region us-east-1 (score 1000, 1 cluster) is the "
+        "preferred combination of 1 to 2 regions with at least 1 cluster (highest total score, "
+        "then most clusters, then first found)"
+    )
+
+
+def test_dynamic_region_spread_prefers_regions_that_hold_their_share() -> None:
+    # 14 replicas over 2 regions: a share of 7; eu-west-1 (6) cannot hold it.
+    constraints = (
+        {"spreadByField": "region", "minGroups": 2, "maxGroups": 2},
+        {"spreadByField": "cluster", "minGroups": 2, "maxGroups": 3},
+    )
+    compilation = _spread(14, *constraints, scheduling=DYNAMIC)
+    seats = allocate_webster_seats(14, {"ap": 8, "us": 10})
+    assert replicas(compilation) == seats == {"ap": 6, "us": 8}
+    assert (
+        "spreadConstraints[0] (region, minGroups 2, maxGroups 2) selects its region "
+        "ap-northeast-1: regions ap-northeast-1 + us-east-1 (score 14000, 2 clusters) are the "
+        "preferred combination; it is the best cluster of its region"
+    ) in reasons(compilation, "Deployment/app/web", "ap")
+
+
+def test_dynamic_cluster_spread_selects_by_capacity_and_divides_by_it() -> None:
+    cluster = {"spreadByField": "cluster", "maxGroups": 2}
+    assert replicas(_spread(12, cluster, scheduling=DYNAMIC)) == allocate_webster_seats(
+        12, {"us": 10, "ap": 8}
+    )
+    assert replicas(_spread(17, cluster, scheduling=AGGREGATED)) == allocate_webster_seats(
+        17, {"us": 10, "ap": 8}
+    )
+
+
+def test_too_little_capacity_in_max_groups_clusters_is_unschedulable() -> None:
+    compilation = _spread(12, {"spreadByField": "cluster", "maxGroups": 1}, scheduling=DYNAMIC)
+    assert rendered(compilation) == {}
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: no 1 of the 3 feasible clusters (spreadConstraints[0].maxGroups 1) hold 12 replicas (Karmada: no enough resource when selecting 1 clusters); it is not rendered",
+    ]
+
+
+def test_spread_by_label_alone_is_an_error() -> None:
+    placement = {"spreadConstraints": [{"spreadByLabel": "geo"}]}
     errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
-    assert errors == expected
+    assert errors == [
+        "fleet/app.yaml:32:5: spec.placement.spreadConstraints: Karmada schedules only by cluster and region spread constraints (spreadByLabel alone fails)",
+    ]
+
+
+def test_spread_with_divided_replicas_needs_every_candidates_capacity() -> None:
+    placement = {
+        "spreadConstraints": [{"maxGroups": 2}],
+        "clusterTolerations": [{"operator": "Exists"}],
+        "replicaScheduling": DYNAMIC,
+    }
+    errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
+    assert errors == [
+        "fleet/app.yaml:32:5: spec.placement.spreadConstraints: spreadConstraints with Divided replicas select clusters by each cluster's capacity, which Karmada estimates live; declare it for lab (set availableReplicas in the Fleet, or the kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+    ]
 
 
 # -- namespaces --------------------------------------------------------------------------------
@@ -873,3 +922,11 @@ def test_zero_replicas_are_explained() -> None:
     assert reasons(compilation, "Deployment/app/web", "eu")[-1] == (
         "0 replicas: scheduled like a non-workload: it goes to every selected cluster"
     )
+
+
+def test_a_cluster_spread_without_max_groups_selects_nothing() -> None:
+    compilation = _spread(6, {"spreadByField": "cluster"})
+    assert rendered(compilation) == {}
+    assert warnings_of(compilation) == [
+        "fleet/app.yaml:2:1: warning: Deployment/app/web is not scheduled by PropagationPolicy app/spread: spreadConstraints[0] has no maxGroups, so it selects no cluster (Karmada has no default for it); it is not rendered",
+    ]
