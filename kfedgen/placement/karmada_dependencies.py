@@ -34,12 +34,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from kfedgen.decisions import ClusterDecision, Propagation, Resolution
 from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.plain import KarmadaResolution, PlainObject, check_identity
+from kfedgen.karmada.chain import DependentObject, Interpreter, ScriptFailed
 from kfedgen.karmada.dependencies import Dependency, dependencies
 from kfedgen.model import Cluster, FederatedObject
+from kfedgen.placement.karmada_revise import report_failure
 from kfedgen.source.load import Document
 
 Key = tuple[str, str, str, str]  # apiVersion, kind, namespace, name
@@ -87,6 +90,7 @@ def follow_dependencies(
     kubefed: Sequence[Resolution[FederatedObject]],
     clusters: Sequence[Cluster],
     seen: dict[tuple[str, str, str], PlainObject],
+    interpreter: Interpreter,
     problems: Problems,
 ) -> tuple[list[KarmadaResolution], list[Document]]:
     """The resolutions with every dependency placed, and the documents still unselected.
@@ -102,7 +106,7 @@ def follow_dependencies(
     for obj in waiting:
         known.setdefault(_key(obj), obj)
     pulls: dict[Key, _Pull] = {}
-    workloads = [_pull(r, known, kubefed, clusters, pulls, problems) for r in karmada]
+    workloads = [_pull(r, known, kubefed, clusters, pulls, interpreter, problems) for r in karmada]
     if not pulls:
         return workloads, list(unselected)
     result = [_attach(r, pulls[_key(r.obj)]) if _key(r.obj) in pulls else r for r in workloads]
@@ -133,6 +137,7 @@ def _pull(
     kubefed: Sequence[Resolution[FederatedObject]],
     clusters: Sequence[Cluster],
     pulls: dict[Key, _Pull],
+    interpreter: Interpreter,
     problems: Problems,
 ) -> KarmadaResolution:
     """Record what one workload pulls where; warn about what the fleet lacks.
@@ -145,7 +150,7 @@ def _pull(
     policy = propagation.policy
     scheduled = sorted({*resolution.clusters, *propagation.suspended})
     obj = resolution.obj
-    found = dependencies(obj.api_version, obj.kind, obj.manifest, obj.namespace)
+    found = _dependencies_of(obj, interpreter, problems)
     if not scheduled or not found:
         return resolution
     taken: list[str] = []
@@ -167,6 +172,33 @@ def _pull(
             pull.preserve = pull.preserve or policy.preserve_on_deletion
     return replace(
         resolution, propagation=replace(propagation, dependencies=tuple(dict.fromkeys(taken)))
+    )
+
+
+def _dependencies_of(
+    obj: PlainObject, interpreter: Interpreter, problems: Problems
+) -> list[Dependency] | None:
+    """``GetDependencies`` by Karmada's chain: a customization's script first, else native."""
+    try:
+        scripted = interpreter.dependencies(obj.api_version, obj.kind, obj.manifest)
+    except ScriptFailed as failure:
+        report_failure(obj, failure, problems)
+        return None
+    if scripted is None:
+        return dependencies(obj.api_version, obj.kind, obj.manifest, obj.namespace)
+    return [_scripted(reference, obj.namespace) for reference in scripted]
+
+
+def _scripted(reference: DependentObject, namespace: str) -> Dependency:
+    """A script's ``DependentObjectReference`` (its namespace defaults to the workload's)."""
+    selector: Any = reference.get("labelSelector")
+    labels = selector.get("matchLabels") if isinstance(selector, Mapping) else None
+    return Dependency(
+        str(reference.get("apiVersion", "")),
+        str(reference.get("kind", "")),
+        str(reference.get("namespace") or namespace),
+        str(reference.get("name", "")),
+        dict(labels) if isinstance(labels, Mapping) else None,
     )
 
 

@@ -86,7 +86,7 @@ def propagate(
             result.append(_propagate_object(obj, choice, clusters, interpreter, problems))
     if karmada_mode:
         result, unselected = follow_dependencies(
-            result, unselected, resolutions, clusters, seen, problems
+            result, unselected, resolutions, clusters, seen, interpreter, problems
         )
         result.extend(implicit_namespaces(spec, resolutions, result))
     return result, unselected
