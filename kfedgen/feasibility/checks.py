@@ -11,10 +11,19 @@ from dataclasses import dataclass
 
 from kfedgen.errors import Problem
 from kfedgen.feasibility.apiversions import check_api_versions
+from kfedgen.feasibility.capacity import capacity_problems
 from kfedgen.feasibility.fargate import check_fargate
+from kfedgen.feasibility.nodepools import pools_of, unschedulable_pods, workloads
 from kfedgen.feasibility.references import check_references
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
+
+
+def check_node_pools(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterator[Problem]:
+    """Pods that no node pool takes, then sets of pools that cannot hold what is planned."""
+    placed = workloads(cluster, objects)
+    yield from unschedulable_pods(placed)
+    yield from capacity_problems(cluster, pools_of(cluster), placed)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,12 @@ CHECKS: tuple[Check, ...] = (
         "compute.fargateProfiles",
         lambda cluster: cluster.compute is not None and bool(cluster.compute.fargate_profiles),
         check_fargate,
+    ),
+    Check(
+        "node-pools",
+        "compute.nodePools",
+        lambda cluster: cluster.compute is not None and bool(cluster.compute.node_pools),
+        check_node_pools,
     ),
 )
 
