@@ -40,7 +40,9 @@ def test_quantities_parse_exactly(text: str | int | float, value: Fraction) -> N
     assert parse_quantity(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "1e999999999", "1KB", "Gi", "1 Gi", "1.2.3", "1e", "0x10", "ki", True])
+@pytest.mark.parametrize(
+    "text", ["", "1e999999999", "1KB", "Gi", "1 Gi", "1.2.3", "1e", "0x10", "ki", True]
+)
 def test_what_is_not_a_quantity(text: object) -> None:
     assert parse_quantity(text) is None
 

@@ -146,18 +146,23 @@ def capacity_problems(
             f"{u.resource} {format_units(u.resource, u.declared or 0)}" for u in full.usages
         )
         named = [
-            f"{object_ref(w.obj)} ({w.obj.location}) {plural(n, 'pod')}"
+            f"{plural(n, 'pod')} of {object_ref(w.obj)} at {w.obj.location}"
             for w, n in full.contributions[:NAMED]
         ]
         more = len(full.contributions) - NAMED
         if more > 0:
             named.append(f"and {more} more")
+        pools = (
+            f"node pools {names} allocate"
+            if len(full.pools) > 1
+            else f"node pool {names} allocates"
+        )
         yield Problem(
             cluster.location,
             (),
-            f"cluster {cluster.name!r}: node {'pools' if len(full.pools) > 1 else 'pool'} "
-            f"{names} ({plural(nodes, 'node')}) allocate {has} in all, and the pods that can "
-            f"run only there request {asked} ({', '.join(named)}): some would stay Pending",
+            f"cluster {cluster.name!r}: {pools} {has} in all ({plural(nodes, 'node')}), and "
+            f"the pods that can run only there request {asked} ({', '.join(named)}): some "
+            "would stay Pending",
             Severity.WARNING,
             "add nodes to the pools, plan fewer replicas for the cluster or lower their "
             "requests, or let the pods run on another pool",
