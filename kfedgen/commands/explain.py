@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
 from kfedgen.decisions import AnyResolution
 from kfedgen.errors import KfedgenError, Location, did_you_mean
+from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.rendered import RenderedObject
 from kfedgen.report import Reporter
 
 
@@ -24,6 +26,9 @@ class ClusterExplanation:
     placed: bool
     file: str | None  # the rendered file, when the object is placed there
     reasons: Sequence[str]
+    # What the feasibility checks say about the rendered object there (none when not placed).
+    feasibility: Sequence[Verdict] = ()
+    shown: bool = False  # whether the text shows them: the inventory entry runs some check
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,23 @@ def explain(
 ) -> Explanation:
     """The decisions about ``resolution``'s object in each cluster (or only ``cluster``)."""
     obj = resolution.obj
-    files = {
-        o.cluster: f"{output}/{object_file(o)}" for o in compilation.objects if o.origin == obj.ref
-    }
+    rendered: dict[str, RenderedObject] = {}
+    for o in compilation.objects:
+        if o.origin == obj.ref:
+            rendered.setdefault(o.cluster, o)
     names = [cluster] if cluster is not None else sorted(resolution.decisions)
     clusters = []
     for name in names:
         decision = resolution.decisions[name]
-        file = files.get(name) if decision.placed else None
-        clusters.append(ClusterExplanation(name, decision.placed, file, tuple(decision.reasons)))
+        mine = rendered.get(name) if decision.placed else None
+        file = f"{output}/{object_file(mine)}" if mine is not None else None
+        entry = ClusterExplanation(name, decision.placed, file, tuple(decision.reasons))
+        inventory = compilation.spec.clusters.get(name)
+        if mine is not None and inventory is not None:
+            siblings = [o for o in compilation.objects if o.cluster == name]
+            verdicts_there = tuple(verdicts(inventory, siblings, mine))
+            entry = replace(entry, feasibility=verdicts_there, shown=runs_any(inventory))
+        clusters.append(entry)
     return Explanation(obj.ref, obj.location(), resolution.scheduled_by, tuple(clusters))
 
 
@@ -123,6 +136,11 @@ def explain_lines(explanation: Explanation) -> list[str]:
             status = f"placed -> {cluster.file}" if cluster.file else "placed"
         lines.append(f"{cluster.name}: {status}")
         lines.extend(f"  {reason}" for reason in cluster.reasons)
+        if cluster.shown:
+            lines.append("  will it run there:")
+            for verdict in cluster.feasibility:
+                why = "; ".join(verdict.reasons)
+                lines.append(f"    {verdict.check}: {verdict.result}" + (f": {why}" if why else ""))
     return lines
 
 
@@ -141,6 +159,10 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
                 "placed": cluster.placed,
                 "file": cluster.file,
                 "reasons": list(cluster.reasons),
+                "feasibility": [
+                    {"check": v.check, "result": v.result, "reasons": list(v.reasons)}
+                    for v in cluster.feasibility
+                ],
             }
             for cluster in explanation.clusters
         ],

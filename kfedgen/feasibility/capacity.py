@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kfedgen.errors import Problem, Severity, plural
-from kfedgen.feasibility.finding import object_ref
-from kfedgen.feasibility.nodepools import Pool, Workload
+from kfedgen.errors import Problem, Severity, noun_for, plural
+from kfedgen.feasibility.finding import object_ref, reason_about
+from kfedgen.feasibility.nodepools import Pool, Workload, pools_of, unschedulable, workloads
+from kfedgen.feasibility.podspec import pod_template
 from kfedgen.model import Cluster
 from kfedgen.quantity import format_units
+from kfedgen.rendered import RenderedObject
 
 # How many of an overfull set's workloads a finding names before "and N more".
 NAMED = 5
@@ -137,33 +139,63 @@ def capacity_problems(
 ) -> Iterator[Problem]:
     """One warning per overfull set of pools, at the cluster's inventory entry."""
     for full in overfull(pools, placed):
-        nodes = sum(p.pool.nodes for p in full.pools)
-        names = ", ".join(p.name for p in full.pools)
-        asked = " and ".join(
-            f"{u.resource} {format_units(u.resource, u.requested)}" for u in full.usages
-        )
-        has = " and ".join(
-            f"{u.resource} {format_units(u.resource, u.declared or 0)}" for u in full.usages
-        )
-        named = [
-            f"{plural(n, 'pod')} of {object_ref(w.obj)} at {w.obj.location}"
-            for w, n in full.contributions[:NAMED]
-        ]
-        more = len(full.contributions) - NAMED
-        if more > 0:
-            named.append(f"and {more} more")
-        pools = (
-            f"node pools {names} allocate"
-            if len(full.pools) > 1
-            else f"node pool {names} allocates"
-        )
-        yield Problem(
-            cluster.location,
-            (),
-            f"cluster {cluster.name!r}: {pools} {has} in all ({plural(nodes, 'node')}), and "
-            f"the pods that can run only there request {asked} ({', '.join(named)}): some "
-            "would stay Pending",
-            Severity.WARNING,
-            "add nodes to the pools, plan fewer replicas for the cluster or lower their "
-            "requests, or let the pods run on another pool",
-        )
+        yield overfull_problem(cluster, full)
+
+
+def overfull_problem(cluster: Cluster, full: Overfull) -> Problem:
+    """The warning about one overfull set of pools, naming the largest workloads in it."""
+    nodes = sum(p.pool.nodes for p in full.pools)
+    names = ", ".join(p.name for p in full.pools)
+    asked = " and ".join(
+        f"{u.resource} {format_units(u.resource, u.requested)}" for u in full.usages
+    )
+    has = " and ".join(
+        f"{u.resource} {format_units(u.resource, u.declared or 0)}" for u in full.usages
+    )
+    named = [
+        f"{plural(n, 'pod')} of {object_ref(w.obj)} at {w.obj.location}"
+        for w, n in full.contributions[:NAMED]
+    ]
+    more = len(full.contributions) - NAMED
+    if more > 0:
+        named.append(f"and {more} more")
+    pools = (
+        f"node pools {names} allocate" if len(full.pools) > 1 else f"node pool {names} allocates"
+    )
+    return Problem(
+        cluster.location,
+        (),
+        f"cluster {cluster.name!r}: {pools} {has} in all ({plural(nodes, 'node')}), and "
+        f"the pods that can run only there request {asked} ({', '.join(named)}): some "
+        "would stay Pending",
+        Severity.WARNING,
+        "add nodes to the pools, plan fewer replicas for the cluster or lower their "
+        "requests, or let the pods run on another pool",
+    )
+
+
+def node_pool_reasons(
+    cluster: Cluster, objects: Sequence[RenderedObject], obj: RenderedObject
+) -> tuple[bool, list[str]]:
+    """For ``explain``: whether ``obj``'s pods can run on the node pools, and why (or why not)."""
+    placed = workloads(cluster, objects)
+    mine = next((w for w in placed if w.obj is obj), None)
+    if mine is None:
+        if pod_template(obj.kind, obj.manifest) is None:
+            return True, ["it runs no pods"]
+        return True, ["its pods match a Fargate profile: they run on Fargate, not on the pools"]
+    if not mine.pools:
+        if mine.obj.kind == "DaemonSet":
+            return True, ["no node pool takes its pods, so the DaemonSet runs none"]
+        if mine.replicas == 0:
+            return True, ["it runs no pods (0 replicas)"]
+        return False, [reason_about(unschedulable(mine), obj) or ""]
+    pools = ", ".join(f"{p.name} ({plural(p.pool.nodes, 'node')})" for p in mine.pools)
+    count = "one per node" if mine.replicas is None else plural(mine.replicas, "pod")
+    noun = noun_for(len(mine.pools), "node pool")
+    reasons = [f"its pods can run on {noun} {pools}; {count} planned"]
+    for full in overfull(pools_of(cluster), placed):
+        if any(w is mine for w, _ in full.contributions):
+            problem = overfull_problem(cluster, full)
+            reasons.append(f"{problem.message.split(': ', 1)[1]} ({problem.hint})")
+    return len(reasons) == 1, reasons

@@ -39,9 +39,10 @@ instances = st.tuples(
 )
 
 
-def _build(
-    instance: tuple[list[tuple[int, int]], list[tuple[set[str], int, int]]],
-) -> tuple[list[Pool], list[Workload]]:
+Instance = tuple[list[tuple[int, int]], list[tuple[set[str], int, int]]]
+
+
+def _build(instance: Instance) -> tuple[list[Pool], list[Workload]]:
     shapes, specs = instance
     pools = [_pool(n, nodes, cpu) for n, (nodes, cpu) in zip(NAMES, shapes, strict=True)]
     placed = [
@@ -57,7 +58,7 @@ def _hall_holds(pools: list[Pool], placed: list[Workload]) -> bool:
         for chosen in itertools.combinations(pools, size):
             names = {p.name for p in chosen}
             asked = sum(
-                w.replicas * w.requests["cpu"]
+                (w.replicas or 0) * w.requests["cpu"]
                 for w in placed
                 if w.replicas and {p.name for p in w.pools} <= names
             )
@@ -67,27 +68,28 @@ def _hall_holds(pools: list[Pool], placed: list[Workload]) -> bool:
 
 
 @given(instances)
-def test_nothing_that_can_be_placed_is_reported(instance: object) -> None:
-    pools, placed = _build(instance)  # type: ignore[arg-type]
+def test_nothing_that_can_be_placed_is_reported(instance: Instance) -> None:
+    pools, placed = _build(instance)
     if _hall_holds(pools, placed):
         assert overfull(pools, placed) == []
 
 
 @given(instances)
-def test_what_is_reported_cannot_be_placed(instance: object) -> None:
-    pools, placed = _build(instance)  # type: ignore[arg-type]
+def test_what_is_reported_cannot_be_placed(instance: Instance) -> None:
+    pools, placed = _build(instance)
     for full in overfull(pools, placed):
         [usage] = full.usages
-        assert usage.requested > usage.declared  # type: ignore[operator]
+        assert usage.declared is not None
+        assert usage.requested > usage.declared
         names = {p.name for p in full.pools}
         must = [w for w in placed if w.replicas and {p.name for p in w.pools} <= names]
-        assert usage.requested == sum(w.replicas * w.requests["cpu"] for w in must)  # type: ignore[operator]
+        assert usage.requested == sum((w.replicas or 0) * w.requests["cpu"] for w in must)
         assert not _hall_holds(pools, placed)
 
 
 @given(instances)
-def test_the_whole_cluster_over_its_total_is_always_reported(instance: object) -> None:
-    pools, placed = _build(instance)  # type: ignore[arg-type]
+def test_the_whole_cluster_over_its_total_is_always_reported(instance: Instance) -> None:
+    pools, placed = _build(instance)
     asked = sum((w.replicas or 0) * w.requests["cpu"] for w in placed)
     total = sum(p.pool.nodes * (p.allocatable or {})["cpu"] for p in pools)
     if asked > total:
@@ -95,9 +97,9 @@ def test_the_whole_cluster_over_its_total_is_always_reported(instance: object) -
 
 
 @given(instances, st.integers(1, 3))
-def test_more_nodes_never_make_a_fleet_that_fits_overfull(instance: object, extra: int) -> None:
-    pools, placed = _build(instance)  # type: ignore[arg-type]
-    shapes, specs = instance  # type: ignore[misc]
+def test_more_nodes_never_make_a_fleet_that_fits_overfull(instance: Instance, extra: int) -> None:
+    pools, placed = _build(instance)
+    shapes, specs = instance
     more_pools, more_placed = _build(([(n + extra, cpu) for n, cpu in shapes], specs))
     if not overfull(pools, placed):
         assert overfull(more_pools, more_placed) == []

@@ -218,6 +218,10 @@ def test_the_replicas_counted_are_those_divided_to_the_cluster(
     (fleet / "fleet.yaml").write_text(inventory(*clusters))
     web = replicated("web", 10, {"containers": [requesting(cpu="1")]})
     web["metadata"]["namespace"] = "shop"
+    weights: list[dict[str, Any]] = [
+        {"targetCluster": {"clusterNames": ["a"]}, "weight": 1},
+        {"targetCluster": {"clusterNames": ["b"]}, "weight": 1},
+    ]
     policy = {
         "apiVersion": "policy.karmada.io/v1alpha1",
         "kind": "PropagationPolicy",
@@ -229,12 +233,7 @@ def test_the_replicas_counted_are_those_divided_to_the_cluster(
                 "replicaScheduling": {
                     "replicaSchedulingType": "Divided",
                     "replicaDivisionPreference": "Weighted",
-                    "weightPreference": {
-                        "staticWeightList": [
-                            {"targetCluster": {"clusterNames": ["a"]}, "weight": 1},
-                            {"targetCluster": {"clusterNames": ["b"]}, "weight": 1},
-                        ]
-                    },
+                    "weightPreference": {"staticWeightList": weights},
                 },
             },
         },
@@ -242,9 +241,7 @@ def test_the_replicas_counted_are_those_divided_to_the_cluster(
     (fleet / "web.yaml").write_text(to_yaml(web, policy))
     result = run_cli("render", "--strict", cwd=tmp_path)
     assert result.code == 0, result.err  # 5 replicas each, on 6 CPUs each
-    policy["spec"]["placement"]["replicaScheduling"]["weightPreference"]["staticWeightList"][0][
-        "weight"
-    ] = 3
+    weights[0]["weight"] = 3
     (fleet / "web.yaml").write_text(to_yaml(web, policy))
     result = run_cli("render", cwd=tmp_path)
     [warning] = warnings(result.err)  # Karmada divides 10 by 3:1 as 7 and 3
