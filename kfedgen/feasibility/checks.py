@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from kfedgen.errors import Problem
 from kfedgen.feasibility.apiversions import check_api_versions
 from kfedgen.feasibility.capacity import capacity_problems, node_pool_reasons
-from kfedgen.feasibility.fargate import check_fargate
+from kfedgen.feasibility.fargate import check_fargate, fargate_reasons
 from kfedgen.feasibility.finding import reason_about
 from kfedgen.feasibility.nodepools import pools_of, unschedulable_pods, workloads
 from kfedgen.feasibility.references import check_references
@@ -59,6 +59,7 @@ CHECKS: tuple[Check, ...] = (
         "compute.fargateProfiles",
         lambda cluster: cluster.compute is not None and bool(cluster.compute.fargate_profiles),
         check_fargate,
+        fargate_reasons,
     ),
     Check(
         "node-pools",

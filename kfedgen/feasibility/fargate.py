@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Problem
-from kfedgen.feasibility.finding import finding
+from kfedgen.feasibility.finding import finding, reason_about
 from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template
 from kfedgen.model import Cluster, FargateProfile
 from kfedgen.rendered import RenderedObject
@@ -116,3 +116,22 @@ def _gpus(resources: Any) -> list[str]:
 
 def _labels(labels: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "none"
+
+
+def fargate_reasons(
+    cluster: Cluster, objects: Sequence[RenderedObject], obj: RenderedObject
+) -> tuple[bool, list[str]]:
+    """For ``explain``: whether Fargate runs ``obj``'s pods there, and why (or why not)."""
+    del objects  # each object is judged alone
+    found = [reason_about(p, obj) for p in check_fargate(cluster, [obj])]
+    reasons = [r for r in found if r is not None]
+    if reasons:
+        return False, reasons
+    template = pod_template(obj.kind, obj.manifest)
+    if template is None:
+        return True, ["it runs no pods"]
+    profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
+    profile = matching_profile(profiles, obj.namespace, template.labels)
+    if obj.kind == "DaemonSet" or profile is None:
+        return True, ["no Fargate profile takes its pods: they run on the node pools"]
+    return True, [f"its pods match Fargate profile {profile.name}, and Fargate can run them"]
