@@ -15,6 +15,7 @@ everything else in whole units (``Quantity.Value``), both rounded up
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -48,6 +49,12 @@ def parse_quantity(value: Any) -> Fraction | None:
         return Fraction(repr(value)) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> Fraction | None:
+    # Cached: a fleet writes the same few quantities ("500m", "2Gi") in thousands of pods.
     match = _NUMBER.fullmatch(value)
     if match is None:
         return None

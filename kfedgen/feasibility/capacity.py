@@ -73,7 +73,7 @@ def overfull(pools: Sequence[Pool], placed: Sequence[Workload]) -> list[Overfull
     A set is reported for a resource only when no smaller reported set already is short of
     it: one overfull pool makes every set that contains it overfull too.
     """
-    candidates = {tuple(sorted(p.name for p in w.pools)) for w in placed if w.pools}
+    candidates = {tuple(sorted(w.pool_names)) for w in placed if w.pools}
     everything = tuple(sorted(p.name for p in pools))
     candidates.add(everything)
     by_name = {p.name: p for p in pools}
@@ -106,7 +106,7 @@ def _contributions(
     """Each workload that must run on ``names`` with how many of its pods count there."""
     result = []
     for workload in placed:
-        mine = {p.name for p in workload.pools}
+        mine = workload.pool_names
         if not mine:
             continue
         if workload.replicas is None:  # a DaemonSet: a pod on every node of its pools

@@ -16,8 +16,10 @@ the node advertises it, so a pool that declares ``allocatable`` without it has n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.fargate import matching_profile
@@ -39,6 +41,7 @@ class Pool:
 
     pool: NodePool
     allocatable: Mapping[str, int] | None
+    key: Hashable = None  # the pool's content: equal pools in two clusters take the same pods
 
     @property
     def name(self) -> str:
@@ -59,13 +62,20 @@ def pools_of(cluster: Cluster) -> tuple[Pool, ...]:
         return ()
     result = []
     for pool in cluster.compute.node_pools:
-        units = None
-        if pool.allocatable:
-            units = {}
-            for name, value in pool.allocatable.items():
-                amount = parse_quantity(value)  # the Fleet schema admits quantities only
-                units[name] = scheduler_units(name, amount) if amount is not None else 0
-        result.append(Pool(pool, units))
+        allocatable = tuple(pool.allocatable.items())
+        units = dict(_units(allocatable)) if allocatable else None
+        labels = tuple(sorted(pool.labels.items()))
+        result.append(Pool(pool, units, (pool.name, pool.nodes, labels, pool.taints, allocatable)))
+    return tuple(result)
+
+
+@functools.lru_cache(maxsize=1024)
+def _units(allocatable: tuple[tuple[str, str], ...]) -> tuple[tuple[str, int], ...]:
+    # Cached: fleets declare the same few node shapes in many clusters.
+    result = []
+    for name, value in allocatable:
+        amount = parse_quantity(value)  # the Fleet schema admits quantities only
+        result.append((name, scheduler_units(name, amount) if amount is not None else 0))
     return tuple(result)
 
 
@@ -89,32 +99,62 @@ class Workload:
     pools: tuple[Pool, ...]  # the pools that take one pod
     refusals: tuple[Refusal, ...]  # why each other pool does not
 
+    @functools.cached_property
+    def pool_names(self) -> frozenset[str]:
+        """The names of the pools that take one pod."""
+        return frozenset(p.name for p in self.pools)
+
 
 def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workload]:
     """The objects whose pods run on the cluster's node pools, with the pools that take them."""
     pools = pools_of(cluster)
+    keys = tuple(p.key for p in pools)
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
     result = []
     for obj in objects:
-        template = pod_template(obj.kind, obj.manifest)
+        kind = obj.kind
+        template = pod_template(kind, obj.manifest)
         if template is None:
             continue
-        on_fargate = obj.kind != "DaemonSet" and matching_profile(
-            profiles, obj.namespace, template.labels
+        on_fargate = profiles and kind != "DaemonSet"
+        if on_fargate and matching_profile(profiles, obj.namespace, template.labels):
+            continue  # Fargate runs it
+        requests, taken, refusals = _placement(template, pools, keys)
+        replicas = replica_count(kind, obj.manifest)
+        result.append(
+            Workload(obj, template, requests, replicas, tuple(pools[i] for i in taken), refusals)
         )
-        if on_fargate:
-            continue
-        requests = {**pod_requests(template), PODS: 1}
-        taken, refusals = [], []
-        for pool in pools:
-            refusal = _refusal(pool, template, requests)
-            if refusal is None:
-                taken.append(pool)
-            else:
-                refusals.append(refusal)
-        replicas = replica_count(obj.kind, obj.manifest)
-        result.append(Workload(obj, template, requests, replicas, tuple(taken), tuple(refusals)))
     return result
+
+
+# Pod specs already judged against a set of pools.  Rendered copies of one template share
+# their pod spec in every cluster no override changed, and clusters often declare the same
+# pools, so most workloads are judged once.  Each entry keeps its spec alive, so no other
+# object can take its id while the entry exists.
+_JUDGED: dict[tuple[int, DocPath, Hashable], tuple[Mapping[str, Any], _Placement]] = {}
+_JUDGED_MAX = 100_000
+# One pod's requests, the positions of the pools that take it, why the others do not.
+_Placement = tuple[Mapping[str, int], tuple[int, ...], tuple[Refusal, ...]]
+
+
+def _placement(template: PodTemplate, pools: tuple[Pool, ...], keys: Hashable) -> _Placement:
+    memo = (id(template.spec), template.path, keys)
+    entry = _JUDGED.get(memo)
+    if entry is not None and entry[0] is template.spec:
+        return entry[1]
+    requests = {**pod_requests(template), PODS: 1}
+    taken, refusals = [], []
+    for index, pool in enumerate(pools):
+        refusal = _refusal(pool, template, requests)
+        if refusal is None:
+            taken.append(index)
+        else:
+            refusals.append(refusal)
+    if len(_JUDGED) >= _JUDGED_MAX:
+        _JUDGED.clear()
+    placement = (requests, tuple(taken), tuple(refusals))
+    _JUDGED[memo] = (template.spec, placement)
+    return placement
 
 
 def _refusal(pool: Pool, template: PodTemplate, requests: Mapping[str, int]) -> Refusal | None:

@@ -12,6 +12,7 @@ scheduler counts them (:func:`kfedgen.quantity.scheduler_units`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -26,41 +27,79 @@ _REPLICATED = frozenset({"Deployment", "ReplicaSet", "ReplicationController", "S
 def pod_requests(template: PodTemplate) -> dict[str, int]:
     """One pod's effective requests in scheduler units, without zero amounts."""
     spec = template.spec
+    signature = (
+        tuple(_signature(c) for c in mappings(spec.get("containers"))),
+        tuple(_signature(c) for c in mappings(spec.get("initContainers"))),
+        _resource_list(spec.get("overhead")),
+    )
+    return dict(_effective(*signature))
+
+
+# A container as the request rule sees it: whether it is a sidecar, its requests, its limits.
+_Container = tuple[bool, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]
+
+
+def _signature(container: Mapping[str, Any]) -> _Container:
+    resources = container.get("resources")
+    resources = resources if isinstance(resources, Mapping) else {}
+    return (
+        container.get("restartPolicy") == "Always",
+        _resource_list(resources.get("requests")),
+        _resource_list(resources.get("limits")),
+    )
+
+
+def _resource_list(values: Any) -> tuple[tuple[str, Any], ...]:
+    """A resource list as a hashable key; the value's type is kept (``1`` is not ``True``)."""
+    if not isinstance(values, Mapping):
+        return ()
+    return tuple(
+        (str(name), (type(value).__name__, value))
+        for name, value in values.items()
+        if isinstance(value, (str, int, float))
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _effective(
+    containers: tuple[_Container, ...],
+    init_containers: tuple[_Container, ...],
+    overhead: tuple[tuple[str, Any], ...],
+) -> tuple[tuple[str, int], ...]:
+    # Cached by content: the same pod template goes to many clusters.
     total: dict[str, Fraction] = {}
-    for container in mappings(spec.get("containers")):
-        _add(total, _container_requests(container))
+    for _, requests, limits in containers:
+        _add(total, _requests(requests, limits))
     sidecars: dict[str, Fraction] = {}
     init: dict[str, Fraction] = {}
-    for container in mappings(spec.get("initContainers")):
-        requests = _container_requests(container)
-        if container.get("restartPolicy") == "Always":
-            _add(total, requests)
-            _add(sidecars, requests)
+    for sidecar, requests, limits in init_containers:
+        asked = _requests(requests, limits)
+        if sidecar:
+            _add(total, asked)
+            _add(sidecars, asked)
             step = dict(sidecars)
         else:
-            step = dict(requests)
+            step = dict(asked)
             _add(step, sidecars)
         for name, amount in step.items():
             init[name] = max(init.get(name, Fraction(0)), amount)
     for name, amount in init.items():
         total[name] = max(total.get(name, Fraction(0)), amount)
-    _add(total, _quantities(spec.get("overhead")))
+    _add(total, _quantities(overhead))
     units = {name: scheduler_units(name, amount) for name, amount in total.items()}
-    return {name: value for name, value in sorted(units.items()) if value > 0}
+    return tuple((name, value) for name, value in sorted(units.items()) if value > 0)
 
 
-def _container_requests(container: Mapping[str, Any]) -> dict[str, Fraction]:
-    resources = container.get("resources")
-    if not isinstance(resources, Mapping):
-        return {}
-    return {**_quantities(resources.get("limits")), **_quantities(resources.get("requests"))}
+def _requests(
+    requests: tuple[tuple[str, Any], ...], limits: tuple[tuple[str, Any], ...]
+) -> dict[str, Fraction]:
+    """A container's requests, its limits standing for those it does not set."""
+    return {**_quantities(limits), **_quantities(requests)}
 
 
-def _quantities(values: Any) -> dict[str, Fraction]:
+def _quantities(values: tuple[tuple[str, Any], ...]) -> dict[str, Fraction]:
     """The parseable quantities of a resource list (the schema check reports the others)."""
-    if not isinstance(values, Mapping):
-        return {}
-    parsed = {str(name): parse_quantity(value) for name, value in values.items()}
+    parsed = {name: parse_quantity(value) for name, (_, value) in values}
     return {name: amount for name, amount in parsed.items() if amount is not None}
 
 
