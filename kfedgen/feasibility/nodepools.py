@@ -65,7 +65,8 @@ def pools_of(cluster: Cluster) -> tuple[Pool, ...]:
         allocatable = tuple(pool.allocatable.items())
         units = dict(_units(allocatable)) if allocatable else None
         labels = tuple(sorted(pool.labels.items()))
-        result.append(Pool(pool, units, (pool.name, pool.nodes, labels, pool.taints, allocatable)))
+        key = (pool.name, pool.nodes, labels, pool.taints, allocatable, pool.described)
+        result.append(Pool(pool, units, key))
     return tuple(result)
 
 
@@ -161,12 +162,14 @@ def _refusal(pool: Pool, template: PodTemplate, requests: Mapping[str, int]) -> 
     spec, base = template.spec, (*template.path, "spec")
     if pool.pool.nodes == 0:
         return Refusal(pool.name, base, "it has no nodes")
-    mismatch = node_selector_mismatch(spec, pool.pool.labels)
-    if mismatch is not None:
-        return Refusal(pool.name, (*base, *mismatch[0]), mismatch[1])
-    taint = untolerated_taint(spec, pool.pool.taints)
-    if taint is not None:
-        return Refusal(pool.name, (*base, "tolerations"), f"its taint {taint} is not tolerated")
+    if pool.pool.described:
+        mismatch = node_selector_mismatch(spec, pool.pool.labels)
+        if mismatch is not None:
+            return Refusal(pool.name, (*base, *mismatch[0]), mismatch[1])
+        taint = untolerated_taint(spec, pool.pool.taints)
+        if taint is not None:
+            reason = f"its taint {taint} is not tolerated"
+            return Refusal(pool.name, (*base, "tolerations"), reason)
     short = {
         name: (amount, node)
         for name, amount in requests.items()
