@@ -163,3 +163,22 @@ def test_the_checks_run_on_a_karmada_inventory(tmp_path: Path, run_cli: RunCli) 
         "pool's labels and tolerate its taints, request what one node allocates, or add a node "
         "pool that takes them)",
     ]
+
+
+def test_a_bad_karmada_status_is_an_error_at_its_place(tmp_path: Path, run_cli: RunCli) -> None:
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    text = KARMADA.read_text().replace("{grade: 1, count: 3}", "{grade: 1, count: three}")
+    (fleet / "clusters.yaml").write_text(text.replace('max: "2"}', "max: two}"))
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 2
+    assert (
+        "fleet/clusters.yaml:17:33: spec.resourceModels[1].ranges[0].max: 'two' must be a Kubernetes quantity"
+        in result.err
+    )
+    assert (
+        "fleet/clusters.yaml:33:20: status.resourceSummary.allocatableModelings[1].count: expected an integer"
+        in result.err
+    )
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "rendered").exists()
