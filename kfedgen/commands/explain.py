@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
-from kfedgen.decisions import AnyResolution
+from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, AnyResolution
 from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
@@ -16,6 +16,7 @@ from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.rendered import RenderedObject
 from kfedgen.report import Reporter
+from kfedgen.views.plan import PlanRow, workload_rows
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ClusterExplanation:
     placed: bool
     file: str | None  # the rendered file, when the object is placed there
     reasons: Sequence[str]
+    replicas: PlanRow | None = None  # the rendered replica count and who wrote it
     # What the feasibility checks say about the rendered object there (none when not placed).
     feasibility: Sequence[Verdict] = ()
     shown: bool = False  # whether the text shows them: the inventory entry runs some check
@@ -105,22 +107,28 @@ def explain(
 ) -> Explanation:
     """The decisions about ``resolution``'s object in each cluster (or only ``cluster``)."""
     obj = resolution.obj
+    mine = [o for o in compilation.objects if o.origin == obj.ref]
     rendered: dict[str, RenderedObject] = {}
-    for o in compilation.objects:
-        if o.origin == obj.ref:
-            rendered.setdefault(o.cluster, o)
+    for o in mine:
+        rendered.setdefault(o.cluster, o)
+    rows = {
+        row.cluster: row
+        for row in workload_rows(resolution, {(o.origin, o.cluster): o.manifest for o in mine})
+    }
     names = [cluster] if cluster is not None else sorted(resolution.decisions)
     clusters = []
     for name in names:
         decision = resolution.decisions[name]
-        mine = rendered.get(name) if decision.placed else None
-        file = f"{output}/{object_file(mine)}" if mine is not None else None
-        entry = ClusterExplanation(name, decision.placed, file, tuple(decision.reasons))
+        there = rendered.get(name) if decision.placed else None
+        file = f"{output}/{object_file(there)}" if there is not None else None
+        entry = ClusterExplanation(
+            name, decision.placed, file, tuple(decision.reasons), rows.get(name)
+        )
         inventory = compilation.spec.clusters.get(name)
-        if mine is not None and inventory is not None:
+        if there is not None and inventory is not None:
             siblings = [o for o in compilation.objects if o.cluster == name]
-            verdicts_there = tuple(verdicts(inventory, siblings, mine))
-            entry = replace(entry, feasibility=verdicts_there, shown=runs_any(inventory))
+            found = tuple(verdicts(inventory, siblings, there))
+            entry = replace(entry, feasibility=found, shown=runs_any(inventory))
         clusters.append(entry)
     return Explanation(obj.ref, obj.location(), resolution.scheduled_by, tuple(clusters))
 
@@ -136,6 +144,8 @@ def explain_lines(explanation: Explanation) -> list[str]:
             status = f"placed -> {cluster.file}" if cluster.file else "placed"
         lines.append(f"{cluster.name}: {status}")
         lines.extend(f"  {reason}" for reason in cluster.reasons)
+        if cluster.replicas is not None:
+            lines.append(f"  {replicas_line(cluster.replicas)}")
         if cluster.shown:
             lines.append("  will it run there:")
             for verdict in cluster.feasibility:
@@ -144,14 +154,39 @@ def explain_lines(explanation: Explanation) -> list[str]:
     return lines
 
 
+# How each stage that can write a replica count is named after "from".
+_WRITERS = {TEMPLATE: "", OVERRIDE: "", SCHEDULER: "the scheduler: "}
+
+
+def replicas_line(row: PlanRow) -> str:
+    """Where a cluster's rendered replica count came from, with the input's file:line."""
+    origin = row.origin
+    where = f" ({origin.location})" if origin is not None and origin.location else ""
+    if row.source == UNSET or origin is None:
+        return "replicas: not set, so Kubernetes defaults them to 1"
+    if row.source == RETAINED:
+        return f"replicas: not written, left to the cluster by retainReplicas{where}"
+    count = "" if row.replicas is None else f"{row.replicas} "
+    return f"replicas: {count}from {_WRITERS.get(row.source, '')}{origin.by}{where}"
+
+
+def _replicas_document(row: PlanRow | None) -> dict[str, object] | None:
+    if row is None:
+        return None
+    location = row.origin.location if row.origin is not None else None
+    return {
+        "value": row.replicas,
+        "source": row.source,
+        "by": (row.origin.by or None) if row.origin is not None else None,
+        **(location.fields() if location else dict.fromkeys(("file", "line", "column"))),
+    }
+
+
 def explain_document(explanation: Explanation) -> dict[str, object]:
     """The fields of ``explain --format json`` (documented in the README)."""
-    location = explanation.location
     return {
         "object": explanation.ref,
-        "file": location.file,
-        "line": location.line,
-        "column": location.column,
+        **explanation.location.fields(),
         "scheduledBy": explanation.scheduled_by or None,
         "clusters": [
             {
@@ -159,6 +194,7 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
                 "placed": cluster.placed,
                 "file": cluster.file,
                 "reasons": list(cluster.reasons),
+                "replicas": _replicas_document(cluster.replicas),
                 "feasibility": [
                     {"check": v.check, "result": v.result, "reasons": list(v.reasons)}
                     for v in cluster.feasibility
