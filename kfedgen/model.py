@@ -71,6 +71,9 @@ class NodePool:
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     allocatable: Mapping[str, str] = field(default_factory=dict)  # resource -> quantity
+    # False when the inventory does not say which labels and taints the nodes carry (a
+    # Karmada Cluster's resource models): pods are then not held to them.
+    described: bool = True
 
 
 @dataclass(frozen=True)

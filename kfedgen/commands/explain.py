@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
 from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, AnyResolution
 from kfedgen.errors import KfedgenError, Location, did_you_mean
+from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.rendered import RenderedObject
 from kfedgen.report import Reporter
 from kfedgen.views.plan import PlanRow, workload_rows
 
@@ -26,6 +28,9 @@ class ClusterExplanation:
     file: str | None  # the rendered file, when the object is placed there
     reasons: Sequence[str]
     replicas: PlanRow | None = None  # the rendered replica count and who wrote it
+    # What the feasibility checks say about the rendered object there (none when not placed).
+    feasibility: Sequence[Verdict] = ()
+    shown: bool = False  # whether the text shows them: the inventory entry runs some check
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,9 @@ def explain(
     """The decisions about ``resolution``'s object in each cluster (or only ``cluster``)."""
     obj = resolution.obj
     mine = [o for o in compilation.objects if o.origin == obj.ref]
-    files = {o.cluster: f"{output}/{object_file(o)}" for o in mine}
+    rendered: dict[str, RenderedObject] = {}
+    for o in mine:
+        rendered.setdefault(o.cluster, o)
     rows = {
         row.cluster: row
         for row in workload_rows(resolution, {(o.origin, o.cluster): o.manifest for o in mine})
@@ -118,10 +125,17 @@ def explain(
     clusters = []
     for name in names:
         decision = resolution.decisions[name]
-        file = files.get(name) if decision.placed else None
-        clusters.append(
-            ClusterExplanation(name, decision.placed, file, tuple(decision.reasons), rows.get(name))
+        there = rendered.get(name) if decision.placed else None
+        file = f"{output}/{object_file(there)}" if there is not None else None
+        entry = ClusterExplanation(
+            name, decision.placed, file, tuple(decision.reasons), rows.get(name)
         )
+        inventory = compilation.spec.clusters.get(name)
+        if there is not None and inventory is not None:
+            siblings = [o for o in compilation.objects if o.cluster == name]
+            found = tuple(verdicts(inventory, siblings, there))
+            entry = replace(entry, feasibility=found, shown=runs_any(inventory))
+        clusters.append(entry)
     propagation = resolution.propagation
     required = propagation.required_by if propagation is not None else {}
     if cluster is not None:
@@ -170,6 +184,11 @@ def explain_lines(explanation: Explanation) -> list[str]:
         lines.extend(f"  {reason}" for reason in cluster.reasons)
         if cluster.replicas is not None:
             lines.append(f"  {replicas_line(cluster.replicas)}")
+        if cluster.shown:
+            lines.append("  will it run there:")
+            for verdict in cluster.feasibility:
+                why = "; ".join(verdict.reasons)
+                lines.append(f"    {verdict.check}: {verdict.result}" + (f": {why}" if why else ""))
     return lines
 
 
@@ -217,6 +236,10 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
                 "file": cluster.file,
                 "reasons": list(cluster.reasons),
                 "replicas": _replicas_document(cluster.replicas),
+                "feasibility": [
+                    {"check": v.check, "result": v.result, "reasons": list(v.reasons)}
+                    for v in cluster.feasibility
+                ],
             }
             for cluster in explanation.clusters
         ],

@@ -8,7 +8,7 @@ from pathlib import Path
 from kfedgen.pipeline import Options, compile_fleet
 from kfedgen.report import Reporter
 from kfedgen.traffic.report import TrafficEntry
-from kfedgen.views.plan import PlanRow, build_plan, format_plan
+from kfedgen.views.plan import CapacityRow, PlanRow, build_capacity, build_plan, format_plan
 from kfedgen.views.trafficplan import format_traffic
 
 
@@ -16,13 +16,19 @@ def run_plan(options: Options, report: Reporter, output_format: str) -> int:
     """Compile the fleet and print its replica plan on stdout (problems on stderr)."""
     compilation = compile_fleet(options, Path.cwd())
     report.report(compilation.problems.sorted())
-    rows = build_plan(compilation)
+    rows, capacity = build_plan(compilation), build_capacity(compilation)
     if not report.json:
-        sys.stdout.write(format_plan(rows, output_format))
+        sys.stdout.write(format_plan(rows, output_format, capacity))
         sys.stdout.write(format_traffic(compilation.traffic, output_format))
-    return report.finish(0, plan_document(rows, compilation.traffic))
+    return report.finish(0, plan_document(rows, capacity, compilation.traffic))
 
 
-def plan_document(rows: list[PlanRow], traffic: tuple[TrafficEntry, ...] = ()) -> dict[str, object]:
+def plan_document(
+    rows: list[PlanRow], capacity: list[CapacityRow], traffic: tuple[TrafficEntry, ...] = ()
+) -> dict[str, object]:
     """The fields of ``plan --format json`` (documented in the README)."""
-    return {"rows": [row.as_dict() for row in rows], "traffic": [e.as_dict() for e in traffic]}
+    return {
+        "rows": [row.as_dict() for row in rows],
+        "capacity": [row.as_dict() for row in capacity],
+        "traffic": [entry.as_dict() for entry in traffic],
+    }

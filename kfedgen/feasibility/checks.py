@@ -11,10 +11,22 @@ from dataclasses import dataclass
 
 from kfedgen.errors import Problem
 from kfedgen.feasibility.apiversions import check_api_versions
-from kfedgen.feasibility.fargate import check_fargate
+from kfedgen.feasibility.capacity import capacity_problems, node_pool_reasons
+from kfedgen.feasibility.fargate import check_fargate, fargate_reasons
+from kfedgen.feasibility.finding import reason_about
+from kfedgen.feasibility.nodepools import pools_of, unschedulable_pods, workloads
 from kfedgen.feasibility.references import check_references
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
+
+Explainer = Callable[[Cluster, Sequence[RenderedObject], RenderedObject], tuple[bool, list[str]]]
+
+
+def check_node_pools(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterator[Problem]:
+    """Pods that no node pool takes, then sets of pools that cannot hold what is planned."""
+    placed = workloads(cluster, objects)
+    yield from unschedulable_pods(placed)
+    yield from capacity_problems(cluster, pools_of(cluster), placed)
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,8 @@ class Check:
     needs: str  # the inventory field, as users write it
     runs_for: Callable[[Cluster], bool]
     run: Callable[[Cluster, Sequence[RenderedObject]], Iterator[Problem]]
+    # For ``explain``: passed or not, and why, for one object; None: its findings say it.
+    explain: Explainer | None = None
 
 
 CHECKS: tuple[Check, ...] = (
@@ -45,8 +59,50 @@ CHECKS: tuple[Check, ...] = (
         "compute.fargateProfiles",
         lambda cluster: cluster.compute is not None and bool(cluster.compute.fargate_profiles),
         check_fargate,
+        fargate_reasons,
+    ),
+    Check(
+        "node-pools",
+        "compute.nodePools",
+        lambda cluster: cluster.compute is not None and bool(cluster.compute.node_pools),
+        check_node_pools,
+        node_pool_reasons,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's result for one object in one cluster: passed, failed or skipped, and why."""
+
+    check: str
+    result: str  # "passed", "failed" or "skipped"
+    reasons: tuple[str, ...]
+
+
+def verdicts(
+    cluster: Cluster, objects: Sequence[RenderedObject], obj: RenderedObject
+) -> list[Verdict]:
+    """Every check of the table for ``obj``, one of the cluster's rendered ``objects``."""
+    result = []
+    for check in CHECKS:
+        if not check.runs_for(cluster):
+            reason = f"the cluster's inventory entry has no {check.needs}"
+            result.append(Verdict(check.name, "skipped", (reason,)))
+            continue
+        if check.explain is not None:
+            passed, reasons = check.explain(cluster, objects, obj)
+        else:
+            found = (reason_about(p, obj) for p in check.run(cluster, objects))
+            reasons = [r for r in found if r is not None]
+            passed = not reasons
+        result.append(Verdict(check.name, "passed" if passed else "failed", tuple(reasons)))
+    return result
+
+
+def runs_any(cluster: Cluster) -> bool:
+    """Whether the cluster's inventory entry says enough for any check."""
+    return any(check.runs_for(cluster) for check in CHECKS)
 
 
 @dataclass(frozen=True)

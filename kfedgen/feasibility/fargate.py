@@ -5,7 +5,8 @@ https://docs.aws.amazon.com/eks/latest/userguide/fargate.html: a pod runs on Far
 only when it matches a Fargate profile (a selector's namespace, which may hold ``*`` and
 ``?``, and all of its labels) when it is scheduled; DaemonSets are not supported;
 privileged containers are not supported; pods cannot use ``hostPort`` or
-``hostNetwork``; GPUs are not available.
+``hostNetwork``; GPUs are not available.  The EBS CSI driver page adds that EBS volumes
+cannot be mounted to Fargate pods (:mod:`kfedgen.feasibility.ebs`).
 
 A pod that matches a profile is held to those rules.  A pod that matches none runs on
 the cluster's nodes, so on a cluster whose inventory declares Fargate profiles and no
@@ -19,7 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Problem
-from kfedgen.feasibility.finding import finding
+from kfedgen.feasibility.ebs import EBS_DOCS, ebs_volumes, storage_of
+from kfedgen.feasibility.finding import finding, reason_about
 from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template
 from kfedgen.model import Cluster, FargateProfile
 from kfedgen.rendered import RenderedObject
@@ -48,6 +50,7 @@ def check_fargate(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterat
     if cluster.compute is None:
         return
     profiles, only = cluster.compute.fargate_profiles, not cluster.compute.node_pools
+    storage = storage_of(objects)
     for obj in objects:
         template = pod_template(obj.kind, obj.manifest)
         if template is None:
@@ -80,6 +83,15 @@ def check_fargate(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterat
                 path,
                 f"its pods match Fargate profile {profile.name}, and {reason}",
                 f"remove it, or keep the pods off Fargate profiles; see {FARGATE_DOCS}",
+            )
+        for path, volume in ebs_volumes(obj, template, storage):
+            yield finding(
+                obj,
+                path,
+                f"its pods match Fargate profile {profile.name}, and Fargate pods cannot "
+                f"mount EBS volumes ({volume})",
+                f"use EFS or another storage class, or keep the pods off Fargate profiles; "
+                f"see {EBS_DOCS}",
             )
 
 
@@ -116,3 +128,21 @@ def _gpus(resources: Any) -> list[str]:
 
 def _labels(labels: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "none"
+
+
+def fargate_reasons(
+    cluster: Cluster, objects: Sequence[RenderedObject], obj: RenderedObject
+) -> tuple[bool, list[str]]:
+    """For ``explain``: whether Fargate runs ``obj``'s pods there, and why (or why not)."""
+    found = [reason_about(p, obj) for p in check_fargate(cluster, objects)]
+    reasons = [r for r in found if r is not None]
+    if reasons:
+        return False, reasons
+    template = pod_template(obj.kind, obj.manifest)
+    if template is None:
+        return True, ["it runs no pods"]
+    profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
+    profile = matching_profile(profiles, obj.namespace, template.labels)
+    if obj.kind == "DaemonSet" or profile is None:
+        return True, ["no Fargate profile takes its pods: they run on the node pools"]
+    return True, [f"its pods match Fargate profile {profile.name}, and Fargate can run them"]

@@ -18,11 +18,22 @@ def finding(obj: RenderedObject, path: DocPath, reason: str, fix: str) -> Proble
     that holds in many clusters into one line (:func:`kfedgen.report.group_repeated`).
     """
     where = f" {format_path(path)}" if path else ""
+    return Problem(obj.location, (), f"{subject(obj)}{where}: {reason}", Severity.WARNING, fix)
+
+
+def subject(obj: RenderedObject) -> str:
+    """How a finding about ``obj`` begins: the cluster, the object and where it came from."""
     origin = "" if obj.origin == object_ref(obj) else f" (from {obj.origin})"
-    return Problem(
-        obj.location,
-        (),
-        f"cluster {obj.cluster!r}: {object_ref(obj)}{origin}{where}: {reason}",
-        Severity.WARNING,
-        fix,
-    )
+    return f"cluster {obj.cluster!r}: {object_ref(obj)}{origin}"
+
+
+def reason_about(problem: Problem, obj: RenderedObject) -> str | None:
+    """What ``problem`` says is wrong with ``obj`` (field, reason, fix), or None if not about it."""
+    head = subject(obj)
+    if not problem.message.startswith(head) or problem.message[len(head) : len(head) + 1] not in (
+        " ",
+        ":",
+    ):
+        return None
+    reason = problem.message[len(head) :].lstrip(" :")
+    return f"{reason} ({problem.hint})" if problem.hint else reason

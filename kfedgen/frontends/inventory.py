@@ -12,10 +12,12 @@ reported as "not in the inventory" on top of the error that is the real cause.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Location, Problems
+from kfedgen.frontends.karmada.resourcemodels import karmada_compute
 from kfedgen.frontends.schema import validate_document
 from kfedgen.gitops.settings import parse_gitops
 from kfedgen.model import (
@@ -38,6 +40,7 @@ KARMADA_CLUSTER = "cluster.karmada.io/v1alpha1"
 # Karmada's Cluster API has no capacity field; kfedgen reads a declared one from here.
 AVAILABLE_REPLICAS_ANNOTATION = "kfedgen.io/available-replicas"
 _CLUSTERS: DocPath = ("spec", "clusters")
+_VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)")
 
 
 def add_kubefed_clusters(docs: Sequence[Document], spec: FleetSpec, problems: Problems) -> None:
@@ -192,6 +195,7 @@ def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> 
         problems.error(doc.location(path), path, f"{available} is larger than an int32")
         spec.broken_cluster_names.add(metadata["name"])
         return
+    status = doc.data.get("status") or {}
     cluster = Cluster(
         name=metadata["name"],
         labels=dict(labels),
@@ -202,8 +206,22 @@ def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> 
         zones=tuple(zones),
         taints=_taints(raw.get("taints") or ()),
         available_replicas=int(available) if available is not None else None,
+        kubernetes_version=_minor_version(status.get("kubernetesVersion")),
+        apis=_enabled_apis(status["apiEnablements"]) if "apiEnablements" in status else None,
+        compute=karmada_compute(raw.get("resourceModels") or (), status.get("resourceSummary")),
     )
     _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
+
+
+def _minor_version(version: str | None) -> str | None:
+    """``v1.29.3`` (a Karmada Cluster's ``status.kubernetesVersion``) -> ``1.29``."""
+    match = _VERSION.match(version) if version else None
+    return f"{int(match.group(1))}.{int(match.group(2))}" if match else None
+
+
+def _enabled_apis(enablements: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """``status.apiEnablements`` as the group/versions served (the core ``v1`` aside)."""
+    return tuple(e["groupVersion"] for e in enablements if "/" in e["groupVersion"])
 
 
 def _provides(raw: Sequence[Mapping[str, str]]) -> tuple[ProvidedObject, ...]:

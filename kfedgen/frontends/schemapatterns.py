@@ -113,6 +113,9 @@ PATTERNS: dict[str, PatternWords] = {
         'must be a Kubernetes minor version such as "1.29"',
         _minor_version,
     ),
+    "^v?[0-9]+\\.[0-9]+": PatternWords(
+        "must be a Kubernetes version such as v1.29.3 (a Karmada Cluster's status)"
+    ),
     "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/v[0-9]+((alpha|beta)[0-9]+)?$": PatternWords(
         "must be an API group/version such as serving.knative.dev/v1 (core APIs are built in)"
     ),

@@ -94,6 +94,8 @@ def headroom(
         per_cluster = groups[key]
         counts = headroom_replicas(settings, {c: w.replicas for c, w in per_cluster.items()}, live)
         for cluster in sorted(per_cluster):
+            if _nodeless(clusters.get(cluster)):
+                continue
             workload = per_cluster[cluster]
             placeholder = _placeholder(workload, counts[cluster], settings, location)
             objects.append(placeholder)
@@ -110,6 +112,17 @@ def headroom(
             )
     classes = [_priority_class(cluster, location, settings) for cluster in sorted(used)]
     return [*classes, *objects], entries
+
+
+def _nodeless(cluster: Cluster | None) -> bool:
+    """Whether the inventory says the cluster runs pods on Fargate only.
+
+    Fargate gives each pod capacity of its own when it starts: there are no nodes to keep
+    spare, and a pause pod would be billed for nothing.  Its share of a lost cluster's
+    replicas is still counted, so the other clusters' placeholders cover its loss.
+    """
+    compute = cluster.compute if cluster is not None else None
+    return compute is not None and bool(compute.fargate_profiles) and not compute.node_pools
 
 
 def _placeholder(

@@ -1,7 +1,9 @@
 """``kfedgen plan``: where every federated workload lands, and with how many replicas.
 
 :func:`build_plan` turns a :class:`~kfedgen.pipeline.Compilation` into one
-:class:`PlanRow` per (workload, cluster); :func:`format_plan` prints the rows.
+:class:`PlanRow` per (workload, cluster), :func:`build_capacity` into one
+:class:`CapacityRow` per resource of each cluster with node pools; :func:`format_plan`
+prints them.
 Both are pure.  Every placed object, whatever front-end placed it, is one
 resolution of the compilation, and :func:`resolution_rows` reads them all; rows
 from anything that is not a resolution would be one more entry in
@@ -11,16 +13,19 @@ from anything that is not a resolution would be one more entry in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.decisions import DEPENDENCY, RETAINED, UNSET, AnyResolution, Preference, ValueSource
+from kfedgen.feasibility.capacity import overfull, usage
+from kfedgen.feasibility.nodepools import pools_of, workloads
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
 from kfedgen.placement.cluster_overrides import replica_count
-from kfedgen.rendered import spec_int
+from kfedgen.quantity import format_units
+from kfedgen.rendered import RenderedObject, spec_int
 
 PLAN_FORMATS = ("text", "json", "markdown")
 JSON_VERSION = 1
@@ -244,6 +249,63 @@ def _is_workload(
     )
 
 
+@dataclass(frozen=True)
+class CapacityRow:
+    """One resource of one cluster's node pools: what the planned pods request, what is there.
+
+    ``requested`` counts the pods that some pool takes (DaemonSets once per node), as the
+    ``node-pools`` feasibility check does; ``declared`` is nodes x ``allocatable`` over
+    every pool, None when some pool does not declare the resource.  ``short_on`` lists the
+    sets of pools the check finds short of the resource (the pods that can run only there
+    request more than they have), which a cluster's total can hide.
+    """
+
+    cluster: str
+    resource: str
+    requested: str
+    declared: str | None
+    short_on: tuple[tuple[str, ...], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row in the documented JSON shape."""
+        return {
+            "cluster": self.cluster,
+            "resource": self.resource,
+            "requested": self.requested,
+            "declared": self.declared,
+            "shortOn": [list(pools) for pools in self.short_on],
+        }
+
+
+def build_capacity(compilation: Compilation) -> list[CapacityRow]:
+    """Requested against declared, per resource, for each cluster that declares node pools."""
+    by_cluster: dict[str, list[RenderedObject]] = {}
+    for obj in compilation.objects:
+        by_cluster.setdefault(obj.cluster, []).append(obj)
+    rows = []
+    for name, cluster in sorted(compilation.spec.clusters.items()):
+        pools = pools_of(cluster)
+        if not pools:
+            continue
+        placed = workloads(cluster, by_cluster.get(name, []))
+        short: dict[str, list[tuple[str, ...]]] = {}
+        for full in overfull(pools, placed):
+            for used in full.usages:
+                short.setdefault(used.resource, []).append(tuple(p.name for p in full.pools))
+        for used in usage(pools, placed):
+            declared = used.declared
+            rows.append(
+                CapacityRow(
+                    name,
+                    used.resource,
+                    format_units(used.resource, used.requested),
+                    None if declared is None else format_units(used.resource, declared),
+                    tuple(short.get(used.resource, ())),
+                )
+            )
+    return rows
+
+
 # --------------------------------------------------------------------------------------
 # Formats
 # --------------------------------------------------------------------------------------
@@ -251,14 +313,23 @@ def _is_workload(
 _COLUMNS = ("OBJECT", "CLUSTER", "REPLICAS", "SOURCE", "PREFERENCE", "NOTES")
 
 
-def format_plan(rows: list[PlanRow], output_format: str) -> str:
-    """Render the rows as ``text`` (an aligned table), ``json`` or ``markdown``."""
+def format_plan(
+    rows: list[PlanRow], output_format: str, capacity: Sequence[CapacityRow] = ()
+) -> str:
+    """Render the rows as ``text`` (aligned tables), ``json`` or ``markdown``.
+
+    The capacity table follows the replica table when some cluster declares node pools.
+    """
     if output_format == "json":
-        document = {"version": JSON_VERSION, "rows": [row.as_dict() for row in rows]}
+        document = {
+            "version": JSON_VERSION,
+            "rows": [row.as_dict() for row in rows],
+            "capacity": [row.as_dict() for row in capacity],
+        }
         return json.dumps(document, indent=2) + "\n"
     if output_format == "markdown":
-        return _markdown(rows)
-    return _text(rows)
+        return _markdown(rows) + _capacity_markdown(capacity)
+    return _text(rows) + _capacity_text(capacity)
 
 
 def _cells(row: PlanRow) -> tuple[str, ...]:
@@ -276,13 +347,42 @@ def _cells(row: PlanRow) -> tuple[str, ...]:
 def _text(rows: list[PlanRow]) -> str:
     if not rows:
         return "no federated workloads\n"
-    table = [_COLUMNS, *(_cells(row) for row in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
+    return _aligned([_COLUMNS, *(_cells(row) for row in rows)])
+
+
+def _aligned(table: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         + "\n"
         for line in table
     )
+
+
+_CAPACITY_COLUMNS = ("CLUSTER", "RESOURCE", "REQUESTED", "DECLARED", "NOTES")
+
+
+def _capacity_cells(row: CapacityRow) -> tuple[str, ...]:
+    notes = [f"short on {'+'.join(pools)}" for pools in row.short_on]
+    if row.declared is None:
+        notes.append("not declared by every pool")
+    return (row.cluster, row.resource, row.requested, row.declared or "-", ", ".join(notes))
+
+
+def _capacity_text(capacity: Sequence[CapacityRow]) -> str:
+    if not capacity:
+        return ""
+    return "\n" + _aligned([_CAPACITY_COLUMNS, *(_capacity_cells(row) for row in capacity)])
+
+
+def _capacity_markdown(capacity: Sequence[CapacityRow]) -> str:
+    if not capacity:
+        return ""
+    lines = ["", "#### Node pool capacity", ""]
+    lines.append("| " + " | ".join(c.capitalize() for c in _CAPACITY_COLUMNS) + " |")
+    lines.append("| --- | --- | ---: | ---: | --- |")
+    lines.extend(f"| {' | '.join(_md(c) for c in _capacity_cells(row))} |" for row in capacity)
+    return "\n".join(lines) + "\n"
 
 
 def _markdown(rows: list[PlanRow]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -194,4 +195,57 @@ def test_explain_a_cluster_scoped_object(run_cli: RunCli, tmp_path: Path) -> Non
     assert result.out.splitlines()[1] == (
         "cluster1: placed -> rendered/cluster1/_cluster/"
         "clusterrole.rbac.authorization.k8s.io_test-clusterrole.yaml"
+    )
+
+
+def test_explain_says_which_feasibility_checks_passed_failed_or_were_skipped(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.feasibility.fleets import container, deployment, write_fleet  # noqa: PLC0415
+
+    pools = "{name: general, nodes: 2, allocatable: {cpu: '4', pods: '10'}}"
+    clusters = [
+        f'{{name: c, kubernetesVersion: "1.29", compute: {{nodePools: [{pools}]}}}}',
+        "{name: plain}",
+    ]
+    web = deployment("web", {"containers": [container(resources={"requests": {"cpu": "1"}})]})
+    web["spec"]["replicas"] = 9
+    ssd = deployment("ssd", {"nodeSelector": {"disk": "ssd"}, "containers": [container()]})
+    fleet = write_fleet(tmp_path, clusters, [web, ssd])
+    result = run_cli("explain", "Deployment/shop/web", cwd=fleet)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    start = lines.index("  will it run there:")
+    assert lines[start + 1 : start + 5] == [
+        "    api-versions: passed",
+        "    references: skipped: the cluster's inventory entry has no provides",
+        "    fargate: skipped: the cluster's inventory entry has no compute.fargateProfiles",
+        "    node-pools: failed: its pods can run on node pool general (2 nodes); 9 pods planned; "
+        "node pool general allocates cpu 8 in all (2 nodes), and the pods that can run only "
+        "there request cpu 9 (9 pods of Deployment/shop/web at fleet/objects.yaml:1:1): some "
+        "would stay Pending (add nodes to the pools, plan fewer replicas for the cluster or "
+        "lower their requests, or let the pods run on another pool)",
+    ]
+    # The cluster that declares nothing runs no check: its explanation is as before.
+    assert lines.count("  will it run there:") == 1
+    assert lines[-2:] == [
+        "  duplicated → 9 replicas",
+        "  replicas: 9 from the resource template (fleet/objects.yaml:20:3)",
+    ]
+    ssd_there = run_cli(
+        "explain", "Deployment/shop/ssd", "--cluster", "c", "--format", "json", cwd=fleet
+    )
+    [cluster] = json.loads(ssd_there.out)["clusters"]
+    assert cluster["feasibility"][0] == {"check": "api-versions", "result": "passed", "reasons": []}
+    assert cluster["feasibility"][3]["result"] == "failed"
+    assert cluster["feasibility"][3]["reasons"][0].startswith(
+        "spec.template.spec.nodeSelector.disk: no node pool takes its pods, so they would stay "
+        "Pending (pool general: nodeSelector disk=ssd: its nodes have no label disk)"
+    )
+    web.setdefault("spec", {})["replicas"] = 8
+    fleet_ok = write_fleet(tmp_path / "fits", clusters, [web])
+    fits = run_cli("explain", "Deployment/shop/web", "--cluster", "c", cwd=fleet_ok)
+    assert (
+        "    node-pools: passed: its pods can run on node pool general (2 nodes); 8 pods planned"
+        in fits.out
     )

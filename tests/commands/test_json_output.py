@@ -218,6 +218,20 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
                     "line": 35,
                     "column": 11,
                 },
+                # Every check, skipped: the inventory entry declares nothing to check against.
+                "feasibility": [
+                    {
+                        "check": check,
+                        "result": "skipped",
+                        "reasons": [f"the cluster's inventory entry has no {needs}"],
+                    }
+                    for check, needs in (
+                        ("api-versions", "kubernetesVersion"),
+                        ("references", "provides"),
+                        ("fargate", "compute.fargateProfiles"),
+                        ("node-pools", "compute.nodePools"),
+                    )
+                ],
             }
         ],
         "problems": [],

@@ -165,6 +165,7 @@ def test_plan_json(run_cli: RunCli, fleet_dir: Path) -> None:
             row("FederatedReplicaSet/app/cache", "east", 2, "template"),
             row("FederatedReplicaSet/app/cache", "west", 1, "override"),
         ],
+        "capacity": [],  # no cluster declares node pools
         "traffic": [],
         # The warnings, which text output prints on stderr.
         "problems": [
@@ -207,6 +208,7 @@ def test_plan_of_a_fleet_without_workloads(run_cli: RunCli, fleet_dir: Path) -> 
         "exitCode": 0,
         "error": None,
         "rows": [],
+        "capacity": [],
         "traffic": [],
         "problems": [],
     }
@@ -307,3 +309,50 @@ def test_retain_replicas_end_to_end(run_cli: RunCli, fleet_dir: Path) -> None:
         "fleet/worker.yaml:7:3: spec.retainReplicas: warning: retainReplicas: true leaves "
         "spec.replicas to an in-cluster autoscaler" in result.err
     )
+
+
+def test_plan_shows_requested_against_declared_capacity(run_cli: RunCli, tmp_path: Path) -> None:
+    from tests.feasibility.fleets import container, deployment, write_fleet  # noqa: PLC0415
+
+    general = "{name: general, nodes: 2, allocatable: {cpu: '4', memory: 16Gi, pods: '10'}}"
+    gpu = (
+        "{name: gpu, nodes: 1, labels: {gpu: 'true'}, allocatable: {cpu: '8', pods: '10', "
+        "nvidia.com/gpu: '4'}, taints: [{key: gpu, value: 'true', effect: NoSchedule}]}"
+    )
+    clusters = [f"{{name: c, compute: {{nodePools: [{general}, {gpu}]}}}}", "{name: plain}"]
+    web = deployment("web", {"containers": [container(resources={"requests": {"cpu": "500m"}})]})
+    web["spec"]["replicas"] = 18
+    agent = deployment(
+        "agent", {"containers": [container(resources={"limits": {"memory": "1Gi"}})]}
+    )
+    agent["kind"] = "DaemonSet"
+    fleet = write_fleet(tmp_path, clusters, [web, agent])
+    text = run_cli("plan", cwd=fleet)
+    assert text.code == 0, text.err
+    assert text.out.split("\n\n", 1)[1] == (
+        "CLUSTER  RESOURCE        REQUESTED  DECLARED  NOTES\n"
+        "c        cpu             9          16        short on general\n"
+        "c        memory          2Gi        -         not declared by every pool\n"
+        "c        nvidia.com/gpu  0          4\n"
+        "c        pods            20         30\n"
+    )  # the agent tolerates no taint: one pod on each general node
+    document = json.loads(run_cli("plan", "--format", "json", cwd=fleet).out)
+    assert document["capacity"][0] == {
+        "cluster": "c",
+        "resource": "cpu",
+        "requested": "9",
+        "declared": "16",
+        "shortOn": [["general"]],
+    }
+    web["spec"]["replicas"] = 16
+    fits = write_fleet(tmp_path / "fits", clusters, [web])
+    json_fits = json.loads(run_cli("plan", "--format", "json", cwd=fits).out)
+    assert [(r["resource"], r["requested"], r["shortOn"]) for r in json_fits["capacity"]] == [
+        ("cpu", "8", []),
+        ("memory", "0", []),
+        ("nvidia.com/gpu", "0", []),
+        ("pods", "16", []),
+    ]
+    markdown = run_cli("plan", "--format", "markdown", cwd=fits).out
+    assert "#### Node pool capacity" in markdown
+    assert "| c | cpu | 8 | 16 |  |" in markdown

@@ -145,6 +145,7 @@ def test_json_and_github_formats_carry_the_warning(tmp_path: Path, run_cli: RunC
     assert document["feasibility"]["skipped"] == [
         {"check": "references", "needs": "provides", "clusters": ["c"]},
         {"check": "fargate", "needs": "compute.fargateProfiles", "clusters": ["c"]},
+        {"check": "node-pools", "needs": "compute.nodePools", "clusters": ["c"]},
     ]
     github = run_cli("validate", "--format", "github", cwd=fleet)
     assert "::warning file=fleet/objects.yaml,line=1,col=1,title=kfedgen::cluster 'c'" in github.err

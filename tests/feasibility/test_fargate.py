@@ -100,3 +100,123 @@ def test_without_fargate_profiles_the_check_is_skipped(tmp_path: Path, run_cli: 
         "feasibility check fargate skipped for 1 of 2 clusters (nodes): their inventory entries "
         "have no compute.fargateProfiles"
     ) in result.err
+
+
+def _storage_class(name: str, provisioner: str, default: bool = False) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if default:
+        metadata["annotations"] = {"storageclass.kubernetes.io/is-default-class": "true"}
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": metadata,
+        "provisioner": provisioner,
+    }
+
+
+def _claim(name: str, storage_class: str | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": "1Gi"}},
+    }
+    if storage_class is not None:
+        spec["storageClassName"] = storage_class
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def _with_claim(name: str) -> dict[str, Any]:
+    pod = {
+        "containers": [container()],
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": name}}],
+    }
+    return deployment("web", pod, labels=ON_FARGATE)
+
+
+@pytest.mark.parametrize(
+    ("objects", "where", "what"),
+    [
+        (
+            [
+                deployment(
+                    "web",
+                    {
+                        "containers": [container()],
+                        "volumes": [{"name": "d", "awsElasticBlockStore": {"volumeID": "vol-1"}}],
+                    },
+                    labels=ON_FARGATE,
+                )
+            ],
+            "spec.template.spec.volumes[0].awsElasticBlockStore",
+            "an awsElasticBlockStore volume",
+        ),
+        (
+            [_storage_class("gp3", "ebs.csi.aws.com"), _claim("data", "gp3"), _with_claim("data")],
+            "spec.template.spec.volumes[0].persistentVolumeClaim",
+            "PersistentVolumeClaim data is on EBS",
+        ),
+        (
+            [
+                _storage_class("gp2", "kubernetes.io/aws-ebs", default=True),
+                _claim("data", None),
+                _with_claim("data"),
+            ],
+            "spec.template.spec.volumes[0].persistentVolumeClaim",
+            "PersistentVolumeClaim data is on EBS",
+        ),
+    ],
+)
+def test_ebs_volumes_cannot_be_mounted_on_fargate(
+    objects: list[dict[str, Any]], where: str, what: str, tmp_path: Path, run_cli: RunCli
+) -> None:
+    fleet = write_fleet(tmp_path, [FARGATE_ONLY], objects)
+    result = run_cli("render", cwd=fleet)
+    assert result.code == 0, result.err
+    [warning] = warnings(result.err)
+    assert (
+        f"cluster 'f': Deployment/shop/web {where}: its pods match Fargate profile shop, and "
+        f"Fargate pods cannot mount EBS volumes ({what}) (use EFS or another storage class"
+    ) in warning
+    assert "https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html" in warning
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [_storage_class("efs", "efs.csi.aws.com"), _claim("data", "efs"), _with_claim("data")],
+        [_claim("data", "gp3"), _with_claim("data")],  # a class the platform made: not guessed
+        [
+            _storage_class("gp3", "ebs.csi.aws.com", default=True),
+            _claim("data", ""),
+            _with_claim("data"),
+        ],
+    ],
+)
+def test_other_storage_is_not_reported(
+    objects: list[dict[str, Any]], tmp_path: Path, run_cli: RunCli
+) -> None:
+    fleet = write_fleet(tmp_path, [FARGATE_ONLY], objects)
+    result = run_cli("render", cwd=fleet)
+    assert result.code == 0, result.err
+    assert warnings(result.err) == []
+
+
+def test_a_statefulset_claim_template_on_ebs(tmp_path: Path, run_cli: RunCli) -> None:
+    database = deployment("db", {"containers": [container()]}, labels=ON_FARGATE) | {
+        "kind": "StatefulSet"
+    }
+    database["spec"]["volumeClaimTemplates"] = [
+        {"metadata": {"name": "data"}, "spec": {"storageClassName": "gp3"}}
+    ]
+    fleet = write_fleet(
+        tmp_path, [FARGATE_ONLY], [_storage_class("gp3", "ebs.csi.aws.com"), database]
+    )
+    [warning] = warnings(run_cli("render", cwd=fleet).err)
+    assert (
+        "cluster 'f': StatefulSet/shop/db spec.volumeClaimTemplates[0]: its pods match Fargate "
+        "profile shop, and Fargate pods cannot mount EBS volumes (a volume claim template on EBS)"
+    ) in warning

@@ -110,3 +110,75 @@ def test_the_published_schema_documents_the_fields(run_cli: RunCli) -> None:
         "allocatable",
     ):
         assert f'"{field}"' in result.out
+
+
+KARMADA = Path(__file__).parent / "fixtures" / "karmada-clusters.yaml"
+
+
+def test_a_karmada_cluster_says_its_version_apis_and_nodes() -> None:
+    spec = compile_fleet(KARMADA.read_text(), files={}).spec
+    member1, member2 = spec.clusters["member1"], spec.clusters["member2"]
+    assert (member1.kubernetes_version, member2.kubernetes_version) == ("1.29", "1.23")
+    assert member1.apis == ("apps/v1", "serving.knative.dev/v1")
+    assert member2.apis is None  # no apiEnablements: not declared
+    assert member1.compute == Compute(
+        node_pools=(
+            NodePool(
+                "grade-1", 3, {}, (), {"cpu": "1999m", "memory": str(16 * 1024**3 - 1)}, False
+            ),
+        )
+    )
+    assert member2.compute == Compute(
+        node_pools=(
+            NodePool("all-nodes", 1, {}, (), {"cpu": "4", "memory": "8Gi", "pods": "110"}, False),
+        )
+    )
+
+
+def test_the_checks_run_on_a_karmada_inventory(tmp_path: Path, run_cli: RunCli) -> None:
+    from tests.feasibility.fleets import container, deployment, write_fleet  # noqa: PLC0415
+
+    pod = {
+        "nodeSelector": {"disk": "ssd"},
+        "containers": [container(resources={"requests": {"cpu": "1500m"}})],
+    }
+    web = deployment("web", pod)
+    web["spec"]["replicas"] = 3
+    big = deployment("big", {"containers": [container(resources={"requests": {"cpu": "3"}})]})
+    fleet = write_fleet(tmp_path, ["{name: member1}", "{name: member2}"], [web, big])
+    (fleet / "fleet" / "fleet.yaml").write_text(KARMADA.read_text())  # the same two clusters
+    result = run_cli("validate", cwd=fleet)
+    assert result.code == 0, result.err
+    lines = [line for line in result.err.splitlines() if ": warning: " in line]
+    # Karmada says nothing of node labels: web's nodeSelector is not held against its pods.
+    assert lines == [
+        "fleet/fleet.yaml:36:1: warning: cluster 'member2': node pool all-nodes allocates cpu 4 "
+        "in all (1 node), and the pods that can run only there request cpu 7500m (3 pods of "
+        "Deployment/shop/web at fleet/objects.yaml:1:1, 1 pod of Deployment/shop/big at "
+        "fleet/objects.yaml:24:1): some would stay Pending (add nodes to the pools, plan fewer "
+        "replicas for the cluster or lower their requests, or let the pods run on another pool)",
+        "fleet/objects.yaml:24:1: warning: cluster 'member1': Deployment/shop/big "
+        "spec.template.spec: no node pool takes its pods, so they would stay Pending (pool "
+        "grade-1: one pod requests cpu 3, and one node allocates cpu 1999m) (give the pods a "
+        "pool's labels and tolerate its taints, request what one node allocates, or add a node "
+        "pool that takes them)",
+    ]
+
+
+def test_a_bad_karmada_status_is_an_error_at_its_place(tmp_path: Path, run_cli: RunCli) -> None:
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    text = KARMADA.read_text().replace("{grade: 1, count: 3}", "{grade: 1, count: three}")
+    (fleet / "clusters.yaml").write_text(text.replace('max: "2"}', "max: two}"))
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 2
+    assert (
+        "fleet/clusters.yaml:17:33: spec.resourceModels[1].ranges[0].max: 'two' must be a Kubernetes quantity"
+        in result.err
+    )
+    assert (
+        "fleet/clusters.yaml:33:20: status.resourceSummary.allocatableModelings[1].count: expected an integer"
+        in result.err
+    )
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "rendered").exists()

@@ -267,6 +267,8 @@ def test_rendered_example_fleet_has_argocd_wiring() -> None:
     assert sorted(p.name for p in root.iterdir()) == [
         "cluster0.yaml",
         "cluster1.yaml",
+        "cluster2.yaml",
+        "cluster3.yaml",
         "kustomization.yaml",
         "root.yaml",
     ]

@@ -267,7 +267,7 @@ def test_kubectl_kustomize_on_the_example_argocd_directory() -> None:
         check=False,
     )
     assert built.returncode == 0, built.stderr
-    assert len(list(yaml.safe_load_all(built.stdout))) == 3
+    assert len(list(yaml.safe_load_all(built.stdout))) == 5  # root and four clusters
 
 
 def test_every_engine_setting_matches_the_crds(crds: dict[SchemaKey, Validator]) -> None:

@@ -1,0 +1,62 @@
+"""The README's "Will it run there?" walkthrough is real output of the example fleet."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import ROOT, RunCli
+
+SECTION = (ROOT / "README.md").read_text().split("## Will it run there?\n", 1)[1].split("\n## ")[0]
+EMBEDDER_SELECTOR = "              - {namespace: ml, labels: {app: embedder}}\n"
+
+
+def example_fleet(tmp_path: Path) -> Path:
+    for directory in ("fleet", "overlays", "rendered"):
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_a_workload_that_fits(run_cli: RunCli, tmp_path: Path) -> None:
+    args = ("explain", "Deployment/ml/train", "--cluster", "cluster2")
+    result = run_cli(*args, cwd=example_fleet(tmp_path))
+    assert result.code == 0, result.err
+    assert result.err == ""
+    assert f"$ kfedgen {' '.join(args)}\n{result.out}```" in SECTION
+    assert "node-pools: passed" in result.out
+
+
+def test_the_example_fleet_renders_strictly(run_cli: RunCli, tmp_path: Path) -> None:
+    assert run_cli("render", "--strict", cwd=example_fleet(tmp_path)).code == 0
+
+
+def test_without_its_profile_the_embedder_would_stay_pending(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    directory = example_fleet(tmp_path)
+    assert f"\n-{EMBEDDER_SELECTOR}" in SECTION  # the diff shown
+    edit(directory / "fleet" / "fleet.yaml", EMBEDDER_SELECTOR, "")
+    result = run_cli("render", cwd=directory)
+    assert result.code == 0
+    assert "cluster 'cluster3': Deployment/ml/embedder" in result.err
+    assert "they would stay Pending" in result.err
+    assert f"$ kfedgen render\n{result.out}{result.err}```" in SECTION
+    assert run_cli("render", "--strict", cwd=directory).code == 2
+
+
+def test_more_gpus_than_the_pool_has(run_cli: RunCli, tmp_path: Path) -> None:
+    directory = example_fleet(tmp_path)
+    edit(directory / "fleet" / "ml.yaml", "      replicas: 4\n", "      replicas: 10\n")
+    check = run_cli("render", "--check", cwd=directory)
+    assert check.code == 1
+    assert f"$ kfedgen render --check\n{check.out}{check.err}```" in SECTION
+    plan = run_cli("plan", cwd=directory)
+    capacity = plan.out.split("\n\n")[1] + "\n"  # the table between replicas and traffic
+    assert "short on gpu" in capacity
+    assert f"```\n{capacity}```" in SECTION
