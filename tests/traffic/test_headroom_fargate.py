@@ -7,7 +7,8 @@ from tests.conftest import ROOT
 
 
 def test_the_example_fleets_fargate_cluster_gets_no_placeholder() -> None:
-    compilation = compile_fleet(Options(), ROOT)
+    options = Options(fleet=(ROOT / "fleet",), overlays=ROOT / "overlays", output=ROOT / "rendered")
+    compilation = compile_fleet(options, ROOT)
     placeholders = sorted(
         (o.cluster, o.name) for o in compilation.objects if o.name.endswith("-headroom")
     )
