@@ -23,7 +23,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("frontends", ("kfedgen.frontends",)),
     ("placement", ("kfedgen.placement",)),
     ("backend", ("kfedgen.backend", "kfedgen.feasibility", "kfedgen.gitops.files")),
-    ("pipeline", ("kfedgen.pipeline",)),
+    ("pipeline", ("kfedgen.pipeline", "kfedgen.inputs")),
     ("views", ("kfedgen.views", "kfedgen.commands", "kfedgen.cli", "kfedgen.__main__")),
 )
 

@@ -10,8 +10,9 @@ import pytest
 
 from kfedgen.backend import compilecache
 from kfedgen.backend.statcache import cache_dir
-from kfedgen.pipeline import Options, check, render
+from kfedgen.inputs import Options
 from kfedgen.source.load import SourceFile
+from kfedgen.views.cached import check, render
 from tests.conftest import RunCli, snapshot
 from tests.fleets import write_versioned_fleet
 
@@ -131,7 +132,7 @@ def _sources(options: Options, base: Path) -> list[SourceFile]:
 
 
 def _fingerprint(options: Options, base: Path) -> str:
-    from kfedgen.pipeline import fingerprint  # noqa: PLC0415
+    from kfedgen.inputs import fingerprint  # noqa: PLC0415
 
     return fingerprint(options, base)
 

@@ -1,0 +1,91 @@
+"""``render`` and ``render --check``: answered from kfedgen's caches when nothing changed.
+
+The pre-commit hook and CI run these on every commit, and usually no input
+and no output file changed.  Then the compile cache names the manifest the
+fleet renders to and the stat cache confirms that the tree on disk is that
+one (:mod:`kfedgen.backend.compilecache`, :mod:`kfedgen.backend.statcache`),
+and this module never imports the compile stages: importing them costs more
+than the rest of such a run.  On any miss the pipeline is imported and run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kfedgen.backend import compilecache
+from kfedgen.backend.compilecache import CachedRender
+from kfedgen.backend.outtree import MANIFEST_PATH
+from kfedgen.backend.statcache import StatCache, cache_dir
+from kfedgen.backend.write import TreeDiff, compare, confirm
+from kfedgen.backend.write import write as write_tree
+from kfedgen.errors import Problems
+from kfedgen.inputs import Options, fingerprint, read_sources
+
+if TYPE_CHECKING:
+    from kfedgen.pipeline import Compilation
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``render`` and ``render --check`` report: from a compilation, or from the cache."""
+
+    problems: Problems
+    clusters: int
+    compilation: Compilation | None  # None: the compile cache answered, nothing was compiled
+
+    @classmethod
+    def of(cls, compilation: Compilation) -> Outcome:
+        """The outcome of a compiled fleet."""
+        return cls(compilation.problems, len(compilation.spec.clusters), compilation)
+
+
+def render(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
+    """Compile and write the output tree atomically; nothing is written on invalid input.
+
+    When no input changed since the render that wrote the tree on disk, and the
+    tree is still what it wrote, nothing is compiled (:mod:`kfedgen.backend.compilecache`).
+    """
+    return _cached_or_compiled(options, base, write=True)
+
+
+def check(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
+    """Compile in memory and compare with the output tree; writes nothing.
+
+    Only kfedgen's caches may be refreshed (like ``git status`` refreshing the
+    index), never the output tree.
+    """
+    return _cached_or_compiled(options, base, write=False)
+
+
+def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outcome, TreeDiff]:
+    problems = Problems()
+    sources = read_sources(options, base, problems)
+    caches = cache_dir(options.output)
+    key = None
+    if caches is not None and not problems.items:
+        key = compilecache.compile_key(sources, fingerprint(options, base))
+        cached = compilecache.load(caches, key)
+        if cached is not None:
+            diff = confirm(options.output, cached.manifest_digest, lock=write)
+            if diff is not None:
+                return Outcome(Problems(list(cached.problems)), cached.clusters, None), diff
+    # A miss: only now the compile stages are imported.
+    from kfedgen.pipeline import compile_sources  # noqa: PLC0415
+
+    compilation = compile_sources(sources, options, problems)
+    if write:
+        diff = write_tree(options.output, compilation.tree)
+    else:
+        stats = StatCache.load(caches, options.output)
+        diff = compare(options.output, compilation.tree, stats)
+        if diff.is_current:
+            stats.settle(compilation.tree.digests, compilation.tree.digests[MANIFEST_PATH])
+        if stats.dirty:  # like git status refreshing the index: the cache, never the tree
+            stats.save(caches)
+    if key is not None:
+        digest = compilation.tree.digests[MANIFEST_PATH]
+        entry = CachedRender(digest, len(compilation.spec.clusters), tuple(compilation.problems))
+        compilecache.store(caches, key, entry)
+    return Outcome.of(compilation), diff
