@@ -71,8 +71,12 @@ CHANGES: dict[str, Callable[[Path, str], None]] = {
     "an empty directory added": lambda root, path: (root / path).with_name("empty").mkdir(),
     "a file replaced by a symlink to itself": lambda root, path: _symlink_over(root / path),
     "a file's mode changed": lambda root, path: (root / path).chmod(0o600),
-    "a file renamed": lambda root, path: (root / path).rename((root / path).with_name("moved")),
+    "a file renamed": lambda root, path: _rename(root / path),
 }
+
+
+def _rename(source: Path) -> None:
+    source.rename(source.with_name("moved"))
 
 
 def _symlink_over(target: Path) -> None:
