@@ -26,7 +26,7 @@ from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.inputs import Options, repo_relative
 from kfedgen.interrupts import command_scope
 from kfedgen.report import FORMATS, Reporter, format_problems
-from kfedgen.source.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
+from kfedgen.source.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.streams import prepare_streams
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3

@@ -12,7 +12,7 @@ from pathlib import Path
 from kfedgen.backend.write import overlap_problem
 from kfedgen.errors import OutputError, Problems
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
-from kfedgen.source.load import LoadOptions, SourceFile, discover
+from kfedgen.source.files import LoadOptions, SourceFile, discover
 
 
 @dataclass(frozen=True)
