@@ -204,15 +204,18 @@ class StatCache:
             directory.mkdir(parents=True, exist_ok=True)
             if stamp is not None:
                 self.clock = _stamp(stamp, os.lstat(directory).st_dev)
-            write_atomically(directory / STAT_FILE, self._serialise())
+            write_atomically(
+                directory / STAT_FILE, self._header(), json.dumps(self.entries).encode()
+            )
             self.dirty = False
 
-    def _serialise(self) -> bytes:
+    def _header(self) -> bytes:
         signature = newest = None
         if self.complete_for is not None:
-            stats = [(path, entry[65:]) for path, entry in self.entries.items()]
-            signature = signature_of(stats)
-            newest = max((mtime_of(text) for _, text in stats), default=0)
+            # entry[65:]: the stat_of part, after the sha256 and a space.
+            entries = self.entries.items()
+            signature = signature_of((path, entry[65:]) for path, entry in entries)
+            newest = max((mtime_of(entry[65:]) for entry in self.entries.values()), default=0)
         fields = {
             "version": _VERSION,
             "manifest": self.complete_for,
@@ -220,8 +223,7 @@ class StatCache:
             "newest": newest,
             "clock": list(self.clock) if self.clock else None,
         }
-        header = json.dumps({**fields, "check": _checksum(fields)})
-        return f"{header}\n{json.dumps(self.entries)}".encode()
+        return f"{json.dumps({**fields, 'check': _checksum(fields)})}\n".encode()
 
 
 def load_header(directory: Path | None, output: Path) -> Header | None:
@@ -297,12 +299,13 @@ def _stamp(output: Path, cache_device: int) -> tuple[int, int] | None:
     return after.st_dev, after.st_ctime_ns
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content``: readers see the old file or the new one."""
+def write_atomically(path: Path, *content: bytes) -> None:
+    """Replace ``path`` with ``content`` (its parts, in order): readers see the old or the new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(content)
+        with temporary.open("wb") as stream:
+            stream.writelines(content)
         temporary.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):

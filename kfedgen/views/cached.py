@@ -33,12 +33,15 @@ class Outcome:
 
     problems: Problems
     clusters: int
-    compilation: Compilation | None  # None: the compile cache answered, nothing was compiled
+    # None when the compile cache answered, or when render wrote the tree and let the
+    # compilation go (nothing after the write needs it).
+    compilation: Compilation | None
+    compiled: bool  # False: the compile cache answered, nothing was compiled
 
     @classmethod
     def of(cls, compilation: Compilation) -> Outcome:
         """The outcome of a compiled fleet."""
-        return cls(compilation.problems, len(compilation.spec.clusters), compilation)
+        return cls(compilation.problems, len(compilation.spec.clusters), compilation, True)
 
 
 def render(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
@@ -70,22 +73,26 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
         if cached is not None:
             diff = confirm(options.output, cached.manifest_digest, lock=write)
             if diff is not None:
-                return Outcome(Problems(list(cached.problems)), cached.clusters, None), diff
+                return Outcome(Problems(list(cached.problems)), cached.clusters, None, False), diff
     # A miss: only now the compile stages are imported.
     from kfedgen.pipeline import compile_sources  # noqa: PLC0415
 
     compilation = compile_sources(sources, options, problems)
+    outcome, tree = Outcome.of(compilation), compilation.tree
     if write:
-        diff = write_tree(options.output, compilation.tree)
+        # Writing needs the tree alone, and the report only the problems and the count:
+        # the objects and decisions (most of a large fleet's memory) go before the write.
+        outcome = Outcome(compilation.problems, outcome.clusters, None, True)
+        del compilation
+        diff = write_tree(options.output, tree)
     else:
         stats = StatCache.load(caches, options.output)
-        diff = compare(options.output, compilation.tree, stats)
+        diff = compare(options.output, tree, stats)
         if diff.is_current:
-            stats.settle(compilation.tree.digests, compilation.tree.digests[MANIFEST_PATH])
+            stats.settle(tree.digests, tree.digests[MANIFEST_PATH])
         if stats.dirty:  # like git status refreshing the index: the cache, never the tree
             stats.save(caches)
     if key is not None:
-        digest = compilation.tree.digests[MANIFEST_PATH]
-        entry = CachedRender(digest, len(compilation.spec.clusters), tuple(compilation.problems))
+        entry = CachedRender(tree.digests[MANIFEST_PATH], outcome.clusters, tuple(outcome.problems))
         compilecache.store(caches, key, entry)
-    return Outcome.of(compilation), diff
+    return outcome, diff
