@@ -179,7 +179,7 @@ def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> Non
         if path in carried:
             _link_or_copy(f"{old_root}/{path}", f"{new_root}/{path}")
         else:
-            _write_new(f"{new_root}/{path}", tree.files[path])
+            write_new_file(f"{new_root}/{path}", tree.files[path])
     # Children before parents: a parent made read-only (or unsearchable) first
     # would keep an ordinary user from changing its children.
     for directory in sorted(_with_ancestors(made), reverse=True):
@@ -236,7 +236,8 @@ def _copy_xattrs(old: str, new: str) -> None:
             os.setxattr(new, name, os.getxattr(old, name, follow_symlinks=False))
 
 
-def _write_new(path: str, content: bytes) -> None:
+def write_new_file(path: str, content: bytes) -> None:
+    """Create the file ``path`` (which must not exist) holding ``content``."""
     # Plain os calls: at tens of thousands of files, open()'s file objects cost
     # more than the writes.  O_EXCL: the staging directory is new, nothing to replace.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
