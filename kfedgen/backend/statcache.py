@@ -8,14 +8,20 @@ its mtime and ctime (and an editor that writes a new file and renames it, its
 inode), so hand edits are still found.
 
 **The racy-timestamp rule** (git's index has the same): a file modified in the
-same clock tick as the cache was written could change again in that tick
+same clock tick as its stat was recorded could change again in that tick
 without changing its stat.  So an entry is trusted only when the file's mtime
-is strictly older than the cache file's own mtime; every other entry is
-"racily clean" and the file is read.  Both timestamps come from the same
-file system's clock (the cache must be on the output's device; elsewhere no
-stat is trusted, see :func:`StatCache.load`), so the rule holds whatever the
-file system's timestamp granularity.  As with git, an edit made while kfedgen
-itself is reading that file, in the same clock tick, can go unseen once.
+is strictly older than a reference timestamp taken after the stats were
+recorded; every other entry is "racily clean" and the file is read.  The
+reference must come from the output's own clock (granularity differs between
+file systems, a network file system has the server's): the cache file's own
+mtime when the cache is on the output's device, else the output directory's
+ctime, which a render sets to now before it saves the cache (see
+:meth:`StatCache.save`) and which counts only while the output is on the
+device recorded with it; without either, no stat is trusted.  As with git, an
+edit made while kfedgen itself is reading that file, in the same clock tick,
+can go unseen once.  The first line of the file (:class:`Header`) also holds
+the digest of the whole tree (:mod:`kfedgen.backend.treestamp`), so a no-op
+render need not parse the entries.
 
 **Where the caches live** (never in the output tree, whose bytes are committed
 and must not depend on the machine): inside the git directory of the
