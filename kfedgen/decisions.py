@@ -13,19 +13,20 @@ made, so a view reads exactly what each stage decided and never recomputes a sta
 a cluster's replica count came from (the template, override #n, a scheduler, an
 OverridePolicy rule) is recorded as a :class:`ValueSource` by the stage that wrote it.
 
-This module sits below both front-ends: it imports only :mod:`kfedgen.errors` and the pure
-Karmada types.
+This module sits below both front-ends: it imports only :mod:`kfedgen.errors`, the patch
+operation type and the pure Karmada types.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from kfedgen.errors import DocPath, Location
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import PropagationPolicy
+from kfedgen.patch import PatchOp
 
 
 class Named(Protocol):
@@ -90,13 +91,23 @@ class Preference:
     defaulted: bool = False
 
 
+class ClusterPatch(NamedTuple):
+    """One override operation a cluster's copy gets, tagged with the entry it came from."""
+
+    entry: int  # the position in spec.overrides; -1 for the scheduler's own operation
+    patch: PatchOp
+    scheduled: bool = False  # the value is the scheduler's (in place of the entry's own)
+
+
 @dataclass(frozen=True)
 class ClusterDecision:
     """Whether an object goes to one cluster, and the reasons, in the order they were decided.
 
     ``replicas`` is what a scheduler planned (None: no scheduler), with the preference
     that applied, whether the cluster was drained and whether it got its maximum;
-    ``replicas_from`` is where the rendered replica count came from.
+    ``replicas_from`` is where the rendered replica count came from.  ``operations`` is the
+    cluster's KubeFed override list in application order (the scheduler's count already in
+    it), decided once by placement and applied as-is by materialize.
     """
 
     cluster: str
@@ -107,6 +118,7 @@ class ClusterDecision:
     preference: Preference | None = None
     drained: bool = False
     at_max: bool = False
+    operations: tuple[ClusterPatch, ...] = ()
 
     def placing(self, reason: str) -> ClusterDecision:
         """This decision, placed there for ``reason``."""
@@ -140,6 +152,7 @@ class ClusterDecision:
             self.preference,
             self.drained,
             self.at_max,
+            self.operations,
         )
 
 

@@ -36,6 +36,10 @@ class Location:
             return self.file
         return f"{self.file}:{self.line}:{self.column}"
 
+    def fields(self) -> dict[str, str | int]:
+        """The location as the JSON documents write it: ``file``, ``line``, ``column``."""
+        return {"file": self.file, "line": self.line, "column": self.column}
+
 
 def format_path(path: DocPath) -> str:
     """Render a document path the way users write it: ``spec.overrides[0].clusterName``."""

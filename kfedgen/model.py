@@ -15,7 +15,7 @@ from kfedgen.decisions import Named
 from kfedgen.errors import DocPath, Location
 from kfedgen.gitops.settings import GitOpsSettings
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
-from kfedgen.patch import Operation
+from kfedgen.patch import PatchOp
 from kfedgen.selectors import LabelSelector
 from kfedgen.source.load import Document
 
@@ -125,13 +125,6 @@ class TargetType:
     @property
     def is_namespace(self) -> bool:
         return self.group == "" and self.kind == "Namespace"
-
-
-@dataclass(frozen=True)
-class PatchOp(Operation):
-    """One KubeFed ``clusterOverrides`` entry, normalised (empty op means replace)."""
-
-    doc_path: DocPath = ()
 
 
 @dataclass(frozen=True)

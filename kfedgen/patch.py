@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kfedgen import jsonpointer
+from kfedgen.errors import DocPath
 from kfedgen.jsonpointer import PointerError
 
 
@@ -31,6 +32,17 @@ class Operation:
     op: str
     path: str
     value: Any = None
+
+
+@dataclass(frozen=True)
+class PatchOp(Operation):
+    """One KubeFed ``clusterOverrides`` entry, normalised (empty op means replace).
+
+    ``doc_path`` is where the entry is written in its source document (empty for the
+    operation the replica scheduler adds).
+    """
+
+    doc_path: DocPath = ()
 
 
 def split_pointer(pointer: str) -> list[str]:

@@ -74,7 +74,7 @@ def compile_sources(
     check_override_targets(spec, resolutions, problems)
     objects: list[RenderedObject] = []
     if not problems.has_errors():
-        objects, resolutions = materialize(spec, resolutions, problems)
+        objects, resolutions = materialize(resolutions, problems)
     karmada, unselected = propagate(spec, resolutions, problems)
     everything: list[AnyResolution] = [*resolutions, *karmada]
     if not problems.has_errors():

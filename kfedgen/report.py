@@ -41,9 +41,7 @@ def problem_as_dict(problem: Problem) -> dict[str, object]:
     """One problem as JSON (the README's Errors section documents every field)."""
     return {
         "severity": problem.severity.value,
-        "file": problem.location.file,
-        "line": problem.location.line,
-        "column": problem.location.column,
+        **problem.location.fields(),
         "path": format_path(problem.path),
         "pointer": json_pointer(problem.path),
         "message": problem.message,

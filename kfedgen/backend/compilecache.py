@@ -112,11 +112,8 @@ def _checksum(body: Any) -> str:
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
-    location = problem.location
     return {
-        "file": location.file,
-        "line": location.line,
-        "column": location.column,
+        **problem.location.fields(),
         "path": list(problem.path),
         "message": problem.message,
         "severity": problem.severity.value,

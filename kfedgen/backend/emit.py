@@ -3,8 +3,9 @@
 Canonical form (documented in the README): UTF-8, LF line ends, a trailing
 newline, two-space indentation with list items at their parent's indentation
 (``kubectl`` style), no line folding, multi-line strings as literal blocks, and
-keys sorted, except that ``apiVersion``, ``kind``, ``metadata``, ``name`` and
-``namespace`` come first, in that order, in every mapping.
+keys sorted, except in the mappings where Kubernetes tooling puts an object's identity
+first (:func:`heads_first`: object roots, ``metadata``, object references), where
+``apiVersion``, ``kind``, ``metadata``, ``name`` and ``namespace`` come first, in that order.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ __all__ = [
 
 KUSTOMIZATION = "kustomization.yaml"
 CLUSTER_SCOPED_DIR = "_cluster"
-_FIRST_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "name": 3, "namespace": 4}
+_HEAD_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "name": 3, "namespace": 4}
 _UNSAFE = re.compile(r"[^a-z0-9._-]")
 _KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
@@ -82,13 +83,47 @@ class _CanonicalDumper(QuotingDumper):
         return True
 
 
-def _key_order(key: str) -> tuple[int, str]:
-    return (_FIRST_KEYS.get(key, 5), key)
+def heads_first(mapping: Mapping[str, Any], parent_key: str | None) -> bool:
+    """Whether ``mapping`` is written with its identity keys first.
+
+    That is where Kubernetes tooling and people write them first: an object's root (the
+    document, ``parent_key`` None, or any mapping with an ``apiVersion``), its ``metadata``,
+    and object references (a mapping with both ``kind`` and ``name``: ``roleRef``,
+    ``subjects``, ``scaleTargetRef``, ``sourceRef``...).  Every other mapping is plainly
+    sorted, so an AppProject's ``{group, kind}`` reads ``group`` first, as kubectl prints it.
+    """
+    return (
+        parent_key is None
+        or parent_key == "metadata"
+        or "apiVersion" in mapping
+        or ("kind" in mapping and "name" in mapping)
+    )
+
+
+def _head_order(key: str) -> tuple[int, str]:
+    return (_HEAD_KEYS.get(key, len(_HEAD_KEYS)), key)
+
+
+def ordered_keys(mapping: Mapping[str, Any], parent_key: str | None) -> list[str]:
+    """The keys of ``mapping`` (found under ``parent_key``; None at the root) in canonical order."""
+    if heads_first(mapping, parent_key):
+        return sorted(mapping, key=_head_order)
+    return sorted(mapping)
+
+
+def _in_canonical_order(value: Any, parent_key: str | None = None) -> Any:
+    """``value`` with every dict rebuilt in canonical key order (PyYAML keeps insertion order)."""
+    if isinstance(value, dict):
+        return {
+            key: _in_canonical_order(value[key], key) for key in ordered_keys(value, parent_key)
+        }
+    if isinstance(value, list):
+        return [_in_canonical_order(item, "") for item in value]
+    return value
 
 
 def _represent_dict(dumper: yaml.SafeDumper, data: Mapping[str, Any]) -> yaml.MappingNode:
-    items = sorted(data.items(), key=lambda item: _key_order(item[0]))
-    return dumper.represent_mapping("tag:yaml.org,2002:map", items)
+    return dumper.represent_mapping("tag:yaml.org,2002:map", list(data.items()))
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
@@ -111,7 +146,7 @@ def to_yaml(value: Any) -> bytes:
 def _reference_text(value: Any) -> str:
     """The definition of the canonical form: PyYAML with libyaml's emitter."""
     text: str = yaml.dump(
-        value,
+        _in_canonical_order(value),
         Dumper=_CanonicalDumper,
         default_flow_style=False,
         allow_unicode=True,
@@ -127,7 +162,7 @@ def canonical_writer() -> CanonicalWriter:
 
     It caches by object identity: use one per render, on documents nobody mutates.
     """
-    return CanonicalWriter(_key_order, _reference_text)
+    return CanonicalWriter(ordered_keys, _reference_text)
 
 
 def sanitize(part: str) -> str:

@@ -15,15 +15,15 @@ from typing import Any
 from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, ValueSource
 from kfedgen.errors import DocPath, Problems
 from kfedgen.identity import Identity, Source, Trail
-from kfedgen.model import FederatedObject, FleetSpec, PatchOp
-from kfedgen.patch import PatchError, apply_patch
-from kfedgen.placement.cluster_overrides import REPLICAS_POINTERS, cluster_operations
+from kfedgen.model import FederatedObject
+from kfedgen.patch import PatchError, PatchOp, apply_patch
+from kfedgen.placement.cluster_overrides import REPLICAS_POINTERS
 from kfedgen.placement.resolve import ClusterDecision, Resolution
 from kfedgen.rendered import RenderedObject, drop_empty_metadata_maps, spec_int
 
 
 def materialize(
-    spec: FleetSpec, resolutions: list[Resolution], problems: Problems
+    resolutions: list[Resolution], problems: Problems
 ) -> tuple[list[RenderedObject], list[Resolution]]:
     """Render every placed (object, cluster) pair of the federated objects.
 
@@ -33,7 +33,7 @@ def materialize(
     rendered: list[RenderedObject] = []
     result = []
     for resolution in resolutions:
-        objects, decisions = _render_object(resolution, spec, problems)
+        objects, decisions = _render_object(resolution, problems)
         rendered.extend(objects)
         result.append(resolution.with_decisions(decisions))
     return rendered, result
@@ -56,7 +56,7 @@ def base_object(obj: FederatedObject) -> dict[str, Any]:
 
 
 def _render_object(
-    resolution: Resolution, spec: FleetSpec, problems: Problems
+    resolution: Resolution, problems: Problems
 ) -> tuple[list[RenderedObject], dict[str, ClusterDecision]]:
     obj = resolution.obj
     base = base_object(obj)
@@ -69,13 +69,12 @@ def _render_object(
     decided = {}
     for name in resolution.clusters:
         decision = resolution.decisions[name]
-        operations = cluster_operations(obj, spec.clusters[name], decision.replicas)
         manifest: Any = base
         trail = start
         # Whoever writes spec.replicas (or a parent of it) last decided its value.
         source = template
         notes = []
-        for index, operation, scheduled in operations:
+        for index, operation, scheduled in decision.operations:
             try:
                 manifest = apply_patch(manifest, [operation])
             except PatchError as exc:

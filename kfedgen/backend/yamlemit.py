@@ -21,8 +21,11 @@ wrote it.  ``tests/test_yamlemit.py`` checks that with random documents.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+
+# The canonical key order of a mapping found under a key (None: the document root).
+KeyOrder = Callable[[Mapping[str, Any], str | None], list[str]]
 
 # Line breaks other than "\n" that libyaml honours (CR, NEL, LS, PS): it writes them
 # in single-quoted scalars followed by indentation, which would depend on context.
@@ -49,10 +52,12 @@ class CanonicalWriter:
     cached node alive so that no identity is reused.  Make one per render.
     """
 
-    def __init__(self, key_order: Callable[[str], Any], reference: Callable[[Any], str]) -> None:
+    def __init__(self, key_order: KeyOrder, reference: Callable[[Any], str]) -> None:
         self._key_order = key_order
         self._reference = reference
-        self._blocks: dict[tuple[int, int], str] = {}
+        # Keyed by (id, indentation, under "metadata"): the key order of a mapping depends
+        # on the key it is found under only through that one case (see emit.heads_first).
+        self._blocks: dict[tuple[int, int, bool], str] = {}
         self._alive: list[Any] = []
         self._keys: dict[str, str] = {}
         # A scalar's text after "key:" (leading space included), written at indentation 0;
@@ -65,17 +70,18 @@ class CanonicalWriter:
         if (kind is dict or kind is list) and document:
             try:
                 # A document is never part of another one: its text is not cached.
-                return self._write(document, 0)
+                return self._write(document, 0, None)
             except Unsupported:
                 pass
         return self._reference(document)
 
-    def _block(self, node: dict[str, Any] | list[Any], indent: int) -> str:
-        """``node`` written at column ``indent``, without the first line's indentation."""
-        cache_key = (id(node), indent)
+    def _block(self, node: dict[str, Any] | list[Any], indent: int, parent_key: str | None) -> str:
+        """``node`` (under ``parent_key``) written at column ``indent``, without the first
+        line's indentation."""
+        cache_key = (id(node), indent, parent_key == "metadata")
         text = self._blocks.get(cache_key)
         if text is None:
-            text = self._write(node, indent)
+            text = self._write(node, indent, parent_key)
             # Only a subtree that more than one container holds can be written again.
             # One cluster's own copy (its spec with its replicas, say) is held by its
             # parent alone: caching it would keep a second copy of that cluster's text
@@ -85,18 +91,18 @@ class CanonicalWriter:
                 self._alive.append(node)
         return text
 
-    def _write(self, node: dict[str, Any] | list[Any], indent: int) -> str:
+    def _write(self, node: dict[str, Any] | list[Any], indent: int, parent_key: str | None) -> str:
         if isinstance(node, dict):
-            return self._mapping(node, indent)
+            return self._mapping(node, indent, parent_key)
         return self._sequence(node, indent)
 
-    def _mapping(self, mapping: dict[str, Any], indent: int) -> str:
+    def _mapping(self, mapping: dict[str, Any], indent: int, parent_key: str | None) -> str:
         for key in mapping:
             if type(key) is not str:
                 raise Unsupported
         parts = []
         child_indent = indent + 2
-        for key in sorted(mapping, key=self._key_order):
+        for key in self._key_order(mapping, parent_key):
             key_text = self._keys.get(key)
             if key_text is None:
                 key_text = self._key_text(key)
@@ -104,14 +110,14 @@ class CanonicalWriter:
             kind = type(value)
             if kind is dict:
                 if value:
-                    child = self._block(value, child_indent)
+                    child = self._block(value, child_indent, key)
                     parts.append(f"{key_text}:\n{' ' * child_indent}{child}")
                 else:
                     parts.append(f"{key_text}: {{}}\n")
             elif kind is list:
                 if value:
                     # Lists under a key are not indented (kubectl style).
-                    parts.append(f"{key_text}:\n{' ' * indent}{self._block(value, indent)}")
+                    parts.append(f"{key_text}:\n{' ' * indent}{self._block(value, indent, key)}")
                 else:
                     parts.append(f"{key_text}: []\n")
             else:
@@ -124,7 +130,7 @@ class CanonicalWriter:
         for item in sequence:
             kind = type(item)
             if kind is dict or kind is list:
-                parts.append(f"- {self._block(item, item_indent)}" if item else f"- {item!r}\n")
+                parts.append(f"- {self._block(item, item_indent, '')}" if item else f"- {item!r}\n")
             else:
                 parts.append(f"-{self._scalar(item, indent)}\n")
         return (" " * indent).join(parts)

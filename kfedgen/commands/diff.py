@@ -24,9 +24,10 @@ from pathlib import Path
 import git
 
 from kfedgen.errors import InvalidInput, Problem, Problems, noun_for, plural
-from kfedgen.pipeline import Options, compile_fleet, compile_sources
+from kfedgen.pipeline import Compilation, Options, compile_fleet, compile_sources
 from kfedgen.report import Reporter, problem_as_dict
 from kfedgen.views.gitsource import Revision, RevisionReader, open_repository, resolve_revision
+from kfedgen.views.takeover import kept_claims
 from kfedgen.views.treediff import (
     Change,
     GroupDiff,
@@ -58,6 +59,7 @@ class Side:
     files: Mapping[str, bytes]
     # Why the base is not rendered from its fleet (its problems), if it is not.
     problems: Sequence[Problem] = field(default=())
+    compilation: Compilation | None = None  # when the side is rendered from its fleet
 
     @property
     def label(self) -> str:
@@ -92,16 +94,26 @@ def compute_diff(options: Options, base_name: str, head_name: str | None) -> Dif
         base = resolve_revision(repo, base_name)
         head = resolve_revision(repo, head_name) if head_name is not None else None
         base_reader = RevisionReader(repo, base, cwd)
-        head_side, warnings = _head_side(repo, head, options, cwd)
+        head_side, compilation = _head_side(repo, head, options, cwd)
         base_side = _base_side(base_reader, options)
         output = base_reader.repo_path(options.output) or options.output.as_posix()
     comparison = compare_trees(base_side.files, head_side.files)
+    warnings = _warnings(base_side, compilation)
     return DiffResult(base_side, head_side, output, comparison, warnings)
+
+
+def _warnings(base: Side, head: Compilation) -> list[Problem]:
+    """The head's warnings, and the objects a running Karmada would keep on their old policy."""
+    problems = Problems()
+    problems.extend(head.problems)
+    if base.compilation is not None:
+        problems.extend(kept_claims(base.compilation, head, base.label))
+    return problems.sorted()
 
 
 def _head_side(
     repo: git.Repo, head: Revision | None, options: Options, cwd: Path
-) -> tuple[Side, list[Problem]]:
+) -> tuple[Side, Compilation]:
     if head is None:
         compilation = compile_fleet(options, cwd)
     else:
@@ -111,8 +123,7 @@ def _head_side(
             compilation = compile_sources(sources, options, problems)
         except InvalidInput as exc:
             raise _invalid(exc, f"at head revision {head.label}") from None
-    side = Side(head, Source.FLEET, compilation.tree.files)
-    return side, compilation.problems.sorted()
+    return Side(head, Source.FLEET, compilation.tree.files), compilation
 
 
 def _base_side(reader: RevisionReader, options: Options) -> Side:
@@ -125,7 +136,8 @@ def _base_side(reader: RevisionReader, options: Options) -> Side:
     problems = Problems()
     sources = reader.read_fleet(options, problems)
     try:
-        return Side(revision, Source.FLEET, compile_sources(sources, options, problems).tree.files)
+        compilation = compile_sources(sources, options, problems)
+        return Side(revision, Source.FLEET, compilation.tree.files, compilation=compilation)
     except InvalidInput as exc:
         invalid = exc
     committed = None if options.strict else reader.read_output(options.output)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
-from kfedgen.decisions import AnyResolution
+from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, AnyResolution
 from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.frontends.references import unknown_cluster_line
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.report import Reporter
+from kfedgen.views.plan import PlanRow, workload_rows
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ClusterExplanation:
     placed: bool
     file: str | None  # the rendered file, when the object is placed there
     reasons: Sequence[str]
+    replicas: PlanRow | None = None  # the rendered replica count and who wrote it
 
 
 @dataclass(frozen=True)
@@ -100,15 +102,20 @@ def explain(
 ) -> Explanation:
     """The decisions about ``resolution``'s object in each cluster (or only ``cluster``)."""
     obj = resolution.obj
-    files = {
-        o.cluster: f"{output}/{object_file(o)}" for o in compilation.objects if o.origin == obj.ref
+    mine = [o for o in compilation.objects if o.origin == obj.ref]
+    files = {o.cluster: f"{output}/{object_file(o)}" for o in mine}
+    rows = {
+        row.cluster: row
+        for row in workload_rows(resolution, {(o.origin, o.cluster): o.manifest for o in mine})
     }
     names = [cluster] if cluster is not None else sorted(resolution.decisions)
     clusters = []
     for name in names:
         decision = resolution.decisions[name]
         file = files.get(name) if decision.placed else None
-        clusters.append(ClusterExplanation(name, decision.placed, file, tuple(decision.reasons)))
+        clusters.append(
+            ClusterExplanation(name, decision.placed, file, tuple(decision.reasons), rows.get(name))
+        )
     return Explanation(obj.ref, obj.location(), resolution.scheduled_by, tuple(clusters))
 
 
@@ -123,17 +130,44 @@ def explain_lines(explanation: Explanation) -> list[str]:
             status = f"placed -> {cluster.file}" if cluster.file else "placed"
         lines.append(f"{cluster.name}: {status}")
         lines.extend(f"  {reason}" for reason in cluster.reasons)
+        if cluster.replicas is not None:
+            lines.append(f"  {replicas_line(cluster.replicas)}")
     return lines
+
+
+# How each stage that can write a replica count is named after "from".
+_WRITERS = {TEMPLATE: "", OVERRIDE: "", SCHEDULER: "the scheduler: "}
+
+
+def replicas_line(row: PlanRow) -> str:
+    """Where a cluster's rendered replica count came from, with the input's file:line."""
+    origin = row.origin
+    where = f" ({origin.location})" if origin is not None and origin.location else ""
+    if row.source == UNSET or origin is None:
+        return "replicas: not set, so Kubernetes defaults them to 1"
+    if row.source == RETAINED:
+        return f"replicas: not written, left to the cluster by retainReplicas{where}"
+    count = "" if row.replicas is None else f"{row.replicas} "
+    return f"replicas: {count}from {_WRITERS.get(row.source, '')}{origin.by}{where}"
+
+
+def _replicas_document(row: PlanRow | None) -> dict[str, object] | None:
+    if row is None:
+        return None
+    location = row.origin.location if row.origin is not None else None
+    return {
+        "value": row.replicas,
+        "source": row.source,
+        "by": (row.origin.by or None) if row.origin is not None else None,
+        **(location.fields() if location else dict.fromkeys(("file", "line", "column"))),
+    }
 
 
 def explain_document(explanation: Explanation) -> dict[str, object]:
     """The fields of ``explain --format json`` (documented in the README)."""
-    location = explanation.location
     return {
         "object": explanation.ref,
-        "file": location.file,
-        "line": location.line,
-        "column": location.column,
+        **explanation.location.fields(),
         "scheduledBy": explanation.scheduled_by or None,
         "clusters": [
             {
@@ -141,6 +175,7 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
                 "placed": cluster.placed,
                 "file": cluster.file,
                 "reasons": list(cluster.reasons),
+                "replicas": _replicas_document(cluster.replicas),
             }
             for cluster in explanation.clusters
         ],

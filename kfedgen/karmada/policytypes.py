@@ -344,6 +344,9 @@ class PropagationPolicy:
     dependent_overrides: tuple[str, ...] = ()
     # spec.preserveResourcesOnDeletion (kfedgen.backend.karmada_preserve).
     preserve_on_deletion: bool = False
+    # spec.preemption: whether it takes objects other policies already claimed
+    # (kfedgen.karmada.preemption; Karmada defaults it to Never).
+    preemption: str = "Never"
 
     @property
     def ref(self) -> str:

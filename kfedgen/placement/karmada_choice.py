@@ -19,13 +19,18 @@ from kfedgen.karmada.policytypes import (
 Choice = tuple[PropagationPolicy, int, list[str]]
 
 
+def selects(policy: PropagationPolicy, obj: PlainObject) -> int:
+    """How precisely ``policy`` selects ``obj`` (its implicit priority); 0: it does not."""
+    if policy.namespaced and policy.namespace != obj.namespace:
+        return 0
+    return selectors_priority(policy.selectors, obj.ident)
+
+
 def choose_policy(obj: PlainObject, policies: Sequence[PropagationPolicy]) -> Choice | None:
     """The winning policy, its implicit priority, and why each other match lost."""
     matches = []
     for policy in policies:
-        if policy.namespaced and policy.namespace != obj.namespace:
-            continue
-        implicit = selectors_priority(policy.selectors, obj.ident)
+        implicit = selects(policy, obj)
         if implicit:
             matches.append((policy, implicit))
     if not matches:

@@ -14,6 +14,7 @@ from kfedgen import decisions
 from kfedgen.decisions import ClusterDecision
 from kfedgen.errors import Problems
 from kfedgen.model import Cluster, FederatedObject, FleetSpec, Placement
+from kfedgen.placement.cluster_overrides import cluster_operations
 
 # KubeFed never propagates these namespaces themselves (isSystemNamespace);
 # a FederatedNamespace for them still gates the resources inside.
@@ -97,7 +98,10 @@ def _resolve_object(
         if placed and system:
             placed = False
             reasons = (*reasons, never)
-        decisions[cluster.name] = ClusterDecision(cluster.name, placed, reasons)
+        operations = cluster_operations(obj, cluster)
+        decisions[cluster.name] = ClusterDecision(
+            cluster.name, placed, reasons, operations=operations
+        )
     return Resolution(obj, decisions)
 
 

@@ -30,7 +30,11 @@ from kfedgen.model import (
     Placement,
     ReplicaSchedulingPreference,
 )
-from kfedgen.placement.cluster_overrides import REPLICAS_PATH, cluster_operations
+from kfedgen.placement.cluster_overrides import (
+    REPLICAS_PATH,
+    replicas_override,
+    with_scheduled_replicas,
+)
 from kfedgen.placement.kubefed_planner import (
     effective_preferences,
     may_overflow_int64,
@@ -239,7 +243,7 @@ class _Scheduler:
         else:
             if not decision.placed and self.gate is not None:
                 reasons.append(self.gate.admitted())
-            reasons.extend(self._replaced_overrides(cluster, replicas))
+            reasons.extend(self._replaced_overrides(cluster.name, decision, replicas))
             if self.obj.retain_replicas and replicas == 0:
                 reasons.append(
                     "retainReplicas: true, but a cluster planned 0 replicas keeps replicas: 0 "
@@ -255,6 +259,7 @@ class _Scheduler:
             preference=schedule.as_preference(),
             drained=schedule.drained,
             at_max=schedule.at_max,
+            operations=with_scheduled_replicas(decision.operations, replicas),
         )
 
     def _leave_out(self, decision: ClusterDecision) -> ClusterDecision:
@@ -269,24 +274,25 @@ class _Scheduler:
             )
         return decision.noting(f"{self.rsp.ref} does not plan it either: {why}")
 
-    def _replaced_overrides(self, cluster: Cluster, replicas: int) -> tuple[str, ...]:
+    def _replaced_overrides(
+        self, cluster: str, decision: ClusterDecision, replicas: int
+    ) -> tuple[str, ...]:
         """A user's ``/spec/replicas`` override loses to the scheduler (reference 3.4)."""
-        for index, operation, _ in cluster_operations(self.obj, cluster, None):
-            if operation.path != REPLICAS_PATH or operation.op == "remove":
-                continue
-            path = (*operation.doc_path, "value")
-            self.problems.warning(
-                self.obj.location(path),
-                path,
-                f"{self.rsp.ref} sets the replicas of cluster {cluster.name!r}; "
-                "this override's value is replaced",
-                "remove the override, or the RSP's preference for this cluster",
-            )
-            return (
-                f"{self.rsp.ref} replaces the value of overrides[{index}] {REPLICAS_PATH} "
-                f"({operation.value!r}) with {replicas}, keeping its position",
-            )
-        return ()
+        found = replicas_override(decision.operations)
+        if found is None:
+            return ()
+        path = (*found.patch.doc_path, "value")
+        self.problems.warning(
+            self.obj.location(path),
+            path,
+            f"{self.rsp.ref} sets the replicas of cluster {cluster!r}; "
+            "this override's value is replaced",
+            "remove the override, or the RSP's preference for this cluster",
+        )
+        return (
+            f"{self.rsp.ref} replaces the value of overrides[{found.entry}] {REPLICAS_PATH} "
+            f"({found.patch.value!r}) with {replicas}, keeping its position",
+        )
 
     # -- warnings ---------------------------------------------------------------------------
 

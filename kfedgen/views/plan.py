@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import RETAINED, UNSET, AnyResolution, Preference
+from kfedgen.decisions import RETAINED, UNSET, AnyResolution, Preference, ValueSource
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
@@ -61,6 +61,8 @@ class PlanRow:
     drained: bool = False
     at_max: bool = False
     retained: bool = False
+    # Who wrote the replica count and where (for ``explain``; None: nothing did).
+    origin: ValueSource | None = None
 
     def sort_key(self) -> tuple[str, str]:
         return (self.object, self.cluster or "")
@@ -114,26 +116,36 @@ def resolution_rows(compilation: Compilation) -> Iterator[PlanRow]:
     """
     manifests = {(o.origin, o.cluster): o.manifest for o in compilation.objects}
     for resolution in compilation.resolutions:
-        obj = resolution.obj
-        rendered = {
-            c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
-        }
-        if isinstance(obj, FederatedObject):
-            if not _is_workload(obj, resolution, rendered.values()):
-                continue
-            kind = obj.target.kind
-        elif isinstance(obj, PlainObject) and resolution.propagation is not None:
-            if resolution.propagation.workload is None and all(
-                spec_int(m, "replicas") is None for m in rendered.values()
-            ):
-                continue
-            kind = obj.kind
-        else:
-            continue
-        if not rendered:
-            yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
-        for cluster, manifest in rendered.items():
-            yield _row(resolution, kind, cluster, manifest)
+        yield from workload_rows(resolution, manifests)
+
+
+def workload_rows(
+    resolution: AnyResolution, manifests: Mapping[tuple[str, str], Mapping[str, Any]]
+) -> Iterator[PlanRow]:
+    """The rows of one placed object (none when it is not a workload).
+
+    ``manifests`` maps (origin, cluster) to the rendered manifest.
+    """
+    obj = resolution.obj
+    rendered = {
+        c: manifests[(obj.ref, c)] for c in resolution.clusters if (obj.ref, c) in manifests
+    }
+    if isinstance(obj, FederatedObject):
+        if not _is_workload(obj, resolution, rendered.values()):
+            return
+        kind = obj.target.kind
+    elif isinstance(obj, PlainObject) and resolution.propagation is not None:
+        if resolution.propagation.workload is None and all(
+            spec_int(m, "replicas") is None for m in rendered.values()
+        ):
+            return
+        kind = obj.kind
+    else:
+        return
+    if not rendered:
+        yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
+    for cluster, manifest in rendered.items():
+        yield _row(resolution, kind, cluster, manifest)
 
 
 def _row(
@@ -159,6 +171,7 @@ def _row(
         drained=decision.drained,
         at_max=decision.at_max,
         retained=source == RETAINED and decision.replicas is not None,
+        origin=decision.replicas_from,
     )
 
 

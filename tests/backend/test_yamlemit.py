@@ -128,7 +128,9 @@ strings = st.one_of(
     st.builds(lambda s, n: s * n, st.sampled_from(["x", "é", "ab "]), st.integers(120, 140)),
 )
 keys = st.one_of(
-    st.sampled_from(["apiVersion", "kind", "metadata", "name", "namespace", "spec", "data"]),
+    st.sampled_from(
+        ["apiVersion", "kind", "metadata", "name", "namespace", "spec", "data", "group"]
+    ),
     strings,
 )
 scalars = st.one_of(
@@ -266,6 +268,68 @@ def test_a_shared_subtree_is_written_once_per_indentation() -> None:
     second = writer.dump({"spec": {"template": template, "replicas": 2}})
     # The shared template's text was cached and reused; the two new mappings (the
     # document and its spec) are held by nothing else, so their text is not kept.
-    assert (id(template), 4) in writer._blocks
+    assert (id(template), 4, False) in writer._blocks
     assert len(writer._blocks) == blocks
     assert first.replace("replicas: 1", "replicas: 2") == second
+
+
+APP_PROJECT = {
+    "kind": "AppProject",
+    "apiVersion": "argoproj.io/v1alpha1",
+    "spec": {
+        "clusterResourceWhitelist": [{"kind": "*", "group": "*"}],
+        "destinations": [{"server": "https://c1", "namespace": "*"}],
+    },
+    "metadata": {"namespace": "argocd", "labels": {"a": "b"}, "name": "fleet"},
+}
+ROLE_BINDING = {
+    "apiVersion": "rbac.authorization.k8s.io/v1",
+    "kind": "RoleBinding",
+    "metadata": {"name": "r", "namespace": "shop"},
+    "roleRef": {"name": "view", "kind": "ClusterRole", "apiGroup": "rbac.authorization.k8s.io"},
+    "subjects": [{"namespace": "shop", "name": "web", "kind": "ServiceAccount"}],
+}
+
+
+def test_identity_keys_lead_only_at_roots_metadata_and_references() -> None:
+    assert to_yaml(APP_PROJECT).decode() == (
+        "apiVersion: argoproj.io/v1alpha1\n"
+        "kind: AppProject\n"
+        "metadata:\n"
+        "  name: fleet\n"
+        "  namespace: argocd\n"
+        "  labels:\n"
+        "    a: b\n"
+        "spec:\n"
+        "  clusterResourceWhitelist:\n"
+        "  - group: '*'\n"
+        "    kind: '*'\n"
+        "  destinations:\n"
+        "  - namespace: '*'\n"
+        "    server: https://c1\n"
+    )
+    assert (
+        to_yaml(ROLE_BINDING)
+        .decode()
+        .endswith(
+            "roleRef:\n"
+            "  kind: ClusterRole\n"
+            "  name: view\n"
+            "  apiGroup: rbac.authorization.k8s.io\n"
+            "subjects:\n"
+            "- kind: ServiceAccount\n"
+            "  name: web\n"
+            "  namespace: shop\n"
+        )
+    )
+
+
+def test_a_subtree_shared_under_metadata_and_elsewhere_is_ordered_per_place() -> None:
+    # Copy-on-write clusters share subtrees by identity; the writer's cache must not let the
+    # order of one place leak into the other.
+    shared = {"namespace": "ns", "name": "x", "labels": {}}
+    document = {"apiVersion": "v1", "kind": "K", "metadata": shared, "spec": {"copy": shared}}
+    writer = canonical_writer()
+    assert writer.dump(document).encode() == to_yaml(document)
+    assert "metadata:\n  name: x\n  namespace: ns\n  labels: {}\n" in writer.dump(document)
+    assert "  copy:\n    labels: {}\n    name: x\n    namespace: ns\n" in writer.dump(document)

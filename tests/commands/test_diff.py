@@ -457,7 +457,11 @@ def test_readme_example_is_real_output(tmp_path: Path, run_cli: RunCli) -> None:
     sha = re.compile(r"`?main`? \(`?[0-9a-f]{7}`?\)")
     text = run_cli("diff", "--base", "main", cwd=repo.path)
     assert text.code == 1, text.err
-    documented = readme.split("$ kfedgen diff --base main\n", 1)[1].split("```", 1)[0]
+    documented = (
+        readme.split("### `diff` between revisions\n", 1)[1]
+        .split("$ kfedgen diff --base main\n", 1)[1]
+        .split("```", 1)[0]
+    )
     assert sha.sub("main", text.out) == sha.sub("main", documented)
     markdown = run_cli("diff", "--base", "main", "--format", "markdown", cwd=repo.path)
     documented = readme.split("```markdown\n", 1)[1].split("...\n```", 1)[0]

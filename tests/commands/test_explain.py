@@ -12,6 +12,7 @@ from tests.conftest import RunCli
 
 RSP = "ReplicaSchedulingPreference/app/api"
 PLANS_3 = f"  {RSP} plans 3 replicas here (* (default): weight 1, min 0, max none)"
+FROM_RSP = f"  replicas: 3 from the scheduler: {RSP} (fleet/api.yaml:23:1)"
 
 API = f"""\
 FederatedDeployment/app/api (fleet/api.yaml:4:1)
@@ -23,16 +24,19 @@ east: placed -> rendered/east/app/deployment.apps_api.yaml
   {RSP} replaces the value of overrides[0] /spec/replicas (7) with 3, keeping its position
   overrides[0]: replace /spec/replicas = 3
   overrides[0]: replace /spec/template/spec/containers/0/image = 'api:2'
+{FROM_RSP}
 lab: placed -> rendered/lab/app/deployment.apps_api.yaml
   placement does not select it (clusters [east])
 {PLANS_3}
   FederatedNamespace app is placed there too
   scheduler sets /spec/replicas = 3
+{FROM_RSP}
 west: placed -> rendered/west/app/deployment.apps_api.yaml
   placement does not select it (clusters [east])
 {PLANS_3}
   FederatedNamespace app is placed there too
   scheduler sets /spec/replicas = 3
+{FROM_RSP}
 """
 
 
@@ -59,6 +63,7 @@ def test_explain_accepts_the_target_kind_and_one_cluster(run_cli: RunCli, fleet_
         f"{PLANS_3}\n"
         "  FederatedNamespace app is placed there too\n"
         "  scheduler sets /spec/replicas = 3\n"
+        f"{FROM_RSP}\n"
     )
 
 
@@ -73,6 +78,7 @@ def test_explain_a_drained_cluster(run_cli: RunCli, fleet_dir: Path) -> None:
         "  ReplicaSchedulingPreference/app/web drains it (schedulable: false): 0 replicas, and "
         "it stays placed; its share goes to the other clusters",
         "  scheduler sets /spec/replicas = 0",
+        "  replicas: 0 from the scheduler: ReplicaSchedulingPreference/app/web (fleet/web.yaml:20:3)",
     ]
 
 
@@ -92,9 +98,10 @@ def test_explain_retain_replicas(run_cli: RunCli, fleet_dir: Path) -> None:
         "explain", "FederatedDeployment/app/worker", "--cluster", "east", cwd=fleet_dir
     )
     assert result.code == 0, result.err
-    assert result.out.splitlines()[-2:] == [
+    assert result.out.splitlines()[-3:] == [
         "  scheduler sets /spec/replicas = 2",
         "  retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)",
+        "  replicas: not written, left to the cluster by retainReplicas (fleet/worker.yaml:7:3)",
     ]
 
 
@@ -107,6 +114,7 @@ def test_explain_an_object_without_scheduler(run_cli: RunCli, fleet_dir: Path) -
         "  placement selects it (clusterSelector env in (prod))\n"
         "  FederatedNamespace app is placed there too\n"
         "  overrides[0]: replace /spec/replicas = 1\n"
+        "  replicas: 1 from overrides[0] (fleet/cache.yaml:16:11)\n"
     )
 
 

@@ -207,6 +207,14 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
                     "FederatedNamespace web is placed there too",
                     "overrides[0]: replace /spec/replicas = 3",
                 ],
+                "replicas": {
+                    "value": 3,
+                    "source": "override",
+                    "by": "overrides[0]",
+                    "file": "fleet/apps.yaml",
+                    "line": 35,
+                    "column": 11,
+                },
             }
         ],
         "problems": [],

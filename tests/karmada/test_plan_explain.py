@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kfedgen.commands.explain import find_resolution
+from kfedgen.commands.explain import explain, explain_lines, find_resolution
 from kfedgen.errors import KfedgenError
 from kfedgen.views.plan import build_plan
 from tests.conftest import (
@@ -76,15 +76,24 @@ def test_duplicated_replicas_come_from_the_template_or_an_override() -> None:
             selectors=[selector()],
         )
     ]
-    got = rows(
+    docs = (
         deployment(replicas=3),
         policy(placement={"clusterAffinity": {"clusterNames": ["eu", "us"]}}),
-        overlays=overlays,
     )
-    assert got == [
+    assert rows(*docs, overlays=overlays) == [
         ("Deployment/app/web", "eu", 9, "override", 3, "eu: duplicated"),
         ("Deployment/app/web", "us", 3, "template", 3, "us: duplicated"),
     ]
+    compilation = compile_fleet(KARMADA_INVENTORY, list(docs), overlays=overlays)
+    resolution = find_resolution(compilation.resolutions, "Deployment/app/web")
+    said = [
+        line
+        for line in explain_lines(explain(compilation, resolution, None, "rendered"))
+        if line.startswith("  replicas:")
+    ]
+    by_rule = "ClusterOverridePolicy eu-more overrideRules[0] (overlays/policies.yaml:10:5)"
+    assert said[0] == f"  replicas: 9 from {by_rule}"
+    assert said[1] == "  replicas: 3 from the resource template (fleet/app.yaml:20:3)"
 
 
 def test_jobs_show_parallelism_pods_one_replica_and_unscheduled_workloads_no_cluster() -> None:
@@ -156,6 +165,7 @@ def test_explain_a_propagated_object(run_cli: RunCli, tmp_path: Path) -> None:
         "  static weight 1 → 1 replica (spec.replicas = 1)",
         "  OverridePolicy hello/ap-registry overrideRules[0] (targetCluster fieldSelector region "
         "In (ap-northeast-1)): imageOverrider",
+        "  replicas: 1 from the scheduler: PropagationPolicy hello/hello (fleet/hello.yaml:47:3)",
     ]
 
 

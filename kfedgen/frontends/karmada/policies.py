@@ -354,6 +354,7 @@ def add_propagation_policy(doc: Document, spec: FleetSpec, problems: Problems) -
         suspension=parser.suspension(raw.get("suspension")),
         dependent_overrides=tuple(raw.get("dependentOverrides") or ()),
         preserve_on_deletion=bool(raw.get("preserveResourcesOnDeletion")),
+        preemption=raw.get("preemption") or "Never",
     )
     if parser.failed:
         return

@@ -17,10 +17,10 @@ from kfedgen.model import (
     FederatedObject,
     FleetSpec,
     OverrideEntry,
-    PatchOp,
     Placement,
     TargetType,
 )
+from kfedgen.patch import PatchOp
 from kfedgen.selectors import (
     LabelSelector,
     is_dns1123_label,
