@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
@@ -523,15 +524,30 @@ class Generated:
     kustomize_files: int
 
 
-def generate(clusters: int, objects: int, out: Path, seed: int = 1) -> Generated:
-    """Write ``out/fleet/`` and ``out/kustomize/`` (replacing earlier ones) and return them."""
-    model = build_model(clusters, objects, seed)
-    fleet_dir, kdir = out / "fleet", out / "kustomize"
-    for d in (fleet_dir, kdir):
-        if d.exists():
-            shutil.rmtree(d)  # a stale file from a larger run would change the input
-    nf = write_fleet(model, fleet_dir)
-    nk = write_kustomize(model, kdir)
+def generate(
+    clusters: int, objects: int, out: Path, seed: int = 1, kustomize: bool = True
+) -> Generated:
+    """Write ``out/fleet/`` and ``out/kustomize/`` (replacing earlier ones) and return them.
+
+    Without ``kustomize`` the kustomize tree is not written (``kustomize_files`` is 0):
+    it is most of the generator's time, and a run without the kustomize loop never reads it.
+    """
+    # PyYAML keeps a node object per value while it dumps a document: with thousands of
+    # clusters, the cyclic collector's full passes over them made generation grow faster
+    # than linearly (the model and the nodes are acyclic; reference counting frees them).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        model = build_model(clusters, objects, seed)
+        fleet_dir, kdir = out / "fleet", out / "kustomize"
+        for d in (fleet_dir, kdir):
+            if d.exists():
+                shutil.rmtree(d)  # a stale file from a larger run would change the input
+        nf = write_fleet(model, fleet_dir)
+        nk = write_kustomize(model, kdir) if kustomize else 0
+    finally:
+        if collecting:
+            gc.enable()
     return Generated(model, fleet_dir, kdir, nf, nk)
 
 

@@ -30,9 +30,10 @@ OTHER: Final = "other (options, messages, lock, removing the old tree)"
 # (label, module, attribute): the stage functions, wrapped where their callers look them up.
 # Labels starting with two spaces are parts of the stage above them.
 STAGES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("read fleet files", "kfedgen.pipeline", "read_sources"),
+    ("read fleet files", "kfedgen.views.cached", "read_sources"),
     ("compile cache: hash the inputs", "kfedgen.backend.compilecache", "compile_key"),
-    ("confirm the tree from the caches", "kfedgen.pipeline", "confirm"),
+    ("confirm the tree from the caches", "kfedgen.views.cached", "confirm"),
+    ("  list and stat the tree", "kfedgen.backend.write", "listing"),
     ("parse YAML", "kfedgen.pipeline", "parse_sources"),
     ("validate, build spec", "kfedgen.pipeline", "build_spec"),
     ("place", "kfedgen.pipeline", "place"),
@@ -47,7 +48,7 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("  YAML text", "kfedgen.backend.yamlemit", "CanonicalWriter.dump"),
     ("  ownership manifest", "kfedgen.backend.emit", "manifest_bytes"),
     ("compare with disk", "kfedgen.backend.write", "compare"),  # render: write() calls it
-    ("compare with disk", "kfedgen.pipeline", "compare"),  # --check calls it directly
+    ("compare with disk", "kfedgen.views.cached", "compare"),  # --check calls it directly
     ("  list files", "kfedgen.backend.write", "list_files"),  # before the ownership split
     ("  list files", "kfedgen.backend.ownership", "scan"),
     ("write new tree", "kfedgen.backend.write", "_build"),

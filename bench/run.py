@@ -47,9 +47,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from bench import generate
+from bench import generate, rawwrite
 
 DEFAULT_SIZES: Final = (100, 300, 1000)
+LARGE_SIZE: Final = 10_000  # --large: issue 14's targets 4 and 5
 DEFAULT_OBJECTS: Final = 50
 STDERR_TAIL_LINES: Final = 8
 CHANGE_LABEL: Final = "bench.kfedgen.io/revision"
@@ -233,6 +234,8 @@ class SizeResult:
     fs_create_us: float | None = None
     # the file system type of this size's directory (``stat -f``): ext4 is a disk, tmpfs is RAM
     filesystem: str = ""
+    # the same files written by a minimal Python loop into a new directory beside (a)
+    raw_write_seconds: float | None = None
     # --profile: render mode ("full", "no-op", "check") -> stage -> seconds
     profile: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -248,6 +251,13 @@ class SizeResult:
         if self.kustomize is None or not self.render_seconds:
             return None
         return self.kustomize.seconds / self.render_seconds
+
+    @property
+    def raw_ratio(self) -> float | None:
+        """Full render time / the raw write of the same files (issue 14 target 3: <= 1.5)."""
+        if not self.raw_write_seconds or not self.render_seconds:
+            return None
+        return self.render_seconds / self.raw_write_seconds
 
     def share(self, seconds: float | None) -> float | None:
         """``seconds`` as a fraction of this run's full render (None if either is missing)."""
@@ -476,7 +486,8 @@ def _measure_change(k: _Kfedgen, model: generate.FleetModel) -> None:
 def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> SizeResult:
     """Generate one fleet under ``work`` and run every measurement on it."""
     t0 = time.perf_counter()
-    gen = generate.generate(clusters, objects, work, opts.seed)
+    kustomize = opts.run_kustomize and opts.kubectl is not None
+    gen = generate.generate(clusters, objects, work, opts.seed, kustomize=kustomize)
     result = SizeResult(clusters, objects, time.perf_counter() - t0, gen.fleet_files)
     print(f"[{result.label}] generated in {result.generate_seconds:.2f} s", file=sys.stderr)
     _measure_kustomize(result, gen, work, opts)
@@ -489,6 +500,8 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
     warm_up(opts.kfedgen, work)
     result.fs_create_us = fs_probe(work / "fs-probe")
     if _measure_full(k):  # later stages need a rendered tree
+        print(f"[{result.label}] raw write of the same files ...", file=sys.stderr)
+        result.raw_write_seconds = rawwrite.raw_write_seconds(k.out, work / "raw-write")
         _measure_noop_and_check(k)
         _measure_change(k, gen.model)
         if opts.profile:
@@ -643,6 +656,8 @@ def evaluate_targets(results: Sequence[SizeResult]) -> list[Target]:
             )
         )
 
+    targets.extend(large_targets(large, _find(results, LARGE_SIZE, 50)))
+
     changes = [r for r in results if r.change is not None]
     if not changes:
         targets.append(Target("one-object change rewrites only affected files", "N/A", "not run"))
@@ -679,6 +694,34 @@ def evaluate_targets(results: Sequence[SizeResult]) -> list[Target]:
             )
         )
     return targets
+
+
+def large_targets(base: SizeResult | None, large: SizeResult | None) -> list[Target]:
+    """Issue 14's targets 4 and 5 at 10,000 x 50 (``--large``), against 1000 x 50."""
+    if large is None:
+        return [Target(f"{LARGE_SIZE}x50 (--large)", "N/A", "not measured")]
+    label = large.label
+    time_ratio = None
+    if base is not None and base.render_seconds and large.render_seconds:
+        time_ratio = large.render_seconds / base.render_seconds
+    shares = large.shares()
+    return [
+        Target(
+            f"{label}: peak RSS <= 1 GiB",
+            *_verdict(large.peak_rss_mib, lambda v: v <= 1024, "{:.0f} MiB"),
+        ),
+        Target(
+            f"{label}: full render <= 10.5x the 1000x50 one",
+            *_verdict(time_ratio, lambda v: v <= 10.5, "{:.2f}x"),
+        ),
+        *(
+            Target(
+                f"{label}: {name} <= 15% of full render",
+                *_verdict(shares.get(key), lambda v: v <= 0.15, "{:.1%}"),
+            )
+            for key, name in (("noop", "no-op re-render"), ("check", "render --check"))
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------- reporting
@@ -724,6 +767,8 @@ def metric_rows(r: SizeResult) -> list[tuple[str, str]]:
         ("    ratio kustomize / kfedgen", _s(r.ratio, "x", 1)),
         ("    ms per cluster", _s(r.render_seconds and r.render_seconds * 1000 / r.clusters, "")),
         ("    output files", "-" if r.output_files is None else str(r.output_files)),
+        ("    raw write of the same files", _s(r.raw_write_seconds)),
+        ("    full render / raw write", _s(r.raw_ratio, "x", 2)),
         ("(f) peak RSS of full render", _s(r.peak_rss_mib, " MiB", 0)),
         ("    file system: type", r.filesystem or "-"),
         ("    file system: µs to create a file", _s(r.fs_create_us, "", 0)),
@@ -845,6 +890,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=list(DEFAULT_SIZES),
         help="comma-separated cluster counts (default 100,300,1000)",
     )
+    p.add_argument(
+        "--large",
+        action="store_true",
+        help=f"also measure {LARGE_SIZE:,} clusters (slow: minutes; issue 14 targets 4 and 5)",
+    )
     p.add_argument("--objects", type=int, default=DEFAULT_OBJECTS, help="federated objects (50)")
     p.add_argument("--seed", type=int, default=1, help="generator seed (1)")
     p.add_argument(
@@ -883,6 +933,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         p.error("--kustomize-sample must be >= 1")
     if args.repeat < 1 or args.objects < 1:
         p.error("--repeat and --objects must be >= 1")
+    if args.large and LARGE_SIZE not in args.sizes:
+        args.sizes = [*args.sizes, LARGE_SIZE]
     return args
 
 

@@ -22,14 +22,12 @@ import click
 from kfedgen import __version__
 from kfedgen.commands.render import run_check, run_render
 from kfedgen.errors import InvalidInput, KfedgenError, did_you_mean
-from kfedgen.frontends.schema import schema_kind, schema_names
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
+from kfedgen.inputs import Options, repo_relative
 from kfedgen.interrupts import command_scope
-from kfedgen.pipeline import Options, repo_relative
 from kfedgen.report import FORMATS, Reporter, format_problems
-from kfedgen.source.load import DEFAULT_MAX_FILE_BYTES, LoadOptions
+from kfedgen.source.files import DEFAULT_MAX_FILE_BYTES, LoadOptions
 from kfedgen.streams import prepare_streams
-from kfedgen.views.plan import PLAN_FORMATS
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 # Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended (and as
@@ -300,12 +298,38 @@ def validate(
     sys.exit(run_validate(options, report, kube_version, crd_files, staged))
 
 
+class _DeferredChoice(click.Choice[str]):
+    """A ``click.Choice`` whose choices are imported when click first needs them.
+
+    Help and parsing need them; start-up does not (the plan formats live in
+    ``views.plan``, which imports the whole pipeline).
+    """
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, _value: Sequence[str]) -> None:
+        """Ignored: ``click.Choice.__init__`` sets the choices it was given (none here)."""
+
+
+def _plan_formats() -> Sequence[str]:
+    from kfedgen.views.plan import PLAN_FORMATS  # noqa: PLC0415 - see _lazy_imports
+
+    return PLAN_FORMATS
+
+
 @cli.command()
 @fleet_input_options
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(PLAN_FORMATS),
+    type=_DeferredChoice(_plan_formats),
     default="text",
     show_default=True,
     help="text: an aligned table; json: for scripts; markdown: a PR comment.",
@@ -342,6 +366,8 @@ def explain(
 def _schema_kind(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    from kfedgen.frontends.schema import schema_kind, schema_names  # noqa: PLC0415 - see _lazy_imports
+
     kind = schema_kind(value)
     if kind is None:
         hint = did_you_mean(value, schema_names())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kfedgen.pipeline import Options, check
+from kfedgen.inputs import Options
+from kfedgen.views.cached import check
 from tests.conftest import ROOT
 
 

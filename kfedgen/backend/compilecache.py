@@ -31,7 +31,7 @@ from typing import Any
 import kfedgen
 from kfedgen.backend.statcache import write_atomically
 from kfedgen.errors import Location, Problem, Severity
-from kfedgen.source.load import SourceFile
+from kfedgen.source.files import SourceFile
 
 COMPILE_FILE = "compile.json"
 _VERSION = 1

@@ -19,9 +19,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem, sha256
 from kfedgen.backend.outscan import DiskTree, OutputProblems, scan
-from kfedgen.backend.statcache import StatCache, stat_of
+from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem, sha256
+from kfedgen.backend.statcache import StatCache
+from kfedgen.backend.treestamp import stat_of
 from kfedgen.errors import Location, OutputError, Problem
 
 MANIFEST_VERSION = 1

@@ -8,14 +8,20 @@ its mtime and ctime (and an editor that writes a new file and renames it, its
 inode), so hand edits are still found.
 
 **The racy-timestamp rule** (git's index has the same): a file modified in the
-same clock tick as the cache was written could change again in that tick
+same clock tick as its stat was recorded could change again in that tick
 without changing its stat.  So an entry is trusted only when the file's mtime
-is strictly older than the cache file's own mtime; every other entry is
-"racily clean" and the file is read.  Both timestamps come from the same
-file system's clock (the cache must be on the output's device; elsewhere no
-stat is trusted, see :func:`StatCache.load`), so the rule holds whatever the
-file system's timestamp granularity.  As with git, an edit made while kfedgen
-itself is reading that file, in the same clock tick, can go unseen once.
+is strictly older than a reference timestamp taken after the stats were
+recorded; every other entry is "racily clean" and the file is read.  The
+reference must come from the output's own clock (granularity differs between
+file systems, a network file system has the server's): the cache file's own
+mtime when the cache is on the output's device, else the output directory's
+ctime, which a render sets to now before it saves the cache (see
+:meth:`StatCache.save`) and which counts only while the output is on the
+device recorded with it; without either, no stat is trusted.  As with git, an
+edit made while kfedgen itself is reading that file, in the same clock tick,
+can go unseen once.  The first line of the file (:class:`Header`) also holds
+the digest of the whole tree (:mod:`kfedgen.backend.treestamp`), so a no-op
+render need not parse the entries.
 
 **Where the caches live** (never in the output tree, whose bytes are committed
 and must not depend on the machine): inside the git directory of the
@@ -34,19 +40,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from kfedgen.backend.treestamp import mtime_of, signature_of, stat_of
 
 CACHE_ENV = "KFEDGEN_CACHE_DIR"
 STAT_FILE = "stat"
-_VERSION = 2
+_VERSION = 3
 
-
-def stat_of(status: os.stat_result) -> str:
-    """The fields of ``status`` that the stat cache compares: ``size:mtime:ctime:inode``.
-
-    One string, compared whole: at 50,000 files, parsing and comparing tuples
-    of numbers was a third of a no-op render.
-    """
-    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
+T = TypeVar("T")
 
 
 def cache_dir(output: Path) -> Path | None:
@@ -78,6 +80,32 @@ def _git_dir(directory: Path) -> Path | None:
     return None
 
 
+@dataclass(frozen=True)
+class Header:
+    """The first line of the stat cache: what a no-op render needs, without the entries."""
+
+    complete_for: str | None  # see StatCache.complete_for
+    signature: str | None  # treestamp.signature_of the entries, when complete
+    newest_ns: int | None  # the newest mtime among the entries, when complete
+    reference_ns: int | None  # StatCache.reference_ns
+
+    def vouches_for(self, manifest_digest: str) -> str | None:
+        """The tree signature that proves the output current with ``manifest_digest``.
+
+        None when the cache cannot: it is not complete for that manifest, no
+        stat is trusted, or the newest file is racily clean (not older than
+        the reference).
+        """
+        if (
+            self.complete_for != manifest_digest
+            or self.reference_ns is None
+            or self.newest_ns is None
+            or self.newest_ns >= self.reference_ns
+        ):
+            return None
+        return self.signature
+
+
 @dataclass
 class StatCache:
     """Path -> ``"<sha256> <stat_of>"`` of the output's files, as last written or read."""
@@ -89,35 +117,26 @@ class StatCache:
     # then a no-op render need not parse the manifest.
     complete_for: str | None = None
     dirty: bool = False  # entries were added or dropped since the load
+    # (st_dev, ctime_ns) of the output directory, stamped by a render when the cache
+    # is on another file system: a timestamp of the output's own clock (see save).
+    clock: tuple[int, int] | None = None
 
     @classmethod
     def load(cls, directory: Path | None, output: Path) -> StatCache:
-        """The cache in ``directory`` for ``output``; empty when missing or unusable.
-
-        A cache on another device than the output could use another clock
-        granularity (or another machine's clock): no stat is trusted then, every
-        file is read, and only the digests (what the compile cache needs) are used.
-        """
-        if directory is None:
+        """The cache in ``directory`` for ``output``; empty when missing or unusable."""
+        found = _read(directory, output, body=True)
+        if found is None:
             return cls()
-        path = directory / STAT_FILE
+        header, clock, body = found
         try:
-            with path.open("rb") as stream:
-                status = os.fstat(stream.fileno())
-                raw = stream.read()
-            same_clock = status.st_dev == os.lstat(output).st_dev
-            document = json.loads(raw)
-            entries, complete = document["files"], document["manifest"]
-            if (
-                document["version"] != _VERSION
-                or not isinstance(entries, dict)
-                or not all(isinstance(value, str) for value in entries.values())
-                or not isinstance(complete, (str, type(None)))
-            ):
-                return cls()
-            return cls(entries, status.st_mtime_ns if same_clock else None, complete)
-        except (OSError, ValueError, KeyError, TypeError):  # missing or corrupt: read all
+            entries = json.loads(body)
+        except ValueError:
             return cls()
+        if not isinstance(entries, dict) or not all(
+            isinstance(value, str) for value in entries.values()
+        ):
+            return cls()
+        return cls(entries, header.reference_ns, header.complete_for, clock=clock)
 
     def confirms(self, path: str, status: os.stat_result, digest: str) -> bool:
         """Whether the file at ``path`` with ``status`` holds bytes hashing to ``digest``."""
@@ -139,14 +158,19 @@ class StatCache:
         return self.entries[path].partition(" ")[0]
 
     def record(self, path: str, status: os.stat_result, digest: str) -> None:
-        """Remember that ``path`` with ``status`` held bytes hashing to ``digest``."""
+        """Remember that ``path`` with ``status`` held bytes hashing to ``digest``.
+
+        Marks the cache for saving even when the entry is unchanged: a file
+        read because it was racily clean becomes trusted once the cache is
+        written after that read (git's index refresh does the same).
+        """
         entry = f"{digest} {stat_of(status)}"
         previous = self.entries.get(path)
         if previous != entry:
             if previous is None or not previous.startswith(digest):
                 self.complete_for = None  # no longer the files of one manifest
             self.entries[path] = entry
-            self.dirty = True
+        self.dirty = True
 
     def settle(self, digests: Mapping[str, str], manifest_digest: str) -> None:
         """After finding the output current with ``digests``: keep only their entries.
@@ -171,22 +195,123 @@ class StatCache:
         self.complete_for = None
         self.dirty = True
 
-    def save(self, directory: Path | None) -> None:
-        """Write the cache atomically; a failure only costs the next run time."""
+    def save(self, directory: Path | None, stamp: Path | None = None) -> None:
+        """Write the cache atomically; a failure only costs the next run time.
+
+        ``stamp`` is the output directory, given by a render (which may touch
+        it): when the cache is on another file system than the output, the
+        output directory's ctime is set to now (its times and bytes stay as
+        they are) and recorded as the reference, a timestamp of the output's
+        own clock taken after every stat the entries hold.
+        """
         if directory is None:
             return
-        document = {"version": _VERSION, "manifest": self.complete_for, "files": self.entries}
         with contextlib.suppress(OSError):
-            write_atomically(directory / STAT_FILE, json.dumps(document).encode("utf-8"))
+            directory.mkdir(parents=True, exist_ok=True)
+            if stamp is not None:
+                self.clock = _stamp(stamp, os.lstat(directory).st_dev)
+            write_atomically(
+                directory / STAT_FILE, self._header(), json.dumps(self.entries).encode()
+            )
             self.dirty = False
 
+    def _header(self) -> bytes:
+        signature = newest = None
+        if self.complete_for is not None:
+            # entry[65:]: the stat_of part, after the sha256 and a space.
+            entries = self.entries.items()
+            signature = signature_of((path, entry[65:]) for path, entry in entries)
+            newest = max((mtime_of(entry[65:]) for entry in self.entries.values()), default=0)
+        fields = {
+            "version": _VERSION,
+            "manifest": self.complete_for,
+            "signature": signature,
+            "newest": newest,
+            "clock": list(self.clock) if self.clock else None,
+        }
+        return f"{json.dumps({**fields, 'check': _checksum(fields)})}\n".encode()
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content``: readers see the old file or the new one."""
+
+def load_header(directory: Path | None, output: Path) -> Header | None:
+    """The first line of ``output``'s stat cache (None when missing or unusable)."""
+    found = _read(directory, output, body=False)
+    return found[0] if found is not None else None
+
+
+def _read(
+    directory: Path | None, output: Path, body: bool
+) -> tuple[Header, tuple[int, int] | None, bytes] | None:
+    """The header, the output clock and (with ``body``) the entries' JSON of the cache file.
+
+    The reference for the racy rule is the cache file's own mtime when it is on
+    the output's device (git's rule), else the output clock a render recorded,
+    if the output is still on that device; else no stat is trusted, every file
+    is read, and only the digests (what the compile cache needs) are used.
+    """
+    if directory is None:
+        return None
+    try:
+        with (directory / STAT_FILE).open("rb") as stream:
+            status = os.fstat(stream.fileno())
+            line = stream.readline()
+            rest = stream.read() if body else b""
+        fields = json.loads(line)
+        check = fields.pop("check")
+        if fields.get("version") != _VERSION or check != _checksum(fields):
+            return None  # another version, or corrupt (truncated, bit flip)
+        output_device = os.lstat(output).st_dev
+        clock = tuple(fields["clock"]) if fields["clock"] is not None else None
+        if not (clock is None or (len(clock) == 2 and all(isinstance(n, int) for n in clock))):
+            return None
+        if status.st_dev == output_device:
+            reference: int | None = status.st_mtime_ns
+        else:
+            reference = clock[1] if clock is not None and clock[0] == output_device else None
+        header = Header(
+            _optional(fields["manifest"], str),
+            _optional(fields["signature"], str),
+            _optional(fields["newest"], int),
+            reference,
+        )
+        return header, (clock[0], clock[1]) if clock else None, rest
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing or corrupt: read all
+
+
+def _optional(value: object, kind: type[T]) -> T | None:
+    if value is None or isinstance(value, kind):
+        return value
+    raise TypeError(f"expected {kind.__name__}")
+
+
+def _checksum(fields: Mapping[str, object]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _stamp(output: Path, cache_device: int) -> tuple[int, int] | None:
+    """Set ``output``'s ctime to now and return (st_dev, ctime_ns); None on the same device.
+
+    ``utime`` with the directory's own times changes nothing but its ctime,
+    which the kernel sets from the output file system's clock.
+    """
+    before = os.lstat(output)
+    if before.st_dev == cache_device:
+        return None  # the cache file's own mtime is the reference
+    try:
+        os.utime(output, ns=(before.st_atime_ns, before.st_mtime_ns), follow_symlinks=False)
+    except OSError:
+        return None  # not the owner: no output clock, no stat trusted
+    after = os.lstat(output)
+    return after.st_dev, after.st_ctime_ns
+
+
+def write_atomically(path: Path, *content: bytes) -> None:
+    """Replace ``path`` with ``content`` (its parts, in order): readers see the old or the new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(content)
+        with temporary.open("wb") as stream:
+            stream.writelines(content)
         temporary.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):

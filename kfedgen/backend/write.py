@@ -25,10 +25,11 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.outscan import is_mount_point, mounts_below
+from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
-from kfedgen.backend.statcache import StatCache, cache_dir
+from kfedgen.backend.statcache import StatCache, cache_dir, load_header
+from kfedgen.backend.treestamp import listing
 from kfedgen.errors import KfedgenError, OutputError
 from kfedgen.interrupts import commit_point
 
@@ -94,7 +95,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             if diff.is_current:
                 stats.settle(tree.digests, tree.digests[MANIFEST_PATH])
                 if stats.dirty:  # files read because their stat changed: not again
-                    stats.save(caches)
+                    stats.save(caches, stamp=output)
                 return diff
             staging = _sibling(output, "new")
             try:
@@ -104,7 +105,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             finally:
                 remove_tree(staging)
             record_stats(output, tree, stats)
-            stats.save(caches)
+            stats.save(caches, stamp=output)
             return diff
     except OSError as exc:
         # Full disk, read-only file system, a file where a directory should be:
@@ -141,10 +142,17 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
         with output_lock(output) if lock else contextlib.nullcontext():
             if lock:
                 recover(output)
+            header = load_header(caches, output)
+            signature = header.vouches_for(manifest_digest) if header else None
+            if signature is not None:
+                # The common case: nothing changed since the cache was written.
+                found = listing(output)
+                if found is not None and found[0] == signature:
+                    return TreeDiff(unchanged=sorted(found[1]))
             stats = StatCache.load(caches, output)
             diff = confirm_current(output, manifest_digest, stats)
             if diff is not None and stats.dirty:
-                stats.save(caches)
+                stats.save(caches, stamp=output if lock else None)
             return diff
     except (OSError, KfedgenError):
         return None  # the full render says what is wrong, with its usual messages
@@ -171,7 +179,7 @@ def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> Non
         if path in carried:
             _link_or_copy(f"{old_root}/{path}", f"{new_root}/{path}")
         else:
-            _write_new(f"{new_root}/{path}", tree.files[path])
+            write_new_file(f"{new_root}/{path}", tree.files[path])
     # Children before parents: a parent made read-only (or unsearchable) first
     # would keep an ordinary user from changing its children.
     for directory in sorted(_with_ancestors(made), reverse=True):
@@ -228,7 +236,8 @@ def _copy_xattrs(old: str, new: str) -> None:
             os.setxattr(new, name, os.getxattr(old, name, follow_symlinks=False))
 
 
-def _write_new(path: str, content: bytes) -> None:
+def write_new_file(path: str, content: bytes) -> None:
+    """Create the file ``path`` (which must not exist) holding ``content``."""
     # Plain os calls: at tens of thousands of files, open()'s file objects cost
     # more than the writes.  O_EXCL: the staging directory is new, nothing to replace.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)

@@ -20,6 +20,7 @@ wrote it.  ``tests/test_yamlemit.py`` checks that with random documents.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,9 @@ _OTHER_BREAKS = frozenset("\r\x85\u2028\u2029")
 _SIMPLE_KEY_MAX_BYTES = 128
 _SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))  # exact types, no subclasses
 _PROBE = "k"  # a key libyaml writes plain, to probe how a value is written after it
+# What holds a subtree held by one container while _block writes it: the container,
+# the caller's variable, _block's parameter and sys.getrefcount's own argument.
+_REFERENCES_OF_AN_UNSHARED_NODE = 4
 
 
 class Unsupported(Exception):
@@ -65,7 +69,8 @@ class CanonicalWriter:
         kind = type(document)
         if (kind is dict or kind is list) and document:
             try:
-                return self._block(document, 0, None)
+                # A document is never part of another one: its text is not cached.
+                return self._write(document, 0, None)
             except Unsupported:
                 pass
         return self._reference(document)
@@ -76,13 +81,20 @@ class CanonicalWriter:
         cache_key = (id(node), indent, parent_key == "metadata")
         text = self._blocks.get(cache_key)
         if text is None:
-            if isinstance(node, dict):
-                text = self._mapping(node, indent, parent_key)
-            else:
-                text = self._sequence(node, indent)
-            self._blocks[cache_key] = text
-            self._alive.append(node)
+            text = self._write(node, indent, parent_key)
+            # Only a subtree that more than one container holds can be written again.
+            # One cluster's own copy (its spec with its replicas, say) is held by its
+            # parent alone: caching it would keep a second copy of that cluster's text
+            # for the whole render, most of the memory of a large fleet's emit.
+            if sys.getrefcount(node) > _REFERENCES_OF_AN_UNSHARED_NODE:
+                self._blocks[cache_key] = text
+                self._alive.append(node)
         return text
+
+    def _write(self, node: dict[str, Any] | list[Any], indent: int, parent_key: str | None) -> str:
+        if isinstance(node, dict):
+            return self._mapping(node, indent, parent_key)
+        return self._sequence(node, indent)
 
     def _mapping(self, mapping: dict[str, Any], indent: int, parent_key: str | None) -> str:
         for key in mapping:

@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kfedgen.backend.emit import MANIFEST_PATH
+from kfedgen.backend.outtree import MANIFEST_PATH
 from kfedgen.backend.ownership import conflicts_error
 from kfedgen.backend.write import TreeDiff
 from kfedgen.errors import Location, Problem, plural
-from kfedgen.pipeline import Options, Outcome, check, render
+from kfedgen.inputs import Options
 from kfedgen.report import Reporter, format_problems
+from kfedgen.views.cached import Outcome, check, render
 
 if TYPE_CHECKING:
     from kfedgen.views.staged import StagedState

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from kfedgen.model import TargetType
-from kfedgen.source.load import Document
+if TYPE_CHECKING:  # annotations only: the CLI imports DEFAULT_NAMESPACE at start-up
+    from kfedgen.model import TargetType
+    from kfedgen.source.load import Document
 
 DEFAULT_NAMESPACE = "default"
 

@@ -29,8 +29,8 @@ from kfedgen.backend.emit import MANIFEST_PATH
 from kfedgen.errors import KfedgenError, Location, Problems
 from kfedgen.pipeline import Options
 from kfedgen.source import fleetpaths
+from kfedgen.source.files import SourceFile, _display, is_fleet_file, is_hidden
 from kfedgen.source.gitobjects import ROOT, CommitSnapshot, Entry, ObjectStore, Snapshot
-from kfedgen.source.load import SourceFile, _display, is_fleet_file, is_hidden
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import pytest
 
 from kfedgen.backend import compilecache
 from kfedgen.backend.statcache import cache_dir
-from kfedgen.pipeline import Options, check, render
+from kfedgen.inputs import Options
 from kfedgen.source.load import SourceFile
+from kfedgen.views.cached import check, render
 from tests.conftest import RunCli, snapshot
 from tests.fleets import write_versioned_fleet
 
@@ -31,15 +32,15 @@ def _fleet(tmp_path: Path, version: str = "v1") -> Options:
 def test_unchanged_inputs_are_not_compiled(tmp_path: Path) -> None:
     options = _fleet(tmp_path)
     first, diff = render(options, tmp_path)
-    assert first.compilation is not None and diff.added
+    assert first.compiled and diff.added
     again, diff = render(options, tmp_path)
-    assert again.compilation is None, "answered from the compile cache"
-    assert diff.is_current and diff.unchanged == sorted(first.compilation.tree.files)
+    assert not again.compiled, "answered from the compile cache"
+    assert diff.is_current and diff.unchanged == sorted(snapshot(options.output))
     assert again.clusters == 3
     assert [str(p) for p in again.problems.sorted()] == [str(p) for p in first.problems.sorted()]
     assert any("nothing federates" in str(p) for p in again.problems)
     checked, diff = check(options, tmp_path)
-    assert checked.compilation is None and diff.is_current
+    assert not checked.compiled and diff.is_current
 
 
 def test_any_input_change_compiles(tmp_path: Path) -> None:
@@ -47,12 +48,12 @@ def test_any_input_change_compiles(tmp_path: Path) -> None:
     render(options, tmp_path)
     options = _fleet(tmp_path, "v2")
     outcome, diff = render(options, tmp_path)
-    assert outcome.compilation is not None
+    assert outcome.compiled
     maps = [c for p, c in snapshot(options.output).items() if "configmap_cm" in p]
     assert diff.changed and maps and all(b"version: v2" in c for c in maps)
     # Options that change output are part of the key too.
     outcome, diff = render(Options(**{**vars(options), "namespace": "other"}), tmp_path)
-    assert outcome.compilation is not None
+    assert outcome.compiled
 
 
 def test_an_edited_output_is_compiled_and_repaired(tmp_path: Path, run_cli: RunCli) -> None:
@@ -63,10 +64,10 @@ def test_an_edited_output_is_compiled_and_repaired(tmp_path: Path, run_cli: RunC
     victim.write_bytes(b"hand edit\n")
     (options.output / "c001" / "kustomization.yaml").unlink()
     outcome, diff = check(options, tmp_path)
-    assert outcome.compilation is not None
+    assert outcome.compiled
     assert len(diff.changed) == 1 and len(diff.added) == 1
     outcome, diff = render(options, tmp_path)
-    assert outcome.compilation is not None
+    assert outcome.compiled
     assert snapshot(options.output) == expected
 
 
@@ -98,7 +99,7 @@ def test_a_corrupt_or_forged_cache_never_changes_output(tmp_path: Path, damage: 
         document["version"] = 99
         path.write_text(json.dumps(document))
     outcome, diff = render(options, tmp_path)
-    assert outcome.compilation is not None
+    assert outcome.compiled
     assert diff.changed
     assert snapshot(options.output) != expected
     maps = [c for p, c in snapshot(options.output).items() if "configmap_cm" in p]
@@ -131,7 +132,7 @@ def _sources(options: Options, base: Path) -> list[SourceFile]:
 
 
 def _fingerprint(options: Options, base: Path) -> str:
-    from kfedgen.pipeline import fingerprint  # noqa: PLC0415
+    from kfedgen.inputs import fingerprint  # noqa: PLC0415
 
     return fingerprint(options, base)
 
@@ -142,7 +143,7 @@ def test_foreign_files_are_reported_from_the_cache_too(tmp_path: Path) -> None:
     (options.output / "README.md").write_text("mine\n")
     (options.output / "c000" / "notes").mkdir()
     outcome, diff = render(options, tmp_path)
-    assert outcome.compilation is None
+    assert not outcome.compiled
     assert diff.is_current and diff.foreign == ["README.md", "c000/notes/"]
     outcome, diff = check(options, tmp_path)
-    assert outcome.compilation is None and diff.foreign == ["README.md", "c000/notes/"]
+    assert not outcome.compiled and diff.foreign == ["README.md", "c000/notes/"]

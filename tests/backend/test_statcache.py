@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
 from kfedgen.backend.ownership import compare
-from kfedgen.backend.statcache import CACHE_ENV, STAT_FILE, StatCache, cache_dir
+from kfedgen.backend.statcache import (
+    CACHE_ENV,
+    STAT_FILE,
+    Header,
+    StatCache,
+    cache_dir,
+    load_header,
+)
 from kfedgen.backend.write import write
 from tests.conftest import RunCli
 from tests.fleets import write_versioned_fleet
@@ -161,19 +170,90 @@ def test_caches_in_a_repository_are_never_committed(
     assert "kfedgen/" not in status.replace("rendered/.kfedgen/manifest.json", "")
 
 
-def test_a_cache_on_another_device_trusts_no_stat(tmp_path: Path) -> None:
-    output, rendered, mtime = _edited(tmp_path)
-    directory = tmp_path / "cache"
-    _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(directory)
-    assert StatCache.load(directory, output).reference_ns is not None  # same device here
+@pytest.fixture
+def shm_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A cache directory on another file system than ``tmp_path`` (tmpfs), as KFEDGEN_CACHE_DIR."""
     shm = Path("/dev/shm")
     if not shm.is_dir() or os.lstat(shm).st_dev == os.lstat(tmp_path).st_dev:
         pytest.skip("needs /dev/shm on another file system")
     elsewhere = Path(tempfile.mkdtemp(dir=shm))
+    monkeypatch.setenv(CACHE_ENV, str(elsewhere))
     try:
-        _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(elsewhere)
-        stats = StatCache.load(elsewhere, output)
-        assert stats.reference_ns is None and stats.entries
-        assert compare(output, rendered, stats).changed == ["a/x.yaml"]
+        yield elsewhere
     finally:
         shutil.rmtree(elsewhere)
+
+
+def test_a_cache_on_another_device_trusts_no_stat(tmp_path: Path, shm_cache: Path) -> None:
+    """Without an output clock (a cache saved by --check, never stamped by a render)."""
+    output, rendered, mtime = _edited(tmp_path)
+    directory = tmp_path / "cache"
+    _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(directory)
+    assert StatCache.load(directory, output).reference_ns is not None  # same device here
+    _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(shm_cache)
+    stats = StatCache.load(shm_cache, output)
+    assert stats.reference_ns is None and stats.entries
+    assert compare(output, rendered, stats).changed == ["a/x.yaml"]
+
+
+def test_a_render_gives_a_cache_on_another_device_the_output_clock(
+    tmp_path: Path, run_cli: RunCli, shm_cache: Path
+) -> None:
+    """The output directory's ctime, set by the render, is the reference: stats are trusted."""
+    fleet = write_versioned_fleet(tmp_path / "fleet", "v1", clusters=2, objects=2)
+    output = tmp_path / "rendered"
+    assert run_cli("render", "-f", fleet, "-o", output, cwd=tmp_path).code == 0
+    before = os.lstat(output)
+    assert run_cli("render", "-f", fleet, "-o", output, cwd=tmp_path).code == 0
+    after = os.lstat(output)
+    assert (after.st_mtime_ns, after.st_mode) == (before.st_mtime_ns, before.st_mode)
+    directory = cache_dir(output)
+    assert directory is not None and directory.parent == shm_cache
+    stats = StatCache.load(directory, output)
+    assert stats.clock == (after.st_dev, after.st_ctime_ns)
+    assert stats.reference_ns == after.st_ctime_ns
+    header = load_header(directory, output)
+    assert header is not None and header.vouches_for(stats.complete_for or "") is not None
+    # Trusted stats still see a same-size edit whose mtime was put back (ctime changed).
+    victim = next(output.glob("c001/shop/*.yaml"))
+    status = os.lstat(victim)
+    victim.write_bytes(victim.read_bytes().replace(b"v1", b"v7"))
+    os.utime(victim, ns=(status.st_atime_ns, status.st_mtime_ns))
+    result = run_cli("render", "--check", "-f", fleet, "-o", output, cwd=tmp_path)
+    assert (result.code, result.out) == (1, f"changed: {victim.as_posix()}\n")
+
+
+def test_an_output_clock_of_another_device_is_not_trusted(tmp_path: Path, shm_cache: Path) -> None:
+    output, rendered, mtime = _edited(tmp_path)
+    device = os.lstat(output).st_dev
+    for clock, trusted in (((device, mtime + 1), True), ((device + 1, mtime + 1), False)):
+        stats = _lie(output, "a/x.yaml", rendered, reference_ns=0)
+        stats.clock = clock
+        stats.save(shm_cache)  # no stamp: --check keeps the clock it loaded
+        loaded = StatCache.load(shm_cache, output)
+        assert loaded.reference_ns == (mtime + 1 if trusted else None)
+        assert (compare(output, rendered, loaded).changed == []) is trusted
+
+
+def test_the_header_vouches_only_for_a_complete_cache_older_than_its_reference() -> None:
+    digest = "d" * 64
+    good = Header(complete_for=digest, signature="s", newest_ns=10, reference_ns=11)
+    assert good.vouches_for(digest) == "s"
+    assert good.vouches_for("e" * 64) is None  # another manifest
+    for racy in (10, 9):  # the newest file is not older than the reference
+        assert dataclasses.replace(good, reference_ns=racy).vouches_for(digest) is None
+    assert dataclasses.replace(good, reference_ns=None).vouches_for(digest) is None
+    assert dataclasses.replace(good, complete_for=None).vouches_for(digest) is None
+
+
+def test_a_corrupt_header_is_not_believed(tmp_path: Path) -> None:
+    output, rendered, mtime = _edited(tmp_path)
+    directory = tmp_path / "cache"
+    _lie(output, "a/x.yaml", rendered, reference_ns=mtime + 1).save(directory)
+    header, _, body = (directory / STAT_FILE).read_bytes().partition(b"\n")
+    assert load_header(directory, output) is not None
+    flipped = header.replace(b'"newest": null', b'"newest": 1')
+    assert flipped != header
+    (directory / STAT_FILE).write_bytes(flipped + b"\n" + body)
+    assert load_header(directory, output) is None
+    assert StatCache.load(directory, output).entries == {}

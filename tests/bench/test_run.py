@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench import run
+from bench import rawwrite, run
 
 FAKE = Path(__file__).with_name("fake_kfedgen.py")
 FAKE_CMD = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE))}"
@@ -162,3 +162,34 @@ def test_missing_kubectl_skips_kustomize_with_a_message(
     assert "kubectl not found on PATH: kustomize measurements are skipped" in captured.err
     assert "kustomize measurements skipped: kubectl not found on PATH" in captured.out
     assert "(a) kfedgen full render" in captured.out
+
+
+def test_large_size_targets() -> None:
+    def size(clusters: int, render: float, rss: float) -> run.SizeResult:
+        r = run.SizeResult(clusters, 50, 0.1, 52, render_seconds=render, peak_rss_mib=rss)
+        r.noop_seconds, r.check_seconds = render * 0.1, render * 0.2
+        return r
+
+    targets = {
+        t.name: t
+        for t in run.evaluate_targets([size(1000, 3.0, 180), size(run.LARGE_SIZE, 33.0, 1100)])
+    }
+    assert targets["10000x50: peak RSS <= 1 GiB"].verdict == "FAIL"
+    assert targets["10000x50: full render <= 10.5x the 1000x50 one"].detail == "11.00x"
+    assert targets["10000x50: full render <= 10.5x the 1000x50 one"].verdict == "FAIL"
+    assert targets["10000x50: no-op re-render <= 15% of full render"].verdict == "PASS"
+    assert targets["10000x50: render --check <= 15% of full render"].verdict == "FAIL"
+    without = {t.name: t.verdict for t in run.evaluate_targets([size(1000, 3.0, 180)])}
+    assert without["10000x50 (--large)"] == "N/A"
+    assert run.parse_args(["--sizes", "100", "--large"]).sizes == [100, run.LARGE_SIZE]
+
+
+def test_raw_write_copies_the_tree_and_times_only_the_writing(tmp_path: Path) -> None:
+    source = tmp_path / "rendered"
+    for relative, content in {"c1/ns/a.yaml": b"a\n", "c1/k.yaml": b"", "x": b"xy"}.items():
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        (source / relative).write_bytes(content)
+    seconds = rawwrite.raw_write_seconds(source, tmp_path / "copy")
+    assert seconds > 0
+    assert rawwrite.read_tree(tmp_path / "copy") == rawwrite.read_tree(source)
+    assert list(rawwrite.read_tree(source)) == ["x", "c1/k.yaml", "c1/ns/a.yaml"]

@@ -1,0 +1,104 @@
+"""The tree digest: the one a cache computes from recorded stats equals the disk's, until anything changes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kfedgen.backend.treestamp import listing, signature_of, stat_of
+
+# Path parts as kfedgen writes them (cluster, namespace, file) plus a few a user might add.
+PART = st.sampled_from(["c001", "c002", "team-a", "_cluster", ".kfedgen", "a b", "x\nnl", "é"])
+FILE = st.sampled_from(["manifest.json", "deployment.apps_web.yaml", "cm_x.yaml", "z"])
+PATHS = st.lists(
+    st.tuples(st.lists(PART, max_size=3), FILE).map(lambda t: "/".join([*t[0], t[1]])),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
+
+
+def _write(root: Path, paths: list[str]) -> list[str]:
+    """Write ``paths`` (a path that is also another's directory is left out); the files."""
+    written: list[str] = []
+    for path in sorted(paths, key=len):
+        if any(path.startswith(f"{done}/") for done in written):
+            continue
+        if any(other.startswith(f"{path}/") for other in paths):
+            continue
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.encode())
+        written.append(path)
+    return written
+
+
+def _recorded(root: Path, files: list[str]) -> str:
+    return signature_of((path, stat_of(os.lstat(root / path))) for path in files)
+
+
+@settings(max_examples=60, deadline=None)
+@given(PATHS)
+def test_the_recorded_tree_and_the_disk_agree(paths: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch, "out")
+        root.mkdir()
+        files = _write(root, paths)
+        found = listing(root)
+        assert found is not None
+        signature, listed = found
+        assert sorted(listed) == sorted(files)
+        assert signature == _recorded(root, files)
+
+
+def _edit_same_size(root: Path, path: str) -> None:
+    content = (root / path).read_bytes()
+    (root / path).write_bytes(bytes(reversed(content)) + b"")
+    before = os.lstat(root / path)
+    os.utime(root / path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+CHANGES: dict[str, Callable[[Path, str], None]] = {
+    "a file edited in place, same size, mtime kept": _edit_same_size,
+    "a file removed": lambda root, path: (root / path).unlink(),
+    "a foreign file added beside it": lambda root, path: (root / path).with_name("new").touch(),
+    "an empty directory added": lambda root, path: (root / path).with_name("empty").mkdir(),
+    "a file replaced by a symlink to itself": lambda root, path: _symlink_over(root / path),
+    "a file's mode changed": lambda root, path: (root / path).chmod(0o600),
+    "a file renamed": lambda root, path: _rename(root / path),
+}
+
+
+def _rename(source: Path) -> None:
+    source.rename(source.with_name("moved"))
+
+
+def _symlink_over(target: Path) -> None:
+    kept = target.with_name("kept")
+    target.rename(kept)
+    target.symlink_to(kept.name)
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_change_to_the_tree_changes_the_digest(tmp_path: Path, change: str) -> None:
+    root = tmp_path / "out"
+    root.mkdir()
+    files = _write(root, ["c001/team-a/cm_x.yaml", "c001/team-a/z", ".kfedgen/manifest.json"])
+    recorded = _recorded(root, files)
+    found = listing(root)
+    assert found is not None and found[0] == recorded
+    CHANGES[change](root, "c001/team-a/cm_x.yaml")
+    found = listing(root)
+    assert found is not None and found[0] != recorded
+
+
+def test_a_tree_it_cannot_read_has_no_digest(tmp_path: Path) -> None:
+    assert listing(tmp_path / "missing") is None
+    (tmp_path / "file").write_bytes(b"")
+    assert listing(tmp_path / "file") is None
