@@ -102,7 +102,17 @@ def from_pod_template(kind: str, manifest: Mapping[str, Any], namespace: str) ->
     template = pod_template(kind, manifest)
     if template is None:
         return []
-    spec, base = template.spec, (*template.path, "spec")
+    return template_dependencies(template.spec, namespace, (*template.path, "spec"))
+
+
+def template_dependencies(
+    spec: Mapping[str, Any], namespace: str, base: DocPath = ()
+) -> list[Dependency]:
+    """``GetDependenciesFromPodTemplate`` of a pod spec found at ``base`` of its manifest.
+
+    Also what the Lua ``kube.getPodDependencies`` helper returns
+    (:func:`kfedgen.karmada.podtemplate.pod_dependencies`).
+    """
     groups = (
         ("ConfigMap", _configmap_names(spec, base)),
         ("Secret", _secret_names(spec, base)),

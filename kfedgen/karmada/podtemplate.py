@@ -22,25 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kfedgen.karmada.dependencies import template_dependencies
 from kfedgen.karmada.quantity import BINARY_SI, DECIMAL_SI, Quantity, QuantityError, parse
 from kfedgen.karmada.quantity import from_number as quantity_of_number
 
 Json = dict[str, Any]
-# The volume sources VisitPodSecretNames reads, in its order (the first one set wins), and
-# where each keeps the secret's name.
-_SECRET_VOLUMES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("azureFile", ("secretName",)),
-    ("cephfs", ("secretRef", "name")),
-    ("cinder", ("secretRef", "name")),
-    ("flexVolume", ("secretRef", "name")),
-    ("projected", ()),
-    ("rbd", ("secretRef", "name")),
-    ("secret", ("secretName",)),
-    ("scaleIO", ("secretRef", "name")),
-    ("iscsi", ("secretRef", "name")),
-    ("storageos", ("secretRef", "name")),
-    ("csi", ("nodePublishSecretRef", "name")),
-)
 _CPU, _MEMORY, _PODS, _EPHEMERAL = "cpu", "memory", "pods", "ephemeral-storage"
 
 
@@ -155,67 +141,13 @@ def replica_requirements(template: Mapping[str, Any]) -> Json | None:
 # -- dependencies -------------------------------------------------------------------------
 
 
-def _secret_names(spec: Mapping[str, Any]) -> set[str]:
-    names = {_map(ref).get("name") for ref in _list(spec.get("imagePullSecrets"))}
-    for container in _containers(spec):
-        names.update(
-            _map(e.get("secretRef")).get("name") for e in map(_map, _list(container.get("envFrom")))
-        )
-        names.update(
-            _dig(v, "valueFrom", "secretKeyRef", "name") for v in _list(container.get("env"))
-        )
-    for volume in map(_map, _list(spec.get("volumes"))):
-        for source, path in _SECRET_VOLUMES:
-            if volume.get(source) is None:
-                continue
-            if source == "projected":
-                names.update(
-                    _dig(s, "secret", "name")
-                    for s in _list(_dig(volume, source, "sources"))
-                    if _map(s).get("secret") is not None
-                )
-            else:
-                names.add(_dig(volume[source], *path))
-            break
-    return {n for n in names if isinstance(n, str) and n}
-
-
-def _configmap_names(spec: Mapping[str, Any]) -> set[str]:
-    names: set[Any] = set()
-    for container in _containers(spec):
-        names.update(
-            _map(e.get("configMapRef")).get("name")
-            for e in map(_map, _list(container.get("envFrom")))
-        )
-        names.update(
-            _dig(v, "valueFrom", "configMapKeyRef", "name") for v in _list(container.get("env"))
-        )
-    for volume in map(_map, _list(spec.get("volumes"))):
-        if volume.get("projected") is not None:
-            names.update(
-                _dig(s, "configMap", "name")
-                for s in _list(_dig(volume, "projected", "sources"))
-                if _map(s).get("configMap") is not None
-            )
-        elif volume.get("configMap") is not None:
-            names.add(_dig(volume, "configMap", "name"))
-    return {n for n in names if isinstance(n, str) and n}
-
-
 def pod_dependencies(template: Mapping[str, Any], namespace: str) -> list[Json]:
-    """``GetDependenciesFromPodTemplate``: ``{apiVersion, kind, namespace, name}`` each, sorted."""
-    spec = _map(template.get("spec"))
-    account = spec.get("serviceAccountName")
-    accounts = {account} if isinstance(account, str) and account not in ("", "default") else set()
-    claims = {_dig(v, "persistentVolumeClaim", "claimName") for v in _list(spec.get("volumes"))}
-    found = (
-        ("ConfigMap", _configmap_names(spec)),
-        ("Secret", _secret_names(spec)),
-        ("ServiceAccount", accounts),
-        ("PersistentVolumeClaim", {c for c in claims if isinstance(c, str) and c}),
-    )
+    """``GetDependenciesFromPodTemplate``: ``{apiVersion, kind, namespace, name}`` each, sorted.
+
+    The same port the native interpreters use (:mod:`kfedgen.karmada.dependencies`), as
+    JSON for Lua.
+    """
     return [
-        {"apiVersion": "v1", "kind": kind, "namespace": namespace, "name": name}
-        for kind, names in found
-        for name in sorted(names)
+        {"apiVersion": d.api_version, "kind": d.kind, "namespace": d.namespace, "name": d.name}
+        for d in template_dependencies(_map(template.get("spec")), namespace)
     ]
