@@ -16,6 +16,7 @@ from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.rendered import RenderedObject
 from kfedgen.report import Reporter
+from kfedgen.traffic.report import TrafficEntry
 from kfedgen.views.plan import PlanRow, workload_rows
 
 
@@ -31,6 +32,8 @@ class ClusterExplanation:
     # What the feasibility checks say about the rendered object there (none when not placed).
     feasibility: Sequence[Verdict] = ()
     shown: bool = False  # whether the text shows them: the inventory entry runs some check
+    # What the traffic stage wrote for the object there (DNS and split weights, headroom).
+    traffic: Sequence[TrafficEntry] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,12 @@ def explain(
         entry = ClusterExplanation(
             name, decision.placed, file, tuple(decision.reasons), rows.get(name)
         )
+        if there is not None:
+            named = f"{there.kind}/{there.namespace}/{there.name}"
+            found_traffic = [
+                e for e in compilation.traffic if e.cluster == name and e.object == named
+            ]
+            entry = replace(entry, traffic=tuple(found_traffic))
         inventory = compilation.spec.clusters.get(name)
         if there is not None and inventory is not None:
             siblings = [o for o in compilation.objects if o.cluster == name]
@@ -161,6 +170,17 @@ def _preserved_by(resolution: AnyResolution) -> str:
     return "a workload requiring it whose policy sets preserveResourcesOnDeletion"
 
 
+def traffic_line(entry: TrafficEntry) -> str:
+    """One value the traffic stage wrote, and the replicas it follows."""
+    if entry.kind == "dns":
+        return f"DNS weight {entry.value} for {entry.target} (from {entry.basis} replicas here)"
+    if entry.kind == "split":
+        behind = f"the {entry.basis} replicas behind it"
+        return f"split weight {entry.value} to {entry.target} (from {behind})"
+    replicas = "replica" if entry.value == 1 else "replicas"
+    return f"headroom {entry.target} with {entry.value} {replicas} (for {entry.basis} here)"
+
+
 def explain_lines(explanation: Explanation) -> list[str]:
     """The object's header, then each cluster with its reasons in order."""
     lines = [f"{explanation.ref} ({explanation.location})"]
@@ -184,6 +204,7 @@ def explain_lines(explanation: Explanation) -> list[str]:
         lines.extend(f"  {reason}" for reason in cluster.reasons)
         if cluster.replicas is not None:
             lines.append(f"  {replicas_line(cluster.replicas)}")
+        lines.extend(f"  traffic: {traffic_line(entry)}" for entry in cluster.traffic)
         if cluster.shown:
             lines.append("  will it run there:")
             for verdict in cluster.feasibility:
@@ -240,6 +261,7 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
                     {"check": v.check, "result": v.result, "reasons": list(v.reasons)}
                     for v in cluster.feasibility
                 ],
+                "traffic": [entry.as_dict() for entry in cluster.traffic],
             }
             for cluster in explanation.clusters
         ],

@@ -232,6 +232,7 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
                         ("node-pools", "compute.nodePools"),
                     )
                 ],
+                "traffic": [],  # the fleet has no traffic settings
             }
         ],
         "problems": [],

@@ -225,3 +225,29 @@ def test_a_consumer_without_the_service_gets_no_split_and_a_warning(
         "the split's apex; no split is rendered there" in result.err
     )
     assert not list((workdir / "rendered").rglob("httproute*"))
+
+
+def test_explain_says_what_the_traffic_stage_wrote_there(run_cli: RunCli) -> None:
+    # The example fleet: checkout's Service gets DNS and split weights, its Deployment headroom.
+    service = run_cli("explain", "Service/shop/checkout", "--cluster", "cluster1", cwd=ROOT)
+    assert service.code == 0, service.err
+    assert [line for line in service.out.splitlines() if "traffic:" in line] == [
+        "  traffic: DNS weight 33 for checkout.shop.example.com (from 2 replicas here)",
+        "  traffic: split weight 33 to checkout (from the 2 replicas behind it)",
+        "  traffic: split weight 67 to checkout-cluster0 (from the 4 replicas behind it)",
+    ]
+    document = json.loads(
+        run_cli("explain", "Deployment/shop/checkout", "--format", "json", cwd=ROOT).out
+    )
+    headroom = {c["name"]: c["traffic"] for c in document["clusters"]}
+    assert headroom["cluster0"] == [
+        {
+            "kind": "headroom",
+            "object": "Deployment/shop/checkout",
+            "cluster": "cluster0",
+            "target": "Deployment/shop/checkout-headroom",
+            "value": 2,
+            "replicas": 4,
+        }
+    ]
+    assert headroom["cluster2"] == []  # not placed there
