@@ -83,6 +83,11 @@ class Compute:
     fargate_profiles: tuple[FargateProfile, ...] = ()
     node_pools: tuple[NodePool, ...] = ()
 
+    @property
+    def fargate_only(self) -> bool:
+        """Fargate runs every pod: profiles are declared and no node pool is."""
+        return bool(self.fargate_profiles) and not self.node_pools
+
 
 @dataclass(frozen=True)
 class Cluster:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
-from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, AnyResolution
+from kfedgen.decisions import RETAINED, SCHEDULER, UNSET, AnyResolution
 from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
@@ -125,26 +125,39 @@ def explain(
         for row in workload_rows(resolution, {(o.origin, o.cluster): o.manifest for o in mine})
     }
     names = [cluster] if cluster is not None else sorted(resolution.decisions)
+    # One pass over the compilation, whatever the number of clusters explained.
+    by_cluster: dict[str, list[RenderedObject]] = {}
+    for o in compilation.objects:
+        by_cluster.setdefault(o.cluster, []).append(o)
+    traffic: dict[tuple[str, str], list[TrafficEntry]] = {}
+    for e in compilation.traffic:
+        traffic.setdefault((e.cluster, e.object), []).append(e)
     clusters = []
     for name in names:
         decision = resolution.decisions[name]
         there = rendered.get(name) if decision.placed else None
         file = f"{output}/{object_file(there)}" if there is not None else None
-        entry = ClusterExplanation(
-            name, decision.placed, file, tuple(decision.reasons), rows.get(name)
-        )
+        found: tuple[Verdict, ...] = ()
+        wrote: tuple[TrafficEntry, ...] = ()
+        shown = False
         if there is not None:
-            named = f"{there.kind}/{there.namespace}/{there.name}"
-            found_traffic = [
-                e for e in compilation.traffic if e.cluster == name and e.object == named
-            ]
-            entry = replace(entry, traffic=tuple(found_traffic))
-        inventory = compilation.spec.clusters.get(name)
-        if there is not None and inventory is not None:
-            siblings = [o for o in compilation.objects if o.cluster == name]
-            found = tuple(verdicts(inventory, siblings, there))
-            entry = replace(entry, feasibility=found, shown=runs_any(inventory))
-        clusters.append(entry)
+            wrote = tuple(traffic.get((name, f"{there.kind}/{there.namespace}/{there.name}"), ()))
+            inventory = compilation.spec.clusters.get(name)
+            if inventory is not None:
+                found = tuple(verdicts(inventory, by_cluster[name], there))
+                shown = runs_any(inventory)
+        clusters.append(
+            ClusterExplanation(
+                name,
+                decision.placed,
+                file,
+                tuple(decision.reasons),
+                rows.get(name),
+                feasibility=found,
+                shown=shown,
+                traffic=wrote,
+            )
+        )
     propagation = resolution.propagation
     required = propagation.required_by if propagation is not None else {}
     if cluster is not None:
@@ -213,10 +226,6 @@ def explain_lines(explanation: Explanation) -> list[str]:
     return lines
 
 
-# How each stage that can write a replica count is named after "from".
-_WRITERS = {TEMPLATE: "", OVERRIDE: "", SCHEDULER: "the scheduler: "}
-
-
 def replicas_line(row: PlanRow) -> str:
     """Where a cluster's rendered replica count came from, with the input's file:line."""
     origin = row.origin
@@ -226,7 +235,9 @@ def replicas_line(row: PlanRow) -> str:
     if row.source == RETAINED:
         return f"replicas: not written, left to the cluster by retainReplicas{where}"
     count = "" if row.replicas is None else f"{row.replicas} "
-    return f"replicas: {count}from {_WRITERS.get(row.source, '')}{origin.by}{where}"
+    # The template's and an override's ``by`` name them; a scheduler's names the RSP or policy.
+    writer = "the scheduler: " if row.source == SCHEDULER else ""
+    return f"replicas: {count}from {writer}{origin.by}{where}"
 
 
 def _replicas_document(row: PlanRow | None) -> dict[str, object] | None:

@@ -49,7 +49,7 @@ def check_fargate(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterat
     """Pods that no Fargate profile takes on a Fargate-only cluster, or that Fargate refuses."""
     if cluster.compute is None:
         return
-    profiles, only = cluster.compute.fargate_profiles, not cluster.compute.node_pools
+    profiles, only = cluster.compute.fargate_profiles, cluster.compute.fargate_only
     storage = storage_of(objects)
     for obj in objects:
         template = pod_template(obj.kind, obj.manifest)

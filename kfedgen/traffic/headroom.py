@@ -122,7 +122,7 @@ def _nodeless(cluster: Cluster | None) -> bool:
     replicas is still counted, so the other clusters' placeholders cover its loss.
     """
     compute = cluster.compute if cluster is not None else None
-    return compute is not None and bool(compute.fargate_profiles) and not compute.node_pools
+    return compute is not None and compute.fargate_only
 
 
 def _placeholder(
