@@ -247,8 +247,13 @@ def annotate(
 ) -> list[Resolution[SourceT]]:
     """New resolutions with ``notes`` added and ``sources`` recorded, the rest unchanged."""
     sources = sources or {}
+    # Notes name few objects; the rest are passed through without visiting every cluster.
+    touched = {ref for ref, _ in notes}.union(ref for ref, _ in sources)
     result = []
     for resolution in resolutions:
+        if resolution.ref not in touched:
+            result.append(resolution)
+            continue
         updates = {}
         for name, decision in resolution.decisions.items():
             key = (resolution.ref, name)

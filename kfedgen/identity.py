@@ -194,14 +194,20 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
     that made the change, with every cluster it made it in.
     """
     report = _Report()
+    identities = _identities(objects)
+    differences: dict[tuple[int, int], list[str]] = {}
     kept = []
     for obj in objects:
         trail = obj.trail
         if trail is None:
             kept.append(obj)
             continue
-        actual = Identity.of(obj.manifest)
-        fields = trail.expected.differences(actual)
+        actual = identities[id(obj)]
+        # Both keys stay alive for the whole call (the trail in obj, the identity in the memo).
+        key = (id(trail.expected), id(actual))
+        fields = differences.get(key)
+        if fields is None:
+            fields = differences[key] = trail.expected.differences(actual)
         for field in fields:
             source = trail.culprit(field)
             message, hint = _change_text(field, trail.expected, actual, obj.origin, source.label)
@@ -211,7 +217,7 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
     placed = _placed_namespaces(spec, kept)
     result = []
     for obj in kept:
-        namespace = Identity.of(obj.manifest).namespace
+        namespace = identities[id(obj)].namespace
         if not namespace or (obj.cluster, namespace) in placed:
             result.append(obj)
             continue
@@ -227,6 +233,30 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
         else:
             result.append(obj)
     report.flush(problems)
+    return result
+
+
+def _identities(objects: Sequence[Checked]) -> dict[int, Identity]:
+    """The identity of each object (by ``id``), computed once per distinct identity fields.
+
+    Clusters share unchanged subtrees copy-on-write, so most per-cluster copies of an object
+    hold the very same ``metadata`` mapping: keying on the ids of the three values an identity
+    is read from is exact while ``objects`` keeps them alive, and spares one ``Identity.of``
+    per cluster.
+    """
+    memo: dict[tuple[int, int, int], Identity] = {}
+    result = {}
+    for obj in objects:
+        manifest = obj.manifest
+        key = (
+            id(manifest.get("apiVersion")),
+            id(manifest.get("kind")),
+            id(manifest.get("metadata")),
+        )
+        identity = memo.get(key)
+        if identity is None:
+            identity = memo[key] = Identity.of(manifest)
+        result[id(obj)] = identity
     return result
 
 
