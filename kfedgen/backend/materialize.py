@@ -10,9 +10,19 @@ not added (nothing in the cluster needs it).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from kfedgen.decisions import OVERRIDE, RETAINED, SCHEDULER, TEMPLATE, UNSET, ValueSource
+from kfedgen.decisions import (
+    OVERRIDE,
+    RETAINED,
+    SCHEDULER,
+    TEMPLATE,
+    UNSET,
+    ClusterPatch,
+    ValueSource,
+)
 from kfedgen.errors import DocPath, Problems
 from kfedgen.identity import Identity, Source, Trail
 from kfedgen.jsonpointer import tokens
@@ -69,39 +79,104 @@ def _render_object(
     result = []
     decided = {}
     deciding = replicas_pointers(obj)
+    # Most clusters get the same operations (the same replica count, the same override entry):
+    # their copies are built once and shared, as unchanged subtrees already are.
+    applied: dict[tuple[object, ...], _Applied] = {}
     for name in resolution.clusters:
         decision = resolution.decisions[name]
-        manifest: Any = base
-        trail = start
-        # Whoever writes spec.replicas (or a parent of it) last decided its value.
-        source = template
-        notes = []
-        for index, operation, scheduled in decision.operations:
-            try:
-                manifest = apply_patch(manifest, [operation])
-            except PatchError as exc:
-                path: DocPath = operation.doc_path or ("spec",)
-                problems.error(
-                    obj.location(path), path, f"override for cluster {name!r} does not apply: {exc}"
-                )
-                break
-            trail = trail.step(manifest, _override_source(obj, operation))
-            notes.append(_describe_operation(index, operation))
-            if operation.path in deciding:
-                source = _operation_source(obj, index, operation, scheduled, decision)
-        else:
-            manifest = drop_empty_metadata_maps(manifest)
-            # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
-            # so the explicit 0 is what drains an autoscaled workload.
-            if obj.retain_replicas and decision.replicas != 0:
-                manifest = _drop_replicas(manifest, obj)
-                notes.append("retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
-                source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
-            result.append(RenderedObject(name, manifest, origin, location, trail))
-            decided[name] = decision.sourced(source, *notes)
+        key = _operations_key(decision.operations)
+        done = applied.get(key)
+        if done is None:
+            done = _apply(obj, base, start, decision.operations, deciding)
+            if done.failure is None:
+                applied[key] = done
+        if done.failure is not None:
+            operation, exc = done.failure
+            path: DocPath = operation.doc_path or ("spec",)
+            problems.error(
+                obj.location(path), path, f"override for cluster {name!r} does not apply: {exc}"
+            )
+            decided[name] = decision.noting(*done.notes)
             continue
-        decided[name] = decision.noting(*notes)
+        source = template
+        if done.deciding is not None:
+            index, operation, scheduled = done.deciding
+            source = _operation_source(obj, index, operation, scheduled, decision)
+        manifest, notes = done.manifest, done.notes
+        # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
+        # so the explicit 0 is what drains an autoscaled workload.
+        if obj.retain_replicas and decision.replicas != 0:
+            manifest = done.retained(obj)
+            notes = (*notes, "retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
+            source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
+        result.append(RenderedObject(name, manifest, origin, location, done.trail))
+        decided[name] = decision.sourced(source, *notes)
     return result, decided
+
+
+@dataclass
+class _Applied:
+    """One cluster's operations applied to the base object (shared by equal operations)."""
+
+    manifest: Any
+    trail: Trail
+    notes: tuple[str, ...]
+    # The last operation that wrote spec.replicas (or a parent of it), if any.
+    deciding: ClusterPatch | None
+    failure: tuple[PatchOp, PatchError] | None = None
+    _retained: Any = None
+
+    def retained(self, obj: FederatedObject) -> Any:
+        """The manifest without its replica count (retainReplicas), built once."""
+        if self._retained is None:
+            self._retained = _drop_replicas(self.manifest, obj)
+        return self._retained
+
+
+def _apply(
+    obj: FederatedObject,
+    base: dict[str, Any],
+    start: Trail,
+    operations: tuple[ClusterPatch, ...],
+    deciding: Collection[str],
+) -> _Applied:
+    manifest: Any = base
+    trail = start
+    notes: list[str] = []
+    last: ClusterPatch | None = None
+    for patch in operations:
+        index, operation, _ = patch
+        try:
+            manifest = apply_patch(manifest, [operation])
+        except PatchError as exc:
+            return _Applied(manifest, trail, tuple(notes), last, (operation, exc))
+        trail = trail.step(manifest, _override_source(obj, operation))
+        notes.append(_describe_operation(index, operation))
+        if operation.path in deciding:
+            last = patch
+    return _Applied(drop_empty_metadata_maps(manifest), trail, tuple(notes), last)
+
+
+# Values compared by type as well as value: 1, 1.0 and True are equal in Python but are
+# written differently.
+_PLAIN_VALUES = (str, int, bool, float, type(None))
+
+
+def _operations_key(operations: tuple[ClusterPatch, ...]) -> tuple[object, ...]:
+    """Equal keys for operation lists that build the same object.
+
+    An operation with a plain value is keyed by what it is; any other by its identity
+    (alive as long as the decisions are), so equal but distinct structures simply miss.
+    """
+    key: list[object] = []
+    for index, operation, scheduled in operations:
+        value = operation.value
+        if type(value) in _PLAIN_VALUES:
+            what: object = (operation.op, operation.path, type(value), value, operation.doc_path)
+        else:
+            what = id(operation)
+        key.append((index, scheduled, what))
+    return tuple(key)
 
 
 _RETAIN_PATH = ("spec", "retainReplicas")
