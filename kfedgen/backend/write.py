@@ -22,7 +22,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from kfedgen.backend.outscan import is_mount_point, mounts_below
@@ -99,12 +99,12 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 return diff
             staging = _sibling(output, "new")
             try:
-                _build(staging, output, tree, diff)
+                created = _build(staging, output, tree, diff)
                 commit_point()  # the new tree goes in: Ctrl-C can no longer abort
                 _swap_in(staging, output)
             finally:
                 remove_tree(staging)
-            record_stats(output, tree, stats)
+            record_stats(output, tree, stats, created)
             stats.save(caches, stamp=output)
             return diff
     except OSError as exc:
@@ -114,15 +114,28 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
 
 
-def record_stats(output: Path, tree: OutputTree, stats: StatCache) -> None:
-    """Put every file of ``tree``, as now on disk under ``output``, in the stat cache."""
+def record_stats(
+    output: Path,
+    tree: OutputTree,
+    stats: StatCache,
+    created: Mapping[str, os.stat_result] | None = None,
+) -> None:
+    """Put every file of ``tree``, as now on disk under ``output``, in the stat cache.
+
+    ``created`` holds the stats of files this render created, taken when they were
+    written: nothing else links or writes them, so they are still exact.  Every other
+    file is stat'ed now, after the old tree's names were removed (which changed the
+    ctime of the files it shared by hard link).
+    """
     root = os.fspath(output)
     digests = tree.digests
+    created = created or {}
     stats.clear()
     complete = True
     for path in tree.files:
         try:
-            stats.record(path, os.lstat(f"{root}/{path}"), digests[path])
+            status = created.get(path) or os.lstat(f"{root}/{path}")
+            stats.record(path, status, digests[path])
         except OSError:
             complete = False
     stats.complete_for = digests[MANIFEST_PATH] if complete else None
@@ -162,7 +175,11 @@ def _sibling(output: Path, role: str) -> Path:
     return output.parent / f".{output.name}.kfedgen-{role}-{os.getpid()}"
 
 
-def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> None:
+def _build(
+    staging: Path, output: Path, tree: OutputTree, diff: TreeDiff
+) -> dict[str, os.stat_result]:
+    """Build the new tree in ``staging``; the stats of the files it created, by path."""
+    created = {}
     carried = {*diff.unchanged, *diff.adopted, *diff.foreign}
     staging.mkdir(parents=True)
     new_root, old_root = os.fspath(staging), os.fspath(output)
@@ -179,12 +196,13 @@ def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> Non
         if path in carried:
             _link_or_copy(f"{old_root}/{path}", f"{new_root}/{path}")
         else:
-            write_new_file(f"{new_root}/{path}", tree.files[path])
+            created[path] = _create_file(f"{new_root}/{path}", tree.files[path])
     # Children before parents: a parent made read-only (or unsearchable) first
     # would keep an ordinary user from changing its children.
     for directory in sorted(_with_ancestors(made), reverse=True):
         suffix = f"/{directory}" if directory else ""
         keep_metadata(old_root + suffix, new_root + suffix)
+    return created
 
 
 def _with_ancestors(directories: Iterable[str]) -> set[str]:
@@ -240,13 +258,32 @@ def write_new_file(path: str, content: bytes) -> None:
     """Create the file ``path`` (which must not exist) holding ``content``."""
     # Plain os calls: at tens of thousands of files, open()'s file objects cost
     # more than the writes.  O_EXCL: the staging directory is new, nothing to replace.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    descriptor = _open_new(path)
     try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(descriptor, view) :]
+        _write_all(descriptor, content)
     finally:
         os.close(descriptor)
+
+
+def _create_file(path: str, content: bytes) -> os.stat_result:
+    """:func:`write_new_file`, returning the file's stat once written (an ``fstat`` of the
+    open descriptor: cheaper than looking the path up again for the stat cache)."""
+    descriptor = _open_new(path)
+    try:
+        _write_all(descriptor, content)
+        return os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _open_new(path: str) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+
+
+def _write_all(descriptor: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def _link_or_copy(source: str, target: str) -> None:
