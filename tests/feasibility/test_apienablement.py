@@ -174,7 +174,7 @@ def kubefed_fleet(directory: Path, *clusters: str) -> Path:
     fleet = directory / "fleet"
     fleet.mkdir(parents=True)
     (fleet / "fleet.yaml").write_text(inventory(*clusters))
-    placement = {"clusterSelector": {}}
+    placement: dict[str, Any] = {"clusterSelector": {}}
     namespace = {
         "apiVersion": "types.kubefed.io/v1beta1",
         "kind": "FederatedNamespace",
