@@ -45,7 +45,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "api-versions",
         "kubernetesVersion",
-        lambda cluster: cluster.kubernetes_version is not None,
+        # ``apis`` alone decides custom kinds (kfedgen.servedapis).
+        lambda cluster: cluster.kubernetes_version is not None or cluster.apis is not None,
         check_api_versions,
     ),
     Check(

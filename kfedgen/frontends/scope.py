@@ -17,42 +17,14 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from kfedgen.servedapis import BUILTIN_GROUPS
+
 if TYPE_CHECKING:  # annotations only: the CLI imports DEFAULT_NAMESPACE at start-up
     from kfedgen.model import TargetType
     from kfedgen.source.load import Document
 
 DEFAULT_NAMESPACE = "default"
 
-# The API groups that Kubernetes itself serves: every kind in them is namespaced except
-# the ones in CLUSTER_SCOPED (as `kubectl api-resources --namespaced=false` lists them).
-BUILTIN_GROUPS = frozenset(
-    {
-        "",
-        "admissionregistration.k8s.io",
-        "apiextensions.k8s.io",
-        "apiregistration.k8s.io",
-        "apps",
-        "authentication.k8s.io",
-        "authorization.k8s.io",
-        "autoscaling",
-        "batch",
-        "certificates.k8s.io",
-        "coordination.k8s.io",
-        "discovery.k8s.io",
-        "events.k8s.io",
-        "extensions",
-        "flowcontrol.apiserver.k8s.io",
-        "internal.apiserver.k8s.io",
-        "networking.k8s.io",
-        "node.k8s.io",
-        "policy",
-        "rbac.authorization.k8s.io",
-        "resource.k8s.io",
-        "scheduling.k8s.io",
-        "storage.k8s.io",
-        "storagemigration.k8s.io",
-    }
-)
 CLUSTER_SCOPED = frozenset(
     {
         ("", "ComponentStatus"),

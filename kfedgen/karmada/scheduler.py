@@ -1,10 +1,11 @@
 """Karmada's scheduler for one object on a fresh control plane, offline.
 
 Source: ``pkg/scheduler/core`` (``generic_scheduler.go``, ``spreadconstraint``,
-``assignment.go``, ``division_algorithm.go``) and the filter plugins ``ClusterAffinity``,
-``TaintToleration`` and ``SpreadConstraint``:
+``assignment.go``, ``division_algorithm.go``) and the filter plugins ``APIEnablement``,
+``ClusterAffinity``, ``TaintToleration`` and ``SpreadConstraint``:
 
-1. filter clusters: ``clusterAffinity`` (or the first schedulable group of
+1. filter clusters: the object's API served by the cluster (``APIEnablement``, answered by
+   the caller), ``clusterAffinity`` (or the first schedulable group of
    ``clusterAffinities``), ``clusterTolerations`` against NoSchedule/NoExecute taints, and the
    spread-constraint property check (a cluster without a region cannot spread by region);
 2. select clusters by ``spreadConstraints`` (:mod:`kfedgen.karmada.spreadselection` over the
@@ -21,7 +22,7 @@ or dropped a cluster.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -70,13 +71,28 @@ class Outcome:
     dropped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got nothing
 
 
+# How the reasons of a cluster the APIEnablement filter drops begin (``plan`` finds them).
+API_FILTERED = "APIEnablement filters it out"
+
+# The APIEnablement filter's question, by cluster name: why the cluster does not serve the
+# object's API, or None when it does (or the inventory cannot tell).
+APICheck = Callable[[str], str | None]
+
+
+def _serves_all(_cluster: str) -> str | None:
+    return None
+
+
 def schedule(
-    placement: Placement, clusters: Sequence[Cluster], workload: Workload | None
+    placement: Placement,
+    clusters: Sequence[Cluster],
+    workload: Workload | None,
+    missing_api: APICheck = _serves_all,
 ) -> Outcome:
     """Run the scheduler for each affinity group in turn; the first that schedules wins.
 
     When none does, the outcome carries the first group's reason in ``error``, as Karmada
-    reports the first failure.
+    reports the first failure.  ``missing_api`` is the ``APIEnablement`` filter.
     """
     groups: list[tuple[str, ClusterAffinity | None]] = [
         (f"clusterAffinities[{t.index}] ({t.name})", t.affinity) for t in placement.affinity_terms
@@ -84,7 +100,7 @@ def schedule(
     failures: list[tuple[str, Unschedulable]] = []
     for label, affinity in groups:
         try:
-            outcome = _schedule_group(placement, label, affinity, clusters, workload)
+            outcome = _schedule_group(placement, label, affinity, clusters, workload, missing_api)
         except Unschedulable as exc:
             failures.append((label, exc))
             continue
@@ -102,9 +118,10 @@ def _schedule_group(
     affinity: ClusterAffinity | None,
     clusters: Sequence[Cluster],
     workload: Workload | None,
+    missing_api: APICheck,
 ) -> Outcome:
     reasons: dict[str, list[str]] = {c.name: [] for c in clusters}
-    candidates = _filter(placement, label, affinity, clusters, reasons)
+    candidates = _filter(placement, label, affinity, clusters, reasons, missing_api)
     selected, available = select_by_spread(placement, candidates, workload, reasons)
     outcome = Outcome(reasons, {})
     _assign(placement, selected, available, workload, outcome)
@@ -117,10 +134,17 @@ def _filter(
     affinity: ClusterAffinity | None,
     clusters: Sequence[Cluster],
     reasons: dict[str, list[str]],
+    missing_api: APICheck,
 ) -> list[Cluster]:
-    """The filter plugins: ClusterAffinity, TaintToleration, SpreadConstraint."""
+    """The filter plugins: APIEnablement, ClusterAffinity, TaintToleration, SpreadConstraint."""
     candidates = []
     for cluster in clusters:
+        # APIEnablement (pkg/scheduler/framework/plugins/apienablement, Filter): a fresh
+        # control plane has no previous target to keep, so only the API decides.
+        unserved = missing_api(cluster.name)
+        if unserved is not None:
+            reasons[cluster.name].append(f"{API_FILTERED}: {unserved}")
+            continue
         why = affinity.mismatch(cluster) if affinity is not None else None
         if why is not None:
             reasons[cluster.name].append(f"{label} does not select it: {why}")

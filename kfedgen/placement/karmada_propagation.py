@@ -18,8 +18,9 @@ Namespaces follow Karmada's namespace sync where the fleet says enough
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from kfedgen.decisions import ClusterDecision, Propagation, Resolution
 from kfedgen.errors import Problems
@@ -29,7 +30,7 @@ from kfedgen.karmada.interpreter import UnreadableReplicas
 from kfedgen.karmada.policytypes import (
     IMPLICIT_PRIORITY_NAMES,
 )
-from kfedgen.karmada.scheduler import NotEmulated, schedule
+from kfedgen.karmada.scheduler import APICheck, NotEmulated, schedule
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
 from kfedgen.placement.karmada_choice import Choice, choose_policy
 from kfedgen.placement.karmada_dependencies import follow_dependencies
@@ -41,6 +42,7 @@ from kfedgen.placement.karmada_namespaces import (
 )
 from kfedgen.placement.karmada_outcomes import apply_outcome, apply_suspension
 from kfedgen.placement.karmada_revise import describe_workload, report_failure, revise_by_script
+from kfedgen.servedapis import Enablement, crd_kinds, served
 from kfedgen.source.load import Document
 
 
@@ -56,6 +58,7 @@ def propagate(
     karmada_mode = bool(spec.propagation_policies)
     clusters = spec.cluster_list()
     interpreter = Interpreter(spec.customizations)
+    crds = _fleet_crds(spec)
     result: list[KarmadaResolution] = []
     unselected: list[Document] = []
     seen: dict[tuple[str, str, str], PlainObject] = {}
@@ -83,7 +86,7 @@ def propagate(
         if synced:
             result.append(namespace_sync(obj, choice[0] if choice else None, clusters, problems))
         elif choice is not None:
-            result.append(_propagate_object(obj, choice, clusters, interpreter, problems))
+            result.append(_propagate_object(obj, choice, clusters, interpreter, crds, problems))
     if karmada_mode:
         result, unselected = follow_dependencies(
             result, unselected, resolutions, clusters, seen, interpreter, problems
@@ -97,6 +100,7 @@ def _propagate_object(
     choice: Choice,
     clusters: Sequence[Cluster],
     interpreter: Interpreter,
+    crds: frozenset[tuple[str, str]],
     problems: Problems,
 ) -> KarmadaResolution:
     policy, implicit, losers = choice
@@ -119,7 +123,7 @@ def _propagate_object(
         resolution = resolution.with_decisions({n: d.noting(read) for n, d in decisions.items()})
     resolution = replace(resolution, propagation=Propagation(policy, workload=workload))
     try:
-        outcome = schedule(policy.placement, clusters, workload)
+        outcome = schedule(policy.placement, clusters, workload, _missing_api(obj, clusters, crds))
     except NotEmulated as exc:
         problems.error(policy.location(exc.path), exc.path, exc.message, exc.hint)
         return resolution
@@ -141,3 +145,37 @@ def _propagate_object(
     if divided and workload is not None and workload.interpreted_by is not None:
         resolution = revise_by_script(resolution, interpreter, problems)
     return apply_suspension(resolution, policy)
+
+
+def _fleet_crds(spec: FleetSpec) -> frozenset[tuple[str, str]]:
+    """The kinds that some CustomResourceDefinition of the fleet serves.
+
+    Which clusters a CRD goes to is decided in this same pass, so the filter counts a kind
+    whose CRD the fleet holds as served everywhere; the render-time check
+    (:mod:`kfedgen.feasibility.apiversions`) reports a cluster that did not get the CRD.
+    """
+    manifests: list[Mapping[str, Any]] = [doc.data for doc in spec.plain]
+    manifests.extend({**f.template, "kind": f.target.kind} for f in spec.federated)
+    return crd_kinds(manifests)
+
+
+def _missing_api(
+    obj: PlainObject, clusters: Sequence[Cluster], crds: frozenset[tuple[str, str]]
+) -> APICheck:
+    """The APIEnablement filter for ``obj``: why a cluster does not serve its API.
+
+    Karmada's filter passes only ``APIEnabled`` (``api_enablement.go`` ``Filter``); kfedgen
+    drops a cluster only when its inventory says the API is not served (``APIDisabled``):
+    a cluster whose inventory declares nothing about its APIs is kept (README, "Karmada
+    policies").
+    """
+
+    by_name = {c.name: c for c in clusters}
+
+    def missing(name: str) -> str | None:
+        answer = served(by_name[name], obj.api_version, obj.kind, crds)
+        if answer.enablement is not Enablement.DISABLED:
+            return None
+        return f"{answer.reason} ({answer.fix})"
+
+    return missing

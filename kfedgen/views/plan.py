@@ -21,6 +21,7 @@ from kfedgen.decisions import DEPENDENCY, RETAINED, UNSET, AnyResolution, Prefer
 from kfedgen.feasibility.capacity import overfull, usage
 from kfedgen.feasibility.nodepools import pools_of, workloads
 from kfedgen.frontends.karmada.plain import PlainObject
+from kfedgen.karmada.scheduler import API_FILTERED
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation
 from kfedgen.placement.cluster_overrides import replica_count
@@ -93,6 +94,8 @@ class PlanRow:
             notes.append("Kubernetes default 1")
         if self.source == "unplaced":
             notes.append("placed in no cluster")
+        if self.source == UNSERVED:
+            notes.append("API not served: filtered out")
         if self.required_by:
             notes.append(f"required by {', '.join(self.required_by)}")
         if self.preserved:
@@ -119,6 +122,9 @@ class PlanRow:
             "preserved": self.preserved,
         }
 
+
+# The ``source`` of a row for a cluster that does not serve the object's API.
+UNSERVED = "unserved"
 
 RowSource = Callable[[Compilation], Iterable[PlanRow]]
 
@@ -163,6 +169,10 @@ def workload_rows(
         yield PlanRow(obj.ref, kind, obj.namespace, obj.name, None, None, "unplaced")
     for cluster, manifest in rendered.items():
         yield _row(resolution, kind, cluster, manifest)
+    # A cluster Karmada's APIEnablement filter dropped: the reason the replicas went elsewhere.
+    for cluster, decision in resolution.decisions.items():
+        if any(reason.startswith(API_FILTERED) for reason in decision.reasons):
+            yield PlanRow(obj.ref, kind, obj.namespace, obj.name, cluster, None, UNSERVED)
 
 
 def dependency_rows(
