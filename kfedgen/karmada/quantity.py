@@ -24,6 +24,11 @@ _DECIMAL_SUFFIX = {exponent: suffix for suffix, exponent in _DECIMAL.items()}
 _BINARY_SUFFIX = {bits: suffix for suffix, bits in _BINARY.items()}
 _PATTERN = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?((?:[eE][+-]?\d+)|[a-zA-Z]*)$")
 _NANO = Decimal("1e-9")
+# ``maxAllowed`` in quantity.go: the largest amount ``Value``/``MilliValue`` (int64) can hold,
+# and the cap ``ParseQuantity`` puts on binary amounts.
+MAX_ALLOWED = 2**63 - 1
+_MAX_DIGITS = len(str(MAX_ALLOWED))
+_INT32 = 2**32
 
 
 class QuantityError(ValueError):
@@ -54,7 +59,12 @@ def _ceil(value: Decimal) -> int:
 
 
 def parse(text: str) -> Quantity:
-    """``resource.ParseQuantity``: precision beyond nano units is rounded up, as there."""
+    """``resource.ParseQuantity``: precision beyond nano units is rounded up, as there.
+
+    Amounts above :data:`MAX_ALLOWED` are refused: Kubernetes keeps a decimal one exactly, but
+    every reader of it (``Value``, ``MilliValue``, the scheduler's sums) overflows int64, so
+    no cluster could honour it; binary ones are capped there, as Kubernetes caps them.
+    """
     match = _PATTERN.match(text.strip()) if text else None
     if match is None or not (match.group(2) or match.group(3)):
         # resource.ErrFormatWrong's text, which names Kubernetes' own pattern.
@@ -63,19 +73,53 @@ def parse(text: str) -> Quantity:
             "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
         )
     sign, whole, fraction, suffix = match.groups()
+    number = Decimal(f"{sign}{whole or '0'}.{fraction or '0'}")
+    if suffix in _BINARY:
+        fmt, exponent = BINARY_SI, 0
+    elif suffix in _DECIMAL:
+        fmt, exponent = DECIMAL_SI, _DECIMAL[suffix]
+    elif suffix[:1] in ("e", "E"):
+        fmt, exponent = DECIMAL_EXPONENT, _exponent(suffix)
+    else:
+        raise QuantityError(f"unable to parse quantity's suffix {suffix!r}")
+    if not number:
+        return Quantity(Decimal(0), fmt)
+    if number.adjusted() + exponent > _MAX_DIGITS:
+        raise QuantityError(_too_large(text))
+    if number.adjusted() + exponent < -9:
+        # Below one nano unit: rounded up to it (away from zero), as ParseQuantity does.
+        return Quantity(_NANO.copy_sign(number), fmt)
     with localcontext() as context:
         context.prec = 80
-        number = Decimal(f"{sign}{whole or '0'}.{fraction or '0'}")
-        if suffix in _BINARY:
-            value, fmt = number * (Decimal(2) ** _BINARY[suffix]), BINARY_SI
-        elif suffix in _DECIMAL:
-            value, fmt = number.scaleb(_DECIMAL[suffix]), DECIMAL_SI
-        elif suffix[:1] in ("e", "E"):
-            value, fmt = number.scaleb(int(suffix[1:])), DECIMAL_EXPONENT
+        if fmt == BINARY_SI:
+            value = number * (Decimal(2) ** _BINARY[suffix])
         else:
-            raise QuantityError(f"unable to parse quantity's suffix {suffix!r}")
+            value = number.scaleb(exponent)
         value = (value / _NANO).to_integral_value(rounding=ROUND_CEILING) * _NANO
+    if abs(value) > MAX_ALLOWED:
+        if fmt != BINARY_SI:
+            raise QuantityError(_too_large(text))
+        value = Decimal(MAX_ALLOWED).copy_sign(value)
     return Quantity(value.normalize() if value else Decimal(0), fmt)
+
+
+def _exponent(suffix: str) -> int:
+    """The exponent of an ``e``/``E`` suffix, read as ``suffixHandler.interpret`` does.
+
+    Go parses it as an int64 (text that does not fit is a bad suffix) and keeps the low 32
+    bits (``int32(parsed)``), so an exponent of 2**32 is an exponent of 0 there and here.
+    """
+    digits = suffix[1:].lstrip("+-").lstrip("0")
+    if len(digits) > _MAX_DIGITS or abs(int(suffix[1:] if digits else "0")) > MAX_ALLOWED:
+        raise QuantityError(f"unable to parse quantity's suffix {suffix!r}")
+    return (int(suffix[1:]) + _INT32 // 2) % _INT32 - _INT32 // 2
+
+
+def _too_large(text: str) -> str:
+    return (
+        f"quantity {text!r} is larger than {MAX_ALLOWED}, the largest amount Kubernetes can "
+        "count in (an int64)"
+    )
 
 
 def from_number(number: float | int) -> Quantity:

@@ -53,7 +53,8 @@ class PlanRow:
     says what decided it: ``scheduler``, ``override``, ``template``, ``retained``
     (retainReplicas: the cluster's autoscaler owns it), ``unset`` (Kubernetes
     defaults to 1), ``unplaced``, or ``dependency`` (no count: an object that
-    ``propagateDeps`` workloads, ``required_by``, pull into the cluster).
+    ``propagateDeps`` workloads, ``required_by``, pull into the cluster; ``placed_by`` is
+    the dependency's own policy where it, not a workload, puts it there).
     ``preserved``: the object is kept in its clusters when deleted from git.
     """
 
@@ -71,6 +72,7 @@ class PlanRow:
     at_max: bool = False
     retained: bool = False
     required_by: tuple[str, ...] = ()
+    placed_by: str | None = None
     preserved: bool = False
     # Who wrote the replica count and where (for ``explain``; None: nothing did).
     origin: ValueSource | None = None
@@ -98,6 +100,8 @@ class PlanRow:
             notes.append("API not served: filtered out")
         if self.required_by:
             notes.append(f"required by {', '.join(self.required_by)}")
+        elif self.placed_by:
+            notes.append(f"placed by {self.placed_by}")
         if self.preserved:
             notes.append("preserved on deletion")
         return notes
@@ -119,6 +123,7 @@ class PlanRow:
             "atMax": self.at_max,
             "retained": self.retained,
             "requiredBy": list(self.required_by),
+            "placedBy": self.placed_by,
             "preserved": self.preserved,
         }
 
@@ -178,9 +183,12 @@ def workload_rows(
 def dependency_rows(
     resolution: AnyResolution, manifests: Mapping[tuple[str, str], Mapping[str, Any]]
 ) -> Iterator[PlanRow]:
-    """A dependency that is no workload, in each cluster its workloads pull it into.
+    """A dependency that is no workload, in each cluster it is rendered to.
 
-    (A workload that is also a dependency has its workload rows, which say so.)
+    That is where its workloads pull it, and also where a policy of its own places it
+    (Karmada merges both, ``binding/common.go`` ``mergeTargetClusters``): a cluster no
+    workload requires it in names that policy instead.  (A workload that is also a
+    dependency has its workload rows, which say so.)
     """
     obj, propagation = resolution.obj, resolution.propagation
     if propagation is None or not propagation.required_by or propagation.workload is not None:
@@ -191,9 +199,9 @@ def dependency_rows(
     if any(spec_int(m, "replicas") is not None for m in rendered.values()):
         return  # rendered with replicas: a workload, with rows of its own
     preserved = propagation.preserved
+    own = propagation.policy.ref if propagation.policy is not None else None
     for cluster in rendered:
-        if cluster not in propagation.required_by:
-            continue
+        required_by = propagation.required_by.get(cluster, ())
         yield PlanRow(
             obj.ref,
             obj.kind,
@@ -202,7 +210,8 @@ def dependency_rows(
             cluster,
             None,
             DEPENDENCY,
-            required_by=propagation.required_by[cluster],
+            required_by=required_by,
+            placed_by=None if required_by else own,
             preserved=preserved,
         )
 

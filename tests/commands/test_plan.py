@@ -126,6 +126,7 @@ def row(
         "atMax": flags.get("atMax", False),
         "retained": flags.get("retained", False),
         "requiredBy": [],
+        "placedBy": None,
         "preserved": flags.get("preserved", False),
     }
 

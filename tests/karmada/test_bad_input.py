@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import (
     RunCli,
     snapshot,
@@ -84,3 +86,48 @@ def test_karmada_problems_are_reported_together_and_nothing_is_written(
         "kfedgen: the fleet spec has 4 problems; nothing was written",
     ]
     assert snapshot(tmp_path / "rendered") == before
+
+
+HUGE_CLONESET = """\
+apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: web, namespace: app}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - {name: web, image: nginx:1.27, resources: {requests: {cpu: '1e999999'}}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: app}
+spec:
+  resourceSelectors:
+    - {apiVersion: apps.kruise.io/v1alpha1, kind: CloneSet}
+  placement:
+    clusterAffinity: {clusterNames: [eu, us]}
+    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}
+"""
+
+
+def test_a_quantity_too_large_to_count_is_an_input_error_in_a_bundled_script(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    pytest.importorskip("lupa", reason="the bundled Lua customizations need lupa")
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "fleet" / "inventory.yaml").write_text(KARMADA_INVENTORY)
+    (tmp_path / "fleet" / "web.yaml").write_text(HUGE_CLONESET)
+
+    result = run_cli("render", cwd=tmp_path)
+
+    # The CloneSet's bundled GetReplicas reads the request through kube.accuratePodRequirements.
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "fleet/web.yaml:2:1: CloneSet/app/web: GetReplicas of Karmada's bundled "
+        "ResourceInterpreterCustomization declarative-configuration-cloneset (replicaResource) "
+        "failed: fail to convert lua value to PodTemplateSpec: quantity '1e999999' is larger "
+        "than 9223372036854775807, the largest amount Kubernetes can count in (an int64)",
+        "kfedgen: the fleet spec has 1 problem; nothing was written",
+    ]
+    assert not (tmp_path / "rendered").exists()

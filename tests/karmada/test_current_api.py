@@ -214,3 +214,40 @@ def test_spread_constraints_under_static_weights_warn(
         KARMADA_INVENTORY, [deployment(), policy("web", placement=placement)]
     )
     assert (IGNORED in warnings_of(compilation)) == warned, warnings_of(compilation)
+
+
+OVERFLOW = """\
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: app}
+spec:
+  resourceSelectors:
+    - {apiVersion: apps/v1, kind: Deployment, name: web}
+  placement:
+    clusterAffinities:
+      - affinityName: primary
+        clusterNames: [eu]
+        overflowAffinities:
+          - {affinityName: burst, clusterNames: [us]}
+"""
+
+
+def test_overflow_affinities_warn_precisely_and_schedule_on_the_primary_group(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    _fleet(tmp_path, OVERFLOW)
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if "overflowAffinities" in line]
+    assert warnings == [
+        "fleet/web.yaml:32:9: spec.placement.clusterAffinities[0].overflowAffinities: warning: "
+        "PropagationPolicy app/web: clusterAffinities[0] (primary) overflowAffinities (burst) "
+        "are not emulated: kfedgen schedules on the primary group only, and falls back to the "
+        "next clusterAffinities term when it cannot hold the replicas; Karmada would instead "
+        "spill the replicas the primary group's available replicas cannot hold into these "
+        "groups, in order (workloads only) (check the clusters in `kfedgen plan`; declare "
+        "enough availableReplicas in the primary group, or list the overflow clusters in the "
+        "primary affinity)"
+    ]
+    placed = sorted(p.parent.parent.name for p in (tmp_path / "rendered").glob("*/app/*.yaml"))
+    assert placed == ["eu"]

@@ -301,10 +301,18 @@ def test_plan_marks_dependencies_and_preserved_objects(run_cli: RunCli, tmp_path
             "required by Deployment/shop/web, Deployment/shop/worker, preserved on deletion",
         ],
     ]
-    # shared-ca's own cluster (ap) is no dependency row: only what the workloads pull in is.
-    assert [line.split()[1] for line in lines if line.startswith("ConfigMap/shop/shared-ca")] == [
-        "eu",
-        "us",
+    # shared-ca's own policy places it in ap; the workloads pull it into eu and us.
+    shared = [line.split(None, 4) for line in lines if line.startswith("ConfigMap/shop/shared-ca")]
+    assert shared == [
+        [
+            "ConfigMap/shop/shared-ca",
+            "ap",
+            "-",
+            "dependency",
+            "placed by PropagationPolicy shop/shared-ca",
+        ],
+        ["ConfigMap/shop/shared-ca", "eu", "-", "dependency", "required by Deployment/shop/web"],
+        ["ConfigMap/shop/shared-ca", "us", "-", "dependency", "required by Deployment/shop/web"],
     ]
     assert next(line for line in lines if line.startswith("Deployment/shop/worker")).endswith(
         "preserved on deletion"
@@ -318,7 +326,13 @@ def test_plan_json_lists_what_requires_a_dependency(run_cli: RunCli, tmp_path: P
     assert (row["replicas"], row["source"], row["preserved"]) == (None, "dependency", True)
     assert row["requiredBy"] == ["Deployment/shop/web", "Deployment/shop/worker"]
     web = rows[("Deployment/shop/web", "eu")]
-    assert (web["requiredBy"], web["preserved"]) == ([], False)
+    assert (web["requiredBy"], web["placedBy"], web["preserved"]) == ([], None, False)
+    own = rows[("ConfigMap/shop/shared-ca", "ap")]
+    assert (own["source"], own["requiredBy"], own["placedBy"]) == (
+        "dependency",
+        [],
+        "PropagationPolicy shop/shared-ca",
+    )
 
 
 def test_explain_says_which_workloads_pulled_a_dependency_where(

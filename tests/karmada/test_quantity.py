@@ -51,10 +51,43 @@ def test_not_a_quantity(text: str) -> None:
         parse(text)
 
 
-@given(st.integers(0, 10**15), st.sampled_from(["", "m", "k", "M", "Ki", "Mi", "Gi"]))
+# Up to 10**9 Gi (about 2**60): amounts an int64 holds; larger ones are refused or capped below.
+@given(st.integers(0, 10**9), st.sampled_from(["", "m", "k", "M", "Ki", "Mi", "Gi"]))
 def test_the_canonical_form_reads_back_as_the_same_amount(number: int, suffix: str) -> None:
     quantity = parse(f"{number}{suffix}")
     again = parse(canonical(quantity))
     assert again.value == quantity.value
     assert canonical(again) == canonical(quantity)
     assert quantity.value >= Decimal(0)
+
+
+# Kubernetes' bounds: the exponent is an int64 kept to 32 bits (suffix.go interpret), nonzero
+# amounts below a nano unit round up to it, binary amounts are capped at maxAllowed (2**63-1).
+BOUNDS = [
+    ("1e4294967296", "1"),  # int32(2**32) == 0
+    ("1e-99999999", "1e-9"),
+    ("-1e-20", "-1e-9"),
+    ("0e999999999", "0"),
+    ("16Ei", "9223372036854775807"),
+    ("9223372036854775807", "9223372036854775807"),
+    ("1e18", "1e18"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BOUNDS)
+def test_exponents_and_amounts_at_kubernetes_bounds(text: str, expected: str) -> None:
+    assert canonical(parse(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e999999", "larger than 9223372036854775807"),
+        ("9223372036854775808", "larger than 9223372036854775807"),
+        ("-1e19", "larger than 9223372036854775807"),
+        ("1e99999999999999999999", "unable to parse quantity's suffix"),
+    ],
+)
+def test_amounts_no_int64_can_hold_are_refused(text: str, message: str) -> None:
+    with pytest.raises(QuantityError, match=message):
+        parse(text)
