@@ -164,7 +164,11 @@ class StatCache:
         read because it was racily clean becomes trusted once the cache is
         written after that read (git's index refresh does the same).
         """
-        entry = f"{digest} {stat_of(status)}"
+        self.record_text(path, stat_of(status), digest)
+
+    def record_text(self, path: str, stat_text: str, digest: str) -> None:
+        """:meth:`record` with the stat already reduced to its :func:`stat_of` text."""
+        entry = f"{digest} {stat_text}"
         previous = self.entries.get(path)
         if previous != entry:
             if previous is None or not previous.startswith(digest):
