@@ -1,0 +1,248 @@
+"""Karmada's workload affinity and anti-affinity, for a first schedule of a whole fleet.
+
+Ported from Karmada (commit f8fdd02df, v1.19 line; the ``WorkloadAffinity`` feature gate,
+alpha, off by default):
+
+- ``pkg/detector/detector.go`` ``getWorkloadAffinityGroups``: a binding's groups are
+  ``<key>=<value>`` for each term whose ``groupByLabelKey`` is a label of the resource
+  template (no label, no group; :func:`instantiate`);
+- ``pkg/scheduler/framework/plugins/workloadaffinity`` ``FilterWithContext`` and
+  ``obeyAffinityGroup``: a cluster passes when every other binding of the same namespace and
+  affinity group that has clusters targets it (bindings without clusters do not count, so
+  the first member of a group goes where its own placement says);
+- ``pkg/scheduler/framework/plugins/workloadantiaffinity`` ``FilterWithContext`` and
+  ``obeyAntiAffinityGroup``: a cluster passes when no other binding of the same namespace
+  and anti-affinity group targets it.
+
+Both plugins skip a binding with the scheduled binding's own name
+(``names.GenerateBindingName``) and pass a cluster the binding already targets; a first
+schedule targets none.  Which bindings are "already scheduled" depends, in Karmada, on the
+order they reach the scheduler; :func:`schedule_order` is kfedgen's fixed order (README,
+"Karmada policies").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from kfedgen.karmada.policytypes import WorkloadAffinity
+
+# Why Karmada's plugins filter a cluster out (their framework.Result reasons, verbatim).
+AFFINITY_REASON = "ResourceBinding with the same affinity group does not target this cluster"
+ANTI_AFFINITY_REASON = "cluster already has workload with the same anti-affinity group"
+
+
+@dataclass(frozen=True)
+class Groups:
+    """A binding's ``spec.workloadAffinityGroups``: ``key=value`` group names, "" for none."""
+
+    affinity: str = ""
+    anti_affinity: str = ""
+
+
+def instantiate(term: WorkloadAffinity | None, labels: Mapping[str, object]) -> Groups | None:
+    """The groups of a template with ``labels`` under ``term`` (None: no group at all).
+
+    ``getWorkloadAffinityGroups``: a label that is absent gives no group for its term.
+    Labels that are not all strings read as none, as ``Unstructured.GetLabels`` does.
+    """
+    if term is None or not all(isinstance(v, str) for v in labels.values()):
+        return None
+    affinity = _group(term.affinity_key, labels)
+    anti_affinity = _group(term.anti_affinity_key, labels)
+    if not affinity and not anti_affinity:
+        return None
+    return Groups(affinity, anti_affinity)
+
+
+def _group(key: str, labels: Mapping[str, object]) -> str:
+    return f"{key}={labels[key]}" if key and key in labels else ""
+
+
+def binding_name(kind: str, name: str) -> str:
+    """``names.GenerateBindingName``: ``<name>-<kind>``, lower-case, ``:`` made ``.``."""
+    return f"{name.replace(':', '.')}-{kind}".lower()
+
+
+def schedule_order(api_version: str, kind: str, namespace: str, name: str) -> tuple[str, ...]:
+    """The order kfedgen schedules grouped bindings in: the scheduler queue's key, then type.
+
+    Karmada's queue is FIFO by arrival unless the alpha ``PriorityBasedScheduling`` gate is
+    on (``internal/queue/types.go`` ``Less``); arrival is not in git, so kfedgen takes the
+    queue's key (``namespace/bindingName``) as if every binding arrived at once, and the
+    API version to part bindings of the same name.
+    """
+    return (namespace, binding_name(kind, name), api_version, kind)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A scheduled binding of some group: whose it is and the clusters it targets."""
+
+    ref: str
+    namespace: str
+    binding: str
+    groups: Groups
+    clusters: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the two plugins say about one cluster, and which members decided it."""
+
+    passes: bool
+    reason: str
+    members: tuple[str, ...] = ()
+
+
+@dataclass
+class GroupFilter:
+    """Both plugins for one binding over the members scheduled before it.
+
+    Called per cluster by the scheduler's filter step; remembers what it filtered out and
+    which other templates share the binding's name, for the warnings.
+    """
+
+    ref: str
+    namespace: str
+    binding: str
+    groups: Groups
+    affine: tuple[Member, ...]
+    apart: tuple[Member, ...]
+    denied: dict[str, Verdict] = field(default_factory=dict)
+
+    @property
+    def same_binding(self) -> tuple[str, ...]:
+        """Other templates whose binding has this one's name: Karmada takes them for it."""
+        refs = {m.ref for m in (*self.affine, *self.apart) if m.binding == self.binding}
+        return tuple(sorted(refs - {self.ref}))
+
+    def __call__(self, cluster: str) -> Verdict | None:
+        """The verdict for ``cluster`` (None: no member of any group constrains it)."""
+        verdict = self._affinity(cluster) or self._anti_affinity(cluster)
+        if verdict is not None and not verdict.passes:
+            self.denied[cluster] = verdict
+            return verdict
+        notes = [v for v in (self._kept_together(cluster), self._kept_apart()) if v is not None]
+        if not notes:
+            return None
+        members = tuple(ref for v in notes for ref in v.members)
+        return Verdict(True, "; ".join(v.reason for v in notes), members)
+
+    def _constraining(self, members: tuple[Member, ...]) -> list[Member]:
+        # obeyAffinityGroup / obeyAntiAffinityGroup: the binding itself does not count.
+        return [m for m in members if m.binding != self.binding]
+
+    def _affinity(self, cluster: str) -> Verdict | None:
+        away = [m.ref for m in self._constraining(self.affine) if cluster not in m.clusters]
+        if not away:
+            return None
+        return Verdict(
+            False,
+            f"workloadAffinity filters it out: {_refs(away)} of affinity group "
+            f"{self.groups.affinity} {_be(away)} not here ({AFFINITY_REASON})",
+            tuple(away),
+        )
+
+    def _anti_affinity(self, cluster: str) -> Verdict | None:
+        here = [m.ref for m in self._constraining(self.apart) if cluster in m.clusters]
+        if not here:
+            return None
+        return Verdict(
+            False,
+            f"workloadAntiAffinity filters it out: {_refs(here)} of anti-affinity group "
+            f"{self.groups.anti_affinity} {_be(here)} already here ({ANTI_AFFINITY_REASON})",
+            tuple(here),
+        )
+
+    def _kept_together(self, cluster: str) -> Verdict | None:
+        members = [m.ref for m in self._constraining(self.affine) if cluster in m.clusters]
+        if not members:
+            return None
+        return Verdict(
+            True,
+            f"workloadAffinity keeps it: {_refs(members)} of affinity group "
+            f"{self.groups.affinity} {_be(members)} here",
+            tuple(members),
+        )
+
+    def _kept_apart(self) -> Verdict | None:
+        members = [m.ref for m in self._constraining(self.apart)]
+        if not members:
+            return None
+        return Verdict(
+            True,
+            f"workloadAntiAffinity keeps it: {_refs(members)} of anti-affinity group "
+            f"{self.groups.anti_affinity} {_be(members)} elsewhere",
+            tuple(members),
+        )
+
+    def unschedulable_note(self) -> str:
+        """Which members took away the clusters, when the binding found none ("": no say)."""
+        if not self.denied:
+            return ""
+        by_member: dict[str, list[str]] = {}
+        for cluster, verdict in sorted(self.denied.items()):
+            for ref in verdict.members:
+                by_member.setdefault(ref, []).append(cluster)
+        taken = "; ".join(f"{ref} rules out {', '.join(c)}" for ref, c in sorted(by_member.items()))
+        return f" (workload affinity groups: {taken})"
+
+
+# How to read, and fix, a binding its groups leave without a cluster.
+GROUP_HINT = (
+    "kfedgen schedules a namespace's grouped objects in binding-name order (<name>-<kind>), "
+    "a live Karmada as they arrive, so there another member may be the one left out; let "
+    "the placements of an affinity group share a cluster, or give an anti-affinity group "
+    "a cluster per member"
+)
+
+
+def _refs(refs: list[str]) -> str:
+    return ", ".join(refs)
+
+
+def _be(refs: list[str]) -> str:
+    return "is" if len(refs) == 1 else "are"
+
+
+# The scheduler's hook: a cluster name -> what the workload affinity plugins say.
+GroupCheck = Callable[[str], Verdict | None]
+
+
+def no_groups(_cluster: str) -> Verdict | None:
+    """The check of a binding without workload affinity groups: nothing to say."""
+    return None
+
+
+class Ledger:
+    """The grouped bindings scheduled so far, by group (the scheduler's two indexers).
+
+    ``pkg/scheduler/indexer.go`` indexes ResourceBindings by affinity and anti-affinity
+    group across namespaces; the plugins then keep the binding's own namespace.
+    """
+
+    def __init__(self) -> None:
+        self._affinity: dict[tuple[str, str], list[Member]] = {}
+        self._anti_affinity: dict[tuple[str, str], list[Member]] = {}
+
+    def filter_for(self, ref: str, namespace: str, binding: str, groups: Groups) -> GroupFilter:
+        """The plugins' check for a binding about to be scheduled."""
+        affine = self._affinity.get((namespace, groups.affinity), []) if groups.affinity else []
+        apart = (
+            self._anti_affinity.get((namespace, groups.anti_affinity), [])
+            if groups.anti_affinity
+            else []
+        )
+        return GroupFilter(ref, namespace, binding, groups, tuple(affine), tuple(apart))
+
+    def record(self, member: Member) -> None:
+        """Add a scheduled binding; one without clusters constrains nobody, and is left out."""
+        if not member.clusters:
+            return
+        if member.groups.affinity:
+            self._affinity.setdefault((member.namespace, member.groups.affinity), []).append(member)
+        if member.groups.anti_affinity:
+            key = (member.namespace, member.groups.anti_affinity)
+            self._anti_affinity.setdefault(key, []).append(member)
