@@ -81,6 +81,7 @@ class Member:
     """A scheduled binding of some group: whose it is and the clusters it targets."""
 
     ref: str
+    api_version: str
     namespace: str
     binding: str
     groups: Groups
@@ -105,6 +106,7 @@ class GroupFilter:
     """
 
     ref: str
+    api_version: str
     namespace: str
     binding: str
     groups: Groups
@@ -115,8 +117,19 @@ class GroupFilter:
     @property
     def same_binding(self) -> tuple[str, ...]:
         """Other templates whose binding has this one's name: Karmada takes them for it."""
-        refs = {m.ref for m in (*self.affine, *self.apart) if m.binding == self.binding}
-        return tuple(sorted(refs - {self.ref}))
+        return tuple(
+            sorted(
+                {
+                    f"{m.ref} ({m.api_version})"
+                    for m in (*self.affine, *self.apart)
+                    if m.binding == self.binding and (m.ref, m.api_version) != self._ident
+                }
+            )
+        )
+
+    @property
+    def _ident(self) -> tuple[str, str]:
+        return (self.ref, self.api_version)
 
     def __call__(self, cluster: str) -> Verdict | None:
         """The verdict for ``cluster`` (None: no member of any group constrains it)."""
@@ -227,15 +240,24 @@ class Ledger:
         self._affinity: dict[tuple[str, str], list[Member]] = {}
         self._anti_affinity: dict[tuple[str, str], list[Member]] = {}
 
-    def filter_for(self, ref: str, namespace: str, binding: str, groups: Groups) -> GroupFilter:
-        """The plugins' check for a binding about to be scheduled."""
+    def filter_for(self, member: Member) -> GroupFilter:
+        """The plugins' check for a binding about to be scheduled (its clusters unused)."""
+        namespace, groups = member.namespace, member.groups
         affine = self._affinity.get((namespace, groups.affinity), []) if groups.affinity else []
         apart = (
             self._anti_affinity.get((namespace, groups.anti_affinity), [])
             if groups.anti_affinity
             else []
         )
-        return GroupFilter(ref, namespace, binding, groups, tuple(affine), tuple(apart))
+        return GroupFilter(
+            member.ref,
+            member.api_version,
+            namespace,
+            member.binding,
+            groups,
+            tuple(affine),
+            tuple(apart),
+        )
 
     def record(self, member: Member) -> None:
         """Add a scheduled binding; one without clusters constrains nobody, and is left out."""

@@ -12,6 +12,7 @@ constraints (they never free a cluster).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from kfedgen.decisions import AnyResolution
 from kfedgen.errors import Problems
@@ -61,19 +62,21 @@ def schedule_grouped(
     scheduled = []
     for position, obj, choice, groups in sorted(deferred, key=lambda d: _order(d[1])):
         binding = binding_name(obj.kind, obj.name)
-        check = ledger.filter_for(obj.ref, obj.namespace, binding, groups)
+        unplaced = Member(obj.ref, obj.api_version, obj.namespace, binding, groups, frozenset())
+        check = ledger.filter_for(unplaced)
         resolution = schedule(obj, choice, check)
         for other in check.same_binding:
             problems.warning(
                 obj.location(("metadata", "name")),
                 ("metadata", "name"),
-                f"{obj.ref} and {other} both have the ResourceBinding name {binding!r} in "
+                f"{obj.ref} ({obj.api_version}) and {other} both have the ResourceBinding "
+                f"name {binding!r} in "
                 f"namespace {obj.namespace} (Karmada names a binding <name>-<kind>, "
                 "lower-case), so Karmada's workload affinity filters take them for one "
                 "binding: they do not constrain each other",
                 "rename one of them",
             )
-        ledger.record(Member(obj.ref, obj.namespace, binding, groups, targets(resolution)))
+        ledger.record(replace(unplaced, clusters=targets(resolution)))
         scheduled.append((position, resolution))
     return scheduled
 
