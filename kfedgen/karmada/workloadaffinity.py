@@ -133,63 +133,39 @@ class GroupFilter:
 
     def __call__(self, cluster: str) -> Verdict | None:
         """The verdict for ``cluster`` (None: no member of any group constrains it)."""
-        verdict = self._affinity(cluster) or self._anti_affinity(cluster)
-        if verdict is not None and not verdict.passes:
-            self.denied[cluster] = verdict
-            return verdict
-        notes = [v for v in (self._kept_together(cluster), self._kept_apart()) if v is not None]
-        if not notes:
+        verdicts = [v for v in (self._affinity(cluster), self._anti_affinity(cluster)) if v]
+        denials = [v for v in verdicts if not v.passes]
+        if denials:
+            # The first filter that fails names the cluster's reason; the note names all.
+            members = tuple(ref for v in denials for ref in v.members)
+            self.denied[cluster] = Verdict(False, denials[0].reason, members)
+            return denials[0]
+        if not verdicts:
             return None
-        members = tuple(ref for v in notes for ref in v.members)
-        return Verdict(True, "; ".join(v.reason for v in notes), members)
+        members = tuple(ref for v in verdicts for ref in v.members)
+        return Verdict(True, "; ".join(v.reason for v in verdicts), members)
 
     def _constraining(self, members: tuple[Member, ...]) -> list[Member]:
         # obeyAffinityGroup / obeyAntiAffinityGroup: the binding itself does not count.
         return [m for m in members if m.binding != self.binding]
 
     def _affinity(self, cluster: str) -> Verdict | None:
-        away = [m.ref for m in self._constraining(self.affine) if cluster not in m.clusters]
-        if not away:
-            return None
-        return Verdict(
-            False,
-            f"workloadAffinity filters it out: {_refs(away)} of affinity group "
-            f"{self.groups.affinity} {_be(away)} not here ({AFFINITY_REASON})",
-            tuple(away),
-        )
+        """``obeyAffinityGroup`` for every member: each must target the cluster."""
+        members = self._constraining(self.affine)
+        group = ("workloadAffinity", "affinity", self.groups.affinity)
+        away = [m.ref for m in members if cluster not in m.clusters]
+        if away:
+            return _verdict(False, away, group, f"not here ({AFFINITY_REASON})")
+        return _verdict(True, [m.ref for m in members], group, "here")
 
     def _anti_affinity(self, cluster: str) -> Verdict | None:
-        here = [m.ref for m in self._constraining(self.apart) if cluster in m.clusters]
-        if not here:
-            return None
-        return Verdict(
-            False,
-            f"workloadAntiAffinity filters it out: {_refs(here)} of anti-affinity group "
-            f"{self.groups.anti_affinity} {_be(here)} already here ({ANTI_AFFINITY_REASON})",
-            tuple(here),
-        )
-
-    def _kept_together(self, cluster: str) -> Verdict | None:
-        members = [m.ref for m in self._constraining(self.affine) if cluster in m.clusters]
-        if not members:
-            return None
-        return Verdict(
-            True,
-            f"workloadAffinity keeps it: {_refs(members)} of affinity group "
-            f"{self.groups.affinity} {_be(members)} here",
-            tuple(members),
-        )
-
-    def _kept_apart(self) -> Verdict | None:
-        members = [m.ref for m in self._constraining(self.apart)]
-        if not members:
-            return None
-        return Verdict(
-            True,
-            f"workloadAntiAffinity keeps it: {_refs(members)} of anti-affinity group "
-            f"{self.groups.anti_affinity} {_be(members)} elsewhere",
-            tuple(members),
-        )
+        """``obeyAntiAffinityGroup`` for every member: none may target the cluster."""
+        members = self._constraining(self.apart)
+        group = ("workloadAntiAffinity", "anti-affinity", self.groups.anti_affinity)
+        here = [m.ref for m in members if cluster in m.clusters]
+        if here:
+            return _verdict(False, here, group, f"already here ({ANTI_AFFINITY_REASON})")
+        return _verdict(True, [m.ref for m in members], group, "elsewhere")
 
     def unschedulable_note(self) -> str:
         """Which members took away the clusters, when the binding found none ("": no say)."""
@@ -212,12 +188,20 @@ GROUP_HINT = (
 )
 
 
-def _refs(refs: list[str]) -> str:
-    return ", ".join(refs)
-
-
-def _be(refs: list[str]) -> str:
-    return "is" if len(refs) == 1 else "are"
+def _verdict(
+    passes: bool, refs: list[str], group: tuple[str, str, str], where: str
+) -> Verdict | None:
+    """What a plugin says of the members ``refs`` of ``group`` (plugin, side, name)."""
+    if not refs:
+        return None
+    plugin, side, name = group
+    does = "keeps it" if passes else "filters it out"
+    be = "is" if len(refs) == 1 else "are"
+    return Verdict(
+        passes,
+        f"{plugin} {does}: {', '.join(refs)} of {side} group {name} {be} {where}",
+        tuple(refs),
+    )
 
 
 # The scheduler's hook: a cluster name -> what the workload affinity plugins say.
