@@ -23,6 +23,7 @@ order they reach the scheduler; :func:`schedule_order` is kfedgen's fixed order 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -98,38 +99,61 @@ class Verdict:
 
 
 @dataclass
+class Group:
+    """The scheduled members of one group of one namespace, with how many target a cluster.
+
+    The counts answer both plugins in constant time per cluster: every member targets a
+    cluster when its count is the number of members, none when it is 0.
+    """
+
+    members: list[Member] = field(default_factory=list)
+    targeting: Counter[str] = field(default_factory=Counter)
+    bindings: set[str] = field(default_factory=set)
+
+    def add(self, member: Member) -> None:
+        """Count a scheduled member in."""
+        self.members.append(member)
+        self.targeting.update(member.clusters)
+        self.bindings.add(member.binding)
+
+    def without(self, binding: str) -> Group:
+        """The group as a binding of that name sees it: the plugins skip its own name."""
+        if binding not in self.bindings:
+            return self
+        rest = Group()
+        for member in self.members:
+            if member.binding != binding:
+                rest.add(member)
+        return rest
+
+    def first(self, here: bool, cluster: str) -> list[str]:
+        """Up to :data:`NAMED` members that target ``cluster`` (``here``) or do not."""
+        found = []
+        for member in self.members:
+            if (cluster in member.clusters) == here:
+                found.append(member.ref)
+                if len(found) == NAMED:
+                    break
+        return found
+
+
+# How many members a reason names before it counts the rest.
+NAMED = 3
+
+
+@dataclass
 class GroupFilter:
     """Both plugins for one binding over the members scheduled before it.
 
-    Called per cluster by the scheduler's filter step; remembers what it filtered out and
-    which other templates share the binding's name, for the warnings.
+    Called per cluster by the scheduler's filter step; remembers what it filtered out, for
+    the warning when no cluster is left.
     """
 
-    ref: str
-    api_version: str
-    namespace: str
-    binding: str
     groups: Groups
-    affine: tuple[Member, ...]
-    apart: tuple[Member, ...]
+    affine: Group
+    apart: Group
+    same_binding: tuple[str, ...] = ()  # other templates Karmada takes for this binding
     denied: dict[str, Verdict] = field(default_factory=dict)
-
-    @property
-    def same_binding(self) -> tuple[str, ...]:
-        """Other templates whose binding has this one's name: Karmada takes them for it."""
-        return tuple(
-            sorted(
-                {
-                    f"{m.ref} ({m.api_version})"
-                    for m in (*self.affine, *self.apart)
-                    if m.binding == self.binding and (m.ref, m.api_version) != self._ident
-                }
-            )
-        )
-
-    @property
-    def _ident(self) -> tuple[str, str]:
-        return (self.ref, self.api_version)
 
     def __call__(self, cluster: str) -> Verdict | None:
         """The verdict for ``cluster`` (None: no member of any group constrains it)."""
@@ -145,27 +169,28 @@ class GroupFilter:
         members = tuple(ref for v in verdicts for ref in v.members)
         return Verdict(True, "; ".join(v.reason for v in verdicts), members)
 
-    def _constraining(self, members: tuple[Member, ...]) -> list[Member]:
-        # obeyAffinityGroup / obeyAntiAffinityGroup: the binding itself does not count.
-        return [m for m in members if m.binding != self.binding]
-
     def _affinity(self, cluster: str) -> Verdict | None:
         """``obeyAffinityGroup`` for every member: each must target the cluster."""
-        members = self._constraining(self.affine)
-        group = ("workloadAffinity", "affinity", self.groups.affinity)
-        away = [m.ref for m in members if cluster not in m.clusters]
+        group = self.affine
+        total = len(group.members)
+        names = ("workloadAffinity", "affinity", self.groups.affinity)
+        away = total - group.targeting[cluster]
         if away:
-            return _verdict(False, away, group, f"not here ({AFFINITY_REASON})")
-        return _verdict(True, [m.ref for m in members], group, "here")
+            refs = group.first(False, cluster)
+            return _verdict(False, refs, away, names, f"not here ({AFFINITY_REASON})")
+        refs = [m.ref for m in group.members[:NAMED]]
+        return _verdict(True, refs, total, names, "here")
 
     def _anti_affinity(self, cluster: str) -> Verdict | None:
         """``obeyAntiAffinityGroup`` for every member: none may target the cluster."""
-        members = self._constraining(self.apart)
-        group = ("workloadAntiAffinity", "anti-affinity", self.groups.anti_affinity)
-        here = [m.ref for m in members if cluster in m.clusters]
+        group = self.apart
+        names = ("workloadAntiAffinity", "anti-affinity", self.groups.anti_affinity)
+        here = group.targeting[cluster]
         if here:
-            return _verdict(False, here, group, f"already here ({ANTI_AFFINITY_REASON})")
-        return _verdict(True, [m.ref for m in members], group, "elsewhere")
+            refs = group.first(True, cluster)
+            return _verdict(False, refs, here, names, f"already here ({ANTI_AFFINITY_REASON})")
+        refs = [m.ref for m in group.members[:NAMED]]
+        return _verdict(True, refs, len(group.members), names, "elsewhere")
 
     def unschedulable_note(self) -> str:
         """Which members took away the clusters, when the binding found none ("": no say)."""
@@ -189,18 +214,17 @@ GROUP_HINT = (
 
 
 def _verdict(
-    passes: bool, refs: list[str], group: tuple[str, str, str], where: str
+    passes: bool, refs: list[str], count: int, group: tuple[str, str, str], where: str
 ) -> Verdict | None:
-    """What a plugin says of the members ``refs`` of ``group`` (plugin, side, name)."""
-    if not refs:
+    """What a plugin says of ``count`` members of ``group`` (plugin, side, name), ``refs`` first."""
+    if not count:
         return None
     plugin, side, name = group
     does = "keeps it" if passes else "filters it out"
-    be = "is" if len(refs) == 1 else "are"
+    named = ", ".join(refs) + (f" and {count - len(refs)} more" if count > len(refs) else "")
+    be = "is" if count == 1 else "are"
     return Verdict(
-        passes,
-        f"{plugin} {does}: {', '.join(refs)} of {side} group {name} {be} {where}",
-        tuple(refs),
+        passes, f"{plugin} {does}: {named} of {side} group {name} {be} {where}", tuple(refs)
     )
 
 
@@ -221,26 +245,23 @@ class Ledger:
     """
 
     def __init__(self) -> None:
-        self._affinity: dict[tuple[str, str], list[Member]] = {}
-        self._anti_affinity: dict[tuple[str, str], list[Member]] = {}
+        self._affinity: dict[tuple[str, str], Group] = {}
+        self._anti_affinity: dict[tuple[str, str], Group] = {}
 
     def filter_for(self, member: Member) -> GroupFilter:
         """The plugins' check for a binding about to be scheduled (its clusters unused)."""
-        namespace, groups = member.namespace, member.groups
-        affine = self._affinity.get((namespace, groups.affinity), []) if groups.affinity else []
-        apart = (
-            self._anti_affinity.get((namespace, groups.anti_affinity), [])
-            if groups.anti_affinity
-            else []
-        )
+        namespace, groups, binding = member.namespace, member.groups, member.binding
+        affine = self._affinity.get((namespace, groups.affinity), _EMPTY)
+        apart = self._anti_affinity.get((namespace, groups.anti_affinity), _EMPTY)
+        shared = {
+            f"{m.ref} ({m.api_version})"
+            for group in (affine, apart)
+            if binding in group.bindings
+            for m in group.members
+            if m.binding == binding and (m.ref, m.api_version) != (member.ref, member.api_version)
+        }
         return GroupFilter(
-            member.ref,
-            member.api_version,
-            namespace,
-            member.binding,
-            groups,
-            tuple(affine),
-            tuple(apart),
+            groups, affine.without(binding), apart.without(binding), tuple(sorted(shared))
         )
 
     def record(self, member: Member) -> None:
@@ -248,7 +269,12 @@ class Ledger:
         if not member.clusters:
             return
         if member.groups.affinity:
-            self._affinity.setdefault((member.namespace, member.groups.affinity), []).append(member)
+            key = (member.namespace, member.groups.affinity)
+            self._affinity.setdefault(key, Group()).add(member)
         if member.groups.anti_affinity:
             key = (member.namespace, member.groups.anti_affinity)
-            self._anti_affinity.setdefault(key, []).append(member)
+            self._anti_affinity.setdefault(key, Group()).add(member)
+
+
+# The group of a binding without one, or of a group nobody was scheduled in yet.
+_EMPTY = Group()

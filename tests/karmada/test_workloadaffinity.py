@@ -177,3 +177,15 @@ def test_the_reasons_name_the_members_and_karmadas_message() -> None:
     assert check.unschedulable_note() == (
         " (workload affinity groups: Deployment/app/y rules out b)"
     )
+
+
+def test_a_reason_names_three_members_and_counts_the_rest() -> None:
+    ledger = _ledger(*(_member(f"m{i}", {"a"}, affinity="g=1") for i in range(5)))
+    check = ledger.filter_for(_member("new", set(), "g=1"))
+    kept, denied = check("a"), check("b")
+    assert kept is not None and denied is not None
+    assert kept.reason == (
+        "workloadAffinity keeps it: Deployment/app/m0, Deployment/app/m1, Deployment/app/m2 "
+        "and 2 more of affinity group g=1 are here"
+    )
+    assert denied.members == ("Deployment/app/m0", "Deployment/app/m1", "Deployment/app/m2")
