@@ -167,6 +167,30 @@ def test_the_same_label_in_two_namespaces_is_two_groups() -> None:
     assert placed == [("app", "eu"), ("other", "eu")]
 
 
+def test_a_cluster_propagation_policys_namespaced_objects_are_grouped_too() -> None:
+    # ApplyClusterPolicy builds a ResourceBinding (with groups) for a namespaced object.
+    cluster_wide = {**APART["policy.yaml"][0], "kind": "ClusterPropagationPolicy"}
+    cluster_wide["metadata"] = {"name": "ha"}
+    compilation = compile_fleet(KARMADA_INVENTORY, [*APART["apps.yaml"], cluster_wide])
+    placed = sorted((o.name, o.cluster) for o in compilation.objects if o.kind == "Deployment")
+    assert placed == [("api", "us"), ("db", "ap"), ("web", "eu")]
+
+
+def test_a_suspended_cluster_still_counts_as_the_members() -> None:
+    # Suspension stops dispatching; the binding's spec.clusters keeps the cluster.
+    first = _pinned("api", ["eu"], antiAffinity=GROUP)
+    first["spec"]["suspension"] = {"dispatchingOnClusters": {"clusterNames": ["eu"]}}
+    docs = [
+        _labelled("api", {GROUP: "ha"}),
+        _labelled("web", {GROUP: "ha"}),
+        first,
+        _pinned("web", ["eu", "us"], antiAffinity=GROUP),
+    ]
+    compilation = compile_fleet(KARMADA_INVENTORY, docs)
+    placed = sorted((o.name, o.cluster) for o in compilation.objects if o.kind == "Deployment")
+    assert placed == [("web", "us")]
+
+
 def _mixed(third: str) -> dict[str, list[dict[str, Any]]]:
     """workloadaffinity_test.go "Scheduling behavior when both Affinity and AntiAffinity exist"."""
     affinity, anti = "karmada.io/affinity", "karmada.io/antiaffinity"
