@@ -1,8 +1,8 @@
 """Workload (anti-)affinity across the fleet: which objects are grouped, and their order.
 
 An object whose policy has ``placement.workloadAffinity`` and that carries a term's label is
-a member of a group (:func:`groups_of`).  Its schedule depends on the members scheduled
-before it, so :func:`schedule_grouped` schedules the members after every other object, in
+a member of a group.  Its schedule depends on the members scheduled before it, so
+:class:`Grouping` defers the members and schedules them after every other object, in
 :func:`kfedgen.karmada.workloadaffinity.schedule_order`, carrying the clusters each one got
 (:class:`kfedgen.karmada.workloadaffinity.Ledger`).  One pass is enough: a member unschedulable
 because of its groups stays so when Karmada retries it, since later members only add
@@ -17,6 +17,7 @@ from dataclasses import replace
 from kfedgen.decisions import AnyResolution
 from kfedgen.errors import Problems
 from kfedgen.frontends.karmada.plain import KarmadaResolution, PlainObject
+from kfedgen.karmada.policytypes import PropagationPolicy
 from kfedgen.karmada.workloadaffinity import (
     GroupFilter,
     Groups,
@@ -33,9 +34,65 @@ Deferred = tuple[int, PlainObject, Choice, Groups]
 Schedule = Callable[[PlainObject, Choice, GroupFilter], KarmadaResolution]
 
 
-def groups_of(obj: PlainObject, choice: Choice, problems: Problems) -> Groups | None:
+class Grouping:
+    """The grouped objects of one propagation pass, deferred, then scheduled in order.
+
+    Also notes which terms of each winning policy grouped something: a term whose label is
+    on none of the policy's objects does nothing, and a warning says so.
+    """
+
+    def __init__(self) -> None:
+        self.deferred: list[Deferred] = []
+        self._policies: dict[str, PropagationPolicy] = {}
+        self._used: set[tuple[str, str]] = set()  # (policy ref, term side)
+
+    def defer(self, position: int, obj: PlainObject, choice: Choice, problems: Problems) -> bool:
+        """Whether ``obj`` is grouped; if so it waits, ``position`` being its index."""
+        policy = choice[0]
+        if policy.placement.workload_affinity is None:
+            return False
+        self._policies.setdefault(policy.ref, policy)
+        groups = _groups_of(obj, policy, problems)
+        if groups is None:
+            return False
+        for side, group in (("affinity", groups.affinity), ("antiAffinity", groups.anti_affinity)):
+            if group:
+                self._used.add((policy.ref, side))
+        self.deferred.append((position + len(self.deferred), obj, choice, groups))
+        return True
+
+    def schedule(
+        self, result: list[KarmadaResolution], schedule: Schedule, problems: Problems
+    ) -> list[KarmadaResolution]:
+        """``result`` with the deferred objects scheduled and back in their places."""
+        self._warn_unused_terms(problems)
+        if not self.deferred:
+            return result
+        return _reinsert(result, _schedule_grouped(self.deferred, schedule, problems))
+
+    def _warn_unused_terms(self, problems: Problems) -> None:
+        for ref, policy in sorted(self._policies.items()):
+            term = policy.placement.workload_affinity
+            if term is None:  # not noted: defer() keeps only policies with a term
+                continue
+            for side, key in (
+                ("affinity", term.affinity_key),
+                ("antiAffinity", term.anti_affinity_key),
+            ):
+                if key and (ref, side) not in self._used:
+                    path = ("spec", "placement", "workloadAffinity", side)
+                    problems.warning(
+                        policy.location(path),
+                        path,
+                        f"{ref}: none of the namespaced objects it places has the label "
+                        f"{key}, so workloadAffinity.{side} groups nothing (a binding's "
+                        "group comes from its resource template's label)",
+                        f"label the resource templates with {key}, or remove the term",
+                    )
+
+
+def _groups_of(obj: PlainObject, policy: PropagationPolicy, problems: Problems) -> Groups | None:
     """The object's workload affinity groups under its winning policy (None: ungrouped)."""
-    policy = choice[0]
     groups = instantiate(policy.placement.workload_affinity, obj.ident.labels)
     if groups is None:
         return None
@@ -54,7 +111,7 @@ def groups_of(obj: PlainObject, choice: Choice, problems: Problems) -> Groups | 
     return groups
 
 
-def schedule_grouped(
+def _schedule_grouped(
     deferred: Sequence[Deferred], schedule: Schedule, problems: Problems
 ) -> list[tuple[int, KarmadaResolution]]:
     """Schedule the grouped objects in order, each seeing the clusters of those before it."""
@@ -70,10 +127,9 @@ def schedule_grouped(
                 obj.location(("metadata", "name")),
                 ("metadata", "name"),
                 f"{obj.ref} ({obj.api_version}) and {other} both have the ResourceBinding "
-                f"name {binding!r} in "
-                f"namespace {obj.namespace} (Karmada names a binding <name>-<kind>, "
-                "lower-case), so Karmada's workload affinity filters take them for one "
-                "binding: they do not constrain each other",
+                f"name {binding!r} in namespace {obj.namespace} (Karmada names a binding "
+                "<name>-<kind>, lower-case), so Karmada's workload affinity filters take them "
+                "for one binding: they do not constrain each other",
                 "rename one of them",
             )
         ledger.record(replace(unplaced, clusters=targets(resolution)))
@@ -81,7 +137,7 @@ def schedule_grouped(
     return scheduled
 
 
-def reinsert(
+def _reinsert(
     result: list[KarmadaResolution], scheduled: Sequence[tuple[int, KarmadaResolution]]
 ) -> list[KarmadaResolution]:
     """``result`` with each deferred resolution back at the place its document had.

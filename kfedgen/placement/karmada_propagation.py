@@ -35,7 +35,7 @@ from kfedgen.karmada.workloadaffinity import GROUP_HINT, GroupFilter, no_groups
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
 from kfedgen.placement.karmada_choice import Choice, choose_policy
 from kfedgen.placement.karmada_dependencies import follow_dependencies
-from kfedgen.placement.karmada_groups import Deferred, groups_of, reinsert, schedule_grouped
+from kfedgen.placement.karmada_groups import Grouping
 from kfedgen.placement.karmada_namespaces import (
     ignored_namespace,
     implicit_namespaces,
@@ -64,7 +64,7 @@ def propagate(
     result: list[KarmadaResolution] = []
     unselected: list[Document] = []
     seen: dict[tuple[str, str, str], PlainObject] = {}
-    grouped: list[Deferred] = []  # workload affinity members: scheduled last, in order
+    grouping = Grouping()  # workload affinity members: scheduled last, in order
     for doc in spec.plain:
         obj = PlainObject.of(doc)
         if not karmada_mode:
@@ -89,20 +89,14 @@ def propagate(
         if synced:
             result.append(namespace_sync(obj, choice[0] if choice else None, clusters, problems))
         elif choice is not None:
-            groups = groups_of(obj, choice, problems)
-            if groups is not None:
-                grouped.append((len(result) + len(grouped), obj, choice, groups))
+            if grouping.defer(len(result), obj, choice, problems):
                 continue
             result.append(_propagate_object(obj, choice, clusters, interpreter, crds, problems))
-    if grouped:
-        result = reinsert(
-            result,
-            schedule_grouped(
-                grouped,
-                lambda o, c, g: _propagate_object(o, c, clusters, interpreter, crds, problems, g),
-                problems,
-            ),
-        )
+    result = grouping.schedule(
+        result,
+        lambda o, c, g: _propagate_object(o, c, clusters, interpreter, crds, problems, g),
+        problems,
+    )
     if karmada_mode:
         result, unselected = follow_dependencies(
             result, unselected, resolutions, clusters, seen, interpreter, problems

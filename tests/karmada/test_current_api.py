@@ -41,7 +41,17 @@ def _fleet(tmp_path: Path, policies: str, overlays: str = "") -> None:
         (tmp_path / "overlays" / "registry.yaml").write_text(overlays)
 
 
-def test_workload_affinity_is_accepted_and_a_workload_without_the_label_is_in_no_group(
+def _ungrouped(side: str, key: str, line: int) -> str:
+    return (
+        f"fleet/web.yaml:{line}:7: spec.placement.workloadAffinity.{side}: warning: "
+        f"PropagationPolicy app/web: none of the namespaced objects it places has the label "
+        f"{key}, so workloadAffinity.{side} groups nothing (a binding's group comes from its "
+        f"resource template's label) (label the resource templates with {key}, or remove the "
+        "term)"
+    )
+
+
+def test_workload_affinity_is_accepted_and_a_term_whose_label_is_nowhere_warns(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     # getWorkloadAffinityGroups: the template has neither label, so its binding gets no
@@ -50,7 +60,11 @@ def test_workload_affinity_is_accepted_and_a_workload_without_the_label_is_in_no
     _fleet(tmp_path, AFFINE)
     result = run_cli("render", cwd=tmp_path)
     assert result.code == 0, result.err
-    assert "workloadAffinity" not in result.err
+    warnings = [line for line in result.err.splitlines() if "workloadAffinity" in line]
+    assert warnings == [
+        _ungrouped("affinity", "app.group", 31),
+        _ungrouped("antiAffinity", "app.region", 32),
+    ]
     placed = sorted(p.parent.parent.name for p in (tmp_path / "rendered").glob("*/app/*.yaml"))
     assert placed == ["eu", "us"]
 
@@ -103,9 +117,14 @@ def test_invalid_workload_affinity_is_located(
         {"antiAffinity": {"groupByLabelKey": "app.group"}},
     ],
 )
-def test_valid_workload_affinity_rows_are_accepted(workload_affinity: dict[str, object]) -> None:
+def test_valid_workload_affinity_rows_are_accepted(
+    workload_affinity: dict[str, dict[str, str]],
+) -> None:
     affine = policy("web", placement={"workloadAffinity": workload_affinity})
-    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), affine])
+    labels = {term["groupByLabelKey"]: "x" for term in workload_affinity.values()}
+    labelled = deployment()
+    labelled["metadata"]["labels"].update(labels)
+    compilation = compile_fleet(KARMADA_INVENTORY, [labelled, affine])
     assert not [w for w in warnings_of(compilation) if "workloadAffinity" in w]
 
 
