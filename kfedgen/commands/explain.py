@@ -14,6 +14,7 @@ from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
 from kfedgen.model import FederatedObject
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.placement.karmada_groups import group_lines
 from kfedgen.rendered import RenderedObject
 from kfedgen.report import Reporter
 from kfedgen.traffic.report import TrafficEntry
@@ -50,6 +51,8 @@ class Explanation:
     preserved_by: str = ""
     # A propagateDeps workload: the objects it takes along.
     dependencies: tuple[str, ...] = ()
+    # A member of workload affinity groups: each group, and who was scheduled before it.
+    workload_groups: tuple[str, ...] = ()
 
 
 def run_explain(options: Options, report: Reporter, reference: str, cluster: str | None) -> int:
@@ -170,6 +173,7 @@ def explain(
         required,
         _preserved_by(resolution),
         propagation.dependencies if propagation is not None else (),
+        tuple(group_lines(resolution, compilation.resolutions)),
     )
 
 
@@ -204,6 +208,7 @@ def explain_lines(explanation: Explanation) -> list[str]:
         lines.append(f"dependency (propagateDeps) of {', '.join(workloads)}")
     if explanation.dependencies:
         lines.append(f"takes along (propagateDeps): {', '.join(explanation.dependencies)}")
+    lines.extend(explanation.workload_groups)
     if explanation.preserved_by:
         lines.append(
             f"preserved on deletion ({explanation.preserved_by}): rendered with the GitOps "
@@ -261,6 +266,7 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
         "requiredBy": {c: list(refs) for c, refs in sorted(explanation.required_by.items())},
         "preservedBy": explanation.preserved_by or None,
         "dependencies": list(explanation.dependencies),
+        "workloadGroups": list(explanation.workload_groups),
         "clusters": [
             {
                 "name": cluster.name,

@@ -6,8 +6,10 @@ Source: ``pkg/scheduler/core`` (``generic_scheduler.go``, ``spreadconstraint``,
 
 1. filter clusters: the object's API served by the cluster (``APIEnablement``, answered by
    the caller), ``clusterAffinity`` (or the first schedulable group of
-   ``clusterAffinities``), ``clusterTolerations`` against NoSchedule/NoExecute taints, and the
-   spread-constraint property check (a cluster without a region cannot spread by region);
+   ``clusterAffinities``), ``clusterTolerations`` against NoSchedule/NoExecute taints, the
+   spread-constraint property check (a cluster without a region cannot spread by region),
+   and ``WorkloadAffinity``/``WorkloadAntiAffinity`` against the bindings scheduled before
+   (answered by the caller);
 2. select clusters by ``spreadConstraints`` (:mod:`kfedgen.karmada.spreadselection` over the
    port :mod:`kfedgen.karmada.spreadconstraint`): cluster and region spread, from declared
    capacity, every cluster scoring 0 as on a first schedule;
@@ -44,6 +46,7 @@ from kfedgen.karmada.webster import (
     divide_by_static_weights,
     resolve_static_weights,
 )
+from kfedgen.karmada.workloadaffinity import GroupCheck, no_groups
 
 __all__ = ["Cluster", "NotEmulated", "Outcome", "schedule"]
 
@@ -88,11 +91,13 @@ def schedule(
     clusters: Sequence[Cluster],
     workload: Workload | None,
     missing_api: APICheck = _serves_all,
+    workload_groups: GroupCheck = no_groups,
 ) -> Outcome:
     """Run the scheduler for each affinity group in turn; the first that schedules wins.
 
     When none does, the outcome carries the first group's reason in ``error``, as Karmada
-    reports the first failure.  ``missing_api`` is the ``APIEnablement`` filter.
+    reports the first failure.  ``missing_api`` is the ``APIEnablement`` filter,
+    ``workload_groups`` the ``WorkloadAffinity`` and ``WorkloadAntiAffinity`` filters.
     """
     groups: list[tuple[str, ClusterAffinity | None]] = [
         (f"clusterAffinities[{t.index}] ({t.name})", t.affinity) for t in placement.affinity_terms
@@ -100,7 +105,9 @@ def schedule(
     failures: list[tuple[str, Unschedulable]] = []
     for label, affinity in groups:
         try:
-            outcome = _schedule_group(placement, label, affinity, clusters, workload, missing_api)
+            outcome = _schedule_group(
+                placement, label, affinity, clusters, workload, missing_api, workload_groups
+            )
         except Unschedulable as exc:
             failures.append((label, exc))
             continue
@@ -119,9 +126,12 @@ def _schedule_group(
     clusters: Sequence[Cluster],
     workload: Workload | None,
     missing_api: APICheck,
+    workload_groups: GroupCheck,
 ) -> Outcome:
     reasons: dict[str, list[str]] = {c.name: [] for c in clusters}
-    candidates = _filter(placement, label, affinity, clusters, reasons, missing_api)
+    candidates = _filter(
+        placement, label, affinity, clusters, reasons, missing_api, workload_groups
+    )
     selected, available = select_by_spread(placement, candidates, workload, reasons)
     outcome = Outcome(reasons, {})
     _assign(placement, selected, available, workload, outcome)
@@ -135,8 +145,14 @@ def _filter(
     clusters: Sequence[Cluster],
     reasons: dict[str, list[str]],
     missing_api: APICheck,
+    workload_groups: GroupCheck,
 ) -> list[Cluster]:
-    """The filter plugins: APIEnablement, ClusterAffinity, TaintToleration, SpreadConstraint."""
+    """The filter plugins: APIEnablement, ClusterAffinity, TaintToleration, SpreadConstraint.
+
+    Then WorkloadAffinity and WorkloadAntiAffinity (:mod:`kfedgen.karmada.workloadaffinity`).
+    Karmada runs its plugins in its registry map's order; the candidates are the same in any
+    order, and a cluster's reasons name the first filter that fails it here.
+    """
     candidates = []
     for cluster in clusters:
         # APIEnablement (pkg/scheduler/framework/plugins/apienablement, Filter): a fresh
@@ -167,10 +183,16 @@ def _filter(
                 f"it has no {missing.field}, which spreadConstraints[{missing.index}] spreads by"
             )
             continue
+        grouped = workload_groups(cluster.name)
+        if grouped is not None and not grouped.passes:
+            reasons[cluster.name].append(grouped.reason)
+            continue
         if affinity is None:
             reasons[cluster.name].append("no clusterAffinity: every cluster is a candidate")
         else:
             reasons[cluster.name].append(f"{label} selects it ({affinity.describe()})")
+        if grouped is not None:
+            reasons[cluster.name].append(grouped.reason)
         candidates.append(cluster)
     if not candidates:
         raise Unschedulable(f"0/{len(clusters)} clusters are available", reasons)

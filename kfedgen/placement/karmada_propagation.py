@@ -31,9 +31,11 @@ from kfedgen.karmada.policytypes import (
     IMPLICIT_PRIORITY_NAMES,
 )
 from kfedgen.karmada.scheduler import APICheck, NotEmulated, schedule
+from kfedgen.karmada.workloadaffinity import GROUP_HINT, GroupFilter, no_groups
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
 from kfedgen.placement.karmada_choice import Choice, choose_policy
 from kfedgen.placement.karmada_dependencies import follow_dependencies
+from kfedgen.placement.karmada_groups import Grouping
 from kfedgen.placement.karmada_namespaces import (
     ignored_namespace,
     implicit_namespaces,
@@ -62,6 +64,7 @@ def propagate(
     result: list[KarmadaResolution] = []
     unselected: list[Document] = []
     seen: dict[tuple[str, str, str], PlainObject] = {}
+    grouping = Grouping()  # workload affinity members: scheduled last, in order
     for doc in spec.plain:
         obj = PlainObject.of(doc)
         if not karmada_mode:
@@ -86,7 +89,14 @@ def propagate(
         if synced:
             result.append(namespace_sync(obj, choice[0] if choice else None, clusters, problems))
         elif choice is not None:
+            if grouping.defer(len(result), obj, choice, problems):
+                continue
             result.append(_propagate_object(obj, choice, clusters, interpreter, crds, problems))
+    result = grouping.schedule(
+        result,
+        lambda o, c, g: _propagate_object(o, c, clusters, interpreter, crds, problems, g),
+        problems,
+    )
     if karmada_mode:
         result, unselected = follow_dependencies(
             result, unselected, resolutions, clusters, seen, interpreter, problems
@@ -102,6 +112,7 @@ def _propagate_object(
     interpreter: Interpreter,
     crds: frozenset[tuple[str, str]],
     problems: Problems,
+    groups: GroupFilter | None = None,
 ) -> KarmadaResolution:
     policy, implicit, losers = choice
     selected = (
@@ -123,15 +134,24 @@ def _propagate_object(
         resolution = resolution.with_decisions({n: d.noting(read) for n, d in decisions.items()})
     resolution = replace(resolution, propagation=Propagation(policy, workload=workload))
     try:
-        outcome = schedule(policy.placement, clusters, workload, _missing_api(obj, clusters, crds))
+        outcome = schedule(
+            policy.placement,
+            clusters,
+            workload,
+            _missing_api(obj, clusters, crds),
+            groups or no_groups,
+        )
     except NotEmulated as exc:
         problems.error(policy.location(exc.path), exc.path, exc.message, exc.hint)
         return resolution
     if outcome.error:
+        note = groups.unschedulable_note() if groups is not None else ""
         problems.warning(
             obj.location(("kind",)),
             (),
-            f"{obj.ref} is not scheduled by {policy.ref}: {outcome.error}; it is not rendered",
+            f"{obj.ref} is not scheduled by {policy.ref}: {outcome.error}{note}; "
+            "it is not rendered",
+            GROUP_HINT if note else "",
         )
         unscheduled = f"not scheduled: {outcome.error}"
         return resolution.with_decisions(

@@ -200,6 +200,7 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
         "requiredBy": {},
         "preservedBy": None,
         "dependencies": [],
+        "workloadGroups": [],
         "clusters": [
             {
                 "name": "west",

@@ -1,6 +1,7 @@
 """The current PropagationPolicy API through the command line: ``placement.workloadAffinity``
-(Karmada v1.17+) is accepted with a warning, and ``dependentOverrides`` must name policies that
-exist (``pkg/util/helper/policy.go`` ``IsDependentOverridesPresent``).
+(Karmada v1.17+) is accepted and checked as Karmada's webhook checks it, and
+``dependentOverrides`` must name policies that exist (``pkg/util/helper/policy.go``
+``IsDependentOverridesPresent``).
 
 The webhook cases are Karmada's ``pkg/util/validation/validation_test.go``
 (``TestValidatePropagationSpec``, the ``workloadAffinity`` rows).
@@ -40,19 +41,29 @@ def _fleet(tmp_path: Path, policies: str, overlays: str = "") -> None:
         (tmp_path / "overlays" / "registry.yaml").write_text(overlays)
 
 
-def test_workload_affinity_is_accepted_with_a_warning_naming_the_policy(
+def _ungrouped(side: str, key: str, line: int) -> str:
+    return (
+        f"fleet/web.yaml:{line}:7: spec.placement.workloadAffinity.{side}: warning: "
+        f"PropagationPolicy app/web: none of the namespaced objects it places has the label "
+        f"{key}, so workloadAffinity.{side} groups nothing (a binding's group comes from its "
+        f"resource template's label) (label the resource templates with {key}, or remove the "
+        "term)"
+    )
+
+
+def test_workload_affinity_is_accepted_and_a_term_whose_label_is_nowhere_warns(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
+    # getWorkloadAffinityGroups: the template has neither label, so its binding gets no
+    # groups and the terms do not change where it goes (tests/karmada/test_workload_affinity.py
+    # has the grouped fleets).
     _fleet(tmp_path, AFFINE)
     result = run_cli("render", cwd=tmp_path)
     assert result.code == 0, result.err
     warnings = [line for line in result.err.splitlines() if "workloadAffinity" in line]
     assert warnings == [
-        f"fleet/web.yaml:{line}:7: spec.placement.workloadAffinity.{side}: warning: "
-        f"PropagationPolicy app/web: workloadAffinity.{side} is accepted but not emulated yet; "
-        "kfedgen places this policy's workloads as if it were absent (check the clusters in "
-        "`kfedgen plan`, or pin them with clusterAffinity)"
-        for side, line in (("affinity", 31), ("antiAffinity", 32))
+        _ungrouped("affinity", "app.group", 31),
+        _ungrouped("antiAffinity", "app.region", 32),
     ]
     placed = sorted(p.parent.parent.name for p in (tmp_path / "rendered").glob("*/app/*.yaml"))
     assert placed == ["eu", "us"]
@@ -106,10 +117,15 @@ def test_invalid_workload_affinity_is_located(
         {"antiAffinity": {"groupByLabelKey": "app.group"}},
     ],
 )
-def test_valid_workload_affinity_rows_are_accepted(workload_affinity: dict[str, object]) -> None:
+def test_valid_workload_affinity_rows_are_accepted(
+    workload_affinity: dict[str, dict[str, str]],
+) -> None:
     affine = policy("web", placement={"workloadAffinity": workload_affinity})
-    compilation = compile_fleet(KARMADA_INVENTORY, [deployment(), affine])
-    assert sum("not emulated yet" in w for w in warnings_of(compilation)) == len(workload_affinity)
+    labels = {term["groupByLabelKey"]: "x" for term in workload_affinity.values()}
+    labelled = deployment()
+    labelled["metadata"]["labels"].update(labels)
+    compilation = compile_fleet(KARMADA_INVENTORY, [labelled, affine])
+    assert not [w for w in warnings_of(compilation) if "workloadAffinity" in w]
 
 
 DEPENDENT = """\

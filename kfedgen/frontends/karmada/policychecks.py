@@ -48,16 +48,6 @@ def warn_not_emulated(doc: Document, ref: str, raw: Mapping[str, Any], problems:
                 hint,
             )
     placement = raw.get("placement") or {}
-    for side in ("affinity", "antiAffinity"):
-        if (placement.get("workloadAffinity") or {}).get(side) is not None:
-            where: DocPath = ("spec", "placement", "workloadAffinity", side)
-            problems.warning(
-                doc.location(where),
-                where,
-                f"{ref}: workloadAffinity.{side} is accepted but not emulated yet; "
-                "kfedgen places this policy's workloads as if it were absent",
-                "check the clusters in `kfedgen plan`, or pin them with clusterAffinity",
-            )
     for index, term in enumerate(placement.get("clusterAffinities") or []):
         overflow = term.get("overflowAffinities") or []
         if overflow:
