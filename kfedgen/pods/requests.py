@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from kfedgen.feasibility.podspec import PodTemplate, mappings
+from kfedgen.podtemplates import PodTemplate, mappings
 from kfedgen.quantity import parse_quantity, scheduler_units
 
 # Kinds whose pods are counted by spec.replicas (default 1).

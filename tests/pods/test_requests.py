@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from kfedgen.feasibility.podspec import PodTemplate
-from kfedgen.feasibility.requests import pod_requests, replica_count
+from kfedgen.pods.requests import pod_requests, replica_count
+from kfedgen.podtemplates import PodTemplate
 
 
 def _requests(spec: dict[str, Any]) -> dict[str, int]:
