@@ -2,7 +2,8 @@
 
 Which pools take a pod is :mod:`kfedgen.pods.pools` (labels, taints, one node's
 allocatable).  A pod that no pool takes stays Pending.  Pods that match a Fargate profile
-run on Fargate (:mod:`kfedgen.feasibility.fargate` checks those), not on the pools.
+run on Fargate (:mod:`kfedgen.feasibility.fargate` checks those), not on the pools.  A
+pod whose RuntimeClass is rendered to the cluster is charged that class's overhead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from kfedgen.feasibility.finding import finding
 from kfedgen.feasibility.podspec import PodTemplate, pod_template
 from kfedgen.model import Cluster
 from kfedgen.pods.pools import Pool, Refusal, matching_profile, placement, pools_of
-from kfedgen.pods.requests import replica_count
+from kfedgen.pods.requests import replica_count, runtime_overhead
 from kfedgen.rendered import RenderedObject
 
 __all__ = ["Pool", "Workload", "pools_of", "unschedulable", "unschedulable_pods", "workloads"]
@@ -44,6 +45,8 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
     pools = pools_of(cluster)
     keys = tuple(p.key for p in pools)
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
+    # The RuntimeClasses rendered to the cluster: their overhead is added to the pods.
+    runtime = {o.name: runtime_overhead(o.manifest) for o in objects if o.kind == "RuntimeClass"}
     result = []
     for obj in objects:
         kind = obj.kind
@@ -53,7 +56,7 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
         on_fargate = profiles and kind != "DaemonSet"
         if on_fargate and matching_profile(profiles, obj.namespace, template.labels):
             continue  # Fargate runs it
-        requests, taken, refusals = placement(template, pools, keys)
+        requests, taken, refusals = placement(template, pools, keys, runtime)
         replicas = replica_count(kind, obj.manifest)
         result.append(
             Workload(obj, template, requests, replicas, tuple(pools[i] for i in taken), refusals)

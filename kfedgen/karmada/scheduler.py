@@ -39,7 +39,7 @@ from kfedgen.karmada.policytypes import (
     TaintLike,
 )
 from kfedgen.karmada.schedulingerrors import NotEmulated, Unschedulable
-from kfedgen.karmada.spreadselection import select_by_spread
+from kfedgen.karmada.spreadselection import Declared, select_by_spread
 from kfedgen.karmada.webster import (
     divide_by_static_weights,
     resolve_static_weights,
@@ -88,19 +88,26 @@ def schedule(
     clusters: Sequence[Cluster],
     workload: Workload | None,
     missing_api: APICheck = _serves_all,
+    declared: Declared | None = None,
 ) -> Outcome:
     """Run the scheduler for each affinity group in turn; the first that schedules wins.
 
     When none does, the outcome carries the first group's reason in ``error``, as Karmada
-    reports the first failure.  ``missing_api`` is the ``APIEnablement`` filter.
+    reports the first failure.  ``missing_api`` is the ``APIEnablement`` filter;
+    ``declared`` each cluster's available replicas for the workload (by default the
+    clusters' manual ``available_replicas``).
     """
+    if declared is None:
+        declared = {c.name: c.available_replicas for c in clusters}
     groups: list[tuple[str, ClusterAffinity | None]] = [
         (f"clusterAffinities[{t.index}] ({t.name})", t.affinity) for t in placement.affinity_terms
     ] or [("clusterAffinity", placement.affinity)]
     failures: list[tuple[str, Unschedulable]] = []
     for label, affinity in groups:
         try:
-            outcome = _schedule_group(placement, label, affinity, clusters, workload, missing_api)
+            outcome = _schedule_group(
+                placement, label, affinity, clusters, workload, missing_api, declared
+            )
         except Unschedulable as exc:
             failures.append((label, exc))
             continue
@@ -119,10 +126,11 @@ def _schedule_group(
     clusters: Sequence[Cluster],
     workload: Workload | None,
     missing_api: APICheck,
+    declared: Declared,
 ) -> Outcome:
     reasons: dict[str, list[str]] = {c.name: [] for c in clusters}
     candidates = _filter(placement, label, affinity, clusters, reasons, missing_api)
-    selected, available = select_by_spread(placement, candidates, workload, reasons)
+    selected, available = select_by_spread(placement, candidates, workload, reasons, declared)
     outcome = Outcome(reasons, {})
     _assign(placement, selected, available, workload, outcome)
     return outcome

@@ -32,6 +32,7 @@ from kfedgen.karmada.policytypes import (
 )
 from kfedgen.karmada.scheduler import APICheck, NotEmulated, schedule
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
+from kfedgen.placement.capacity import estimates, runtime_overheads
 from kfedgen.placement.karmada_choice import Choice, choose_policy
 from kfedgen.placement.karmada_dependencies import follow_dependencies
 from kfedgen.placement.karmada_namespaces import (
@@ -42,6 +43,7 @@ from kfedgen.placement.karmada_namespaces import (
 )
 from kfedgen.placement.karmada_outcomes import apply_outcome, apply_suspension
 from kfedgen.placement.karmada_revise import describe_workload, report_failure, revise_by_script
+from kfedgen.pods.requests import RuntimeOverheads
 from kfedgen.servedapis import Enablement, crd_kinds, served
 from kfedgen.source.load import Document
 
@@ -59,6 +61,7 @@ def propagate(
     clusters = spec.cluster_list()
     interpreter = Interpreter(spec.customizations)
     crds = _fleet_crds(spec)
+    runtime = runtime_overheads(spec)
     result: list[KarmadaResolution] = []
     unselected: list[Document] = []
     seen: dict[tuple[str, str, str], PlainObject] = {}
@@ -86,7 +89,9 @@ def propagate(
         if synced:
             result.append(namespace_sync(obj, choice[0] if choice else None, clusters, problems))
         elif choice is not None:
-            result.append(_propagate_object(obj, choice, clusters, interpreter, crds, problems))
+            result.append(
+                _propagate_object(obj, choice, clusters, interpreter, crds, runtime, problems)
+            )
     if karmada_mode:
         result, unselected = follow_dependencies(
             result, unselected, resolutions, clusters, seen, interpreter, problems
@@ -101,6 +106,7 @@ def _propagate_object(
     clusters: Sequence[Cluster],
     interpreter: Interpreter,
     crds: frozenset[tuple[str, str]],
+    runtime: RuntimeOverheads,
     problems: Problems,
 ) -> KarmadaResolution:
     policy, implicit, losers = choice
@@ -121,9 +127,14 @@ def _propagate_object(
     if workload is not None and workload.interpreted_by is not None:
         read = describe_workload(workload)
         resolution = resolution.with_decisions({n: d.noting(read) for n, d in decisions.items()})
-    resolution = replace(resolution, propagation=Propagation(policy, workload=workload))
+    # The available replicas the estimators would answer (kfedgen.placement.capacity).
+    capacity = estimates(policy.placement, clusters, obj, workload, runtime)
+    propagation = Propagation(policy, workload=workload, capacity=capacity)
+    resolution = replace(resolution, propagation=propagation)
+    declared = {name: found.replicas for name, found in capacity.items()} or None
     try:
-        outcome = schedule(policy.placement, clusters, workload, _missing_api(obj, clusters, crds))
+        missing = _missing_api(obj, clusters, crds)
+        outcome = schedule(policy.placement, clusters, workload, missing, declared)
     except NotEmulated as exc:
         problems.error(policy.location(exc.path), exc.path, exc.message, exc.hint)
         return resolution

@@ -24,7 +24,7 @@ from typing import Any
 from kfedgen.errors import DocPath
 from kfedgen.model import Cluster, FargateProfile, NodePool
 from kfedgen.pods.nodeaffinity import node_selector_mismatch, untolerated_taint
-from kfedgen.pods.requests import pod_requests
+from kfedgen.pods.requests import RuntimeOverheads, admitted_overhead, pod_requests
 from kfedgen.podtemplates import PodTemplate
 from kfedgen.quantity import PODS, format_units, parse_quantity, scheduler_units
 
@@ -90,19 +90,28 @@ class Refusal:
 # their pod spec in every cluster no override changed, and clusters often declare the same
 # pools, so most workloads are judged once.  Each entry keeps its spec alive, so no other
 # object can take its id while the entry exists.
-_JUDGED: dict[tuple[int, DocPath, Hashable], tuple[Mapping[str, Any], Placement]] = {}
+_JUDGED: dict[tuple[int, DocPath, Hashable, Hashable], tuple[Mapping[str, Any], Placement]] = {}
 _JUDGED_MAX = 100_000
 # One pod's requests, the positions of the pools that take it, why the others do not.
 Placement = tuple[Mapping[str, int], tuple[int, ...], tuple[Refusal, ...]]
 
 
-def placement(template: PodTemplate, pools: tuple[Pool, ...], keys: Hashable) -> Placement:
-    """One pod's requests (``pods: 1`` included), the pools that take it, why the others do not."""
-    memo = (id(template.spec), template.path, keys)
+def placement(
+    template: PodTemplate,
+    pools: tuple[Pool, ...],
+    keys: Hashable,
+    runtime: RuntimeOverheads | None = None,
+) -> Placement:
+    """One pod's requests (``pods: 1`` included), the pools that take it, why the others do not.
+
+    ``keys`` identify ``pools`` by content (:attr:`Pool.key`); ``runtime`` holds the
+    RuntimeClass overheads the cluster's admission would add (:func:`pod_requests`).
+    """
+    memo = (id(template.spec), template.path, keys, admitted_overhead(template.spec, runtime))
     entry = _JUDGED.get(memo)
     if entry is not None and entry[0] is template.spec:
         return entry[1]
-    requests = {**pod_requests(template), PODS: 1}
+    requests = {**pod_requests(template, runtime), PODS: 1}
     taken, refusals = [], []
     for index, pool in enumerate(pools):
         refusal = refusal_of(pool, template, requests)

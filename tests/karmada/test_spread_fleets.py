@@ -97,12 +97,14 @@ def test_a_cluster_without_declared_capacity_is_an_error_and_nothing_is_written(
     assert errors == [
         "fleet/shop.yaml:71:5: spec.placement.spreadConstraints: spreadConstraints with Divided "
         "replicas select clusters by each cluster's capacity, which Karmada estimates live; "
-        "declare it for us-2 (set availableReplicas in the Fleet, or the "
-        "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+        "declare it for us-2 (in the Fleet, compute.nodePools with allocatable or "
+        "availableReplicas; on a Karmada Cluster, status.resourceSummary or the "
+        "kfedgen.io/available-replicas annotation)",
         "fleet/shop.yaml:105:5: spec.placement.spreadConstraints: spreadConstraints with Divided "
         "replicas select clusters by each cluster's capacity, which Karmada estimates live; "
-        "declare it for us-2 (set availableReplicas in the Fleet, or the "
-        "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+        "declare it for us-2 (in the Fleet, compute.nodePools with allocatable or "
+        "availableReplicas; on a Karmada Cluster, status.resourceSummary or the "
+        "kfedgen.io/available-replicas annotation)",
     ]
 
 
