@@ -112,11 +112,9 @@ def by_summary(
     allocatable: ResourceList | None,
     allocated: ResourceList | None = None,
     allocating: ResourceList | None = None,
-) -> int:
-    """getMaximumReplicasBasedOnClusterSummary, capped at the free pods (getAllowedPodNumber)."""
-    best = allowed_pods(allocatable, allocated, allocating)
-    if best <= 0:
-        return 0
+) -> int | None:
+    """getMaximumReplicasBasedOnClusterSummary; None for its ``math.MaxInt64`` (no bound)."""
+    best: int | None = None
     for resource, asked in requests.items():
         if asked <= 0:
             continue
@@ -124,7 +122,8 @@ def by_summary(
         # A requested resource the cluster does not list, or has none left of: no replica fits.
         if free is None or free.int_value() <= 0:
             return 0
-        best = min(best, _units(resource, free) // asked)
+        fits = _units(resource, free) // asked
+        best = fits if best is None else min(best, fits)
     return best
 
 
@@ -135,7 +134,18 @@ def max_replicas(
     allocating: ResourceList | None = None,
 ) -> int:
     """maxAvailableReplicas without resource models, for a request given as quantities."""
-    return by_summary(request_units(requests), allocatable, allocated, allocating)
+    return _capped(
+        allowed_pods(allocatable, allocated, allocating),
+        by_summary(request_units(requests), allocatable, allocated, allocating),
+    )
+
+
+def _capped(pods: int, found: int | None) -> int:
+    return min(pods, MAX_INT32) if found is None else min(found, pods, MAX_INT32)
+
+
+class NoResourceModels(ValueError):
+    """``buildModelNodes``: the Cluster defines no ``spec.resourceModels``."""
 
 
 def max_divided(node: Units, requests: Units) -> int:
@@ -150,7 +160,12 @@ def max_divided(node: Units, requests: Units) -> int:
 def by_resource_models(
     requests: Units, models: Sequence[ResourceModel], counts: Mapping[int, int]
 ) -> int:
-    """getMaximumReplicasBasedOnResourceModels over the model nodes (see the module docstring)."""
+    """getMaximumReplicasBasedOnResourceModels over the model nodes (see the module docstring).
+
+    Raises :class:`NoResourceModels` when there are no models to build nodes from.
+    """
+    if not models:
+        raise NoResourceModels("no resource models defined")
     total = 0
     for model in sorted(models, key=lambda m: m.grade):
         nodes = counts.get(model.grade, 0)
@@ -173,10 +188,12 @@ def general_estimate(summary: ResourceSummary | None, requests: Units | None) ->
     pods = allowed_pods(summary.allocatable, summary.allocated, summary.allocating)
     if pods <= 0 or requests is None:
         return min(pods, MAX_INT32), "resource summary"
-    if summary.modelings and summary.models:
-        # buildModelNodes fails without spec.resourceModels; then the summary path runs.
-        return min(by_resource_models(requests, summary.models, summary.modelings), pods), (
-            "resource models"
-        )
-    found = by_summary(requests, summary.allocatable, summary.allocated, summary.allocating)
-    return min(found, MAX_INT32), "resource summary"
+    if summary.modelings:
+        try:
+            found = by_resource_models(requests, summary.models, summary.modelings)
+        except NoResourceModels:
+            pass  # maxAvailableReplicas logs the error and takes the summary path
+        else:
+            return _capped(pods, found), "resource models"
+    found_summary = by_summary(requests, summary.allocatable, summary.allocated, summary.allocating)
+    return _capped(pods, found_summary), "resource summary"

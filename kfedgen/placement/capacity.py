@@ -71,10 +71,7 @@ def estimate(
     """The cluster's available replicas for the workload, with their source (see above)."""
     if cluster.available_replicas is not None:
         where = MANUAL_KARMADA if cluster.karmada else MANUAL_FLEET
-        what = "annotation" if cluster.karmada else "field"
-        return CapacityEstimate(
-            cluster.available_replicas, where, f"declared by the {where} {what} (manual override)"
-        )
+        return CapacityEstimate(cluster.available_replicas, where, "manual override")
     template = _template(kind, manifest, workload)
     if cluster.karmada:
         return _karmada(cluster, template, runtime)

@@ -27,6 +27,11 @@ from kfedgen.pipeline import Compilation
 from kfedgen.placement.cluster_overrides import replica_count
 from kfedgen.quantity import format_units
 from kfedgen.rendered import RenderedObject, spec_int
+from kfedgen.views.schedcapacity import (
+    SchedulerCapacityRow,
+    scheduler_capacity_markdown,
+    scheduler_capacity_text,
+)
 
 PLAN_FORMATS = ("text", "json", "markdown")
 JSON_VERSION = 1
@@ -333,22 +338,29 @@ _COLUMNS = ("OBJECT", "CLUSTER", "REPLICAS", "SOURCE", "PREFERENCE", "NOTES")
 
 
 def format_plan(
-    rows: list[PlanRow], output_format: str, capacity: Sequence[CapacityRow] = ()
+    rows: list[PlanRow],
+    output_format: str,
+    capacity: Sequence[CapacityRow] = (),
+    scheduler: Sequence[SchedulerCapacityRow] = (),
 ) -> str:
     """Render the rows as ``text`` (aligned tables), ``json`` or ``markdown``.
 
-    The capacity table follows the replica table when some cluster declares node pools.
+    The capacity table follows the replica table when some cluster declares node pools,
+    then the scheduler capacity table when some schedule read available replicas.
     """
     if output_format == "json":
         document = {
             "version": JSON_VERSION,
             "rows": [row.as_dict() for row in rows],
             "capacity": [row.as_dict() for row in capacity],
+            "schedulerCapacity": [row.as_dict() for row in scheduler],
         }
         return json.dumps(document, indent=2) + "\n"
     if output_format == "markdown":
-        return _markdown(rows) + _capacity_markdown(capacity)
-    return _text(rows) + _capacity_text(capacity)
+        return (
+            _markdown(rows) + _capacity_markdown(capacity) + scheduler_capacity_markdown(scheduler)
+        )
+    return _text(rows) + _capacity_text(capacity) + scheduler_capacity_text(scheduler, _aligned)
 
 
 def _cells(row: PlanRow) -> tuple[str, ...]:

@@ -79,6 +79,7 @@ def test_explain_of_a_cluster_spread_names_each_clusters_rank(
         "  spreadConstraints[0] (cluster, maxGroups 2) leaves it out: rank 3 of 5 (available "
         "10); the first 2 by available replicas, then name, are kept (they hold 32 of the 25 "
         "replicas needed)",
+        "  available replicas: 10 from kfedgen.io/available-replicas (manual override)",
     ]
 
 
