@@ -19,9 +19,10 @@ for every candidate why the constraints kept or left it out.
   is declared, Duplicated scheduling uses the object's replicas (Karmada's value when no
   estimator answers); anything that divides replicas or selects by capacity needs the
   declaration, and its absence is an input error naming the clusters.
-* **Previous placement, overflow.**  None: a first schedule has no assigned replicas (so
-  available equals allocatable) and ``overflowAffinities`` are not read
-  (every cluster has the same overflow order).
+* **Overflow order** (``group_clusters.go`` ``getClusterOverflowOrder``): the caller's tier
+  of each candidate (0 for the primary group), which sorts clusters before their score.
+* **Previous placement.**  None: a first schedule has no assigned replicas (so available
+  equals allocatable).
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def select_by_spread(
     workload: Workload | None,
     reasons: dict[str, list[str]],
     declared: Declared,
+    tiers: Mapping[str, int] | None = None,
 ) -> tuple[list[C], dict[str, int]]:
     """``SelectClusters`` on a fresh schedule: the selected clusters in upstream order.
 
@@ -138,7 +140,14 @@ def select_by_spread(
     available = available_replicas(placement, candidates, workload, path, declared)
     details = [
         ClusterDetail(
-            c.name, 0, available[c.name], available[c.name], c.provider, c.region, c.zones
+            c.name,
+            0,
+            available[c.name],
+            available[c.name],
+            c.provider,
+            c.region,
+            c.zones,
+            (tiers or {}).get(c.name, 0),
         )
         for c in candidates
     ]

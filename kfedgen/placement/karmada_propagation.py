@@ -151,6 +151,10 @@ def _propagate_object(
                 for name, decision in decisions.items()
             }
         )
+    if capacity and outcome.candidates:
+        # calAvailableReplicas estimates the clusters that passed the filters only.
+        kept = {n: capacity[n] for n in outcome.candidates}
+        resolution = replace(resolution, propagation=replace(propagation, capacity=kept))
     resolution = apply_outcome(resolution, policy, outcome)
     divided = policy.placement.replica_scheduling.type == "Divided"
     if divided and workload is not None and workload.interpreted_by is not None:
