@@ -8,14 +8,16 @@ Source: ``pkg/scheduler/core`` (``generic_scheduler.go``, ``spreadconstraint``,
    the caller), ``clusterAffinity`` (or the first schedulable group of
    ``clusterAffinities``, whose ``overflowAffinities`` admit further clusters for a
    workload, each in its overflow tier), ``clusterTolerations`` against NoSchedule/NoExecute
-   taints, and the spread-constraint property check (a cluster without a region cannot spread by region);
+   taints, and the spread-constraint property check (a cluster without a region cannot
+   spread by region);
 2. select clusters by ``spreadConstraints`` (:mod:`kfedgen.karmada.spreadselection` over the
    port :mod:`kfedgen.karmada.spreadconstraint`): cluster and region spread, from declared
    capacity, every cluster scoring 0 as on a first schedule;
 3. assign replicas (``AssignReplicas``): Duplicated, static weights (Webster, ties by name
    ascending as for an empty UID), dynamic weight or Aggregated from declared capacity,
    overflow tier by tier (``common.go`` ``assignWorkloadReplicas``: each tier takes at most
-   its available replicas); clusters left with 0 replicas are dropped; non-workloads go to every selected cluster.
+   its available replicas); clusters left with 0 replicas are dropped; non-workloads go to
+   every selected cluster.
 
 Live state does not exist here: no previous assignment (so dynamic divisions run as a first
 schedule), so the score plugins score every cluster 0.  Every step says in words why it kept

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import RunCli, snapshot
+from tests.conftest import ROOT, RunCli, snapshot
 from tests.fleets import inventory, to_yaml
 from tests.karmada._documents import EMPTY_FLEET, deployment, policy
 
@@ -262,3 +262,12 @@ def test_a_karmada_cluster_without_a_summary_declares_nothing(
     assert result.code == 2
     assert "declare it for fresh" in result.err
     assert "status.resourceSummary or the kfedgen.io/available-replicas annotation" in result.err
+
+
+def test_the_readme_shows_real_capacity_output(run_cli: RunCli, tmp_path: Path) -> None:
+    directory = _write(tmp_path, inventory(*CLUSTERS), [_web(5)])
+    section = (ROOT / "README.md").read_text().split("**Capacity.**", 1)[1]
+    for args in (("plan",), ("explain", "Deployment/app/web", "--cluster", "big")):
+        result = run_cli(*args, cwd=directory)
+        assert result.code == 0, result.err
+        assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
