@@ -9,13 +9,13 @@ the scheduler used, from the resolutions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.pipeline import Compilation
 
-_COLUMNS = ("OBJECT", "CLUSTER", "PLANNED", "AVAILABLE", "FROM")
+# The columns of the text and markdown tables (kfedgen.views.plan formats them).
+SCHEDULER_COLUMNS = ("OBJECT", "CLUSTER", "PLANNED", "AVAILABLE", "FROM")
 
 
 @dataclass(frozen=True)
@@ -63,25 +63,3 @@ def build_scheduler_capacity(compilation: Compilation) -> list[SchedulerCapacity
                 )
             )
     return sorted(rows, key=lambda r: (r.object, r.cluster))
-
-
-def scheduler_capacity_text(
-    rows: Sequence[SchedulerCapacityRow], aligned: Callable[[Sequence[Sequence[str]]], str]
-) -> str:
-    """The table after the node pool capacity in ``plan``'s text format."""
-    if not rows:
-        return ""
-    return "\n" + aligned([_COLUMNS, *(row.cells() for row in rows)])
-
-
-def scheduler_capacity_markdown(rows: Sequence[SchedulerCapacityRow]) -> str:
-    """The table in ``plan``'s markdown format."""
-    if not rows:
-        return ""
-    lines = ["", "#### Scheduler capacity", ""]
-    lines.append("| " + " | ".join(c.capitalize() for c in _COLUMNS) + " |")
-    lines.append("| --- | --- | ---: | ---: | --- |")
-    for row in rows:
-        cells = (c.replace("|", "\\|") for c in row.cells())
-        lines.append(f"| {' | '.join(cells)} |")
-    return "\n".join(lines) + "\n"
