@@ -90,8 +90,10 @@ def estimate(
 def _template(kind: str, manifest: Mapping[str, Any], workload: Workload) -> PodTemplate | None:
     """The pod as the estimator sees it: a GetReplicas script's requirements, else the template."""
     requirements = workload.requirements
-    if requirements is None:
+    if workload.interpreted_by is None:
         return pod_template(kind, manifest)
+    if requirements is None:
+        return None  # the script returned no requirements: Karmada estimates pods only
     claim = requirements.get("nodeClaim") or {}
     spec: dict[str, Any] = {
         "containers": [{"resources": {"requests": requirements.get("resourceRequest") or {}}}]

@@ -13,8 +13,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kfedgen.errors import Location
+from kfedgen.karmada.estimator import ResourceSummary, general_estimate, request_units
+from kfedgen.karmada.interpreter import Workload
+from kfedgen.karmada.scripts import Script
+from kfedgen.model import Cluster, Compute, NodePool
+from kfedgen.placement.capacity import estimate
 from tests.conftest import ROOT, RunCli, snapshot
-from tests.fleets import inventory, to_yaml
+from tests.fleets import compile_fleet, inventory, to_yaml
 from tests.karmada._documents import EMPTY_FLEET, deployment, policy
 
 DYNAMIC = {
@@ -271,3 +280,62 @@ def test_the_readme_shows_real_capacity_output(run_cli: RunCli, tmp_path: Path) 
         result = run_cli(*args, cwd=directory)
         assert result.code == 0, result.err
         assert f"$ kfedgen {' '.join(args)}\n{result.out}" in section
+
+
+def test_a_get_replicas_scripts_requirements_are_what_is_estimated() -> None:
+    # A customization's GetReplicas returns Karmada's ReplicaRequirements: its requests and
+    # node claim are estimated (here 2 CPU and a toleration of the GPU pool's taint).
+    big = compile_fleet(inventory(*CLUSTERS)).spec.clusters["big"]
+    script = Script("", "clonesets", "replicaResource", big.location)
+    requirements = {
+        "resourceRequest": {"cpu": "2"},
+        "nodeClaim": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}]},
+    }
+    workload = Workload(3, None, interpreted_by=script, requirements=requirements)
+    found = estimate(big, "CloneSet", "app", {}, workload, {})
+    assert (found.replicas, found.source) == (20, "node pools")  # 2 x 4/2 + 32/2
+    without = Workload(3, None, interpreted_by=script, requirements=None)
+    assert estimate(big, "CloneSet", "app", {}, without, {}).replicas is None
+
+
+_NODE = st.fixed_dictionaries(
+    {"nodes": st.integers(0, 6), "cpu": st.integers(0, 16000), "memory": st.integers(0, 64)}
+)
+
+
+@given(
+    st.lists(_NODE, min_size=1, max_size=4),
+    st.integers(1, 4000),
+    st.integers(1, 16),
+    st.integers(1, 110),
+)
+def test_pools_never_estimate_more_than_the_general_estimator_over_their_sum(
+    shapes: list[dict[str, int]], cpu: int, memory: int, pods: int
+) -> None:
+    # The claim of kfedgen/placement/capacity.py: per-pool answers are at most the
+    # cluster-summary answer over the same nodes, so Karmada's minimum is the per-pool one.
+    pools = tuple(
+        NodePool(
+            f"p{i}",
+            s["nodes"],
+            allocatable={"cpu": f"{s['cpu']}m", "memory": f"{s['memory']}Gi", "pods": str(pods)},
+        )
+        for i, s in enumerate(shapes)
+    )
+    cluster = Cluster("c", {}, Location("fleet.yaml"), compute=Compute(node_pools=pools))
+    web = _web(1)
+    web["spec"]["template"]["spec"]["containers"][0]["resources"] = {
+        "requests": {"cpu": f"{cpu}m", "memory": f"{memory}Gi"}
+    }
+    found = estimate(cluster, "Deployment", "app", web, Workload(1, "replicas"), {})
+    total = {
+        "cpu": f"{sum(s['nodes'] * s['cpu'] for s in shapes)}m",
+        "memory": f"{sum(s['nodes'] * s['memory'] for s in shapes)}Gi",
+        "pods": str(sum(s["nodes"] for s in shapes) * pods),
+    }
+    summary = ResourceSummary(allocatable=total)
+    general, _ = general_estimate(
+        summary, request_units({"cpu": f"{cpu}m", "memory": f"{memory}Gi"})
+    )
+    assert found.replicas is not None
+    assert found.replicas <= general
