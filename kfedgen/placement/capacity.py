@@ -51,7 +51,12 @@ from kfedgen.karmada.policytypes import Placement
 from kfedgen.karmada.spreadselection import reads_capacity
 from kfedgen.model import Cluster, FleetSpec
 from kfedgen.pods.pools import Pool, matching_profile, placement, pools_of
-from kfedgen.pods.requests import RuntimeOverheads, pod_requests, runtime_overhead
+from kfedgen.pods.requests import (
+    RuntimeOverheads,
+    admitted_overhead,
+    pod_requests,
+    runtime_overhead,
+)
 from kfedgen.podtemplates import PodTemplate, pod_template
 from kfedgen.quantity import PODS, format_units
 
@@ -61,21 +66,18 @@ NODE_POOLS = "node pools"
 
 
 def estimate(
-    cluster: Cluster,
-    kind: str,
-    namespace: str,
-    manifest: Mapping[str, Any],
-    workload: Workload,
-    runtime: RuntimeOverheads,
+    cluster: Cluster, namespace: str, template: PodTemplate | None, runtime: RuntimeOverheads
 ) -> CapacityEstimate:
-    """The cluster's available replicas for the workload, with their source (see above)."""
+    """The cluster's available replicas for one replica like ``template`` (see above).
+
+    ``template`` is :func:`replica_pod`'s answer for the workload (None: it has none).
+    """
     if cluster.available_replicas is not None:
         where = MANUAL_KARMADA if cluster.karmada else MANUAL_FLEET
         return CapacityEstimate(cluster.available_replicas, where, "manual override")
-    template = _template(kind, manifest, workload)
     if cluster.karmada:
         return _karmada(cluster, template, runtime)
-    pools = pools_of(cluster)
+    pools = _cluster_pools(cluster)
     if not pools or template is None:
         return CapacityEstimate(None, "", "the inventory declares no capacity for it")
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
@@ -87,8 +89,9 @@ def estimate(
     return _pools(pools, template, runtime)
 
 
-def _template(kind: str, manifest: Mapping[str, Any], workload: Workload) -> PodTemplate | None:
-    """The pod as the estimator sees it: a GetReplicas script's requirements, else the template."""
+def replica_pod(kind: str, manifest: Mapping[str, Any], workload: Workload) -> PodTemplate | None:
+    """One replica as the estimator sees it: a GetReplicas script's requirements, else the
+    object's pod template."""
     requirements = workload.requirements
     if workload.interpreted_by is None:
         return pod_template(kind, manifest)
@@ -108,10 +111,44 @@ def _template(kind: str, manifest: Mapping[str, Any], workload: Workload) -> Pod
     return PodTemplate(("spec", "template"), {}, spec)
 
 
+# Each compute section's pools (clusters are immutable), and estimates already made: the
+# same pod against the same pools in many clusters.  Entries keep what their key's ids
+# name alive, so no other object can take those ids while the entry exists.
+_POOLS: dict[int, tuple[Any, tuple[Pool, ...]]] = {}
+_ESTIMATED: dict[tuple[Any, ...], tuple[Any, CapacityEstimate]] = {}
+_MAX = 100_000
+
+
+def _cluster_pools(cluster: Cluster) -> tuple[Pool, ...]:
+    entry = _POOLS.get(id(cluster.compute))
+    if entry is not None and entry[0] is cluster.compute:
+        return entry[1]
+    if len(_POOLS) >= _MAX:
+        _POOLS.clear()
+    pools = pools_of(cluster)
+    _POOLS[id(cluster.compute)] = (cluster.compute, pools)
+    return pools
+
+
 def _pools(
     pools: tuple[Pool, ...], template: PodTemplate, runtime: RuntimeOverheads
 ) -> CapacityEstimate:
-    requests, taken, _ = placement(template, pools, tuple(p.key for p in pools), runtime)
+    keys = tuple(p.key for p in pools)
+    memo = (id(template.spec), template.path, keys, admitted_overhead(template.spec, runtime))
+    entry = _ESTIMATED.get(memo)
+    if entry is not None and entry[0] is template.spec:
+        return entry[1]
+    if len(_ESTIMATED) >= _MAX:
+        _ESTIMATED.clear()
+    found = _pools_estimate(pools, keys, template, runtime)
+    _ESTIMATED[memo] = (template.spec, found)
+    return found
+
+
+def _pools_estimate(
+    pools: tuple[Pool, ...], keys: tuple[Any, ...], template: PodTemplate, runtime: RuntimeOverheads
+) -> CapacityEstimate:
+    requests, taken, _ = placement(template, pools, keys, runtime)
     total, parts = 0, []
     for index in taken:
         pool = pools[index]
@@ -173,10 +210,8 @@ def estimates(
     """Every cluster's estimate for ``obj``; empty when its schedule reads no capacity."""
     if workload is None or not reads_capacity(placement, workload):
         return {}
-    return {
-        c.name: estimate(c, obj.kind, obj.namespace, obj.manifest, workload, runtime)
-        for c in clusters
-    }
+    template = replica_pod(obj.kind, obj.manifest, workload)
+    return {c.name: estimate(c, obj.namespace, template, runtime) for c in clusters}
 
 
 def runtime_overheads(spec: FleetSpec) -> dict[str, tuple[tuple[str, Any], ...]]:

@@ -21,7 +21,7 @@ from kfedgen.karmada.estimator import ResourceSummary, general_estimate, request
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.scripts import Script
 from kfedgen.model import Cluster, Compute, NodePool
-from kfedgen.placement.capacity import estimate
+from kfedgen.placement.capacity import estimate, replica_pod
 from tests.conftest import ROOT, RunCli, snapshot
 from tests.fleets import compile_fleet, inventory, to_yaml
 from tests.karmada._documents import EMPTY_FLEET, deployment, policy
@@ -292,10 +292,10 @@ def test_a_get_replicas_scripts_requirements_are_what_is_estimated() -> None:
         "nodeClaim": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}]},
     }
     workload = Workload(3, None, interpreted_by=script, requirements=requirements)
-    found = estimate(big, "CloneSet", "app", {}, workload, {})
+    found = estimate(big, "app", replica_pod("CloneSet", {}, workload), {})
     assert (found.replicas, found.source) == (20, "node pools")  # 2 x 4/2 + 32/2
     without = Workload(3, None, interpreted_by=script, requirements=None)
-    assert estimate(big, "CloneSet", "app", {}, without, {}).replicas is None
+    assert estimate(big, "app", replica_pod("CloneSet", {}, without), {}).replicas is None
 
 
 _NODE = st.fixed_dictionaries(
@@ -327,7 +327,7 @@ def test_pools_never_estimate_more_than_the_general_estimator_over_their_sum(
     web["spec"]["template"]["spec"]["containers"][0]["resources"] = {
         "requests": {"cpu": f"{cpu}m", "memory": f"{memory}Gi"}
     }
-    found = estimate(cluster, "Deployment", "app", web, Workload(1, "replicas"), {})
+    found = estimate(cluster, "app", replica_pod("Deployment", web, Workload(1, "replicas")), {})
     total = {
         "cpu": f"{sum(s['nodes'] * s['cpu'] for s in shapes)}m",
         "memory": f"{sum(s['nodes'] * s['memory'] for s in shapes)}Gi",
