@@ -43,8 +43,9 @@ def _fleet(
     scheduling: dict[str, Any],
     *extra: Any,
     terms: list[dict[str, Any]] = TERMS,
+    **more: Any,
 ) -> Path:
-    placement = {"clusterAffinities": terms, "replicaScheduling": scheduling}
+    placement = {"clusterAffinities": terms, "replicaScheduling": scheduling, **more}
     selectors = [selector(), selector("ConfigMap", "settings")]
     docs = [deployment(replicas=replicas), *extra, policy(placement=placement, selectors=selectors)]
     (tmp_path / "fleet").mkdir()
@@ -98,6 +99,16 @@ def test_a_tier_not_needed_gets_nothing(run_cli: RunCli, tmp_path: Path) -> None
     capacity = json.loads(run_cli("plan", "--format", "json", cwd=directory).out)
     # Only the clusters that passed the filters are estimated (lab is tainted).
     assert [r["cluster"] for r in capacity["schedulerCapacity"]] == ["ap", "eu", "us"]
+
+
+def test_spread_selection_ranks_clusters_by_tier_first(run_cli: RunCli, tmp_path: Path) -> None:
+    # maxGroups 2 keeps eu (tier 0) and us (tier 1), not the two largest (us 10, ap 8).
+    spread = [{"spreadByField": "cluster", "minGroups": 1, "maxGroups": 2}]
+    directory = _fleet(tmp_path, 12, AGGREGATED, spreadConstraints=spread)
+    assert _rows(run_cli, directory) == [
+        ("Deployment/app/web", "eu", 6),
+        ("Deployment/app/web", "us", 6),
+    ]
 
 
 def test_non_workloads_stay_in_the_primary_group(run_cli: RunCli, tmp_path: Path) -> None:
