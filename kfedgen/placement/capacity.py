@@ -50,7 +50,8 @@ from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import Placement
 from kfedgen.karmada.spreadselection import reads_capacity
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.pods.pools import Pool, matching_profile, placement, pools_of
+from kfedgen.pods.pools import Pool, matching_profile, pools_of
+from kfedgen.pods.pools import placement as pool_placement
 from kfedgen.pods.requests import (
     RuntimeOverheads,
     admitted_overhead,
@@ -148,7 +149,7 @@ def _pools(
 def _pools_estimate(
     pools: tuple[Pool, ...], keys: tuple[Any, ...], template: PodTemplate, runtime: RuntimeOverheads
 ) -> CapacityEstimate:
-    requests, taken, _ = placement(template, pools, keys, runtime)
+    requests, taken, _ = pool_placement(template, pools, keys, runtime)
     total, parts = 0, []
     for index in taken:
         pool = pools[index]
