@@ -158,6 +158,19 @@ class ClusterDecision:
 
 
 @dataclass(frozen=True)
+class CapacityEstimate:
+    """A cluster's available replicas for one workload, as the scheduler used them.
+
+    ``replicas`` None: nothing declares them.  ``source`` names what did (see
+    :mod:`kfedgen.placement.capacity`); ``detail`` says how the number came about.
+    """
+
+    replicas: int | None
+    source: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Propagation:
     """What Karmada decided about an object beyond placement.
 
@@ -183,6 +196,9 @@ class Propagation:
     # A dependency no policy selects keeps its objects on deletion when a workload that
     # requires it does (dependencies_distributor.go detectAndResolvePreserveOnDeletion).
     preserve_for_workloads: bool = False
+    # cluster -> the available replicas the scheduler read, and where they came from
+    # (only for objects whose scheduling reads capacity).
+    capacity: Mapping[str, CapacityEstimate] = field(default_factory=dict)
 
     @property
     def preserved(self) -> bool:

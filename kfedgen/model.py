@@ -14,6 +14,7 @@ from typing import Any
 from kfedgen.decisions import Named
 from kfedgen.errors import DocPath, Location
 from kfedgen.gitops.settings import GitOpsSettings
+from kfedgen.karmada.estimator import ResourceSummary
 from kfedgen.karmada.policytypes import OverridePolicy, PropagationPolicy
 from kfedgen.karmada.scripts import Customization
 from kfedgen.patch import PatchOp
@@ -106,6 +107,11 @@ class Cluster:
     zones: tuple[str, ...] = ()
     taints: tuple[Taint, ...] = ()
     available_replicas: int | None = None
+    # A Karmada Cluster (its manual capacity is the kfedgen.io/available-replicas
+    # annotation) and its status.resourceSummary with spec.resourceModels, for the
+    # general estimator (kfedgen.karmada.estimator); None: the Cluster reports none.
+    karmada: bool = False
+    resource_summary: ResourceSummary | None = None
     # What the cluster is, for render-time feasibility (kfedgen.feasibility); None (or
     # absent) means "not declared", and the checks that need it are skipped.
     kubernetes_version: str | None = None  # minor version, "1.29"

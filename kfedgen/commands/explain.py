@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kfedgen.backend.emit import object_file
-from kfedgen.decisions import RETAINED, SCHEDULER, UNSET, AnyResolution
+from kfedgen.decisions import RETAINED, SCHEDULER, UNSET, AnyResolution, CapacityEstimate
 from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
@@ -35,6 +35,8 @@ class ClusterExplanation:
     shown: bool = False  # whether the text shows them: the inventory entry runs some check
     # What the traffic stage wrote for the object there (DNS and split weights, headroom).
     traffic: Sequence[TrafficEntry] = ()
+    # The available replicas the scheduler read for the cluster, and where they came from.
+    capacity: CapacityEstimate | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def explain(
         )
     propagation = resolution.propagation
     required = propagation.required_by if propagation is not None else {}
+    capacity = propagation.capacity if propagation is not None else {}
+    clusters = [replace(c, capacity=capacity.get(c.name)) for c in clusters]
     if cluster is not None:
         required = {c: refs for c, refs in required.items() if c == cluster}
     return Explanation(
@@ -220,6 +224,8 @@ def explain_lines(explanation: Explanation) -> list[str]:
             status = f"placed -> {cluster.file}" if cluster.file else "placed"
         lines.append(f"{cluster.name}: {status}")
         lines.extend(f"  {reason}" for reason in cluster.reasons)
+        if cluster.capacity is not None:
+            lines.append(f"  {capacity_line(cluster.capacity)}")
         if cluster.replicas is not None:
             lines.append(f"  {replicas_line(cluster.replicas)}")
         lines.extend(f"  traffic: {traffic_line(entry)}" for entry in cluster.traffic)
@@ -229,6 +235,19 @@ def explain_lines(explanation: Explanation) -> list[str]:
                 why = "; ".join(verdict.reasons)
                 lines.append(f"    {verdict.check}: {verdict.result}" + (f": {why}" if why else ""))
     return lines
+
+
+def capacity_line(found: CapacityEstimate) -> str:
+    """The available replicas the scheduler read for a cluster, and where they came from."""
+    if found.replicas is None:
+        return f"available replicas: not declared ({found.detail})"
+    return f"available replicas: {found.replicas} from {found.source} ({found.detail})"
+
+
+def _capacity_document(found: CapacityEstimate | None) -> dict[str, object] | None:
+    if found is None:
+        return None
+    return {"replicas": found.replicas, "source": found.source or None, "detail": found.detail}
 
 
 def replicas_line(row: PlanRow) -> str:
@@ -274,6 +293,7 @@ def explain_document(explanation: Explanation) -> dict[str, object]:
                 "file": cluster.file,
                 "reasons": list(cluster.reasons),
                 "replicas": _replicas_document(cluster.replicas),
+                "capacity": _capacity_document(cluster.capacity),
                 "feasibility": [
                     {"check": v.check, "result": v.result, "reasons": list(v.reasons)}
                     for v in cluster.feasibility

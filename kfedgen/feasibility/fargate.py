@@ -15,7 +15,6 @@ node pools it would stay Pending; so would a DaemonSet's pods there.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -23,26 +22,14 @@ from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.ebs import EBS_DOCS, ebs_volumes, storage_of
 from kfedgen.feasibility.finding import finding, reason_about
 from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template
-from kfedgen.model import Cluster, FargateProfile
+from kfedgen.model import Cluster
+from kfedgen.pods.pools import matching_profile
 from kfedgen.rendered import RenderedObject
 
 FARGATE_DOCS = "https://docs.aws.amazon.com/eks/latest/userguide/fargate.html"
 _CONTAINERS = ("initContainers", "containers")
 # Extended resources that are GPUs (the device plugins' names).
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
-
-
-def matching_profile(
-    profiles: Sequence[FargateProfile], namespace: str, labels: Mapping[str, str]
-) -> FargateProfile | None:
-    """The first profile with a selector that matches a pod in ``namespace`` with ``labels``."""
-    for profile in profiles:
-        for selector in profile.selectors:
-            if fnmatch.fnmatchcase(namespace, selector.namespace) and all(
-                labels.get(k) == v for k, v in selector.labels.items()
-            ):
-                return profile
-    return None
 
 
 def check_fargate(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterator[Problem]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath, Location, Problems
-from kfedgen.frontends.karmada.resourcemodels import karmada_compute
+from kfedgen.frontends.karmada.resourcemodels import karmada_compute, karmada_summary
 from kfedgen.frontends.schema import validate_document
 from kfedgen.gitops.settings import parse_gitops
 from kfedgen.model import (
@@ -209,6 +209,10 @@ def _add_karmada_cluster(doc: Document, spec: FleetSpec, problems: Problems) -> 
         kubernetes_version=_minor_version(status.get("kubernetesVersion")),
         apis=_enabled_apis(status["apiEnablements"]) if "apiEnablements" in status else None,
         compute=karmada_compute(raw.get("resourceModels") or (), status.get("resourceSummary")),
+        karmada=True,
+        resource_summary=karmada_summary(
+            raw.get("resourceModels") or (), status.get("resourceSummary")
+        ),
     )
     _add_cluster(cluster, ("metadata", "name"), doc, spec, problems)
 

@@ -6,6 +6,8 @@ On a first schedule Karmada's ``assignByDynamicStrategy`` has no assigned replic
 keeps the shortest prefix that holds every replica, and the replicas are spread over the kept
 clusters with their capacities as weights (``helper.SpreadReplicasByTargetClusters``, the
 Webster method of :mod:`kfedgen.karmada.webster`, names ascending for an empty UID).
+With ``overflowAffinities`` the clusters form tiers that are filled in order
+(:func:`divide_in_tiers`).
 """
 
 from __future__ import annotations
@@ -56,3 +58,31 @@ def divide(
                 break
     seats = allocate_webster_seats(target, dict(kept))
     return [name for name, _ in kept], {n: s for n, s in seats.items() if s > 0}
+
+
+def divide_in_tiers(
+    target: int, tiers: Sequence[Sequence[tuple[str, int]]], aggregated: bool
+) -> list[tuple[list[str], dict[str, int]]]:
+    """``assignWorkloadReplicas`` with overflow (``pkg/scheduler/core/common.go``).
+
+    ``tiers`` are the overflow tiers in order (the primary group first), each a list of
+    ``(cluster, available)`` sorted as :func:`sort_by_available` sorts them.  Each tier in
+    turn takes at most the replicas its clusters have available, divided among them by
+    :func:`divide`, until every replica is placed; later tiers get nothing.  Returns each
+    tier's result that was reached.  Raises :class:`NotEnoughReplicas` when every tier
+    together holds fewer than ``target``.
+    """
+    results = []
+    remaining = target
+    for tier in tiers:
+        if not tier:
+            continue
+        share = min(remaining, sum(replicas for _, replicas in tier))
+        results.append(divide(share, tier, aggregated))
+        remaining -= share
+        if remaining <= 0:
+            break
+    if remaining > 0:
+        available = sum(replicas for tier in tiers for _, replicas in tier)
+        raise NotEnoughReplicas(available, target)
+    return results

@@ -227,12 +227,22 @@ def _cluster_fields(cluster: ClusterLike) -> str:
 
 
 @dataclass(frozen=True)
-class AffinityTerm:
-    """One ``clusterAffinities`` group."""
+class OverflowTerm:
+    """One ``overflowAffinities`` group of a ``clusterAffinities`` term."""
 
     name: str
     index: int
     affinity: ClusterAffinity
+
+
+@dataclass(frozen=True)
+class AffinityTerm:
+    """One ``clusterAffinities`` group, with its overflow groups in order."""
+
+    name: str
+    index: int
+    affinity: ClusterAffinity
+    overflow: tuple[OverflowTerm, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,6 +305,11 @@ class ReplicaScheduling:
         if self.dynamic_weight:
             return DYNAMIC_WEIGHT
         return STATIC_WEIGHT
+
+    @property
+    def allows_overflow(self) -> bool:
+        """``util.IsOverflowSchedulingAllowed``: Divided, by dynamic weight or Aggregated."""
+        return self.type != DUPLICATED and self.strategy in (AGGREGATED, DYNAMIC_WEIGHT)
 
     @property
     def ignores_spread_constraints(self) -> bool:
@@ -431,7 +446,9 @@ def affinities(policy: PropagationPolicy | OverridePolicy) -> Iterator[ClusterAf
     placement = policy.placement
     if placement.affinity is not None:
         yield placement.affinity
-    yield from (term.affinity for term in placement.affinity_terms)
+    for term in placement.affinity_terms:
+        yield term.affinity
+        yield from (o.affinity for o in term.overflow)
     yield from (w.target for w in placement.replica_scheduling.static_weights)
 
 

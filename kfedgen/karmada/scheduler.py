@@ -6,16 +6,19 @@ Source: ``pkg/scheduler/core`` (``generic_scheduler.go``, ``spreadconstraint``,
 
 1. filter clusters: the object's API served by the cluster (``APIEnablement``, answered by
    the caller), ``clusterAffinity`` (or the first schedulable group of
-   ``clusterAffinities``), ``clusterTolerations`` against NoSchedule/NoExecute taints, the
-   spread-constraint property check (a cluster without a region cannot spread by region),
-   and ``WorkloadAffinity``/``WorkloadAntiAffinity`` against the bindings scheduled before
-   (answered by the caller);
+   ``clusterAffinities``, whose ``overflowAffinities`` admit further clusters for a
+   workload, each in its overflow tier), ``clusterTolerations`` against NoSchedule/NoExecute
+   taints, the spread-constraint property check (a cluster without a region cannot spread
+   by region), and ``WorkloadAffinity``/``WorkloadAntiAffinity`` against the bindings
+   scheduled before (answered by the caller);
 2. select clusters by ``spreadConstraints`` (:mod:`kfedgen.karmada.spreadselection` over the
    port :mod:`kfedgen.karmada.spreadconstraint`): cluster and region spread, from declared
    capacity, every cluster scoring 0 as on a first schedule;
 3. assign replicas (``AssignReplicas``): Duplicated, static weights (Webster, ties by name
-   ascending as for an empty UID), dynamic weight or Aggregated from declared capacity;
-   clusters left with 0 replicas are dropped; non-workloads go to every selected cluster.
+   ascending as for an empty UID), dynamic weight or Aggregated from declared capacity,
+   overflow tier by tier (``common.go`` ``assignWorkloadReplicas``: each tier takes at most
+   its available replicas); clusters left with 0 replicas are dropped; non-workloads go to
+   every selected cluster.
 
 Live state does not exist here: no previous assignment (so dynamic divisions run as a first
 schedule), so the score plugins score every cluster 0.  Every step says in words why it kept
@@ -28,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kfedgen.karmada.dynamicdivision import NotEnoughReplicas, divide, sort_by_available
+from kfedgen.karmada.dynamicdivision import NotEnoughReplicas, divide_in_tiers, sort_by_available
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import (
     AGGREGATED,
@@ -36,12 +39,13 @@ from kfedgen.karmada.policytypes import (
     STATIC_WEIGHT,
     ClusterAffinity,
     ClusterLike,
+    OverflowTerm,
     Placement,
     SpreadConstraint,
     TaintLike,
 )
 from kfedgen.karmada.schedulingerrors import NotEmulated, Unschedulable
-from kfedgen.karmada.spreadselection import select_by_spread
+from kfedgen.karmada.spreadselection import Declared, select_by_spread
 from kfedgen.karmada.webster import (
     divide_by_static_weights,
     resolve_static_weights,
@@ -72,6 +76,10 @@ class Outcome:
     error: str = ""  # when nothing could be scheduled: the first group's reason
     placed_as: str = ""  # why replicas are not divided
     dropped: dict[str, str] = field(default_factory=dict)  # cluster -> why it got nothing
+    # overflowAffinities: each selected cluster's tier (0: the primary group), tier names.
+    tiers: dict[str, int] = field(default_factory=dict)
+    tier_names: dict[int, str] = field(default_factory=dict)
+    candidates: tuple[str, ...] = ()  # the clusters that passed the filters
 
 
 # How the reasons of a cluster the APIEnablement filter drops begin (``plan`` finds them).
@@ -92,21 +100,28 @@ def schedule(
     workload: Workload | None,
     missing_api: APICheck = _serves_all,
     workload_groups: GroupCheck = no_groups,
+    declared: Declared | None = None,
 ) -> Outcome:
     """Run the scheduler for each affinity group in turn; the first that schedules wins.
 
     When none does, the outcome carries the first group's reason in ``error``, as Karmada
     reports the first failure.  ``missing_api`` is the ``APIEnablement`` filter,
-    ``workload_groups`` the ``WorkloadAffinity`` and ``WorkloadAntiAffinity`` filters.
+    ``workload_groups`` the ``WorkloadAffinity`` and ``WorkloadAntiAffinity`` filters;
+    ``declared`` each cluster's available replicas for the workload (by default the
+    clusters' manual ``available_replicas``).
     """
-    groups: list[tuple[str, ClusterAffinity | None]] = [
-        (f"clusterAffinities[{t.index}] ({t.name})", t.affinity) for t in placement.affinity_terms
-    ] or [("clusterAffinity", placement.affinity)]
+    if declared is None:
+        declared = {c.name: c.available_replicas for c in clusters}
+    groups: list[tuple[str, ClusterAffinity | None, tuple[OverflowTerm, ...]]] = [
+        (f"clusterAffinities[{t.index}] ({t.name})", t.affinity, t.overflow)
+        for t in placement.affinity_terms
+    ] or [("clusterAffinity", placement.affinity, ())]
     failures: list[tuple[str, Unschedulable]] = []
-    for label, affinity in groups:
+    for label, affinity, overflow in groups:
+        group = _Group(label, affinity, overflow)
         try:
             outcome = _schedule_group(
-                placement, label, affinity, clusters, workload, missing_api, workload_groups
+                placement, group, clusters, workload, missing_api, workload_groups, declared
             )
         except Unschedulable as exc:
             failures.append((label, exc))
@@ -119,41 +134,78 @@ def schedule(
     return Outcome(first.reasons, {}, error=str(first))
 
 
+@dataclass(frozen=True)
+class _Group:
+    """One affinity group the scheduler tries: its label, affinity and overflow groups."""
+
+    label: str
+    affinity: ClusterAffinity | None
+    overflow: tuple[OverflowTerm, ...] = ()
+
+    def tier(self, cluster: Cluster, workload: Workload | None) -> tuple[int, str] | None:
+        """``getClusterOverflowOrder`` and the ClusterAffinity filter: the cluster's tier.
+
+        0 for the primary group, ``i + 1`` for the first overflow group ``i`` that matches
+        (only a workload overflows, ``cluster_affinity.go`` ``Filter``); None when no group
+        selects it.  The text says which group selected it.
+        """
+        affinity = self.affinity
+        if affinity is None:
+            return 0, "no clusterAffinity: every cluster is a candidate"
+        if affinity.matches(cluster):
+            return 0, f"{self.label} selects it ({affinity.describe()})"
+        if workload is not None and workload.replicas > 0:
+            for term in self.overflow:
+                if term.affinity.matches(cluster):
+                    return term.index + 1, (
+                        f"{self.label} overflowAffinities[{term.index}] ({term.name}) selects "
+                        f"it ({term.affinity.describe()}): overflow tier {term.index + 1}"
+                    )
+        return None
+
+
 def _schedule_group(
     placement: Placement,
-    label: str,
-    affinity: ClusterAffinity | None,
+    group: _Group,
     clusters: Sequence[Cluster],
     workload: Workload | None,
     missing_api: APICheck,
     workload_groups: GroupCheck,
+    declared: Declared,
 ) -> Outcome:
     reasons: dict[str, list[str]] = {c.name: [] for c in clusters}
-    candidates = _filter(
-        placement, label, affinity, clusters, reasons, missing_api, workload_groups
+    candidates, tiers = _filter(
+        placement, group, clusters, workload, reasons, missing_api, workload_groups
     )
-    selected, available = select_by_spread(placement, candidates, workload, reasons)
-    outcome = Outcome(reasons, {})
+    selected, available = select_by_spread(
+        placement, candidates, workload, reasons, declared, tiers
+    )
+    outcome = Outcome(reasons, {}, candidates=tuple(c.name for c in candidates))
+    if group.overflow and workload is not None and workload.replicas > 0:
+        outcome.tiers = {name: tiers[name] for name in (c.name for c in selected)}
+        outcome.tier_names = {0: group.label, **{t.index + 1: t.name for t in group.overflow}}
     _assign(placement, selected, available, workload, outcome)
     return outcome
 
 
 def _filter(
     placement: Placement,
-    label: str,
-    affinity: ClusterAffinity | None,
+    group: _Group,
     clusters: Sequence[Cluster],
+    workload: Workload | None,
     reasons: dict[str, list[str]],
     missing_api: APICheck,
     workload_groups: GroupCheck,
-) -> list[Cluster]:
+) -> tuple[list[Cluster], dict[str, int]]:
     """The filter plugins: APIEnablement, ClusterAffinity, TaintToleration, SpreadConstraint.
 
     Then WorkloadAffinity and WorkloadAntiAffinity (:mod:`kfedgen.karmada.workloadaffinity`).
     Karmada runs its plugins in its registry map's order; the candidates are the same in any
-    order, and a cluster's reasons name the first filter that fails it here.
+    order, and a cluster's reasons name the first filter that fails it here.  Returns the
+    candidates with each one's overflow tier.
     """
     candidates = []
+    tiers: dict[str, int] = {}
     for cluster in clusters:
         # APIEnablement (pkg/scheduler/framework/plugins/apienablement, Filter): a fresh
         # control plane has no previous target to keep, so only the API decides.
@@ -161,9 +213,11 @@ def _filter(
         if unserved is not None:
             reasons[cluster.name].append(f"{API_FILTERED}: {unserved}")
             continue
-        why = affinity.mismatch(cluster) if affinity is not None else None
-        if why is not None:
-            reasons[cluster.name].append(f"{label} does not select it: {why}")
+        tier = group.tier(cluster, workload)
+        if tier is None:
+            why = group.affinity.mismatch(cluster) if group.affinity is not None else None
+            also = " (nor does any of its overflowAffinities)" if group.overflow else ""
+            reasons[cluster.name].append(f"{group.label} does not select it{also}: {why}")
             continue
         taint = next(
             (
@@ -187,16 +241,14 @@ def _filter(
         if grouped is not None and not grouped.passes:
             reasons[cluster.name].append(grouped.reason)
             continue
-        if affinity is None:
-            reasons[cluster.name].append("no clusterAffinity: every cluster is a candidate")
-        else:
-            reasons[cluster.name].append(f"{label} selects it ({affinity.describe()})")
+        reasons[cluster.name].append(tier[1])
         if grouped is not None:
             reasons[cluster.name].append(grouped.reason)
+        tiers[cluster.name] = tier[0]
         candidates.append(cluster)
     if not candidates:
         raise Unschedulable(f"0/{len(clusters)} clusters are available", reasons)
-    return candidates
+    return candidates, tiers
 
 
 def _missing_spread_property(
@@ -270,22 +322,36 @@ def _assign(
 def _assign_by_capacity(
     selected: list[str], available: dict[str, int], replicas: int, outcome: Outcome
 ) -> None:
-    """DynamicWeight and Aggregated on a first schedule (``dynamicdivision``)."""
-    ordered = sort_by_available(selected, available)
+    """DynamicWeight and Aggregated on a first schedule (``dynamicdivision``), tier by tier."""
+    orders = sorted({outcome.tiers.get(n, 0) for n in selected})
+    tiers = [
+        sort_by_available([n for n in selected if outcome.tiers.get(n, 0) == order], available)
+        for order in orders
+    ]
     try:
-        chosen, assigned = divide(
-            replicas, [(n, available[n]) for n in ordered], outcome.strategy == AGGREGATED
+        results = divide_in_tiers(
+            replicas,
+            [[(n, available[n]) for n in tier] for tier in tiers],
+            outcome.strategy == AGGREGATED,
         )
     except NotEnoughReplicas as exc:
         raise Unschedulable(
             f"clusters' available replicas {exc.available} are not enough for {replicas}",
             outcome.reasons,
         ) from None
-    outcome.assigned = dict(assigned)
-    for name in ordered[len(chosen) :]:
-        outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
-    outcome.notes = {n: f"available {available[n]}" for n in chosen}
-    outcome.weights = {n: available[n] for n in chosen}
-    for name in chosen:
-        if name not in outcome.assigned:
-            outcome.dropped[name] = "gets 0 replicas; Karmada drops clusters left with none"
+    for order, tier, (chosen, assigned) in zip(orders, tiers, results, strict=False):
+        outcome.assigned.update(assigned)
+        for name in tier[len(chosen) :]:
+            outcome.dropped[name] = "Aggregated: the clusters before it hold every replica"
+        where = f", overflow tier {order} ({outcome.tier_names[order]})" if order else ""
+        outcome.notes.update({n: f"available {available[n]}{where}" for n in chosen})
+        outcome.weights.update({n: available[n] for n in chosen})
+        for name in chosen:
+            if name not in assigned:
+                outcome.dropped[name] = "gets 0 replicas; Karmada drops clusters left with none"
+    for order, tier in zip(orders[len(results) :], tiers[len(results) :], strict=True):
+        for name in tier:
+            outcome.dropped[name] = (
+                f"overflow tier {order} ({outcome.tier_names[order]}) is not needed: the tiers "
+                "before it hold every replica"
+            )

@@ -13,19 +13,22 @@ for every candidate why the constraints kept or left it out.
   names.
 * **Available replicas** (``pkg/scheduler/core/util.go`` ``calAvailableReplicas``): a
   non-workload (or 0 replicas) is not estimated, every cluster has ``math.MaxInt32``; a
-  workload takes the cluster's declared capacity (``Cluster.available_replicas``).  Where none
+  workload takes each cluster's declared capacity, the smallest estimate over the
+  estimators, which the caller works out (:mod:`kfedgen.placement.capacity`: the manual
+  override, node pools, or a Karmada Cluster's resource models and summary).  Where none
   is declared, Duplicated scheduling uses the object's replicas (Karmada's value when no
   estimator answers); anything that divides replicas or selects by capacity needs the
   declaration, and its absence is an input error naming the clusters.
-* **Previous placement, overflow.**  None: a first schedule has no assigned replicas (so
-  available equals allocatable) and ``overflowAffinities`` are not read
-  (every cluster has the same overflow order).
+* **Overflow order** (``group_clusters.go`` ``getClusterOverflowOrder``): the caller's tier
+  of each candidate (0 for the primary group), which sorts clusters before their score.
+* **Previous placement.**  None: a first schedule has no assigned replicas (so available
+  equals allocatable).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from kfedgen.errors import DocPath
 from kfedgen.karmada.interpreter import Workload
@@ -52,19 +55,13 @@ from kfedgen.karmada.spreadconstraint import (
 
 _SPREAD: DocPath = ("spec", "placement", "spreadConstraints")
 CAPACITY_HINT = (
-    "set availableReplicas in the Fleet, or the kfedgen.io/available-replicas annotation on a "
-    "Karmada Cluster"
+    "in the Fleet, compute.nodePools with allocatable or availableReplicas; on a Karmada "
+    "Cluster, status.resourceSummary or the kfedgen.io/available-replicas annotation"
 )
+# Cluster name -> declared available replicas (None: nothing declares them).
+Declared = Mapping[str, int | None]
 
-
-class CapacityCluster(ClusterLike, Protocol):
-    """A member cluster with its declared capacity."""
-
-    @property
-    def available_replicas(self) -> int | None: ...
-
-
-C = TypeVar("C", bound=CapacityCluster)
+C = TypeVar("C", bound=ClusterLike)
 
 
 def needs_capacity(placement: Placement, workload: Workload | None) -> bool:
@@ -80,17 +77,27 @@ def needs_capacity(placement: Placement, workload: Workload | None) -> bool:
     return spread_applies or scheduling.strategy != STATIC_WEIGHT
 
 
+def reads_capacity(placement: Placement, workload: Workload | None) -> bool:
+    """Whether the schedule reads the clusters' available replicas at all."""
+    if workload is None or workload.replicas == 0:
+        return False
+    scheduling = placement.replica_scheduling
+    applies = bool(placement.spread_constraints) and not scheduling.ignores_spread_constraints
+    return applies or needs_capacity(placement, workload)
+
+
 def available_replicas(
     placement: Placement,
-    clusters: Sequence[CapacityCluster],
+    clusters: Sequence[ClusterLike],
     workload: Workload | None,
     path: DocPath,
+    declared: Declared,
 ) -> dict[str, int]:
     """Each candidate's available replicas as ``calAvailableReplicas`` would have them."""
     if workload is None or workload.replicas == 0:
         return {c.name: MAX_INT32 for c in clusters}
     if needs_capacity(placement, workload):
-        missing = [c.name for c in clusters if c.available_replicas is None]
+        missing = [c.name for c in clusters if declared.get(c.name) is None]
         if missing:
             what = (
                 "spreadConstraints with Divided replicas select clusters by"
@@ -104,10 +111,11 @@ def available_replicas(
                 CAPACITY_HINT,
             )
     fallback = workload.replicas
-    return {
-        c.name: c.available_replicas if c.available_replicas is not None else fallback
-        for c in clusters
-    }
+    return {c.name: _or(declared.get(c.name), fallback) for c in clusters}
+
+
+def _or(value: int | None, fallback: int) -> int:
+    return fallback if value is None else value
 
 
 def select_by_spread(
@@ -115,6 +123,8 @@ def select_by_spread(
     candidates: Sequence[C],
     workload: Workload | None,
     reasons: dict[str, list[str]],
+    declared: Declared,
+    tiers: Mapping[str, int] | None = None,
 ) -> tuple[list[C], dict[str, int]]:
     """``SelectClusters`` on a fresh schedule: the selected clusters in upstream order.
 
@@ -127,10 +137,17 @@ def select_by_spread(
     applies = bool(constraints) and not scheduling.ignores_spread_constraints
     divided_spread = applies and scheduling.type != DUPLICATED
     path = _SPREAD if divided_spread else ("spec", "placement", "replicaScheduling")
-    available = available_replicas(placement, candidates, workload, path)
+    available = available_replicas(placement, candidates, workload, path, declared)
     details = [
         ClusterDetail(
-            c.name, 0, available[c.name], available[c.name], c.provider, c.region, c.zones
+            c.name,
+            0,
+            available[c.name],
+            available[c.name],
+            c.provider,
+            c.region,
+            c.zones,
+            (tiers or {}).get(c.name, 0),
         )
         for c in candidates
     ]

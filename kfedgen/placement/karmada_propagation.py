@@ -33,6 +33,7 @@ from kfedgen.karmada.policytypes import (
 from kfedgen.karmada.scheduler import APICheck, NotEmulated, schedule
 from kfedgen.karmada.workloadaffinity import GROUP_HINT, GroupFilter, no_groups
 from kfedgen.model import Cluster, FederatedObject, FleetSpec
+from kfedgen.placement.capacity import estimates, runtime_overheads
 from kfedgen.placement.karmada_choice import Choice, choose_policy
 from kfedgen.placement.karmada_dependencies import follow_dependencies
 from kfedgen.placement.karmada_groups import Grouping
@@ -44,6 +45,7 @@ from kfedgen.placement.karmada_namespaces import (
 )
 from kfedgen.placement.karmada_outcomes import apply_outcome, apply_suspension
 from kfedgen.placement.karmada_revise import describe_workload, report_failure, revise_by_script
+from kfedgen.pods.requests import RuntimeOverheads
 from kfedgen.servedapis import Enablement, crd_kinds, served
 from kfedgen.source.load import Document
 
@@ -61,6 +63,7 @@ def propagate(
     clusters = spec.cluster_list()
     interpreter = Interpreter(spec.customizations)
     crds = _fleet_crds(spec)
+    runtime = runtime_overheads(spec)
     result: list[KarmadaResolution] = []
     unselected: list[Document] = []
     seen: dict[tuple[str, str, str], PlainObject] = {}
@@ -91,10 +94,12 @@ def propagate(
         elif choice is not None:
             if grouping.defer(len(result), obj, choice, problems):
                 continue
-            result.append(_propagate_object(obj, choice, clusters, interpreter, crds, problems))
+            result.append(
+                _propagate_object(obj, choice, clusters, interpreter, crds, runtime, problems)
+            )
     result = grouping.schedule(
         result,
-        lambda o, c, g: _propagate_object(o, c, clusters, interpreter, crds, problems, g),
+        lambda o, c, g: _propagate_object(o, c, clusters, interpreter, crds, runtime, problems, g),
         problems,
     )
     if karmada_mode:
@@ -111,6 +116,7 @@ def _propagate_object(
     clusters: Sequence[Cluster],
     interpreter: Interpreter,
     crds: frozenset[tuple[str, str]],
+    runtime: RuntimeOverheads,
     problems: Problems,
     groups: GroupFilter | None = None,
 ) -> KarmadaResolution:
@@ -132,7 +138,11 @@ def _propagate_object(
     if workload is not None and workload.interpreted_by is not None:
         read = describe_workload(workload)
         resolution = resolution.with_decisions({n: d.noting(read) for n, d in decisions.items()})
-    resolution = replace(resolution, propagation=Propagation(policy, workload=workload))
+    # The available replicas the estimators would answer (kfedgen.placement.capacity).
+    capacity = estimates(policy.placement, clusters, obj, workload, runtime)
+    propagation = Propagation(policy, workload=workload, capacity=capacity)
+    resolution = replace(resolution, propagation=propagation)
+    declared = {name: found.replicas for name, found in capacity.items()} or None
     try:
         outcome = schedule(
             policy.placement,
@@ -140,6 +150,7 @@ def _propagate_object(
             workload,
             _missing_api(obj, clusters, crds),
             groups or no_groups,
+            declared,
         )
     except NotEmulated as exc:
         problems.error(policy.location(exc.path), exc.path, exc.message, exc.hint)
@@ -160,6 +171,10 @@ def _propagate_object(
                 for name, decision in decisions.items()
             }
         )
+    if capacity and outcome.candidates:
+        # calAvailableReplicas estimates the clusters that passed the filters only.
+        kept = {n: capacity[n] for n in outcome.candidates}
+        resolution = replace(resolution, propagation=replace(propagation, capacity=kept))
     resolution = apply_outcome(resolution, policy, outcome)
     divided = policy.placement.replica_scheduling.type == "Divided"
     if divided and workload is not None and workload.interpreted_by is not None:

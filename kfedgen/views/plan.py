@@ -27,6 +27,7 @@ from kfedgen.pipeline import Compilation
 from kfedgen.placement.cluster_overrides import replica_count
 from kfedgen.quantity import format_units
 from kfedgen.rendered import RenderedObject, spec_int
+from kfedgen.views.schedcapacity import SCHEDULER_COLUMNS, SchedulerCapacityRow
 
 PLAN_FORMATS = ("text", "json", "markdown")
 JSON_VERSION = 1
@@ -333,22 +334,27 @@ _COLUMNS = ("OBJECT", "CLUSTER", "REPLICAS", "SOURCE", "PREFERENCE", "NOTES")
 
 
 def format_plan(
-    rows: list[PlanRow], output_format: str, capacity: Sequence[CapacityRow] = ()
+    rows: list[PlanRow],
+    output_format: str,
+    capacity: Sequence[CapacityRow] = (),
+    scheduler: Sequence[SchedulerCapacityRow] = (),
 ) -> str:
     """Render the rows as ``text`` (aligned tables), ``json`` or ``markdown``.
 
-    The capacity table follows the replica table when some cluster declares node pools.
+    The capacity table follows the replica table when some cluster declares node pools,
+    then the scheduler capacity table when some schedule read available replicas.
     """
     if output_format == "json":
         document = {
             "version": JSON_VERSION,
             "rows": [row.as_dict() for row in rows],
             "capacity": [row.as_dict() for row in capacity],
+            "schedulerCapacity": [row.as_dict() for row in scheduler],
         }
         return json.dumps(document, indent=2) + "\n"
     if output_format == "markdown":
-        return _markdown(rows) + _capacity_markdown(capacity)
-    return _text(rows) + _capacity_text(capacity)
+        return _markdown(rows) + _capacity_markdown(capacity) + _scheduler_markdown(scheduler)
+    return _text(rows) + _capacity_text(capacity) + _scheduler_text(scheduler)
 
 
 def _cells(row: PlanRow) -> tuple[str, ...]:
@@ -395,13 +401,35 @@ def _capacity_text(capacity: Sequence[CapacityRow]) -> str:
 
 
 def _capacity_markdown(capacity: Sequence[CapacityRow]) -> str:
-    if not capacity:
+    cells = [_capacity_cells(row) for row in capacity]
+    return _table_markdown(
+        "Node pool capacity", _CAPACITY_COLUMNS, "| --- | --- | ---: | ---: | --- |", cells
+    )
+
+
+def _table_markdown(
+    title: str, columns: Sequence[str], alignment: str, cells: Sequence[Sequence[str]]
+) -> str:
+    """A titled markdown table after the plan's (nothing when there are no rows)."""
+    if not cells:
         return ""
-    lines = ["", "#### Node pool capacity", ""]
-    lines.append("| " + " | ".join(c.capitalize() for c in _CAPACITY_COLUMNS) + " |")
-    lines.append("| --- | --- | ---: | ---: | --- |")
-    lines.extend(f"| {' | '.join(_md(c) for c in _capacity_cells(row))} |" for row in capacity)
+    lines = ["", f"#### {title}", ""]
+    lines.append("| " + " | ".join(c.capitalize() for c in columns) + " |")
+    lines.append(alignment)
+    lines.extend(f"| {' | '.join(_md(c) for c in row)} |" for row in cells)
     return "\n".join(lines) + "\n"
+
+
+def _scheduler_text(rows: Sequence[SchedulerCapacityRow]) -> str:
+    if not rows:
+        return ""
+    return "\n" + _aligned([SCHEDULER_COLUMNS, *(row.cells() for row in rows)])
+
+
+def _scheduler_markdown(rows: Sequence[SchedulerCapacityRow]) -> str:
+    cells = [row.cells() for row in rows]
+    alignment = "| --- | --- | ---: | ---: | --- |"
+    return _table_markdown("Scheduler capacity", SCHEDULER_COLUMNS, alignment, cells)
 
 
 def _markdown(rows: list[PlanRow]) -> str:

@@ -219,6 +219,7 @@ def test_explain_document(repo: FleetRepo, run_cli: RunCli) -> None:
                     "line": 35,
                     "column": 11,
                 },
+                "capacity": None,  # KubeFed placed it: no Karmada capacity estimate
                 # Every check, skipped: the inventory entry declares nothing to check against.
                 "feasibility": [
                     {

@@ -167,6 +167,7 @@ def test_plan_json(run_cli: RunCli, fleet_dir: Path) -> None:
             row("FederatedReplicaSet/app/cache", "west", 1, "override"),
         ],
         "capacity": [],  # no cluster declares node pools
+        "schedulerCapacity": [],  # no Karmada schedule read capacity
         "traffic": [],
         # The warnings, which text output prints on stderr.
         "problems": [
@@ -210,6 +211,7 @@ def test_plan_of_a_fleet_without_workloads(run_cli: RunCli, fleet_dir: Path) -> 
         "error": None,
         "rows": [],
         "capacity": [],
+        "schedulerCapacity": [],
         "traffic": [],
         "problems": [],
     }

@@ -77,8 +77,9 @@ def test_karmada_problems_are_reported_together_and_nothing_is_written(
         "not in the inventory (did you mean 'eu'?)",
         "fleet/web.yaml:32:5: spec.placement.spreadConstraints: spreadConstraints with Divided "
         "replicas select clusters by each cluster's capacity, which Karmada estimates live; "
-        "declare it for lab (set availableReplicas in the Fleet, or the "
-        "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+        "declare it for lab (in the Fleet, compute.nodePools with allocatable or "
+        "availableReplicas; on a Karmada Cluster, status.resourceSummary or the "
+        "kfedgen.io/available-replicas annotation)",
         "overlays/registry.yaml:9:13: spec.overrideRules[0].overriders.plaintext[0]: value is "
         "required for operator 'add'",
         "overlays/registry.yaml:18:35: spec.overrideRules[0].overriders.imageOverrider[0].operator: "

@@ -407,9 +407,9 @@ def test_dynamic_division_without_declared_capacity_is_an_error() -> None:
     line = to_yaml(*docs).splitlines().index("    replicaScheduling:") + 1
     assert errors == [
         f"fleet/app.yaml:{line}:5: spec.placement.replicaScheduling: Aggregated division needs "
-        "each cluster's capacity, which Karmada estimates live; declare it for lab (set "
-        "availableReplicas in the Fleet, or the kfedgen.io/available-replicas annotation on a "
-        "Karmada Cluster)"
+        "each cluster's capacity, which Karmada estimates live; declare it for lab (in the "
+        "Fleet, compute.nodePools with allocatable or availableReplicas; on a Karmada Cluster, "
+        "status.resourceSummary or the kfedgen.io/available-replicas annotation)"
     ]
 
 
@@ -689,7 +689,7 @@ def test_spread_with_divided_replicas_needs_every_candidates_capacity() -> None:
     }
     errors = fleet_errors(KARMADA_INVENTORY, [deployment(), policy(placement=placement)])
     assert errors == [
-        "fleet/app.yaml:32:5: spec.placement.spreadConstraints: spreadConstraints with Divided replicas select clusters by each cluster's capacity, which Karmada estimates live; declare it for lab (set availableReplicas in the Fleet, or the kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+        "fleet/app.yaml:32:5: spec.placement.spreadConstraints: spreadConstraints with Divided replicas select clusters by each cluster's capacity, which Karmada estimates live; declare it for lab (in the Fleet, compute.nodePools with allocatable or availableReplicas; on a Karmada Cluster, status.resourceSummary or the kfedgen.io/available-replicas annotation)",
     ]
 
 

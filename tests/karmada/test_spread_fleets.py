@@ -79,6 +79,7 @@ def test_explain_of_a_cluster_spread_names_each_clusters_rank(
         "  spreadConstraints[0] (cluster, maxGroups 2) leaves it out: rank 3 of 5 (available "
         "10); the first 2 by available replicas, then name, are kept (they hold 32 of the 25 "
         "replicas needed)",
+        "  available replicas: 10 from kfedgen.io/available-replicas (manual override)",
     ]
 
 
@@ -97,12 +98,14 @@ def test_a_cluster_without_declared_capacity_is_an_error_and_nothing_is_written(
     assert errors == [
         "fleet/shop.yaml:71:5: spec.placement.spreadConstraints: spreadConstraints with Divided "
         "replicas select clusters by each cluster's capacity, which Karmada estimates live; "
-        "declare it for us-2 (set availableReplicas in the Fleet, or the "
-        "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+        "declare it for us-2 (in the Fleet, compute.nodePools with allocatable or "
+        "availableReplicas; on a Karmada Cluster, status.resourceSummary or the "
+        "kfedgen.io/available-replicas annotation)",
         "fleet/shop.yaml:105:5: spec.placement.spreadConstraints: spreadConstraints with Divided "
         "replicas select clusters by each cluster's capacity, which Karmada estimates live; "
-        "declare it for us-2 (set availableReplicas in the Fleet, or the "
-        "kfedgen.io/available-replicas annotation on a Karmada Cluster)",
+        "declare it for us-2 (in the Fleet, compute.nodePools with allocatable or "
+        "availableReplicas; on a Karmada Cluster, status.resourceSummary or the "
+        "kfedgen.io/available-replicas annotation)",
     ]
 
 

@@ -27,6 +27,7 @@ from kfedgen.karmada.policytypes import (
     AffinityTerm,
     ClusterAffinity,
     FieldRequirement,
+    OverflowTerm,
     OverridePolicy,
     OverrideRule,
     Placement,
@@ -163,12 +164,23 @@ class _Parser:
                 "clusterAffinities cannot be used together with clusterAffinity",
                 "move clusterAffinity into the first group of clusterAffinities",
             )
+        scheduling = self.replica_scheduling(raw.get("replicaScheduling"), path)
+        for term in terms:
+            # ValidatePlacement with util.IsOverflowSchedulingAllowed.
+            if term.overflow and not scheduling.allows_overflow:
+                self.error(
+                    (*path, "clusterAffinities", term.index, "overflowAffinities"),
+                    "overflowAffinities can only be used together with dynamic weight or "
+                    "aggregated scheduling",
+                    "set replicaScheduling to Divided with dynamicWeight: AvailableReplicas or "
+                    "replicaDivisionPreference: Aggregated",
+                )
         return Placement(
             affinity=affinity,
             affinity_terms=terms,
             tolerations=self.tolerations(raw.get("clusterTolerations") or [], path),
             spread_constraints=self.spread_constraints(raw.get("spreadConstraints") or [], path),
-            replica_scheduling=self.replica_scheduling(raw.get("replicaScheduling"), path),
+            replica_scheduling=scheduling,
             workload_affinity=self.workload_affinity(raw.get("workloadAffinity"), path),
         )
 
@@ -210,8 +222,42 @@ class _Parser:
                     f"affinityName {name!r} is already used by clusterAffinities[{seen[name]}]",
                 )
             seen.setdefault(name, index)
-            terms.append(AffinityTerm(name, index, self.affinity(item, (*path, index))))
+            where = (*path, index)
+            overflow = self.overflow_terms(item, where)
+            terms.append(AffinityTerm(name, index, self.affinity(item, where), overflow))
         return tuple(terms)
+
+    def overflow_terms(self, term: Mapping[str, Any], path: DocPath) -> tuple[OverflowTerm, ...]:
+        """``overflowAffinities``, checked as ``ValidateOverflowAffinities`` (validation.go)."""
+        raw = term.get("overflowAffinities")
+        if raw is None:
+            return ()
+        where = (*path, "overflowAffinities")
+        if not any(
+            term.get(k) for k in ("labelSelector", "fieldSelector", "clusterNames", "exclude")
+        ):
+            self.error(
+                where,
+                "overflowAffinities can only be used together with the inline ClusterAffinity",
+                "select the primary group's clusters in the term itself (clusterNames, "
+                "labelSelector, fieldSelector or exclude)",
+            )
+        names = {term["affinityName"]}
+        result = []
+        for index, item in enumerate(raw):
+            name: str = item["affinityName"]
+            problem = label_key_problem(name)
+            if problem:
+                self.error((*where, index, "affinityName"), problem)
+            if name in names:
+                self.error(
+                    (*where, index, "affinityName"),
+                    f"overflow affinity name {name!r} must be unique and must not duplicate the "
+                    "primary group's affinityName",
+                )
+            names.add(name)
+            result.append(OverflowTerm(name, index, self.affinity(item, (*where, index))))
+        return tuple(result)
 
     def tolerations(
         self, raw: Sequence[Mapping[str, Any]], path: DocPath

@@ -47,28 +47,6 @@ def warn_not_emulated(doc: Document, ref: str, raw: Mapping[str, Any], problems:
                 f"{key} is deprecated and has no effect in Karmada (nor in kfedgen)",
                 hint,
             )
-    placement = raw.get("placement") or {}
-    for index, term in enumerate(placement.get("clusterAffinities") or []):
-        overflow = term.get("overflowAffinities") or []
-        if overflow:
-            # Karmada (pkg/scheduler/core/common.go assignWorkloadReplicas, v1.19) fills the
-            # primary group up to its clusters' available replicas, then each overflow group
-            # in order; the ClusterAffinity filter admits overflow clusters for workloads only.
-            # kfedgen parses the term's primary affinity alone, so it schedules as if absent.
-            path = ("spec", "placement", "clusterAffinities", index, "overflowAffinities")
-            names = ", ".join(str(o.get("affinityName", "?")) for o in overflow)
-            problems.warning(
-                doc.location(path),
-                path,
-                f"{ref}: clusterAffinities[{index}] ({term.get('affinityName', '?')}) "
-                f"overflowAffinities ({names}) are not emulated: kfedgen schedules on the "
-                "primary group only, and falls back to the next clusterAffinities term when it "
-                "cannot hold the replicas; Karmada would instead spill the replicas the "
-                "primary group's available replicas cannot hold into these groups, in order "
-                "(workloads only)",
-                "check the clusters in `kfedgen plan`; declare enough availableReplicas in the "
-                "primary group, or list the overflow clusters in the primary affinity",
-            )
 
 
 def warn_ignored_spread_constraints(policy: PropagationPolicy, problems: Problems) -> None:

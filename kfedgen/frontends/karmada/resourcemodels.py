@@ -12,6 +12,10 @@ kfedgen reports does not fit whatever the nodes are within their grade.  A range
 Without models, ``status.resourceSummary.allocatable`` (the total over all nodes) becomes
 one pool of one node holding it all: nothing larger can run, and no more can be planned.
 Karmada says nothing about node labels and taints, so these pools are not ``described``.
+
+For the schedulers, :func:`karmada_summary` keeps the summary and the models as Karmada's
+general estimator reads them (:mod:`kfedgen.karmada.estimator`): there a grade's node
+allocates each range's ``min``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kfedgen.karmada.estimator import ResourceModel, ResourceSummary
 from kfedgen.model import Compute, NodePool
 from kfedgen.quantity import CPU, parse_quantity, scheduler_units
 
@@ -53,3 +58,24 @@ def _below(ranges: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         if units < _UNBOUNDED:
             result[item["name"]] = f"{units}m" if item["name"] == CPU else str(units)
     return result
+
+
+def karmada_summary(
+    models: Sequence[Mapping[str, Any]], summary: Mapping[str, Any] | None
+) -> ResourceSummary | None:
+    """The (schema-valid) ``status.resourceSummary`` with its models; None when absent."""
+    if summary is None:
+        return None
+    counts: dict[int, int] = {}
+    for modeling in summary.get("allocatableModelings") or ():
+        # buildModelNodes accumulates the counts of a grade listed twice.
+        counts[modeling["grade"]] = counts.get(modeling["grade"], 0) + modeling["count"]
+    return ResourceSummary(
+        allocatable=summary.get("allocatable"),
+        allocated=summary.get("allocated"),
+        allocating=summary.get("allocating"),
+        models=tuple(
+            ResourceModel(m["grade"], {r["name"]: r["min"] for r in m["ranges"]}) for m in models
+        ),
+        modelings=counts,
+    )

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from kfedgen.feasibility.podspec import PodTemplate
-from kfedgen.feasibility.requests import pod_requests, replica_count
+from kfedgen.pods.requests import pod_requests, replica_count, runtime_overhead
+from kfedgen.podtemplates import PodTemplate
 
 
 def _requests(spec: dict[str, Any]) -> dict[str, int]:
@@ -75,3 +75,25 @@ def test_unreadable_and_zero_amounts_are_left_out() -> None:
 )
 def test_how_many_pods_run_at_once(kind: str, spec: dict[str, Any], count: int | None) -> None:
     assert replica_count(kind, {"spec": spec}) == count
+
+
+def test_pod_level_requests_replace_the_containers_aggregate_for_cpu_and_memory() -> None:
+    spec = {
+        "containers": [_c("a", requests={"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "1"})],
+        "resources": {"requests": {"cpu": "3"}, "limits": {"memory": "2Gi", "nvidia.com/gpu": "4"}},
+    }
+    # cpu from the pod's requests, memory from its limits (the defaulted request); a GPU is
+    # not a pod-level resource, so the containers' count stands.
+    assert _requests(spec) == {"cpu": 3000, "memory": 2 * 1024**3, "nvidia.com/gpu": 1}
+
+
+def test_a_runtime_class_overhead_is_added_unless_the_pod_sets_its_own() -> None:
+    runtime = {"kata": runtime_overhead({"overhead": {"podFixed": {"cpu": "250m"}}})}
+    spec: dict[str, Any] = {
+        "runtimeClassName": "kata",
+        "containers": [_c("a", requests={"cpu": "1"})],
+    }
+    assert pod_requests(PodTemplate((), {}, spec), runtime) == {"cpu": 1250}
+    assert pod_requests(PodTemplate((), {}, spec)) == {"cpu": 1000}  # the class is not known
+    own = {**spec, "overhead": {"cpu": "100m"}}
+    assert pod_requests(PodTemplate((), {}, own), runtime) == {"cpu": 1100}

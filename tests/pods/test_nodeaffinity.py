@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
-from kfedgen.feasibility.nodeaffinity import (
+from kfedgen.model import Taint
+from kfedgen.pods.nodeaffinity import (
     node_selector_mismatch,
     tolerates,
     untolerated_taint,
 )
-from kfedgen.model import Taint
 
 CASES = Path(__file__).parent / "cases"
 

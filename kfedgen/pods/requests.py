@@ -4,10 +4,16 @@ The effective request is ``PodRequests`` of ``k8s.io/component-helpers/resource/
 the app containers' requests summed; each init container in turn, a restartable one
 (``restartPolicy: Always``, a sidecar) added to that sum and to the running sidecar total,
 any other one taken with the sidecars started before it; the larger of the sum and the
-largest init step, per resource; then ``spec.overhead``.  A container's request for a
-resource it only limits is the limit, as the API server defaults it (``SetDefaults_Pod``,
-``pkg/apis/core/v1/defaults.go``).  Quantities are summed exactly and counted as the
-scheduler counts them (:func:`kfedgen.quantity.scheduler_units`).
+largest init step, per resource; pod-level ``spec.resources`` (Kubernetes 1.32+,
+KEP-2837 ``PodLevelResources``) replace that aggregate for the resources they set (CPU and
+memory, the ones the feature supports: ``IsSupportedPodLevelResource``); then the pod's
+overhead.  A request that is only a limit is the limit, for containers and the pod alike,
+as the API server defaults it (``SetDefaults_Pod``, ``pkg/apis/core/v1/defaults.go``).
+
+The overhead is ``spec.overhead``, or the ``overhead.podFixed`` of the pod's RuntimeClass
+when the caller knows it (the RuntimeClass admission plugin copies it into the pod when
+the pod is created; a template in git does not have it yet).  Quantities are summed
+exactly and counted as the scheduler counts them (:func:`kfedgen.quantity.scheduler_units`).
 """
 
 from __future__ import annotations
@@ -17,22 +23,48 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from kfedgen.feasibility.podspec import PodTemplate, mappings
+from kfedgen.podtemplates import PodTemplate, mappings
 from kfedgen.quantity import parse_quantity, scheduler_units
 
 # Kinds whose pods are counted by spec.replicas (default 1).
 _REPLICATED = frozenset({"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"})
+# The resources pod-level spec.resources may set (KEP-2837).
+POD_LEVEL_RESOURCES = frozenset({"cpu", "memory"})
+# RuntimeClass name -> its overhead.podFixed, as a hashable resource list.
+RuntimeOverheads = Mapping[str, tuple[tuple[str, Any], ...]]
 
 
-def pod_requests(template: PodTemplate) -> dict[str, int]:
-    """One pod's effective requests in scheduler units, without zero amounts."""
+def pod_requests(template: PodTemplate, runtime: RuntimeOverheads | None = None) -> dict[str, int]:
+    """One pod's effective requests in scheduler units, without zero amounts.
+
+    ``runtime`` holds the RuntimeClasses whose overhead the pod gets when its spec names
+    one and sets no ``overhead`` of its own.
+    """
     spec = template.spec
+    overhead = _resource_list(spec.get("overhead")) or admitted_overhead(spec, runtime)
     signature = (
         tuple(_signature(c) for c in mappings(spec.get("containers"))),
         tuple(_signature(c) for c in mappings(spec.get("initContainers"))),
-        _resource_list(spec.get("overhead")),
+        _signature(spec),
+        overhead,
     )
     return dict(_effective(*signature))
+
+
+def admitted_overhead(
+    spec: Mapping[str, Any], runtime: RuntimeOverheads | None
+) -> tuple[tuple[str, Any], ...]:
+    """The overhead the RuntimeClass admission plugin gives a pod spec that sets none."""
+    name = spec.get("runtimeClassName")
+    if spec.get("overhead") or not runtime or not isinstance(name, str):
+        return ()
+    return runtime.get(name, ())
+
+
+def runtime_overhead(manifest: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A RuntimeClass manifest's ``overhead.podFixed`` as :func:`pod_requests` takes it."""
+    overhead = manifest.get("overhead")
+    return _resource_list(overhead.get("podFixed") if isinstance(overhead, Mapping) else None)
 
 
 # A container as the request rule sees it: whether it is a sidecar, its requests, its limits.
@@ -64,6 +96,7 @@ def _resource_list(values: Any) -> tuple[tuple[str, Any], ...]:
 def _effective(
     containers: tuple[_Container, ...],
     init_containers: tuple[_Container, ...],
+    pod_level: _Container,
     overhead: tuple[tuple[str, Any], ...],
 ) -> tuple[tuple[str, int], ...]:
     # Cached by content: the same pod template goes to many clusters.
@@ -85,6 +118,10 @@ def _effective(
             init[name] = max(init.get(name, Fraction(0)), amount)
     for name, amount in init.items():
         total[name] = max(total.get(name, Fraction(0)), amount)
+    # PodRequests: pod-level requests stand for the containers' aggregate where set.
+    for name, amount in _requests(pod_level[1], pod_level[2]).items():
+        if name in POD_LEVEL_RESOURCES:
+            total[name] = amount
     _add(total, _quantities(overhead))
     units = {name: scheduler_units(name, amount) for name, amount in total.items()}
     return tuple((name, value) for name, value in sorted(units.items()) if value > 0)

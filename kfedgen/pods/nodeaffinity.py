@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kfedgen.errors import DocPath
-from kfedgen.feasibility.podspec import mappings
 from kfedgen.model import Taint
+from kfedgen.podtemplates import mappings
 from kfedgen.selectors import label_key_problem, label_value_problem
 
 # The labels kubelet and the cloud provider set on every node
