@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from kfedgen import __version__
+from kfedgen.backend.write import settle
 from kfedgen.commands.render import run_check, run_render
 from kfedgen.errors import InvalidInput, KfedgenError, did_you_mean
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
@@ -156,6 +157,11 @@ def _handle_errors(function: F) -> F:
         )
         report = _State.report = Reporter(function.__name__, style)
         try:
+            options = kwargs.get("options")
+            if isinstance(options, Options):
+                # Before anything reads the output: finish a render that was killed
+                # while applying its journal, so every command sees the old or new tree.
+                settle(options.output)
             return function(*args, report=report, **kwargs)
         except InvalidInput as exc:
             if report.json:

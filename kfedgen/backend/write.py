@@ -23,8 +23,10 @@ import shutil
 import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+from kfedgen.backend import journal
 from kfedgen.backend.outscan import is_mount_point, mounts_below
 from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
@@ -41,10 +43,13 @@ __all__ = [
     "output_lock",
     "overlap_problem",
     "recover",
+    "settle",
     "write",
 ]
 
 LOCK_TIMEOUT_SECONDS = 60.0
+# At most this share of the new tree's files written or removed in place (see in_place).
+IN_PLACE_FRACTION = 0.25
 
 
 def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
@@ -97,6 +102,14 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 if stats.dirty:  # files read because their stat changed: not again
                     stats.save(caches, stamp=output)
                 return diff
+            if in_place(output, tree, diff):
+                writes = [*diff.added, *diff.changed]
+                done = journal.write_in_place(
+                    output, tree.files, writes, diff.stale, tree.digests[MANIFEST_PATH]
+                )
+                update_stats(output, tree, diff, stats, done)
+                stats.save(caches, stamp=output)
+                return diff
             staging = _sibling(output, "new")
             try:
                 created = _build(staging, output, tree, diff)
@@ -112,6 +125,69 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
         # the environment's fault, not a bug; the previous tree is untouched.
         where = exc.filename or output
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def in_place(output: Path, tree: OutputTree, diff: TreeDiff) -> bool:
+    """Whether ``diff`` is small enough to write in place, through a journal.
+
+    In place, a reader that does not go through kfedgen (an editor, ``git add``)
+    can see a mix of old and new files while the journal is applied, so the
+    window must stay short: at most :data:`IN_PLACE_FRACTION` of the new tree's
+    files are written or removed.  A file that becomes a directory or the other
+    way round, a missing manifest (first render, or a lost one), and directories
+    this process may not write (read-only, sticky) take the full rebuild, which
+    handles them all.
+    """
+    if not diff.manifest_found or diff.conflicts:
+        return False
+    touched = len(diff.added) + len(diff.changed) + len(diff.stale)
+    if touched > IN_PLACE_FRACTION * len(tree.files):
+        return False
+    stale = set(diff.stale)
+    added = set(diff.added)
+    for path in diff.added:
+        if _has_ancestor_in(path, stale):
+            return False  # a removed file's path becomes a directory
+    for path in diff.stale:
+        if _has_ancestor_in(path, added):
+            return False  # an added file takes the path of a directory being emptied
+    return journal.can_apply(output, [*diff.added, *diff.changed, *diff.stale])
+
+
+def _has_ancestor_in(path: str, paths: AbstractSet[str]) -> bool:
+    if not paths:
+        return False
+    index = path.find("/")
+    while index != -1:
+        if path[:index] in paths:
+            return True
+        index = path.find("/", index + 1)
+    return False
+
+
+def update_stats(
+    output: Path,
+    tree: OutputTree,
+    diff: TreeDiff,
+    stats: StatCache,
+    written: Mapping[str, os.stat_result],
+) -> None:
+    """The stat cache after an in-place write: only the files it touched change.
+
+    Unchanged files were not touched (no hard links, no swap), so their entries,
+    recorded or verified by the comparison just before, still hold.  Adopted
+    files are recorded as they are.
+    """
+    digests = tree.digests
+    for path in diff.stale:
+        if stats.entries.pop(path, None) is not None:
+            stats.dirty = True
+    for path, status in written.items():
+        stats.record(path, status, digests[path])
+    for path in diff.adopted:
+        with contextlib.suppress(OSError):
+            stats.record(path, os.lstat(f"{os.fspath(output)}/{path}"), digests[path])
+    stats.settle(digests, digests[MANIFEST_PATH])
 
 
 def record_stats(
@@ -346,12 +422,37 @@ def recover(output: Path) -> None:
     prefix = f".{output.name}.kfedgen-"
     if not output.parent.exists():
         return
+    # First the journal: a render that committed one has replaced the tree.
+    journal.roll_forward(output)
     leftovers = sorted(p for p in output.parent.iterdir() if p.name.startswith(prefix))
     for path in leftovers:
         if path.name.startswith(prefix + "old-") and not output.exists():
             path.rename(output)
         elif path.is_dir() and not path.is_symlink():
             remove_tree(path)
+        elif path.name.startswith(prefix + "journal-") and path.name.endswith(".tmp"):
+            path.unlink()  # a journal being written when its render was killed
+
+
+def settle(output: Path) -> None:
+    """Complete an interrupted in-place write of ``output``, if one was committed.
+
+    Every kfedgen command that reads or writes the output calls this first, so
+    that it (and anything it reads for the user) sees the old tree or the new
+    one, never a journal half applied.  Costs one ``lstat`` when there is no
+    journal; the lock is taken only when there is one.
+    """
+    if not os.path.lexists(journal.journal_path(output)):
+        return
+    try:
+        with output_lock(output):
+            recover(output)
+    except OSError as exc:
+        where = exc.filename or output
+        raise OutputError(
+            f"cannot complete the interrupted render of {output} ({where}: "
+            f"{exc.strerror or exc}); fix that and run kfedgen again"
+        ) from exc
 
 
 def remove_tree(root: Path) -> bool:
