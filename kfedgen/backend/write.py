@@ -23,7 +23,6 @@ import shutil
 import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from kfedgen.backend import journal
@@ -133,36 +132,17 @@ def in_place(output: Path, tree: OutputTree, diff: TreeDiff) -> bool:
     In place, a reader that does not go through kfedgen (an editor, ``git add``)
     can see a mix of old and new files while the journal is applied, so the
     window must stay short: at most :data:`IN_PLACE_FRACTION` of the new tree's
-    files are written or removed.  A file that becomes a directory or the other
-    way round, a missing manifest (first render, or a lost one), and directories
-    this process may not write (read-only, sticky) take the full rebuild, which
-    handles them all.
+    files are written or removed.  A missing manifest (first render, or a lost
+    one) and directories this process may not write (read-only, sticky) take the
+    full rebuild, which handles them.  A file that would become a directory, or
+    the other way round, is a conflict (:func:`compare`), refused either way.
     """
     if not diff.manifest_found or diff.conflicts:
         return False
     touched = len(diff.added) + len(diff.changed) + len(diff.stale)
     if touched > IN_PLACE_FRACTION * len(tree.files):
         return False
-    stale = set(diff.stale)
-    added = set(diff.added)
-    for path in diff.added:
-        if _has_ancestor_in(path, stale):
-            return False  # a removed file's path becomes a directory
-    for path in diff.stale:
-        if _has_ancestor_in(path, added):
-            return False  # an added file takes the path of a directory being emptied
     return journal.can_apply(output, [*diff.added, *diff.changed, *diff.stale])
-
-
-def _has_ancestor_in(path: str, paths: AbstractSet[str]) -> bool:
-    if not paths:
-        return False
-    index = path.find("/")
-    while index != -1:
-        if path[:index] in paths:
-            return True
-        index = path.find("/", index + 1)
-    return False
 
 
 def update_stats(
