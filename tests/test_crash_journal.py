@@ -151,7 +151,9 @@ def changed_files(trees: dict[str, tuple[Path, State]]) -> tuple[int, int]:
     return sum(old.get(p) != c for p, c in new.items()), len(old.keys() - new.keys())
 
 
-def prepared(tmp_path: Path, trees: dict[str, tuple[Path, State]]) -> tuple[Path, dict]:
+def prepared(
+    tmp_path: Path, trees: dict[str, tuple[Path, State]]
+) -> tuple[Path, dict[str, os.stat_result]]:
     """An output rendered from the old fleet, with foreign files; its workdir and their stats."""
     workdir = tmp_path / "repo"
     workdir.mkdir()
