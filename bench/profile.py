@@ -34,7 +34,7 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("compile cache: hash the inputs", "kfedgen.backend.compilecache", "compile_key"),
     ("confirm the tree from the caches", "kfedgen.views.cached", "confirm"),
     ("  list and stat the tree", "kfedgen.backend.write", "listing"),
-    ("parse YAML", "kfedgen.pipeline", "parse_sources"),
+    ("parse YAML", "kfedgen.pipeline", "parse_cached"),
     ("validate, build spec", "kfedgen.pipeline", "build_spec"),
     ("place", "kfedgen.pipeline", "place"),
     ("schedule replicas (RSP)", "kfedgen.pipeline", "schedule_replicas"),

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from kfedgen.backend import journal
+from kfedgen.backend.knowndiff import known_diff
 from kfedgen.backend.outscan import is_mount_point, mounts_below
 from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
@@ -93,7 +94,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             recover(output)
             caches = cache_dir(output)
             stats = StatCache.load(caches, output)
-            diff = compare(output, tree, stats)
+            diff = known_diff(output, tree, stats) or compare(output, tree, stats)
             if diff.conflicts:
                 raise conflicts_error(output, diff)
             if diff.is_current:
