@@ -42,7 +42,11 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("materialize", "kfedgen.pipeline", "materialize"),
     ("karmada propagation", "kfedgen.pipeline", "propagate"),
     ("karmada overrides", "kfedgen.pipeline", "apply_override_policies"),
+    ("identity checks", "kfedgen.pipeline", "check_identities"),
+    ("server fields", "kfedgen.pipeline", "strip_rendered"),
+    ("traffic", "kfedgen.pipeline", "plan_traffic"),
     ("secret lint", "kfedgen.pipeline", "secret_warnings"),
+    ("feasibility", "kfedgen.pipeline", "check_feasibility"),
     ("gitops files", "kfedgen.pipeline", "gitops_files"),
     ("emit", "kfedgen.pipeline", "emit"),
     ("  YAML text", "kfedgen.backend.yamlemit", "CanonicalWriter.dump"),
@@ -51,6 +55,9 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("compare with disk", "kfedgen.views.cached", "compare"),  # --check calls it directly
     ("  list files", "kfedgen.backend.write", "list_files"),  # before the ownership split
     ("  list files", "kfedgen.backend.ownership", "scan"),
+    ("  diff from the stat cache", "kfedgen.backend.write", "known_diff"),
+    ("write in place (journal)", "kfedgen.backend.write", "journal.write_in_place"),
+    ("save the stat cache", "kfedgen.backend.statcache", "StatCache.save"),
     ("write new tree", "kfedgen.backend.write", "_build"),
     ("swap in", "kfedgen.backend.write", "_swap_in"),
 )
