@@ -468,6 +468,11 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     except Exception as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            # Ctrl-C while a module defines a class: Python 3.11 wraps it in a
+            # RuntimeError ("Error calling __set_name__"). Still a Ctrl-C.
+            sys.stderr.write("kfedgen: aborted\n")
+            return EXIT_ABORTED
         if _State.debug:
             traceback.print_exc()
         if _State.report is not None:
