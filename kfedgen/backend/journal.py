@@ -19,8 +19,8 @@ already renamed.  A journal whose checksum does not match was never committed
 (it cannot be: it is written under another name and renamed) and means the old
 tree: it is discarded with the staged files.
 
-This module is pure mechanics; which renders take this path is decided by
-:mod:`kfedgen.backend.write`.
+Which renders take this path is :func:`in_place`'s rule;
+:mod:`kfedgen.backend.write` calls it under the output lock.
 """
 
 from __future__ import annotations
@@ -31,16 +31,20 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kfedgen.backend.outtree import MANIFEST_PATH, path_problem
+from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
+from kfedgen.backend.ownership import TreeDiff
+from kfedgen.backend.statcache import StatCache
 from kfedgen.errors import OutputError
 from kfedgen.interrupts import commit_point
 
 _VERSION = 1
 _PREFIX = "kfedgen-"
+# At most this share of the new tree's files written or removed in place (see in_place).
+IN_PLACE_FRACTION = 0.25
 
 
 def journal_path(output: Path) -> Path:
@@ -103,6 +107,51 @@ class Journal:
         if any(path_problem(path) for path in paths) or any("/" in n for n, _ in renames):
             return None
         return cls(staging, renames, unlinks, manifest)
+
+
+def in_place(output: Path, tree: OutputTree, diff: TreeDiff) -> bool:
+    """Whether ``diff`` is small enough to write in place, through a journal.
+
+    In place, a reader that does not go through kfedgen (an editor, ``git add``)
+    can see a mix of old and new files while the journal is applied, so the
+    window must stay short: at most :data:`IN_PLACE_FRACTION` of the new tree's
+    files are written or removed.  A missing manifest (first render, or a lost
+    one) and directories this process may not write (read-only, sticky) take the
+    full rebuild, which handles them.  A file that would become a directory, or
+    the other way round, is a conflict (:func:`kfedgen.backend.ownership.compare`),
+    refused either way.
+    """
+    if not diff.manifest_found or diff.conflicts:
+        return False
+    touched = len(diff.added) + len(diff.changed) + len(diff.stale)
+    if touched > IN_PLACE_FRACTION * len(tree.files):
+        return False
+    return can_apply(output, [*diff.added, *diff.changed, *diff.stale])
+
+
+def update_stats(
+    output: Path,
+    tree: OutputTree,
+    diff: TreeDiff,
+    stats: StatCache,
+    written: Mapping[str, os.stat_result],
+) -> None:
+    """The stat cache after an in-place write: only the files it touched change.
+
+    Unchanged files were not touched (no hard links, no swap), so their entries,
+    recorded or verified by the comparison just before, still hold.  Adopted
+    files are recorded as they are.
+    """
+    digests = tree.digests
+    for path in diff.stale:
+        if stats.entries.pop(path, None) is not None:
+            stats.dirty = True
+    for path, status in written.items():
+        stats.record(path, status, digests[path])
+    for path in diff.adopted:
+        with contextlib.suppress(OSError):
+            stats.record(path, os.lstat(f"{os.fspath(output)}/{path}"), digests[path])
+    stats.settle(digests, digests[MANIFEST_PATH])
 
 
 def write_in_place(

@@ -1,10 +1,13 @@
 """Stage 6: replace the output tree atomically, keeping everything kfedgen does not own.
 
-A render builds the complete new tree in a sibling directory and swaps it in
-with one atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where the kernel
-lacks it), so readers and crashes only ever see the old or the new tree.
-Unchanged and foreign files are hard-linked from the old tree rather than
-rewritten, and a render that changes nothing writes nothing.  Every directory
+A small change (see :func:`in_place`) is written in place through a journal
+that the next kfedgen command rolls forward (:mod:`kfedgen.backend.journal`,
+:func:`settle`).  Any other render builds the complete new tree in a sibling
+directory and swaps it in with one atomic ``renameat2(RENAME_EXCHANGE)`` (two
+renames where the kernel lacks it).  Either way, kfedgen's readers and crashes
+only ever see the old or the new tree.  Unchanged and foreign files are never
+rewritten (the swap hard-links them), and a render that changes nothing writes
+nothing.  Every directory
 that existed keeps its mode, owner, group and extended attributes (ACLs), the
 output directory's own included.  What kfedgen owns, and what it refuses to
 touch, is decided before anything is written (:mod:`kfedgen.backend.ownership`,
@@ -48,8 +51,6 @@ __all__ = [
 ]
 
 LOCK_TIMEOUT_SECONDS = 60.0
-# At most this share of the new tree's files written or removed in place (see in_place).
-IN_PLACE_FRACTION = 0.25
 
 
 def overlap_problem(output: Path, inputs: Iterable[Path]) -> str | None:
@@ -102,12 +103,12 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 if stats.dirty:  # files read because their stat changed: not again
                     stats.save(caches, stamp=output)
                 return diff
-            if in_place(output, tree, diff):
+            if journal.in_place(output, tree, diff):
                 writes = [*diff.added, *diff.changed]
                 done = journal.write_in_place(
                     output, tree.files, writes, diff.stale, tree.digests[MANIFEST_PATH]
                 )
-                update_stats(output, tree, diff, stats, done)
+                journal.update_stats(output, tree, diff, stats, done)
                 stats.save(caches, stamp=output)
                 return diff
             staging = _sibling(output, "new")
@@ -125,50 +126,6 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
         # the environment's fault, not a bug; the previous tree is untouched.
         where = exc.filename or output
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
-
-
-def in_place(output: Path, tree: OutputTree, diff: TreeDiff) -> bool:
-    """Whether ``diff`` is small enough to write in place, through a journal.
-
-    In place, a reader that does not go through kfedgen (an editor, ``git add``)
-    can see a mix of old and new files while the journal is applied, so the
-    window must stay short: at most :data:`IN_PLACE_FRACTION` of the new tree's
-    files are written or removed.  A missing manifest (first render, or a lost
-    one) and directories this process may not write (read-only, sticky) take the
-    full rebuild, which handles them.  A file that would become a directory, or
-    the other way round, is a conflict (:func:`compare`), refused either way.
-    """
-    if not diff.manifest_found or diff.conflicts:
-        return False
-    touched = len(diff.added) + len(diff.changed) + len(diff.stale)
-    if touched > IN_PLACE_FRACTION * len(tree.files):
-        return False
-    return journal.can_apply(output, [*diff.added, *diff.changed, *diff.stale])
-
-
-def update_stats(
-    output: Path,
-    tree: OutputTree,
-    diff: TreeDiff,
-    stats: StatCache,
-    written: Mapping[str, os.stat_result],
-) -> None:
-    """The stat cache after an in-place write: only the files it touched change.
-
-    Unchanged files were not touched (no hard links, no swap), so their entries,
-    recorded or verified by the comparison just before, still hold.  Adopted
-    files are recorded as they are.
-    """
-    digests = tree.digests
-    for path in diff.stale:
-        if stats.entries.pop(path, None) is not None:
-            stats.dirty = True
-    for path, status in written.items():
-        stats.record(path, status, digests[path])
-    for path in diff.adopted:
-        with contextlib.suppress(OSError):
-            stats.record(path, os.lstat(f"{os.fspath(output)}/{path}"), digests[path])
-    stats.settle(digests, digests[MANIFEST_PATH])
 
 
 def record_stats(

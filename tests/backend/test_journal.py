@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
-from kfedgen.backend.journal import Journal, journal_path
+from kfedgen.backend.journal import Journal, in_place, journal_path
 from kfedgen.backend.statcache import StatCache, cache_dir, load_header
 from kfedgen.backend.treestamp import listing
-from kfedgen.backend.write import compare, in_place, settle, write
+from kfedgen.backend.write import compare, settle, write
 from kfedgen.errors import OutputError
 from tests.conftest import snapshot
 
