@@ -205,7 +205,9 @@ def roll_forward(output: Path) -> bool:
     except FileNotFoundError:
         return False
     journal = Journal.decode(raw, output)
-    if journal is None:
+    if journal is None or not output.is_dir() or output.is_symlink():
+        # Torn or corrupt: never committed.  An output directory removed (or replaced)
+        # since: nothing left to complete; the next render writes the tree whole.
         path.unlink()
         return True
     apply(output, journal)

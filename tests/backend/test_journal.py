@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,19 @@ def test_settle_refuses_a_journal_that_would_write_through_a_symlink(tmp_path: P
     settle(output)
     assert (output / "c7" / "x.yaml").read_bytes() == b"x\n"
     assert not staging.exists()
+
+
+def test_a_journal_for_an_output_removed_since_is_discarded(tmp_path: Path) -> None:
+    output = tmp_path / "rendered"
+    write(output, tree(BASE))
+    staging = tmp_path / ".rendered.kfedgen-stage-1"
+    staging.mkdir()
+    (staging / "0").write_bytes(b"x\n")
+    journal_path(output).write_bytes(Journal(staging.name, (("0", "c0/x.yaml"),), (), "").encode())
+    shutil.rmtree(output)
+    settle(output)
+    assert not output.exists()
+    assert not journal_path(output).exists()
+    assert not staging.exists()
+    write(output, tree(BASE))
+    assert snapshot(output) == tree(BASE).files
