@@ -34,7 +34,7 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("compile cache: hash the inputs", "kfedgen.backend.compilecache", "compile_key"),
     ("confirm the tree from the caches", "kfedgen.views.cached", "confirm"),
     ("  list and stat the tree", "kfedgen.backend.write", "listing"),
-    ("parse YAML", "kfedgen.pipeline", "parse_sources"),
+    ("parse YAML", "kfedgen.pipeline", "parse_cached"),
     ("validate, build spec", "kfedgen.pipeline", "build_spec"),
     ("place", "kfedgen.pipeline", "place"),
     ("schedule replicas (RSP)", "kfedgen.pipeline", "schedule_replicas"),
@@ -42,7 +42,11 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("materialize", "kfedgen.pipeline", "materialize"),
     ("karmada propagation", "kfedgen.pipeline", "propagate"),
     ("karmada overrides", "kfedgen.pipeline", "apply_override_policies"),
+    ("identity checks", "kfedgen.pipeline", "check_identities"),
+    ("server fields", "kfedgen.pipeline", "strip_rendered"),
+    ("traffic", "kfedgen.pipeline", "plan_traffic"),
     ("secret lint", "kfedgen.pipeline", "secret_warnings"),
+    ("feasibility", "kfedgen.pipeline", "check_feasibility"),
     ("gitops files", "kfedgen.pipeline", "gitops_files"),
     ("emit", "kfedgen.pipeline", "emit"),
     ("  YAML text", "kfedgen.backend.yamlemit", "CanonicalWriter.dump"),
@@ -51,6 +55,9 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("compare with disk", "kfedgen.views.cached", "compare"),  # --check calls it directly
     ("  list files", "kfedgen.backend.write", "list_files"),  # before the ownership split
     ("  list files", "kfedgen.backend.ownership", "scan"),
+    ("  diff from the stat cache", "kfedgen.backend.write", "known_diff"),
+    ("write in place (journal)", "kfedgen.backend.write", "journal.write_in_place"),
+    ("save the stat cache", "kfedgen.backend.statcache", "StatCache.save"),
     ("write new tree", "kfedgen.backend.write", "_build"),
     ("swap in", "kfedgen.backend.write", "_swap_in"),
 )

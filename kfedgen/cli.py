@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from kfedgen import __version__
+from kfedgen.backend.write import settle
 from kfedgen.commands.render import run_check, run_render
 from kfedgen.errors import InvalidInput, KfedgenError, did_you_mean
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
@@ -156,6 +157,11 @@ def _handle_errors(function: F) -> F:
         )
         report = _State.report = Reporter(function.__name__, style)
         try:
+            options = kwargs.get("options")
+            if isinstance(options, Options):
+                # Before anything reads the output: finish a render that was killed
+                # while applying its journal, so every command sees the old or new tree.
+                settle(options.output)
             return function(*args, report=report, **kwargs)
         except InvalidInput as exc:
             if report.json:
@@ -462,6 +468,11 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     except Exception as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            # Ctrl-C while a module defines a class: Python 3.11 wraps it in a
+            # RuntimeError ("Error calling __set_name__"). Still a Ctrl-C.
+            sys.stderr.write("kfedgen: aborted\n")
+            return EXIT_ABORTED
         if _State.debug:
             traceback.print_exc()
         if _State.report is not None:

@@ -40,7 +40,8 @@ from kfedgen.placement.rsp import schedule_replicas
 from kfedgen.rendered import RenderedObject
 from kfedgen.selectors import is_dns1123_label
 from kfedgen.source.lists import unpack_lists
-from kfedgen.source.load import SourceFile, parse_sources
+from kfedgen.source.load import SourceFile
+from kfedgen.source.parsecache import parse_cached
 from kfedgen.traffic.render import plan_traffic
 from kfedgen.traffic.report import TrafficEntry
 
@@ -72,14 +73,18 @@ def compile_sources(
     options: Options,
     problems: Problems | None = None,
     previous: PreviousFile | None = None,
+    caches: Path | None = None,
 ) -> Compilation:
     """Compile the fleet from file contents; raise :class:`InvalidInput` on any error.
 
     ``previous`` reads the output tree a cluster has now (suspended dispatching keeps its
-    files); None: there is none to read (a revision from git).
+    files); None: there is none to read (a revision from git).  ``caches``: the directory
+    of the output's caches, where unchanged files' parsed documents are kept
+    (:mod:`kfedgen.source.parsecache`); None: parse every file.
     """
     problems = problems if problems is not None else Problems()
-    documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
+    parsed = parse_cached(sources, problems, options.load, caches)
+    documents = unpack_lists(parsed, problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
     validate(spec, problems)
     # Each stage returns new resolutions (decisions are immutable values).

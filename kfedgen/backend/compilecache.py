@@ -22,20 +22,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import kfedgen
 from kfedgen.backend.statcache import write_atomically
+from kfedgen.codedigest import code_digest, running_code_digest
 from kfedgen.errors import Location, Problem, Severity
 from kfedgen.source.files import SourceFile
 
+# code_digest (kfedgen.codedigest) is part of this module's interface.
+__all__ = ["COMPILE_FILE", "CachedRender", "code_digest", "compile_key", "load", "store"]
+
 COMPILE_FILE = "compile.json"
 _VERSION = 1
-_PACKAGE = Path(kfedgen.__file__).parent
 
 
 @dataclass(frozen=True)
@@ -47,24 +48,9 @@ class CachedRender:
     problems: tuple[Problem, ...]
 
 
-def code_digest(package: Path = _PACKAGE) -> str:
-    """The sha256 of kfedgen's version and every file of its package (code, schemas)."""
-    digest = hashlib.sha256(f"kfedgen {kfedgen.__version__}\0".encode())
-    for path in sorted(_package_files(package)):
-        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _package_files(package: Path) -> Iterable[Path]:
-    for directory, subdirectories, files in os.walk(package):
-        subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
-        yield from (Path(directory, name) for name in files)
-
-
 def compile_key(sources: Sequence[SourceFile], fingerprint: str) -> str:
     """The cache key of compiling ``sources`` with the options ``fingerprint`` describes."""
-    digest = hashlib.sha256(f"{code_digest()}\0{fingerprint}\0".encode())
+    digest = hashlib.sha256(f"{running_code_digest()}\0{fingerprint}\0".encode())
     for source in sources:
         name = source.display_name.encode("utf-8", "surrogateescape")
         digest.update(b"%d:%s%d:" % (len(name), name, len(source.content)))

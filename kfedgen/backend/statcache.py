@@ -43,6 +43,18 @@ from pathlib import Path
 from typing import TypeVar
 
 from kfedgen.backend.treestamp import mtime_of, signature_of, stat_of
+from kfedgen.cachefiles import write_atomically
+
+# write_atomically (kfedgen.cachefiles) is part of this module's interface.
+__all__ = [
+    "CACHE_ENV",
+    "STAT_FILE",
+    "Header",
+    "StatCache",
+    "cache_dir",
+    "load_header",
+    "write_atomically",
+]
 
 CACHE_ENV = "KFEDGEN_CACHE_DIR"
 STAT_FILE = "stat"
@@ -120,6 +132,8 @@ class StatCache:
     # (st_dev, ctime_ns) of the output directory, stamped by a render when the cache
     # is on another file system: a timestamp of the output's own clock (see save).
     clock: tuple[int, int] | None = None
+    # The header as loaded (None for a new cache): what it vouched for when read.
+    header: Header | None = None
 
     @classmethod
     def load(cls, directory: Path | None, output: Path) -> StatCache:
@@ -136,7 +150,7 @@ class StatCache:
             isinstance(value, str) for value in entries.values()
         ):
             return cls()
-        return cls(entries, header.reference_ns, header.complete_for, clock=clock)
+        return cls(entries, header.reference_ns, header.complete_for, clock=clock, header=header)
 
     def confirms(self, path: str, status: os.stat_result, digest: str) -> bool:
         """Whether the file at ``path`` with ``status`` holds bytes hashing to ``digest``."""
@@ -307,16 +321,3 @@ def _stamp(output: Path, cache_device: int) -> tuple[int, int] | None:
         return None  # not the owner: no output clock, no stat trusted
     after = os.lstat(output)
     return after.st_dev, after.st_ctime_ns
-
-
-def write_atomically(path: Path, *content: bytes) -> None:
-    """Replace ``path`` with ``content`` (its parts, in order): readers see the old or the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as stream:
-            stream.writelines(content)
-        temporary.replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()

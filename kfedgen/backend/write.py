@@ -1,10 +1,13 @@
 """Stage 6: replace the output tree atomically, keeping everything kfedgen does not own.
 
-A render builds the complete new tree in a sibling directory and swaps it in
-with one atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where the kernel
-lacks it), so readers and crashes only ever see the old or the new tree.
-Unchanged and foreign files are hard-linked from the old tree rather than
-rewritten, and a render that changes nothing writes nothing.  Every directory
+A small change (see :func:`in_place`) is written in place through a journal
+that the next kfedgen command rolls forward (:mod:`kfedgen.backend.journal`,
+:func:`settle`).  Any other render builds the complete new tree in a sibling
+directory and swaps it in with one atomic ``renameat2(RENAME_EXCHANGE)`` (two
+renames where the kernel lacks it).  Either way, kfedgen's readers and crashes
+only ever see the old or the new tree.  Unchanged and foreign files are never
+rewritten (the swap hard-links them), and a render that changes nothing writes
+nothing.  Every directory
 that existed keeps its mode, owner, group and extended attributes (ACLs), the
 output directory's own included.  What kfedgen owns, and what it refuses to
 touch, is decided before anything is written (:mod:`kfedgen.backend.ownership`,
@@ -25,6 +28,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from kfedgen.backend import journal
+from kfedgen.backend.knowndiff import known_diff
 from kfedgen.backend.outscan import is_mount_point, mounts_below
 from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
@@ -41,6 +46,7 @@ __all__ = [
     "output_lock",
     "overlap_problem",
     "recover",
+    "settle",
     "write",
 ]
 
@@ -89,13 +95,21 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             recover(output)
             caches = cache_dir(output)
             stats = StatCache.load(caches, output)
-            diff = compare(output, tree, stats)
+            diff = known_diff(output, tree, stats) or compare(output, tree, stats)
             if diff.conflicts:
                 raise conflicts_error(output, diff)
             if diff.is_current:
                 stats.settle(tree.digests, tree.digests[MANIFEST_PATH])
                 if stats.dirty:  # files read because their stat changed: not again
                     stats.save(caches, stamp=output)
+                return diff
+            if journal.in_place(output, tree, diff):
+                writes = [*diff.added, *diff.changed]
+                done = journal.write_in_place(
+                    output, tree.files, writes, diff.stale, tree.digests[MANIFEST_PATH]
+                )
+                journal.update_stats(output, tree, diff, stats, done)
+                stats.save(caches, stamp=output)
                 return diff
             staging = _sibling(output, "new")
             try:
@@ -352,12 +366,37 @@ def recover(output: Path) -> None:
     prefix = f".{output.name}.kfedgen-"
     if not output.parent.exists():
         return
+    # First the journal: a render that committed one has replaced the tree.
+    journal.roll_forward(output)
     leftovers = sorted(p for p in output.parent.iterdir() if p.name.startswith(prefix))
     for path in leftovers:
         if path.name.startswith(prefix + "old-") and not output.exists():
             path.rename(output)
         elif path.is_dir() and not path.is_symlink():
             remove_tree(path)
+        elif path.name.startswith(prefix + "journal-") and path.name.endswith(".tmp"):
+            path.unlink()  # a journal being written when its render was killed
+
+
+def settle(output: Path) -> None:
+    """Complete an interrupted in-place write of ``output``, if one was committed.
+
+    Every kfedgen command that reads or writes the output calls this first, so
+    that it (and anything it reads for the user) sees the old tree or the new
+    one, never a journal half applied.  Costs one ``lstat`` when there is no
+    journal; the lock is taken only when there is one.
+    """
+    if not os.path.lexists(journal.journal_path(output)):
+        return
+    try:
+        with output_lock(output):
+            recover(output)
+    except OSError as exc:
+        where = exc.filename or output
+        raise OutputError(
+            f"cannot complete the interrupted render of {output} ({where}: "
+            f"{exc.strerror or exc}); fix that and run kfedgen again"
+        ) from exc
 
 
 def remove_tree(root: Path) -> bool:

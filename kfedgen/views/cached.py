@@ -79,7 +79,9 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
     from kfedgen.pipeline import compile_sources  # noqa: PLC0415
 
     # Suspended clusters keep the files the output tree has now (kfedgen.backend.karmada_freeze).
-    compilation = compile_sources(sources, options, problems, owned_reader(options.output))
+    compilation = compile_sources(
+        sources, options, problems, owned_reader(options.output), caches=caches
+    )
     outcome, tree = Outcome.of(compilation), compilation.tree
     if write:
         # Writing needs the tree alone, and the report only the problems and the count:

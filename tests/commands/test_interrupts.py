@@ -164,13 +164,23 @@ def test_ctrl_c_while_a_module_imports(module: str, args: list[str], tmp_path: P
     assert snapshot(tmp_path / "rendered") == before
 
 
-def test_ctrl_c_in_process_is_aborted_not_a_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "raised",
+    [
+        "raise KeyboardInterrupt",
+        # Python 3.11 wraps a Ctrl-C during a class's __set_name__ in a RuntimeError.
+        "try:\n        raise KeyboardInterrupt\n    except KeyboardInterrupt as exc:\n"
+        "        raise RuntimeError('Error calling __set_name__') from exc",
+    ],
+    ids=["plain", "wrapped by python"],
+)
+def test_ctrl_c_in_process_is_aborted_not_a_crash(tmp_path: Path, raised: str) -> None:
     """The entry point's own handling: a KeyboardInterrupt from a command is exit 130."""
     program = (
         "import sys\n"
         "import kfedgen.pipeline\n"
         "def interrupt(*args, **kwargs):\n"
-        "    raise KeyboardInterrupt\n"
+        f"    {raised}\n"
         "kfedgen.pipeline.build_spec = interrupt\n"
         "from kfedgen.__main__ import main\n"
         "sys.exit(main())\n"
@@ -183,6 +193,6 @@ def test_ctrl_c_in_process_is_aborted_not_a_crash(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 130
+    assert result.returncode == 130, result.stderr
     assert result.stderr.strip() == "kfedgen: aborted"
     assert not (tmp_path / "rendered").exists()

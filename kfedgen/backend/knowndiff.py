@@ -1,0 +1,66 @@
+"""The diff of a tree the stat cache vouches for, without reading or stat'ing its files.
+
+A render compares the tree it compiled with the output on disk.  When the
+stat cache is complete for the manifest on disk and the tree's digest
+(:mod:`kfedgen.backend.treestamp`) equals the one computed from the disk
+now, the disk holds exactly the cache's files, with the recorded bytes, and
+nothing else: no foreign file, no empty directory, no edit (the same proof
+a no-op render relies on, racy-timestamp rule included).  The diff then
+follows from the digests alone: one listing of the tree instead of a scan,
+a stat per file and a comparison of each.  Anything less certain returns
+None, and the caller compares file by file as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+from kfedgen.backend.outtree import OutputTree
+from kfedgen.backend.ownership import TreeDiff
+from kfedgen.backend.statcache import StatCache
+from kfedgen.backend.treestamp import listing
+
+
+def known_diff(output: Path, tree: OutputTree, stats: StatCache) -> TreeDiff | None:
+    """How ``tree`` differs from ``output`` per the stat cache's entries; None when unsure."""
+    header = stats.header
+    if header is None or header.complete_for is None or stats.complete_for is None:
+        return None
+    signature = header.vouches_for(header.complete_for)
+    if signature is None or stats.dirty:
+        return None
+    found = listing(output)
+    if found is None or found[0] != signature:
+        return None
+    on_disk = {path: entry[:64] for path, entry in stats.entries.items()}
+    diff = TreeDiff()
+    for path, digest in sorted(tree.digests.items()):
+        known = on_disk.get(path)
+        if known is None:
+            diff.added.append(path)
+        else:
+            (diff.unchanged if known == digest else diff.changed).append(path)
+    if diff.added and _in_the_way(diff.added, on_disk.keys()):
+        return None  # a conflict: the full comparison words it
+    diff.stale = sorted(on_disk.keys() - tree.digests.keys())
+    return diff
+
+
+def _in_the_way(added: list[str], files: AbstractSet[str]) -> bool:
+    """Whether a file on disk is an ancestor of an added path, or an added path a directory."""
+    directories = {""}
+    for path in files:
+        directory = path.rpartition("/")[0]
+        while directory not in directories:
+            directories.add(directory)
+            directory = directory.rpartition("/")[0]
+    for path in added:
+        if path in directories:
+            return True
+        index = path.find("/")
+        while index != -1:
+            if path[:index] in files:
+                return True
+            index = path.find("/", index + 1)
+    return False
