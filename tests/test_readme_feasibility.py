@@ -11,23 +11,16 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import ROOT, RunCli
+from tests.feasibility.fleets import shop_fleet
 
 SECTION = (ROOT / "README.md").read_text().split("## Will it run there?\n", 1)[1].split("\n## ")[0]
 EMBEDDER_SELECTOR = "              - {namespace: ml, labels: {app: embedder}}\n"
-SHOP = ROOT / "tests" / "feasibility" / "fixtures" / "will-it-run-there"
-# The FederatedTypeConfig's target version, before and after the PodDisruptionBudget moves.
-PDB_TARGET = "    kind: PodDisruptionBudget\n    pluralName: poddisruptionbudgets\n"
-PDB_V1BETA1 = f"{PDB_TARGET}    scope: Namespaced\n    version: v1beta1\n"
-
-
-def copy_dirs(source: Path, tmp_path: Path, directories: tuple[str, ...]) -> Path:
-    for directory in directories:
-        shutil.copytree(source / directory, tmp_path / directory)
-    return tmp_path
 
 
 def example_fleet(tmp_path: Path) -> Path:
-    return copy_dirs(ROOT, tmp_path, ("fleet", "overlays", "rendered"))
+    for directory in ("fleet", "overlays", "rendered"):
+        shutil.copytree(ROOT / directory, tmp_path / directory)
+    return tmp_path
 
 
 def shown(command: str, out: str, err: str) -> bool:
@@ -83,7 +76,7 @@ def test_more_gpus_than_the_pool_has(run_cli: RunCli, tmp_path: Path) -> None:
 def test_validate_reports_a_removed_api_and_a_missing_secret(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
-    result = run_cli("validate", cwd=copy_dirs(SHOP, tmp_path, ("fleet",)))
+    result = run_cli("validate", cwd=shop_fleet(tmp_path))
     assert result.code == 2
     assert "cluster 'eks-apne1': PodDisruptionBudget/shop/web" in result.err
     assert "cluster 'eks-euw1': Deployment/shop/web" in result.err
@@ -93,10 +86,8 @@ def test_validate_reports_a_removed_api_and_a_missing_secret(
 def test_validate_says_what_it_skipped_and_which_schemas_it_used(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
-    directory = copy_dirs(SHOP, tmp_path, ("fleet",))
-    edit(directory / "fleet" / "types.yaml", PDB_V1BETA1, PDB_V1BETA1.replace("v1beta1", "v1"))
-    result = run_cli("validate", cwd=directory)
+    result = run_cli("validate", cwd=shop_fleet(tmp_path, pdb_version="v1"))
     assert result.code == 0, result.err
-    assert "skipped for 1 of 3 clusters (lab)" in result.err
+    assert result.err.count("skipped for 1 of 3 clusters (lab)") == 2  # once per check
     assert "against Kubernetes 1.29: 0 problems" in result.err
     assert shown("validate", result.out, result.err)
