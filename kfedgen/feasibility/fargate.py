@@ -39,63 +39,25 @@ node pools it would stay Pending; so would a DaemonSet's pods there.
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.errors import DocPath, Problem
+from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.ebs import EBS_DOCS, Storage, ebs_volumes, storage_of
 from kfedgen.feasibility.finding import finding, reason_about
 from kfedgen.feasibility.memo import ByIdentity, manifest_facts
 from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template
-from kfedgen.model import Cluster, FargateProfile
+from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 
+__all__ = ["FARGATE_DOCS", "GPU_RESOURCES", "check_fargate", "fargate_reasons", "matching_profile"]
+
 FARGATE_DOCS = "https://docs.aws.amazon.com/eks/latest/userguide/fargate.html"
-# The label with which a pod picks one of several profiles that match it.
-PROFILE_LABEL = "eks.amazonaws.com/fargate-profile"
 _CONTAINERS = ("initContainers", "containers")
 # Extended resources that are GPUs (the device plugins' names).
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
-
-
-def matching_profile(
-    profiles: Sequence[FargateProfile], namespace: str, labels: Mapping[str, str]
-) -> FargateProfile | None:
-    """The profile Fargate picks for a pod in ``namespace`` with ``labels``, or None.
-
-    As ``fargate-profile.adoc`` says: a selector matches the pod's namespace and all of its
-    labels, ``*`` and ``?`` standing for any characters and one character in the namespace,
-    label keys and label values; the pod's ``eks.amazonaws.com/fargate-profile`` label
-    picks the profile it names; otherwise, of the profiles that match, the first by name.
-    """
-    pinned = labels.get(PROFILE_LABEL)
-    for profile in sorted(profiles, key=lambda p: p.name):
-        if pinned is not None and profile.name != pinned:
-            continue
-        for selector in profile.selectors:
-            if _wildcard(selector.namespace)(namespace) and all(
-                _has_label(labels, key, value) for key, value in selector.labels.items()
-            ):
-                return profile
-    return None
-
-
-def _has_label(labels: Mapping[str, str], key: str, value: str) -> bool:
-    if not any(c in key or c in value for c in "*?"):
-        return labels.get(key) == value
-    keys, values = _wildcard(key), _wildcard(value)
-    return any(keys(k) and values(v) for k, v in labels.items())
-
-
-@functools.lru_cache(maxsize=1024)
-def _wildcard(pattern: str) -> Callable[[str], bool]:
-    """A test of a whole string against ``*`` and ``?`` (AWS supports no other wildcard)."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    compiled = re.compile("".join(parts), re.DOTALL)
-    return lambda text: isinstance(text, str) and compiled.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

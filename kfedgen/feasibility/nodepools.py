@@ -24,9 +24,8 @@ from typing import Any
 from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.fargate import matching_profile
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.memo import manifest_facts
 from kfedgen.feasibility.nodeaffinity import node_selector_mismatch, untolerated_taint
-from kfedgen.feasibility.podspec import PodTemplate
+from kfedgen.feasibility.podspec import PodTemplate, pod_template
 from kfedgen.feasibility.requests import pod_requests, replica_count
 from kfedgen.model import Cluster, NodePool
 from kfedgen.quantity import PODS, format_units, parse_quantity, scheduler_units
@@ -114,12 +113,12 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
     result = []
     for obj in objects:
-        facts = manifest_facts(obj.manifest)  # read once per manifest, not per cluster
-        kind, template = facts.kind, facts.template
+        kind = obj.kind
+        template = pod_template(kind, obj.manifest)
         if template is None:
             continue
         on_fargate = profiles and kind != "DaemonSet"
-        if on_fargate and matching_profile(profiles, facts.namespace, template.labels):
+        if on_fargate and matching_profile(profiles, obj.namespace, template.labels):
             continue  # Fargate runs it
         requests, taken, refusals = _placement(template, pools, keys)
         replicas = replica_count(kind, obj.manifest)
