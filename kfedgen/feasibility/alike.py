@@ -38,7 +38,7 @@ def alike_key(cluster: Cluster, objects: Sequence[RenderedObject]) -> Hashable:
     entry = repr(unnamed)
     # Identities of objects that outlive the checks (the caller holds them): a key cannot
     # be reused by another object while it is compared.
-    same = tuple(id(part) for obj in objects for part in (obj.manifest, obj.origin, obj.location))
+    same = tuple([(id(o.manifest), id(o.origin), id(o.location)) for o in objects])
     return entry, same
 
 
