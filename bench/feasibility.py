@@ -136,7 +136,7 @@ class Result:
     @staticmethod
     def median(runs: Sequence[Run], field: str) -> float:
         """The median of one field (``wall`` or ``cpu``) over ``runs``."""
-        return statistics.median(getattr(r, field) for r in runs)
+        return statistics.median(r.wall if field == "wall" else r.cpu for r in runs)
 
     def ratio(self, field: str) -> float:
         """With ``compute`` over without, for ``wall`` or ``cpu``."""
