@@ -11,7 +11,6 @@ imports every stage: a render whose caches answer does not
 from __future__ import annotations
 
 import dataclasses
-import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,26 +78,10 @@ def compile_sources(
     ``previous`` reads the output tree a cluster has now (suspended dispatching keeps its
     files); None: there is none to read (a revision from git).
     """
-    try:
-        return _compile(sources, options, problems, previous)
-    finally:
-        gc.unfreeze()
-
-
-def _compile(
-    sources: Sequence[SourceFile],
-    options: Options,
-    problems: Problems | None,
-    previous: PreviousFile | None,
-) -> Compilation:
     problems = problems if problems is not None else Problems()
     documents = unpack_lists(parse_sources(sources, problems, options.load), problems)
     spec = build_spec(documents, problems, _spec_options(options, problems))
     validate(spec, problems)
-    # The documents and the spec live until the end: the cyclic collector need not scan
-    # them again at each of the later stages' collections (a large inventory made every
-    # full collection slower).  compile_sources unfreezes them.
-    gc.freeze()
     # Each stage returns new resolutions (decisions are immutable values).
     resolutions = schedule_replicas(spec, place(spec, problems), problems)
     check_override_targets(spec, resolutions, problems)
