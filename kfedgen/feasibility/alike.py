@@ -20,22 +20,20 @@ chance).  A finding that does not begin with
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
-from kfedgen.errors import Location, Problem
+from kfedgen.errors import Problem
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 
-_NOWHERE = Location("")
+# What the cluster is, not what it is called, labelled or reached at.
+_NAMES = frozenset({"name", "location", "labels", "server", "destination_name"})
+_COMPARED = tuple(f.name for f in fields(Cluster) if f.name not in _NAMES)
 
 
 def alike_key(cluster: Cluster, objects: Sequence[RenderedObject]) -> Hashable:
     """What makes two clusters alike for the checks (equal keys: alike)."""
-    # What the cluster is, not what it is called, labelled or reached at.
-    unnamed = replace(
-        cluster, name="", location=_NOWHERE, labels={}, server=None, destination_name=None
-    )
-    entry = repr(unnamed)
+    entry = repr(tuple(getattr(cluster, name) for name in _COMPARED))
     # Identities of objects that outlive the checks (the caller holds them): a key cannot
     # be reused by another object while it is compared.
     same = tuple([(id(o.manifest), id(o.origin), id(o.location)) for o in objects])
