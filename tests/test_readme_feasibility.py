@@ -1,4 +1,9 @@
-"""The README's "Will it run there?" walkthrough is real output of the example fleet."""
+"""The README's "Will it run there?" examples are real output of real fleets.
+
+The ``validate`` blocks come from the fleet they describe (a 1.29 cluster, a 1.24 one and
+a lab cluster that declares nothing), kept as a fixture; the EKS walkthrough from the
+example fleet at the top of the repository.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import ROOT, RunCli
+from tests.feasibility.fleets import shop_fleet
 
 SECTION = (ROOT / "README.md").read_text().split("## Will it run there?\n", 1)[1].split("\n## ")[0]
 EMBEDDER_SELECTOR = "              - {namespace: ml, labels: {app: embedder}}\n"
@@ -15,6 +21,11 @@ def example_fleet(tmp_path: Path) -> Path:
     for directory in ("fleet", "overlays", "rendered"):
         shutil.copytree(ROOT / directory, tmp_path / directory)
     return tmp_path
+
+
+def shown(command: str, out: str, err: str) -> bool:
+    """Whether the section has a console block of ``$ kfedgen COMMAND`` with exactly this output."""
+    return f"```console\n$ kfedgen {command}\n{out}{err}```" in SECTION
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -28,7 +39,7 @@ def test_a_workload_that_fits(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(*args, cwd=example_fleet(tmp_path))
     assert result.code == 0, result.err
     assert result.err == ""
-    assert f"$ kfedgen {' '.join(args)}\n{result.out}```" in SECTION
+    assert shown(" ".join(args), result.out, result.err)
     assert "node-pools: passed" in result.out
 
 
@@ -46,7 +57,7 @@ def test_without_its_profile_the_embedder_would_stay_pending(
     assert result.code == 0
     assert "cluster 'cluster3': Deployment/ml/embedder" in result.err
     assert "they would stay Pending" in result.err
-    assert f"$ kfedgen render\n{result.out}{result.err}```" in SECTION
+    assert shown("render", result.out, result.err)
     assert run_cli("render", "--strict", cwd=directory).code == 2
 
 
@@ -55,8 +66,28 @@ def test_more_gpus_than_the_pool_has(run_cli: RunCli, tmp_path: Path) -> None:
     edit(directory / "fleet" / "ml.yaml", "      replicas: 4\n", "      replicas: 10\n")
     check = run_cli("render", "--check", cwd=directory)
     assert check.code == 1
-    assert f"$ kfedgen render --check\n{check.out}{check.err}```" in SECTION
+    assert shown("render --check", check.out, check.err)
     plan = run_cli("plan", cwd=directory)
     capacity = plan.out.split("\n\n")[1] + "\n"  # the table between replicas and traffic
     assert "short on gpu" in capacity
     assert f"```\n{capacity}```" in SECTION
+
+
+def test_validate_reports_a_removed_api_and_a_missing_secret(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    result = run_cli("validate", cwd=shop_fleet(tmp_path))
+    assert result.code == 2
+    assert "cluster 'eks-apne1': PodDisruptionBudget/shop/web" in result.err
+    assert "cluster 'eks-euw1': Deployment/shop/web" in result.err
+    assert shown("validate", result.out, result.err)
+
+
+def test_validate_says_what_it_skipped_and_which_schemas_it_used(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    result = run_cli("validate", cwd=shop_fleet(tmp_path, pdb_version="v1"))
+    assert result.code == 0, result.err
+    assert result.err.count("skipped for 1 of 3 clusters (lab)") == 2  # once per check
+    assert "against Kubernetes 1.29: 0 problems" in result.err
+    assert shown("validate", result.out, result.err)

@@ -18,14 +18,18 @@ from kfedgen.errors import Problem, Severity
 from kfedgen.feasibility.finding import finding
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
-from kfedgen.servedapis import Enablement, crd_kinds, served
+from kfedgen.servedapis import Enablement, Served, crd_kinds, served
 
 
 def check_api_versions(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterator[Problem]:
     """Objects whose API the cluster's ``kubernetesVersion`` (and ``apis``) does not serve."""
     crds = crd_kinds(obj.manifest for obj in objects)
+    answers: dict[tuple[str, str], Served] = {}  # a cluster's objects are of a few kinds
     for obj in objects:
-        answer = served(cluster, obj.api_version, obj.kind, crds)
+        key = (obj.api_version, obj.kind)
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = served(cluster, *key, crds)
         if answer.enablement is Enablement.DISABLED:
             problem = finding(obj, ("apiVersion",), answer.reason, answer.fix)
             yield replace(problem, severity=Severity.ERROR)

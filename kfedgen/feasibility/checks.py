@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.errors import Problem
+from kfedgen.feasibility.alike import Replay, alike_key
 from kfedgen.feasibility.apiversions import check_api_versions
 from kfedgen.feasibility.capacity import capacity_problems, node_pool_reasons
 from kfedgen.feasibility.fargate import check_fargate, fargate_reasons
@@ -126,10 +127,14 @@ def check_feasibility(
     for obj in objects:
         by_cluster.setdefault(obj.cluster, []).append(obj)
     problems: list[Problem] = []
+    replay = Replay()  # clusters alike are checked once (kfedgen.feasibility.alike)
     for name, cluster in clusters.items():
         mine = by_cluster.get(name, [])
-        for check in runs[name] if mine else ():
-            problems.extend(check.run(cluster, mine))
+        if not mine or not runs[name]:
+            continue
+        key = alike_key(cluster, mine)
+        for check in runs[name]:
+            problems.extend(replay.run(check.name, check.run, cluster, mine, key))
     return problems
 
 

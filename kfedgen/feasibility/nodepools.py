@@ -13,10 +13,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.errors import Problem
+from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.finding import finding
 from kfedgen.feasibility.podspec import PodTemplate, pod_template
 from kfedgen.model import Cluster
-from kfedgen.pods.pools import Pool, Refusal, matching_profile, placement, pools_of
+from kfedgen.pods.pools import Pool, Refusal, placement, pools_of
 from kfedgen.pods.requests import replica_count, runtime_overhead
 from kfedgen.rendered import RenderedObject
 

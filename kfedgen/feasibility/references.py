@@ -11,12 +11,14 @@ Kubernetes itself creates (:data:`BUILTIN`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template, uses
+from kfedgen.feasibility.memo import ByIdentity, manifest_facts
+from kfedgen.feasibility.podspec import Use, mappings, uses
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 from kfedgen.selectors import parse_selector
@@ -34,17 +36,41 @@ BUILTIN: Mapping[str, frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the check reads from one manifest, whichever cluster it is rendered to."""
+
+    kind: str
+    namespace: str
+    key: Key  # how other objects name it
+    labels: Mapping[str, str] | None  # of its pod template; None: it has none
+    needs: tuple[Use, ...]  # what its pod template names and may not do without
+
+
+def _read(manifest: Mapping[str, Any]) -> _Facts:
+    read = manifest_facts(manifest)
+    key = (read.kind, read.namespace, read.name)
+    if read.template is None:
+        return _Facts(read.kind, read.namespace, key, None, ())
+    needs = tuple(use for use in uses(read.template) if not use.optional)
+    return _Facts(read.kind, read.namespace, key, read.template.labels, needs)
+
+
+_facts = ByIdentity(_read)
+
+
 class _Cluster:
     """One cluster's rendered objects and provided objects, indexed for lookups."""
 
-    def __init__(self, cluster: Cluster, objects: Sequence[RenderedObject]) -> None:
-        self.objects = {(o.kind, o.namespace, o.name): o for o in objects}
+    def __init__(self, cluster: Cluster, objects: Sequence[tuple[RenderedObject, _Facts]]) -> None:
+        self.objects = {facts.key: obj for obj, facts in objects}
         self.provided = {(p.kind, p.namespace, p.name) for p in cluster.provides or ()}
-        self.templates: dict[str, list[PodTemplate]] = {}
-        for obj in objects:
-            template = pod_template(obj.kind, obj.manifest)
-            if template is not None:
-                self.templates.setdefault(obj.namespace, []).append(template)
+        self.templates: dict[str, list[Mapping[str, str]]] = {}
+        for _, facts in objects:
+            if facts.labels is not None:
+                self.templates.setdefault(facts.namespace, []).append(facts.labels)
+        # namespace -> (label, value) -> the positions of the templates that carry it
+        self._pairs: dict[str, dict[tuple[str, str], set[int]]] = {}
 
     def resolves(self, kind: str, namespace: str, name: str) -> bool:
         key = (kind, "" if kind in CLUSTER_SCOPED else namespace, name)
@@ -54,20 +80,39 @@ class _Cluster:
             kind == "ClusterRole" and name.startswith("system:")
         )
 
-    def selects_a_pod(self, namespace: str, matches: Any) -> bool:
-        return any(matches(t.labels) for t in self.templates.get(namespace, ()))
+    def selects_a_pod(self, namespace: str, matches: Callable[[Mapping[str, str]], bool]) -> bool:
+        return any(matches(labels) for labels in self.templates.get(namespace, ()))
+
+    def carries(self, namespace: str, wanted: Mapping[str, str]) -> bool:
+        """Whether one pod template in ``namespace`` has every label of ``wanted`` (not empty).
+
+        The labels are indexed once per namespace: a cluster's Services each ask.
+        """
+        pairs = self._pairs.get(namespace)
+        if pairs is None:
+            pairs = self._pairs[namespace] = {}
+            for position, labels in enumerate(self.templates.get(namespace, ())):
+                for key, value in labels.items():
+                    if isinstance(key, str) and isinstance(value, str):
+                        pairs.setdefault((key, value), set()).add(position)
+        common: set[int] | None = None
+        for item in wanted.items():
+            holding = pairs.get(item)
+            common = holding if common is None or not holding else common & holding
+            if not common:
+                return False
+        return True
 
 
 def check_references(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterator[Problem]:
     """Objects that name an object the cluster will not have."""
-    index = _Cluster(cluster, objects)
-    for obj in objects:
-        template = pod_template(obj.kind, obj.manifest)
-        if template is not None:
-            for use in uses(template):
-                if not use.optional:
-                    yield from _need(index, obj, use.kind, use.name, use.path)
-        check = _CHECKS.get(obj.kind)
+    known = [(obj, _facts(obj.manifest)) for obj in objects]
+    index = _Cluster(cluster, known)
+    for obj, facts in known:
+        for use in facts.needs:
+            if not index.resolves(use.kind, facts.namespace, use.name):
+                yield _missing(obj, use.kind, use.name, use.path, facts.namespace)
+        check = _CHECKS.get(facts.kind)
         if check is not None:
             yield from check(index, obj)
 
@@ -76,8 +121,11 @@ def _need(
     index: _Cluster, obj: RenderedObject, kind: str, name: str, path: DocPath, namespace: str = ""
 ) -> Iterator[Problem]:
     namespace = namespace or obj.namespace
-    if index.resolves(kind, namespace, name):
-        return
+    if not index.resolves(kind, namespace, name):
+        yield _missing(obj, kind, name, path, namespace)
+
+
+def _missing(obj: RenderedObject, kind: str, name: str, path: DocPath, namespace: str) -> Problem:
     scoped = kind in CLUSTER_SCOPED
     target = f"{kind} {name}" if scoped else f"{kind} {namespace}/{name}"
     entry = (
@@ -85,7 +133,7 @@ def _need(
         if scoped
         else (f"{{kind: {kind}, namespace: {namespace}, name: {name}}}")
     )
-    yield finding(
+    return finding(
         obj,
         path,
         f"{target} is not rendered to the cluster and not in its provides",
@@ -160,11 +208,13 @@ def _service(index: _Cluster, obj: RenderedObject) -> Iterator[Problem]:
     if not isinstance(raw, Mapping) or not raw:
         return  # no selector: endpoints are managed by hand (or an ExternalName)
     wanted = dict(raw)
-
-    def matches(labels: Mapping[str, str]) -> bool:
-        return all(labels.get(k) == v for k, v in wanted.items())
-
-    if not index.selects_a_pod(obj.namespace, matches):
+    if all(isinstance(k, str) and isinstance(v, str) for k, v in wanted.items()):
+        selects = index.carries(obj.namespace, wanted)
+    else:  # a value that is not a string (invalid input): compared as it is
+        selects = index.selects_a_pod(
+            obj.namespace, lambda labels: all(labels.get(k) == v for k, v in wanted.items())
+        )
+    if not selects:
         text = ",".join(f"{k}={v}" for k, v in sorted(wanted.items()))
         yield _selects_nothing(obj, text)
 

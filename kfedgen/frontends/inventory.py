@@ -263,7 +263,7 @@ def _check_compute_labels(
     for index, profile in enumerate(compute.get("fargateProfiles") or ()):
         for number, selector in enumerate(profile.get("selectors") or ()):
             where = (*path, "compute", "fargateProfiles", index, "selectors", number, "labels")
-            _check_labels(doc, where, selector.get("labels") or {}, problems)
+            _check_labels(doc, where, selector.get("labels") or {}, problems, wildcards=True)
     for index, pool in enumerate(compute.get("nodePools") or ()):
         where = (*path, "compute", "nodePools", index, "labels")
         _check_labels(doc, where, pool.get("labels") or {}, problems)
@@ -288,9 +288,28 @@ def _add_cluster(
 
 
 def _check_labels(
-    doc: Document, path: DocPath, labels: Mapping[str, str], problems: Problems
+    doc: Document,
+    path: DocPath,
+    labels: Mapping[str, str],
+    problems: Problems,
+    wildcards: bool = False,
 ) -> None:
+    """Each label must be a valid Kubernetes label; with ``wildcards``, ``*`` and ``?`` too.
+
+    A Fargate selector's label keys and values may hold them besides what Kubernetes allows
+    (AWS's ``fargate-profile.adoc``, "Fargate profile wildcards"): they are checked as if
+    each were a letter.
+    """
     for key, value in labels.items():
-        problem = label_key_problem(key) or label_value_problem(value)
+        if wildcards:  # the message names what the user wrote
+            problem = (label_key_problem(key) if label_key_problem(_as_label(key)) else None) or (
+                label_value_problem(value) if label_value_problem(_as_label(value)) else None
+            )
+        else:
+            problem = label_key_problem(key) or label_value_problem(value)
         if problem:
             problems.error(doc.location((*path, key)), (*path, key), problem)
+
+
+def _as_label(pattern: str) -> str:
+    return pattern.replace("*", "x").replace("?", "x") if isinstance(pattern, str) else pattern

@@ -44,13 +44,14 @@ from typing import Any
 
 from kfedgen.decisions import CapacityEstimate
 from kfedgen.errors import plural
+from kfedgen.fargateprofiles import matching_profile
 from kfedgen.frontends.karmada.plain import PlainObject
 from kfedgen.karmada.estimator import MAX_INT32, counted, general_estimate
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import Placement
 from kfedgen.karmada.spreadselection import reads_capacity
 from kfedgen.model import Cluster, FleetSpec
-from kfedgen.pods.pools import Pool, matching_profile, pools_of
+from kfedgen.pods.pools import Pool, pools_of
 from kfedgen.pods.pools import placement as pool_placement
 from kfedgen.pods.requests import (
     RuntimeOverheads,

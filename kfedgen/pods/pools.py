@@ -4,7 +4,8 @@ A pool takes a pod when it has nodes, its labels satisfy the pod's ``nodeSelecto
 required node affinity, the pod tolerates its ``NoSchedule``/``NoExecute`` taints
 (:mod:`kfedgen.pods.nodeaffinity`), and one pod's effective requests
 (:mod:`kfedgen.pods.requests`) fit one node's ``allocatable``, with ``pods: 1``.  Pods
-that match a Fargate profile (:func:`matching_profile`) run on Fargate, not on the pools.
+that match a Fargate profile (:func:`kfedgen.fargateprofiles.matching_profile`) run on
+Fargate, not on the pools.
 
 What a pool does not declare is not held against a pod: a pool without ``allocatable``
 is not checked for resources at all, and one whose ``allocatable`` leaves out ``cpu``,
@@ -15,14 +16,13 @@ the node advertises it, so a pool that declares ``allocatable`` without it has n
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kfedgen.errors import DocPath
-from kfedgen.model import Cluster, FargateProfile, NodePool
+from kfedgen.model import Cluster, NodePool
 from kfedgen.pods.nodeaffinity import node_selector_mismatch, untolerated_taint
 from kfedgen.pods.requests import RuntimeOverheads, admitted_overhead, pod_requests
 from kfedgen.podtemplates import PodTemplate
@@ -149,17 +149,4 @@ def refusal_of(pool: Pool, template: PodTemplate, requests: Mapping[str, int]) -
         has = " and ".join(f"{n} {format_units(n, h)}" for n, (_, h) in short.items())
         reason = f"one pod requests {asked}, and one node allocates {has}"
         return Refusal(pool.name, base, reason)
-    return None
-
-
-def matching_profile(
-    profiles: Sequence[FargateProfile], namespace: str, labels: Mapping[str, str]
-) -> FargateProfile | None:
-    """The first profile with a selector that matches a pod in ``namespace`` with ``labels``."""
-    for profile in profiles:
-        for selector in profile.selectors:
-            if fnmatch.fnmatchcase(namespace, selector.namespace) and all(
-                labels.get(k) == v for k, v in selector.labels.items()
-            ):
-                return profile
     return None

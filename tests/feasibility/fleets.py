@@ -7,6 +7,7 @@ mappings), so each test shows exactly what the cluster declares.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,31 @@ from kfedgen.frontends.scope import CLUSTER_SCOPED
 from tests.fleets import inventory, to_yaml
 
 NAMESPACE = "shop"
+# The fleet of the README's "Will it run there?" validate examples (KubeFed): a 1.29
+# cluster that provides the registry Secret, a 1.24 one that provides nothing, a lab
+# cluster that declares nothing; a FederatedDeployment and a FederatedPodDisruptionBudget
+# whose FederatedTypeConfig targets policy/v1beta1.
+SHOP_FIXTURE = Path(__file__).parent / "fixtures" / "will-it-run-there"
+
+
+# The FederatedTypeConfig's target, to move the PodDisruptionBudget to policy/v1.
+PDB_V1BETA1 = (
+    "    kind: PodDisruptionBudget\n    pluralName: poddisruptionbudgets\n"
+    "    scope: Namespaced\n    version: v1beta1\n"
+)
+
+
+def shop_fleet(directory: Path, pdb_version: str = "v1beta1") -> Path:
+    """A copy of :data:`SHOP_FIXTURE` in ``directory`` (which it returns).
+
+    ``pdb_version`` is the version of ``policy`` its PodDisruptionBudgets are rendered in.
+    """
+    shutil.copytree(SHOP_FIXTURE / "fleet", directory / "fleet")
+    types = directory / "fleet" / "types.yaml"
+    text = types.read_text()
+    assert PDB_V1BETA1 in text
+    types.write_text(text.replace(PDB_V1BETA1, PDB_V1BETA1.replace("v1beta1", pdb_version)))
+    return directory
 
 
 def write_fleet(
