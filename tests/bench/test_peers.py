@@ -96,9 +96,10 @@ def test_peer_fleet_variables_defaults_and_groups(rendered: Rendered) -> None:
         for name, pointer in peer.variables.items():
             assert peer.defaults[name] == fleet.resolve_pointer(peer.doc, pointer)
         # values are only what differs from the defaults, only where the object is placed
-        for cluster, values in peers.values.items():
+        for name_of_cluster, values in peers.values.items():
             if peer.key in values:
-                assert obj.places(next(c for c in rendered.model.clusters if c.name == cluster))
+                member = next(c for c in rendered.model.clusters if c.name == name_of_cluster)
+                assert obj.places(member)
                 assert all(values[peer.key][n] != peer.defaults[n] for n in values[peer.key])
     for cluster in rendered.model.clusters:
         groups = peers.groups[cluster.name]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench import rawwrite, run
+from bench import proc, rawwrite, run
 
 FAKE = Path(__file__).with_name("fake_kfedgen.py")
 FAKE_CMD = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE))}"
@@ -26,7 +26,7 @@ def _run_json(tmp_path: Path, *extra: str) -> dict[str, Any]:
 
 def test_run_timed_reports_exit_code_time_and_rss(tmp_path: Path) -> None:
     code = "import sys; b = bytearray(64 * 2**20); sys.stderr.write('boom'); sys.exit(3)"
-    res = run.run_timed([sys.executable, "-c", code], tmp_path)
+    res = proc.run_timed([sys.executable, "-c", code], tmp_path)
     assert res.returncode == 3 and not res.ok
     assert res.stderr_tail == "boom"
     assert res.seconds > 0
@@ -34,13 +34,13 @@ def test_run_timed_reports_exit_code_time_and_rss(tmp_path: Path) -> None:
 
 
 def test_run_timed_missing_executable(tmp_path: Path) -> None:
-    res = run.run_timed([str(tmp_path / "no-such-kfedgen")], tmp_path)
+    res = proc.run_timed([str(tmp_path / "no-such-kfedgen")], tmp_path)
     assert res.returncode == 127
     assert "cannot start" in res.stderr_tail
 
 
 def test_run_timed_kills_on_timeout(tmp_path: Path) -> None:
-    res = run.run_timed(
+    res = proc.run_timed(
         [sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, timeout=0.5
     )
     assert res.returncode == -9
