@@ -27,6 +27,9 @@ class ProcResult:
     seconds: float
     maxrss_kib: int  # peak resident set of this child (Linux reports KiB)
     stderr_tail: str = ""
+    # user + system CPU of the child and the descendants it waited for: steadier than the
+    # wall time on a shared machine, and it counts every worker of a parallel tool
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -76,4 +79,5 @@ def run_timed(
         lines = err.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:]
     if timed_out.is_set():
         lines.append(f"timed out after {timeout:g} s and was killed")
-    return ProcResult(list(argv), proc.returncode, seconds, usage.ru_maxrss, "\n".join(lines))
+    cpu = usage.ru_utime + usage.ru_stime
+    return ProcResult(list(argv), proc.returncode, seconds, usage.ru_maxrss, "\n".join(lines), cpu)

@@ -160,6 +160,7 @@ class SizeResult:
     kfedgen_skipped: str = ""
     render_seconds: float | None = None
     render_samples: list[float] = field(default_factory=list)
+    render_cpu_seconds: float | None = None  # median CPU time of (a), for the peers' ratios
     output_files: int | None = None
     peak_rss_mib: float | None = None
     noop_seconds: float | None = None
@@ -362,15 +363,17 @@ def _measure_full(k: _Kfedgen) -> bool:
     many is several times slower (the allocator skips inodes freed in the last 30 s),
     which would charge the runner's own clean-up to the next render.
     """
-    r, peak = k.result, 0
+    r, peak, cpu = k.result, 0, []
     for i in range(k.opts.repeat):
         out = k.out if i == 0 else k.work / f"rendered-{i + 1}"
         res = k.run(f"full render {i + 1}/{k.opts.repeat}", out=out)
         if not res.ok:
             return False
         r.render_samples.append(res.seconds)
+        cpu.append(res.cpu_seconds)
         peak = max(peak, res.maxrss_kib)
     r.render_seconds = statistics.median(r.render_samples)
+    r.render_cpu_seconds = statistics.median(cpu)
     r.peak_rss_mib = peak / 1024
     r.output_files = len(snapshot(k.out))
     return True
@@ -462,8 +465,9 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
         # Last, so the files the peers create and delete cannot slow kfedgen's stages (see
         # "File creation" in bench/README.md); compared with raw-write/, the byte copy of
         # kfedgen's first full render, since (e) has changed rendered/ since.
+        kfedgen_time = peers.Times(result.render_seconds, result.render_cpu_seconds)
         result.peers = peers.measure(
-            prepared, work / "raw-write", result.render_seconds, opts.repeat, opts.timeout
+            prepared, work / "raw-write", kfedgen_time, opts.repeat, opts.timeout
         )
     else:
         result.peers = peers.skip_all(opts.peer_skips, "needs kfedgen's full render, which failed")
@@ -773,9 +777,16 @@ def report(results: Sequence[SizeResult], targets: Sequence[Target]) -> str:
             shown = ", ".join(r.change.unexpected[:5])
             parts.append(f"[{r.label}] unexpected files changed by one-object edit: {shown}")
     parts.extend(profile_table(r) for r in results if r.profile)
-    peer_rows = [row for r in results for row in peers.rows(r.label, r.render_seconds, r.peers)]
+    peer_rows = [
+        row
+        for r in results
+        for row in peers.rows(r.label, peers.Times(r.render_seconds, r.render_cpu_seconds), r.peers)
+    ]
     if peer_rows:
-        title = "peers on the same fleet (objects checked first; speed-up = peer / kfedgen (a))"
+        title = (
+            "peers on the same fleet (objects checked first; medians; speed-up = peer / kfedgen"
+            " (a), by wall-clock and by CPU time)"
+        )
         parts.append(title + "\n" + format_table(peers.HEADER, peer_rows))
         parts.extend(note for r in results for note in peers.notes(r.label, r.peers))
     parts.append(

@@ -32,7 +32,7 @@ from bench import generate
 from bench.peers import compare, fleet
 from bench.peers.base import Peer
 from bench.peers.registry import PEERS
-from bench.proc import run_timed
+from bench.proc import ProcResult, run_timed
 
 # Each in a venv of its own: their pins of ``packaging`` conflict (make-argocd-fly 0.4.8 and
 # kapitan 0.36.3 cannot share one environment).
@@ -59,10 +59,21 @@ class PeerResult:
     mismatch_count: int | None = None
     mismatches: list[str] = field(default_factory=list)
     samples: list[float] = field(default_factory=list)
-    seconds: float | None = None  # median of the timed runs
-    peak_rss_mib: float | None = None
+    seconds: float | None = None  # median wall time of the timed runs
+    cpu_samples: list[float] = field(default_factory=list)
+    cpu_seconds: float | None = None  # median CPU time (user + system, workers included)
+    peak_rss_mib: float | None = None  # of the largest process
     output_files: int | None = None
     speedup: float | None = None  # seconds / kfedgen's full render of the same run
+    cpu_speedup: float | None = None  # cpu_seconds / kfedgen's full render's CPU time
+
+
+@dataclass(frozen=True)
+class Times:
+    """kfedgen's full render (a) of the same run: median wall and CPU seconds."""
+
+    wall: float | None
+    cpu: float | None
 
 
 @dataclass(frozen=True)
@@ -160,24 +171,28 @@ def _count_files(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
 
 
-def _run(p: Prepared, output: str, timeout: float) -> tuple[float, int] | None:
-    """Run the peer into ``output``; (seconds, peak RSS KiB), or None with the failure recorded."""
+def _run(p: Prepared, output: str, timeout: float) -> ProcResult | None:
+    """Run the peer into ``output``; None (the failure recorded) if it fails."""
     res = run_timed(p.peer.argv(p.command, output), p.input_dir, timeout=timeout)
     if not res.ok:
         p.result.skipped = f"{output}: exit {res.returncode}: {res.stderr_tail}".rstrip()
         return None
-    return res.seconds, res.maxrss_kib
+    return res
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return value / base if value is not None and base else None
 
 
 def _measure_one(
-    p: Prepared, reference: compare.Tree, kfedgen_seconds: float | None, repeat: int, timeout: float
+    p: Prepared, reference: compare.Tree, kfedgen: Times, repeat: int, timeout: float
 ) -> None:
     r, label = p.result, p.input_dir.parent.parent.name
     _log(label, f"{p.peer.name}: run and compare with kfedgen's objects ...")
     first = _run(p, "out-check", timeout)
     if first is None:
         return
-    r.check_seconds = first[0]
+    r.check_seconds = first.seconds
     root = p.peer.clusters_root(p.input_dir / "out-check")
     r.output_files = _count_files(root)
     result = compare.compare(reference, compare.load_tree(root))
@@ -196,18 +211,18 @@ def _measure_one(
         timed = _run(p, f"out-{i + 1}", timeout)
         if timed is None:
             return
-        r.samples.append(timed[0])
-        peak = max(peak, timed[1])
-    r.seconds = statistics.median(r.samples)
+        r.samples.append(timed.seconds)
+        r.cpu_samples.append(timed.cpu_seconds)
+        peak = max(peak, timed.maxrss_kib)
+    r.seconds, r.cpu_seconds = statistics.median(r.samples), statistics.median(r.cpu_samples)
     r.peak_rss_mib = peak / 1024
-    if kfedgen_seconds:
-        r.speedup = r.seconds / kfedgen_seconds
+    r.speedup, r.cpu_speedup = _ratio(r.seconds, kfedgen.wall), _ratio(r.cpu_seconds, kfedgen.cpu)
 
 
 def measure(
     prepared: Sequence[Prepared],
     reference_root: Path,
-    kfedgen_seconds: float | None,
+    kfedgen: Times,
     repeat: int,
     timeout: float,
 ) -> list[PeerResult]:
@@ -215,7 +230,7 @@ def measure(
     ready = [p for p in prepared if not p.result.skipped]
     reference = compare.load_tree(reference_root) if ready else compare.Tree()
     for p in ready:
-        _measure_one(p, reference, kfedgen_seconds, repeat, timeout)
+        _measure_one(p, reference, kfedgen, repeat, timeout)
     return [p.result for p in prepared]
 
 
@@ -236,23 +251,8 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f} s"
 
 
-def rows(
-    label: str, kfedgen_seconds: float | None, results: Sequence[PeerResult]
-) -> list[list[str]]:
-    """Table rows (size, peer, version, same objects, time, kfedgen, speed-up, peak RSS)."""
-    return [
-        [
-            label,
-            r.name,
-            r.version or "-",
-            _equal(r),
-            _seconds(r.seconds),
-            _seconds(kfedgen_seconds),
-            "-" if r.speedup is None else f"{r.speedup:.1f}x",
-            "-" if r.peak_rss_mib is None else f"{r.peak_rss_mib:.0f} MiB",
-        ]
-        for r in results
-    ]
+def _times(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}x"
 
 
 HEADER = [
@@ -260,11 +260,34 @@ HEADER = [
     "peer",
     "version",
     "same objects as kfedgen",
-    "median time",
+    "wall",
     "kfedgen (a)",
-    "kfedgen speed-up",
+    "speed-up",
+    "CPU",
+    "kfedgen CPU",
+    "CPU speed-up",
     "peak RSS",
 ]
+
+
+def rows(label: str, kfedgen: Times, results: Sequence[PeerResult]) -> list[list[str]]:
+    """One table row per peer, in ``HEADER``'s columns."""
+    return [
+        [
+            label,
+            r.name,
+            r.version or "-",
+            _equal(r),
+            _seconds(r.seconds),
+            _seconds(kfedgen.wall),
+            _times(r.speedup),
+            _seconds(r.cpu_seconds),
+            _seconds(kfedgen.cpu),
+            _times(r.cpu_speedup),
+            "-" if r.peak_rss_mib is None else f"{r.peak_rss_mib:.0f} MiB",
+        ]
+        for r in results
+    ]
 
 
 def notes(label: str, results: Sequence[PeerResult]) -> list[str]:

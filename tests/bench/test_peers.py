@@ -358,14 +358,16 @@ def test_stage_checks_then_times_and_reports_mismatches(
         )
 
     monkeypatch.setenv("FAKE_PEER_WRONG_REPLICAS", "0")
-    fly, kap = stage.measure(prepare(), work / "rendered", 0.5, repeat=2, timeout=120)
+    fly, kap = stage.measure(prepare(), work / "rendered", stage.Times(0.5, 0.25), 2, 120)
     assert fly.version == "fake-peer 1.0" and fly.equivalent and fly.skipped == ""
-    assert len(fly.samples) == 2 and fly.seconds is not None and fly.speedup == fly.seconds / 0.5
+    assert len(fly.samples) == len(fly.cpu_samples) == 2
+    assert fly.seconds is not None and fly.speedup == fly.seconds / 0.5
+    assert fly.cpu_seconds is not None and fly.cpu_speedup == fly.cpu_seconds / 0.25
     assert fly.input_files == 2 + 8 and fly.output_files and fly.objects_compared
     assert kap.skipped == "not found on PATH" and kap.seconds is None
 
     monkeypatch.setenv("FAKE_PEER_WRONG_REPLICAS", "1")  # one replica count off by one
-    fly, _ = stage.measure(prepare(), work / "rendered", 0.5, repeat=2, timeout=120)
+    fly, _ = stage.measure(prepare(), work / "rendered", stage.Times(0.5, 0.25), 2, 120)
     assert fly.equivalent is False and fly.samples == [] and fly.seconds is None
     assert fly.skipped == "not timed: 1 difference(s) from kfedgen's objects"
     assert "/spec/replicas is" in fly.mismatches[0]
@@ -383,6 +385,6 @@ def test_stage_without_a_plan_skips_the_peers(tmp_path: Path) -> None:
         tmp_path,
         timeout=60,
     )
-    fly, kap = stage.measure(prepared, tmp_path / "none", None, 1, 60)
+    fly, kap = stage.measure(prepared, tmp_path / "none", stage.Times(None, None), 1, 60)
     assert fly.skipped.startswith("no peer input: kfedgen plan failed (exit 1): no plan here")
     assert kap.skipped == "not requested"
