@@ -28,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import yaml
-
 from bench import generate
 
 ALL_GROUP: Final = "all"
@@ -181,28 +179,15 @@ def build(model: generate.FleetModel, replicas: Mapping[str, Mapping[str, int]])
 # --------------------------------------------------------------------------- templates
 
 
-class _TemplateDumper(yaml.CSafeDumper):
-    """Writes multi-line strings double-quoted.
-
-    A literal block (``|``) at the very end of a document loses its final line break in
-    make-argocd-fly 0.4.8, which strips each document before parsing it
-    (``util.extract_single_resource``); a quoted scalar keeps every character.
-    """
-
-
-def _represent_str(dumper: _TemplateDumper, data: str) -> yaml.ScalarNode:
-    style = '"' if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_TemplateDumper.add_representer(str, _represent_str)
+# A literal block (``|``) at the very end of a document loses its final line break in
+# make-argocd-fly 0.4.8, which strips each document before parsing it
+# (``util.extract_single_resource``); a double-quoted scalar keeps every character.
+_TEMPLATE_DUMPER: Final = generate.multiline_dumper('"')
 
 
 def dump_static(docs: Sequence[Any]) -> str:
     """YAML text for documents written as they are (no variables)."""
-    text: str = yaml.dump_all(
-        list(docs), Dumper=_TemplateDumper, sort_keys=False, default_flow_style=False, width=1000
-    )
+    text = generate.dump_yaml(docs, dumper=_TEMPLATE_DUMPER)
     if any(d in text for d in JINJA_DELIMITERS):
         # Both peers pass every file through Jinja2; such text would need {% raw %}.
         raise ValueError("a base document contains Jinja2 delimiters")
