@@ -10,11 +10,14 @@ c. a no-op re-render (same input, existing output);
 d. ``kfedgen render --check`` on the up-to-date output;
 e. a render after changing one object's template, counting which files were rewritten
    (inode/mtime) and which changed content (sha256);
+f. peak RSS of the full render (``os.wait4`` rusage of that one child);
+g. last, the peers a user would pick instead (make-argocd-fly, Kapitan), when installed:
+   inputs generated from the fleet and kfedgen's plan, their objects checked against (a)'s,
+   then timed (``bench/peers/``).
 
 (c), (d) and (e) are also printed as a share of (a) from the same run, with the type of the
 file system they ran on (``--workdir /dev/shm/...`` for tmpfs).  Each size's directory is made
 a git repository, as a user's fleet is: kfedgen keeps its caches in ``.git/kfedgen/``.
-f. peak RSS of the full render (``os.wait4`` rusage of that one child).
 
 Usage::
 
