@@ -52,8 +52,9 @@ KIND_CYCLE: Final[tuple[str, ...]] = ("Deployment+RSP", "Deployment", "Service",
 # Every tenth object (never an RSP-managed one, see ``_selector_for``) is placed by label.
 LABEL_SELECTORS: Final[tuple[dict[str, str], ...]] = ({"env": "prod"}, {"provider": "aws"})
 BASE_IMAGE: Final = "nginx:1.27.0"
-# KubeFed adds this label to every object it propagates (kubefed.md §1.4), so kfedgen output
-# carries it; the kustomize base carries it too so both sides produce the same objects.
+# KubeFed's controller added this label to every object it propagated (kubefed.md §1.4); the
+# kustomize base carries it as a KubeFed user's objects did. kfedgen does not write it (README,
+# "Compatibility with KubeFed"), so bench/peers/ leaves it out to produce kfedgen's objects.
 MANAGED_LABEL: Final = {"kubefed.io/managed": "true"}
 
 # Target metadata for kustomize patches: kind -> (group, version); "" is the core group.
@@ -284,23 +285,29 @@ def rsp_split(total: int, clusters: Sequence[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------- YAML
 
 
-class _Dumper(yaml.CSafeDumper):
-    """libyaml dumper that writes multi-line strings as literal blocks (``|``)."""
+def multiline_dumper(style: str) -> type[yaml.CSafeDumper]:
+    """A libyaml dumper that writes strings with a line break in ``style`` (``|``, ``"``)."""
+
+    class Dumper(yaml.CSafeDumper):
+        pass
+
+    def represent_str(dumper: yaml.CSafeDumper, data: str) -> yaml.ScalarNode:
+        return dumper.represent_scalar(
+            "tag:yaml.org,2002:str", data, style=style if "\n" in data else None
+        )
+
+    Dumper.add_representer(str, represent_str)
+    return Dumper
 
 
-def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+_Dumper: Final = multiline_dumper("|")  # multi-line strings as literal blocks
 
 
-_Dumper.add_representer(str, _represent_str)
-
-
-def dump_yaml(docs: Iterable[Any]) -> str:
+def dump_yaml(docs: Iterable[Any], dumper: type[yaml.CSafeDumper] = _Dumper) -> str:
     """Serialise ``docs`` as a multi-document YAML stream, keys in insertion order."""
     text: str = yaml.dump_all(
         list(docs),
-        Dumper=_Dumper,
+        Dumper=dumper,
         sort_keys=False,
         default_flow_style=False,
         allow_unicode=True,

@@ -10,11 +10,14 @@ c. a no-op re-render (same input, existing output);
 d. ``kfedgen render --check`` on the up-to-date output;
 e. a render after changing one object's template, counting which files were rewritten
    (inode/mtime) and which changed content (sha256);
+f. peak RSS of the full render (``os.wait4`` rusage of that one child);
+g. last, the peers a user would pick instead (make-argocd-fly, Kapitan), when installed:
+   inputs generated from the fleet and kfedgen's plan, their objects checked against (a)'s,
+   then timed (``bench/peers/``).
 
 (c), (d) and (e) are also printed as a share of (a) from the same run, with the type of the
 file system they ran on (``--workdir /dev/shm/...`` for tmpfs).  Each size's directory is made
 a git repository, as a user's fleet is: kfedgen keeps its caches in ``.git/kfedgen/``.
-f. peak RSS of the full render (``os.wait4`` rusage of that one child).
 
 Usage::
 
@@ -40,7 +43,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -48,76 +50,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench import generate, rawwrite
+from bench.peers import stage as peers
+from bench.peers.registry import PEERS
+from bench.proc import ProcResult, run_timed
 
 DEFAULT_SIZES: Final = (100, 300, 1000)
 LARGE_SIZE: Final = 10_000  # --large: issue 14's targets 4 and 5
 DEFAULT_OBJECTS: Final = 50
-STDERR_TAIL_LINES: Final = 8
 CHANGE_LABEL: Final = "bench.kfedgen.io/revision"
-
-
-# --------------------------------------------------------------------------- processes
-
-
-@dataclass
-class ProcResult:
-    """Outcome of one timed child process."""
-
-    argv: list[str]
-    returncode: int
-    seconds: float
-    maxrss_kib: int  # peak resident set of this child (Linux reports KiB)
-    stderr_tail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Whether the command exited 0."""
-        return self.returncode == 0
-
-
-def run_timed(
-    argv: Sequence[str],
-    cwd: Path,
-    stdout: Path | None = None,
-    timeout: float = 600.0,
-) -> ProcResult:
-    """Run ``argv`` and return its wall time, exit code and peak RSS.
-
-    ``os.wait4`` gives the rusage of exactly this child; ``RUSAGE_CHILDREN`` would be the
-    maximum over every child the runner ever reaped, which hides smaller later runs.
-    A missing executable is reported as exit code 127, a timeout as -9 (killed).
-    """
-    out_target = stdout if stdout is not None else Path(os.devnull)
-    with tempfile.TemporaryFile() as err, out_target.open("wb") as out:
-        start = time.perf_counter()
-        try:
-            proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err)
-        except OSError as exc:
-            return ProcResult(list(argv), 127, 0.0, 0, f"cannot start: {exc}")
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            proc.kill()
-
-        killer = threading.Timer(timeout, kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:  # e.g. Ctrl-C: do not leave the child running
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            killer.cancel()
-        seconds = time.perf_counter() - start
-        # Tell Popen the child is reaped, so it neither waits again nor warns on __del__.
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        lines = err.read().decode("utf-8", "replace").strip().splitlines()[-STDERR_TAIL_LINES:]
-    if timed_out.is_set():
-        lines.append(f"timed out after {timeout:g} s and was killed")
-    return ProcResult(list(argv), proc.returncode, seconds, usage.ru_maxrss, "\n".join(lines))
 
 
 # --------------------------------------------------------------------------- file trees
@@ -223,6 +163,7 @@ class SizeResult:
     kfedgen_skipped: str = ""
     render_seconds: float | None = None
     render_samples: list[float] = field(default_factory=list)
+    render_cpu_seconds: float | None = None  # median CPU time of (a), for the peers' ratios
     output_files: int | None = None
     peak_rss_mib: float | None = None
     noop_seconds: float | None = None
@@ -238,6 +179,8 @@ class SizeResult:
     raw_write_seconds: float | None = None
     # --profile: render mode ("full", "no-op", "check") -> stage -> seconds
     profile: dict[str, dict[str, float]] = field(default_factory=dict)
+    # make-argocd-fly, Kapitan... on the same fleet (bench/peers/), checked, then timed
+    peers: list[peers.PeerResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -363,6 +306,9 @@ class Options:
     run_kustomize: bool = True
     run_kfedgen: bool = True
     profile: bool = False
+    # peer name -> its command (None: not run, the reason in peer_skips)
+    peer_commands: dict[str, list[str] | None] = field(default_factory=dict)
+    peer_skips: dict[str, str] = field(default_factory=dict)
 
 
 def _measure_kustomize(
@@ -420,15 +366,17 @@ def _measure_full(k: _Kfedgen) -> bool:
     many is several times slower (the allocator skips inodes freed in the last 30 s),
     which would charge the runner's own clean-up to the next render.
     """
-    r, peak = k.result, 0
+    r, peak, cpu = k.result, 0, []
     for i in range(k.opts.repeat):
         out = k.out if i == 0 else k.work / f"rendered-{i + 1}"
         res = k.run(f"full render {i + 1}/{k.opts.repeat}", out=out)
         if not res.ok:
             return False
         r.render_samples.append(res.seconds)
+        cpu.append(res.cpu_seconds)
         peak = max(peak, res.maxrss_kib)
     r.render_seconds = statistics.median(r.render_samples)
+    r.render_cpu_seconds = statistics.median(cpu)
     r.peak_rss_mib = peak / 1024
     r.output_files = len(snapshot(k.out))
     return True
@@ -493,6 +441,7 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
     _measure_kustomize(result, gen, work, opts)
     if not opts.run_kfedgen:
         result.kfedgen_skipped = "disabled (--no-kfedgen)"
+        result.peers = peers.skip_all(opts.peer_skips, "needs kfedgen's render (--no-kfedgen)")
         return result
     k = _Kfedgen(result, opts, work, gen.fleet_dir)
     make_repository(work)
@@ -502,10 +451,29 @@ def measure_size(clusters: int, objects: int, work: Path, opts: Options) -> Size
     if _measure_full(k):  # later stages need a rendered tree
         print(f"[{result.label}] raw write of the same files ...", file=sys.stderr)
         result.raw_write_seconds = rawwrite.raw_write_seconds(k.out, work / "raw-write")
+        # The peers' inputs come from the fleet and kfedgen's plan before (e) edits them.
+        prepared = peers.prepare(
+            opts.peer_commands,
+            opts.peer_skips,
+            gen.model,
+            opts.kfedgen,
+            k.fleet,
+            work,
+            opts.timeout,
+        )
         _measure_noop_and_check(k)
         _measure_change(k, gen.model)
         if opts.profile:
             _measure_profile(k)
+        # Last, so the files the peers create and delete cannot slow kfedgen's stages (see
+        # "File creation" in bench/README.md); compared with raw-write/, the byte copy of
+        # kfedgen's first full render, since (e) has changed rendered/ since.
+        kfedgen_time = peers.Times(result.render_seconds, result.render_cpu_seconds)
+        result.peers = peers.measure(
+            prepared, work / "raw-write", kfedgen_time, opts.repeat, opts.timeout
+        )
+    else:
+        result.peers = peers.skip_all(opts.peer_skips, "needs kfedgen's full render, which failed")
     return result
 
 
@@ -812,6 +780,18 @@ def report(results: Sequence[SizeResult], targets: Sequence[Target]) -> str:
             shown = ", ".join(r.change.unexpected[:5])
             parts.append(f"[{r.label}] unexpected files changed by one-object edit: {shown}")
     parts.extend(profile_table(r) for r in results if r.profile)
+    peer_rows = [
+        row
+        for r in results
+        for row in peers.rows(r.label, peers.Times(r.render_seconds, r.render_cpu_seconds), r.peers)
+    ]
+    if peer_rows:
+        title = (
+            "peers on the same fleet (objects checked first; medians; speed-up = peer / kfedgen"
+            " (a), by wall-clock and by CPU time)"
+        )
+        parts.append(title + "\n" + format_table(peers.HEADER, peer_rows))
+        parts.extend(note for r in results for note in peers.notes(r.label, r.peers))
     parts.append(
         format_table(
             ["target", "verdict", "measured"], [[t.name, t.verdict, t.detail] for t in targets]
@@ -912,6 +892,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "(bench/profile.py, in this interpreter)",
     )
     p.add_argument("--no-kfedgen", action="store_true", help="skip every kfedgen stage")
+    for peer in PEERS:
+        p.add_argument(
+            f"--{peer.name}",
+            metavar="CMD",
+            dest=_peer_dest(peer.name),
+            help=f"command that runs {peer.name} (default: {peer.name} on PATH, if any)",
+        )
+    p.add_argument("--no-peers", action="store_true", help="do not run make-argocd-fly or Kapitan")
     p.add_argument(
         "--kfedgen",
         default=f"{shlex.quote(sys.executable)} -m kfedgen",
@@ -938,6 +926,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _peer_dest(name: str) -> str:
+    return "peer_" + name.replace("-", "_")
+
+
+def peer_commands(args: argparse.Namespace) -> tuple[dict[str, list[str] | None], dict[str, str]]:
+    """Each peer's command (from its option, else ``PATH``) and why the others are skipped."""
+    commands: dict[str, list[str] | None] = {}
+    skips: dict[str, str] = {}
+    for peer in PEERS:
+        option = getattr(args, _peer_dest(peer.name))
+        found = shutil.which(peer.name)
+        commands[peer.name] = None
+        if args.no_peers:
+            skips[peer.name] = "disabled (--no-peers)"
+        elif option:
+            commands[peer.name] = kfedgen_command(option)
+        elif found:
+            commands[peer.name] = [found]
+        else:
+            hint = peers.INSTALL_HINT.get(peer.name, f"install {peer.name}")
+            skips[peer.name] = f"not found on PATH; install it ({hint}) and pass --{peer.name} CMD"
+    return commands, skips
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every size, print the report, optionally write JSON. Exit 0 unless misused."""
     args = parse_args(argv)
@@ -955,6 +967,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_kfedgen=not args.no_kfedgen,
         profile=args.profile,
     )
+    opts.peer_commands, opts.peer_skips = peer_commands(args)
+    for name, reason in opts.peer_skips.items():
+        print(f"{name} is skipped: {reason}", file=sys.stderr)
     # Absolute: kfedgen runs with each size's directory as its working directory.
     root = (args.workdir or Path(tempfile.mkdtemp(prefix="kfedgen-bench-"))).absolute()
     results = []
@@ -980,6 +995,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "kustomize_sample": args.kustomize_sample,
                 "repeat": args.repeat,
                 "kfedgen": opts.kfedgen,
+                "peers": opts.peer_commands,
             },
             "results": [
                 asdict(r) | {"ratio": r.ratio, "of_full_render": r.shares()} for r in results

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench import rawwrite, run
+from bench import proc, rawwrite, run
 
 FAKE = Path(__file__).with_name("fake_kfedgen.py")
 FAKE_CMD = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE))}"
@@ -26,7 +26,7 @@ def _run_json(tmp_path: Path, *extra: str) -> dict[str, Any]:
 
 def test_run_timed_reports_exit_code_time_and_rss(tmp_path: Path) -> None:
     code = "import sys; b = bytearray(64 * 2**20); sys.stderr.write('boom'); sys.exit(3)"
-    res = run.run_timed([sys.executable, "-c", code], tmp_path)
+    res = proc.run_timed([sys.executable, "-c", code], tmp_path)
     assert res.returncode == 3 and not res.ok
     assert res.stderr_tail == "boom"
     assert res.seconds > 0
@@ -34,13 +34,13 @@ def test_run_timed_reports_exit_code_time_and_rss(tmp_path: Path) -> None:
 
 
 def test_run_timed_missing_executable(tmp_path: Path) -> None:
-    res = run.run_timed([str(tmp_path / "no-such-kfedgen")], tmp_path)
+    res = proc.run_timed([str(tmp_path / "no-such-kfedgen")], tmp_path)
     assert res.returncode == 127
     assert "cannot start" in res.stderr_tail
 
 
 def test_run_timed_kills_on_timeout(tmp_path: Path) -> None:
-    res = run.run_timed(
+    res = proc.run_timed(
         [sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, timeout=0.5
     )
     assert res.returncode == -9
@@ -193,3 +193,73 @@ def test_raw_write_copies_the_tree_and_times_only_the_writing(tmp_path: Path) ->
     assert seconds > 0
     assert rawwrite.read_tree(tmp_path / "copy") == rawwrite.read_tree(source)
     assert list(rawwrite.read_tree(source)) == ["x", "c1/k.yaml", "c1/ns/a.yaml"]
+
+
+def test_run_timed_counts_cpu_time(tmp_path: Path) -> None:
+    busy = "import time\nend = time.process_time() + 0.2\nwhile time.process_time() < end: pass"
+    res = proc.run_timed([sys.executable, "-c", busy], tmp_path)
+    assert res.ok and 0.2 <= res.cpu_seconds <= res.seconds + 0.05
+
+
+FAKE_PEER = Path(__file__).with_name("fake_peer.py")
+FAKE_PEER_CMD = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_PEER))}"
+
+
+def test_peer_commands_from_options_path_or_skipped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(
+        "shutil.which", lambda name: "/opt/k/kapitan" if name == "kapitan" else None
+    )
+    commands, skips = run.peer_commands(run.parse_args(["--make-argocd-fly", "maf --x"]))
+    assert commands == {"make-argocd-fly": ["maf", "--x"], "kapitan": ["/opt/k/kapitan"]}
+    assert skips == {}
+    commands, skips = run.peer_commands(run.parse_args([]))
+    assert commands["make-argocd-fly"] is None
+    assert skips["make-argocd-fly"].startswith("not found on PATH; install it (python3 -m venv")
+    assert skips["make-argocd-fly"].endswith("and pass --make-argocd-fly CMD")
+    commands, skips = run.peer_commands(run.parse_args(["--no-peers", "--kapitan", "k"]))
+    assert commands == {"make-argocd-fly": None, "kapitan": None}
+    assert set(skips.values()) == {"disabled (--no-peers)"}
+
+
+def test_peers_are_checked_timed_and_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # real kfedgen (its plan gives the replicas), the fake peer for both tools
+    monkeypatch.setenv("FAKE_PEER_WRONG_REPLICAS", "0")
+    out = tmp_path / "results.json"
+    argv = ["--sizes", "3", "--objects", "8", "--no-kustomize", "--repeat", "2", "--json", str(out)]
+    peers = ["--make-argocd-fly", FAKE_PEER_CMD, "--kapitan", FAKE_PEER_CMD]
+    assert run.main([*argv, *peers, "--workdir", str(tmp_path / "w")]) == 0
+    (result,) = json.loads(out.read_text(encoding="utf-8"))["results"]
+    assert result["errors"] == [] and result["render_cpu_seconds"] > 0
+    fly, kap = result["peers"]
+    for peer, name in ((fly, "make-argocd-fly"), (kap, "kapitan")):
+        assert peer["name"] == name and peer["equivalent"] is True and peer["skipped"] == ""
+        assert len(peer["samples"]) == 2 and peer["speedup"] > 0 and peer["cpu_speedup"] > 0
+        # per cluster one file per object, and its 2 Namespaces in one file
+        assert peer["objects_compared"] > 3 * 2
+        assert peer["output_files"] == peer["objects_compared"] - 3
+    printed = capsys.readouterr().out
+    assert "peers on the same fleet" in printed
+    assert "yes (" in printed and "fake-peer 1.0" in printed
+    # the peers' inputs are kept beside the fleet, with one output per run
+    assert sorted(p.name for p in (tmp_path / "w/3x8/peers/kapitan").iterdir()) == [
+        "inventory",
+        "out-1",
+        "out-2",
+        "out-check",
+        "templates",
+    ]
+
+
+def test_without_kfedgen_the_peers_are_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = _run_json(tmp_path, "--no-kfedgen", "--kapitan", FAKE_PEER_CMD)
+    for result in payload["results"]:
+        skipped = {p["name"]: p["skipped"] for p in result["peers"]}
+        assert skipped["kapitan"] == "needs kfedgen's render (--no-kfedgen)"
+        assert skipped["make-argocd-fly"].startswith("not found on PATH")
+    assert "kapitan skipped: needs kfedgen's render" in capsys.readouterr().out
