@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from kfedgen.backend.emit import MANIFEST_PATH, manifest_bytes, path_problem
 from tests.fleets import INVENTORY, compile_fleet
+from tests.placement.rsp_documents import namespace
 
 path_parts = st.sampled_from(["a", "b.yaml", ".", "..", "", ".kfedgen", "x\\y", "n\0", "é", " "])
 paths = st.lists(path_parts, max_size=4).map("/".join) | st.text(alphabet="/.a\\\0", max_size=6)
@@ -74,18 +75,11 @@ spec:
   template: {{data: {{a: b}}}}
   placement: {placement}
 """
-NAMESPACE = """\
-apiVersion: types.kubefed.io/v1beta1
-kind: FederatedNamespace
-metadata: {name: app, namespace: app}
-spec:
-  placement: {clusterSelector: {}}
-"""
 
 
 def test_clusters_with_the_same_files_share_one_kustomization_and_others_get_their_own() -> None:
     files = {
-        "ns": NAMESPACE,
+        "ns": namespace(),
         "all": CONFIG.format(name="everywhere", placement="{clusterSelector: {}}"),
         "lab": CONFIG.format(name="lab-only", placement="{clusters: [{name: lab}]}"),
     }
