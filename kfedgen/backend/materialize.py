@@ -80,16 +80,25 @@ def _render_object(
     decided = {}
     deciding = replicas_pointers(obj)
     # Most clusters get the same operations (the same replica count, the same override entry):
-    # their copies are built once and shared, as unchanged subtrees already are.
+    # their copies are built once and shared, as unchanged subtrees already are.  Placement
+    # and the scheduler often hand many clusters the very same operations tuple: that is
+    # looked up by identity (alive with the decisions) before its key is built.
     applied: dict[tuple[object, ...], _Applied] = {}
+    by_identity: dict[int, _Applied] = {}
+    decisions = resolution.decisions
     for name in resolution.clusters:
-        decision = resolution.decisions[name]
-        key = _operations_key(decision.operations)
-        done = applied.get(key)
+        decision = decisions[name]
+        operations = decision.operations
+        done = by_identity.get(id(operations))
         if done is None:
-            done = _apply(obj, base, start, decision.operations, deciding)
+            key = _operations_key(operations)
+            done = applied.get(key)
+            if done is None:
+                done = _apply(obj, base, start, operations, deciding)
+                if done.failure is None:
+                    applied[key] = done
             if done.failure is None:
-                applied[key] = done
+                by_identity[id(operations)] = done
         if done.failure is not None:
             operation, exc = done.failure
             path: DocPath = operation.doc_path or ("spec",)
@@ -100,8 +109,7 @@ def _render_object(
             continue
         source = template
         if done.deciding is not None:
-            index, operation, scheduled = done.deciding
-            source = _operation_source(obj, index, operation, scheduled, decision)
+            source = done.source(obj, done.deciding, decision)
         manifest, notes = done.manifest, done.notes
         # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
         # so the explicit 0 is what drains an autoscaled workload.
@@ -125,6 +133,23 @@ class _Applied:
     deciding: ClusterPatch | None
     failure: tuple[PatchOp, PatchError] | None = None
     _retained: Any = None
+    _source: ValueSource | None = None
+
+    def source(
+        self, obj: FederatedObject, deciding: ClusterPatch, decision: ClusterDecision
+    ) -> ValueSource:
+        """Where the replica count of a cluster with these operations (``deciding`` wrote
+        it) comes from.
+
+        The scheduler's value has the source the scheduler recorded for the cluster;
+        an override entry's is the same for every cluster (made once).
+        """
+        index, operation, scheduled = deciding
+        if scheduled:
+            return _operation_source(obj, index, operation, scheduled, decision)
+        if self._source is None:
+            self._source = _operation_source(obj, index, operation, scheduled, decision)
+        return self._source
 
     def retained(self, obj: FederatedObject) -> Any:
         """The manifest without its replica count (retainReplicas), built once."""
