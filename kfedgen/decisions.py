@@ -166,6 +166,10 @@ class ClusterDecision:
         """This decision with its replica count's source recorded (and ``reasons`` added)."""
         return self._evolve(self.placed, (*self.reasons, *reasons), source)
 
+    def recorded(self, source: ValueSource, reasons: tuple[str, ...]) -> ClusterDecision:
+        """:meth:`sourced` with the reasons as one tuple (materialize calls it per cluster)."""
+        return self._evolve(self.placed, self.reasons + reasons, source)
+
     def _evolve(
         self, placed: bool, reasons: tuple[str, ...], source: ValueSource | None
     ) -> ClusterDecision:

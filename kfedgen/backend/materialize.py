@@ -76,7 +76,7 @@ def _render_object(
     expected = Identity.of(base).as_source(obj.target.api_version)
     start = Trail.start(base, expected, obj, ("spec", "template"), "the template")
     template = _template_source(obj)
-    result = []
+    result: list[RenderedObject] = []
     decided = {}
     deciding = replicas_pointers(obj)
     # Most clusters get the same operations (the same replica count, the same override entry):
@@ -86,6 +86,8 @@ def _render_object(
     applied: dict[tuple[object, ...], _Applied] = {}
     by_identity: dict[int, _Applied] = {}
     decisions = resolution.decisions
+    retain = obj.retain_replicas
+    append = result.append
     for name in resolution.clusters:
         decision = decisions[name]
         operations = decision.operations
@@ -107,18 +109,17 @@ def _render_object(
             )
             decided[name] = decision.noting(*done.notes)
             continue
-        source = template
-        if done.deciding is not None:
-            source = done.source(obj, done.deciding, decision)
+        deciding_patch = done.deciding
+        source = template if deciding_patch is None else done.source(obj, deciding_patch, decision)
         manifest, notes = done.manifest, done.notes
         # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
         # so the explicit 0 is what drains an autoscaled workload.
-        if obj.retain_replicas and decision.replicas != 0:
+        if retain and decision.replicas != 0:
             manifest = done.retained(obj)
             notes = (*notes, "retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
             source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
-        result.append(RenderedObject(name, manifest, origin, location, done.trail))
-        decided[name] = decision.sourced(source, *notes)
+        append(RenderedObject(name, manifest, origin, location, done.trail))
+        decided[name] = decision.recorded(source, notes)
     return result, decided
 
 
@@ -175,11 +176,27 @@ def _apply(
             manifest = apply_patch(manifest, [operation])
         except PatchError as exc:
             return _Applied(manifest, trail, tuple(notes), last, (operation, exc))
-        trail = trail.step(manifest, _override_source(obj, operation))
+        if _may_change_identity(operation.path):
+            trail = trail.step(manifest, _override_source(obj, operation))
         notes.append(_describe_operation(index, operation))
         if operation.path in deciding:
             last = patch
     return _Applied(drop_empty_metadata_maps(manifest), trail, tuple(notes), last)
+
+
+# The top-level fields an object's identity is read from (kfedgen.identity.Identity.of).
+_IDENTITY_FIELDS = frozenset(("apiVersion", "kind", "metadata"))
+
+
+def _may_change_identity(path: str) -> bool:
+    """Whether an operation at ``path`` can change the object's identity.
+
+    Patching copies only the containers along the path, so an operation under any other
+    top-level field leaves the identity's values the very same objects: its trail step
+    would find no change.  (An escaped first token, ``~0`` or ``~1``, decodes to a name
+    with ``~`` or ``/``, never to one of these fields.)
+    """
+    return path[1:].partition("/")[0] in _IDENTITY_FIELDS
 
 
 # Values compared by type as well as value: 1, 1.0 and True are equal in Python but are
