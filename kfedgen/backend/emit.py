@@ -241,6 +241,7 @@ def emit(
     """
     files: dict[str, bytes] = {}
     owners: dict[str, RenderedObject] = {}
+    # cluster -> (rank, file in the cluster) of each file its kustomization lists
     per_cluster: dict[str, list[tuple[int, str]]] = {name: [] for name in clusters}
     # Many clusters usually receive the very same manifest: check it, name it and
     # serialise it once.  The writer also reuses the text of subtrees that
@@ -279,19 +280,19 @@ def emit(
             continue
         owners[path] = obj
         files[path] = info.content(writer)
-        per_cluster.setdefault(cluster, []).append((info.rank, path))
+        per_cluster.setdefault(cluster, []).append((info.rank, info.file))
     for file in kept:
         cluster = file.path.partition("/")[0]
         if file.path in files or cluster not in per_cluster:
             continue  # the cluster is gone, or an object renders there now: nothing to keep
         files[file.path] = file.content
         unchecked.append(file.path)
-        per_cluster[cluster].append((file.rank, file.path))
+        per_cluster[cluster].append((file.rank, file.path.removeprefix(f"{cluster}/")))
     # Clusters that receive the same files get the same kustomization: written once.
     kustomizations: dict[tuple[str, ...], bytes] = {}
     for cluster, entries in per_cluster.items():
         path = f"{cluster}/{KUSTOMIZATION}"
-        files[path] = _shared_kustomization(cluster, entries, writer, kustomizations)
+        files[path] = _shared_kustomization(entries, writer, kustomizations)
         unchecked.append(path)
     for path, content in (extra_files or {}).items():
         files[path] = content
@@ -399,12 +400,9 @@ def kustomization(
     cluster: str, entries: list[tuple[int, str]], writer: CanonicalWriter | None = None
 ) -> bytes:
     """The cluster's ``kustomization.yaml``: every resource file, Namespaces and CRDs first."""
-    return _kustomization_text(_resources(cluster, entries), writer)
-
-
-def _resources(cluster: str, entries: list[tuple[int, str]]) -> tuple[str, ...]:
     prefix = f"{cluster}/"
-    return tuple(path.removeprefix(prefix) for _, path in sorted(entries))
+    resources = tuple(path.removeprefix(prefix) for _, path in sorted(entries))
+    return _kustomization_text(resources, writer)
 
 
 def _kustomization_text(resources: tuple[str, ...], writer: CanonicalWriter | None) -> bytes:
@@ -417,17 +415,16 @@ def _kustomization_text(resources: tuple[str, ...], writer: CanonicalWriter | No
 
 
 def _shared_kustomization(
-    cluster: str,
-    entries: list[tuple[int, str]],
-    writer: CanonicalWriter,
-    made: dict[tuple[str, ...], bytes],
+    entries: list[tuple[int, str]], writer: CanonicalWriter, made: dict[tuple[str, ...], bytes]
 ) -> bytes:
-    """:func:`kustomization`, one bytes object for every cluster with the same resources.
+    """:func:`kustomization` of (rank, file in the cluster) ``entries``, one bytes object for
+    every cluster with the same resources.
 
     The text names no cluster, so equal resource lists give equal files; sharing the object
-    also lets the manifest hash it once (:func:`digests_of`).
+    also lets the manifest hash it once (:func:`digests_of`).  Files in one cluster sort
+    as their paths do (one common prefix).
     """
-    resources = _resources(cluster, entries)
+    resources = tuple(file for _, file in sorted(entries))
     content = made.get(resources)
     if content is None:
         content = made[resources] = _kustomization_text(resources, writer)
