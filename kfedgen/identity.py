@@ -197,8 +197,10 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
     identity_of = _Identities()
     differences: dict[tuple[int, int], list[str]] = {}
     kept: list[tuple[_T, Identity]] = []
+    known = identity_of.by_manifest  # the common case, looked up without a call
     for obj in objects:
-        actual = identity_of(obj.manifest)
+        manifest = obj.manifest
+        actual = known.get(id(manifest)) or identity_of(manifest)
         trail = obj.trail
         if trail is None:
             kept.append((obj, actual))
