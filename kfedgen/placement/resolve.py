@@ -78,9 +78,14 @@ class ClusterSelection:
     def __init__(self, clusters: Sequence[Cluster]) -> None:
         self.clusters = clusters
         # One representative labels mapping per distinct label set, with its clusters.
-        groups: dict[tuple[tuple[str, str], ...], tuple[Mapping[str, str], list[str]]] = {}
+        groups: dict[object, tuple[Mapping[str, str], list[str]]] = {}
         for cluster in clusters:
-            key = tuple(sorted(cluster.labels.items()))
+            key: object
+            try:
+                key = tuple(sorted(cluster.labels.items()))
+                hash(key)
+            except TypeError:  # labels an invalid inventory left unsortable: a group alone
+                key = id(cluster)
             groups.setdefault(key, (cluster.labels, []))[1].append(cluster.name)
         self._groups = list(groups.values())
         self._by_selector: dict[LabelSelector, frozenset[str]] = {}

@@ -10,6 +10,7 @@ placement stage with a decision worked out cluster by cluster.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,6 +74,15 @@ def test_equal_selectors_of_different_objects_share_one_answer() -> None:
     again = selection.select(Placement(None, LabelSelector((Requirement("env", "In", ("a",)),))))
     assert first == {"c1", "c3"}
     assert again is first
+
+
+def test_labels_that_cannot_be_sorted_or_hashed_are_still_matched_cluster_by_cluster() -> None:
+    # An invalid inventory is reported, but placement still runs over what was read.
+    odd: list[dict[Any, Any]] = [{1: "x", "env": "a"}, {"env": ["a"]}, {"env": "a"}]
+    clusters = [Cluster(f"c{i}", labels, Location("f")) for i, labels in enumerate(odd)]
+    selector = LabelSelector((Requirement("env", "In", ("a",)),))
+    for placement in (Placement(None, selector), Placement(None, LabelSelector(()))):
+        assert ClusterSelection(clusters).select(placement) == select_clusters(placement, clusters)
 
 
 def _selector_yaml(selector: LabelSelector) -> str:
