@@ -95,7 +95,10 @@ class ClusterSelection:
         if placement.cluster_names is not None or placement.selector is None:
             return frozenset(select_clusters(placement, self.clusters))
         selector = placement.selector
-        found = self._by_selector.get(selector)
+        try:
+            found = self._by_selector.get(selector)
+        except TypeError:  # a selector an invalid document left unhashable: not kept
+            return frozenset(select_clusters(placement, self.clusters))
         if found is None:
             found = frozenset(
                 name for labels, names in self._groups if selector.matches(labels) for name in names

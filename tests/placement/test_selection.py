@@ -76,12 +76,17 @@ def test_equal_selectors_of_different_objects_share_one_answer() -> None:
     assert again is first
 
 
-def test_labels_that_cannot_be_sorted_or_hashed_are_still_matched_cluster_by_cluster() -> None:
+def test_labels_and_selectors_that_cannot_be_sorted_or_hashed_are_still_matched() -> None:
     # An invalid inventory is reported, but placement still runs over what was read.
     odd: list[dict[Any, Any]] = [{1: "x", "env": "a"}, {"env": ["a"]}, {"env": "a"}]
     clusters = [Cluster(f"c{i}", labels, Location("f")) for i, labels in enumerate(odd)]
     selector = LabelSelector((Requirement("env", "In", ("a",)),))
-    for placement in (Placement(None, selector), Placement(None, LabelSelector(()))):
+    unhashable = LabelSelector((Requirement("env", "In", (["a"], "a")),))  # type: ignore[arg-type]
+    for placement in (
+        Placement(None, selector),
+        Placement(None, LabelSelector(())),
+        Placement(None, unhashable),
+    ):
         assert ClusterSelection(clusters).select(placement) == select_clusters(placement, clusters)
 
 
