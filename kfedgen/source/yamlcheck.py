@@ -72,6 +72,23 @@ class TooDeepError(LimitError):
         super().__init__(f"document is nested more than {limit} levels deep", mark)
 
 
+class UnreadableBoolError(LimitError):
+    """An explicit ``!!bool`` on text YAML 1.1 does not read as a boolean.
+
+    PyYAML's constructor fails on it without saying where (a bare KeyError).
+    """
+
+    hint = "write true or false, or remove the !!bool tag"
+
+    def __init__(self, text: str, mark: Any) -> None:
+        super().__init__(f"!!bool {text!r} is not a boolean", mark)
+
+
+# The texts PyYAML's constructor reads as booleans under an explicit !!bool (lower-cased).
+_BOOL_TEXTS = frozenset(yaml.constructor.SafeConstructor.bool_values)
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
 class AliasBudget:
     """What the aliases of one file expand to, over all its documents.
 
@@ -151,6 +168,8 @@ class DocumentIndex:
             return reading.value
         if tag not in (STR_TAG, MERGE_TAG):  # "<<" as a value is the string
             self.built = False
+            if tag == _BOOL_TAG and node.value.lower() not in _BOOL_TEXTS:
+                raise UnreadableBoolError(node.value, node.start_mark)
         return node.value
 
     def _collection(self, node: yaml.Node, first: bool, value: Any, tag: str) -> Any:
