@@ -72,21 +72,25 @@ class TooDeepError(LimitError):
         super().__init__(f"document is nested more than {limit} levels deep", mark)
 
 
-class UnreadableBoolError(LimitError):
-    """An explicit ``!!bool`` on text YAML 1.1 does not read as a boolean.
+class UnreadableScalarError(LimitError):
+    """A scalar with an explicit ``!!bool``, ``!!int``, ``!!float`` or ``!!timestamp`` tag
+    whose text is not a value of that type.
 
-    PyYAML's constructor fails on it without saying where (a bare KeyError).
+    PyYAML's constructor fails on such text without saying where, and on some (``!!bool
+    maybe``, ``!!timestamp abc``) with a KeyError or AttributeError.
     """
 
-    hint = "write true or false, or remove the !!bool tag"
+    hint = "write a value of that type, or remove the tag"
 
-    def __init__(self, text: str, mark: Any) -> None:
-        super().__init__(f"!!bool {text!r} is not a boolean", mark)
+    def __init__(self, kind: str, text: str, mark: Any) -> None:
+        super().__init__(f"!!{kind} {text!r} is not a valid {kind}", mark)
 
 
-# The texts PyYAML's constructor reads as booleans under an explicit !!bool (lower-cased).
-_BOOL_TEXTS = frozenset(yaml.constructor.SafeConstructor.bool_values)
-_BOOL_TAG = "tag:yaml.org,2002:bool"
+# The explicit scalar tags whose text PyYAML's safe constructor parses, by tag.
+_TYPED_SCALARS = {
+    f"tag:yaml.org,2002:{kind}": kind for kind in ("bool", "int", "float", "timestamp")
+}
+_SAFE_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 class AliasBudget:
@@ -168,9 +172,19 @@ class DocumentIndex:
             return reading.value
         if tag not in (STR_TAG, MERGE_TAG):  # "<<" as a value is the string
             self.built = False
-            if tag == _BOOL_TAG and node.value.lower() not in _BOOL_TEXTS:
-                raise UnreadableBoolError(node.value, node.start_mark)
+            kind = _TYPED_SCALARS.get(tag)
+            if kind is not None:
+                self._check_typed(node, kind)
         return node.value
+
+    @staticmethod
+    def _check_typed(node: yaml.Node, kind: str) -> None:
+        """Raise :class:`UnreadableScalarError` unless PyYAML can build this tagged scalar."""
+        construct = _SAFE_CONSTRUCTOR.yaml_constructors[node.tag]
+        try:
+            construct(_SAFE_CONSTRUCTOR, node)
+        except (KeyError, AttributeError, ValueError, TypeError, OverflowError):
+            raise UnreadableScalarError(kind, node.value, node.start_mark) from None
 
     def _collection(self, node: yaml.Node, first: bool, value: Any, tag: str) -> Any:
         if node.tag != tag:
