@@ -100,7 +100,7 @@ class ClusterPatch(NamedTuple):
     scheduled: bool = False  # the value is the scheduler's (in place of the entry's own)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ClusterDecision:
     """Whether an object goes to one cluster, and the reasons, in the order they were decided.
 
@@ -121,6 +121,33 @@ class ClusterDecision:
     at_max: bool = False
     operations: tuple[ClusterPatch, ...] = ()
 
+    def __init__(
+        self,
+        cluster: str,
+        placed: bool = False,
+        reasons: tuple[str, ...] = (),
+        replicas: int | None = None,
+        replicas_from: ValueSource | None = None,
+        preference: Preference | None = None,
+        drained: bool = False,
+        at_max: bool = False,
+        operations: tuple[ClusterPatch, ...] = (),
+    ) -> None:
+        # A render makes clusters x objects of these at every stage.  Filling the instance
+        # dictionary directly costs a third of the frozen dataclass's generated __init__,
+        # which sets each field through object.__setattr__; the instance stays as immutable
+        # to its users (assigning an attribute still raises FrozenInstanceError).
+        fields = self.__dict__
+        fields["cluster"] = cluster
+        fields["placed"] = placed
+        fields["reasons"] = reasons
+        fields["replicas"] = replicas
+        fields["replicas_from"] = replicas_from
+        fields["preference"] = preference
+        fields["drained"] = drained
+        fields["at_max"] = at_max
+        fields["operations"] = operations
+
     def placing(self, reason: str) -> ClusterDecision:
         """This decision, placed there for ``reason``."""
         return self._evolve(True, (*self.reasons, reason), self.replicas_from)
@@ -139,11 +166,14 @@ class ClusterDecision:
         """This decision with its replica count's source recorded (and ``reasons`` added)."""
         return self._evolve(self.placed, (*self.reasons, *reasons), source)
 
+    def recorded(self, source: ValueSource, reasons: tuple[str, ...]) -> ClusterDecision:
+        """:meth:`sourced` with the reasons as one tuple (materialize calls it per cluster)."""
+        return self._evolve(self.placed, self.reasons + reasons, source)
+
     def _evolve(
         self, placed: bool, reasons: tuple[str, ...], source: ValueSource | None
     ) -> ClusterDecision:
-        # Direct construction: dataclasses.replace costs several times more, and a fleet
-        # makes clusters x objects of these.
+        # Direct construction: dataclasses.replace costs several times more.
         return ClusterDecision(
             self.cluster,
             placed,

@@ -194,15 +194,17 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
     that made the change, with every cluster it made it in.
     """
     report = _Report()
-    identities = _identities(objects)
+    identity_of = _Identities()
     differences: dict[tuple[int, int], list[str]] = {}
-    kept = []
+    kept: list[tuple[_T, Identity]] = []
+    known = identity_of.by_manifest  # the common case, looked up without a call
     for obj in objects:
+        manifest = obj.manifest
+        actual = known.get(id(manifest)) or identity_of(manifest)
         trail = obj.trail
         if trail is None:
-            kept.append(obj)
+            kept.append((obj, actual))
             continue
-        actual = identities[id(obj)]
         # Both keys stay alive for the whole call (the trail in obj, the identity in the memo).
         key = (id(trail.expected), id(actual))
         fields = differences.get(key)
@@ -213,11 +215,11 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
             message, hint = _change_text(field, trail.expected, actual, obj.origin, source.label)
             report.add(source, message, hint, obj.cluster)
         if not fields:
-            kept.append(obj)
+            kept.append((obj, actual))
     placed = _placed_namespaces(spec, kept)
     result = []
-    for obj in kept:
-        namespace = identities[id(obj)].namespace
+    for obj, identity in kept:
+        namespace = identity.namespace
         if not namespace or (obj.cluster, namespace) in placed:
             result.append(obj)
             continue
@@ -236,40 +238,47 @@ def check_identities(spec: FleetSpec, objects: Sequence[_T], problems: Problems)
     return result
 
 
-def _identities(objects: Sequence[Checked]) -> dict[int, Identity]:
-    """The identity of each object (by ``id``), computed once per distinct identity fields.
+class _Identities:
+    """The identity of manifests, computed once per distinct identity fields.
 
-    Clusters share unchanged subtrees copy-on-write, so most per-cluster copies of an object
-    hold the very same ``metadata`` mapping: keying on the ids of the three values an identity
-    is read from is exact while ``objects`` keeps them alive, and spares one ``Identity.of``
-    per cluster.
+    Clusters share manifests, and unchanged subtrees, copy-on-write: a manifest seen before
+    is looked up by its ``id``, and most per-cluster variants hold the very same
+    ``metadata`` mapping, so keying on the ids of the three values an identity is read
+    from spares one ``Identity.of`` per variant.  Both are exact while the caller keeps
+    the manifests alive.
     """
-    memo: dict[tuple[int, int, int], Identity] = {}
-    result = {}
-    for obj in objects:
-        manifest = obj.manifest
-        key = (
-            id(manifest.get("apiVersion")),
-            id(manifest.get("kind")),
-            id(manifest.get("metadata")),
-        )
-        identity = memo.get(key)
+
+    def __init__(self) -> None:
+        self.by_manifest: dict[int, Identity] = {}
+        self.by_fields: dict[tuple[int, int, int], Identity] = {}
+
+    def __call__(self, manifest: Mapping[str, Any]) -> Identity:
+        identity = self.by_manifest.get(id(manifest))
         if identity is None:
-            identity = memo[key] = Identity.of(manifest)
-        result[id(obj)] = identity
-    return result
+            key = (
+                id(manifest.get("apiVersion")),
+                id(manifest.get("kind")),
+                id(manifest.get("metadata")),
+            )
+            identity = self.by_fields.get(key)
+            if identity is None:
+                identity = self.by_fields[key] = Identity.of(manifest)
+            self.by_manifest[id(manifest)] = identity
+        return identity
 
 
-def _placed_namespaces(spec: FleetSpec, objects: Iterable[Checked]) -> set[tuple[str, Any]]:
+def _placed_namespaces(
+    spec: FleetSpec, objects: Iterable[tuple[Checked, Identity]]
+) -> set[tuple[str, Any]]:
     """(cluster, namespace) for every namespace that exists in a cluster once it syncs."""
     clusters = spec.cluster_list()
     placed: set[tuple[str, Any]] = {
         (c.name, name) for c in clusters for name in PREEXISTING_NAMESPACES
     }
-    for obj in objects:
-        manifest = obj.manifest
-        if (manifest.get("apiVersion"), manifest.get("kind")) == ("v1", "Namespace"):
-            placed.add((obj.cluster, Identity.of(manifest).name))
+    for obj, identity in objects:
+        # The identity holds the manifest's own apiVersion and kind (whatever their type).
+        if identity.kind == "Namespace" and identity.api_version == "v1":
+            placed.add((obj.cluster, identity.name))
     # A FederatedNamespace places its namespace even where KubeFed does not render the
     # Namespace object itself (kube-system and the other system namespaces).
     for name, namespace in spec.namespaces.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,25 @@ def test_a_decision_is_a_value_each_step_returns_a_new_one() -> None:
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         noted.placed = False  # type: ignore[misc]
+
+
+def test_the_hand_written_constructor_sets_every_field_the_dataclass_declares() -> None:
+    # ClusterDecision fills its fields itself (speed); a field added to the class but not
+    # to __init__ would be missing from instances and break equality and repr.
+    names = [f.name for f in dataclasses.fields(ClusterDecision)]
+    source = ValueSource("scheduler", "rsp")
+    values: tuple[Any, ...] = ("east", True, ("r",), 3, source, None, True, True, ())
+    decision = ClusterDecision(*values)
+    assert list(vars(decision)) == names
+    assert [getattr(decision, n) for n in names] == list(values)
+    changes: dict[str, Any] = dict(zip(names, values, strict=True))
+    assert decision == dataclasses.replace(ClusterDecision("east"), **changes)
+    assert vars(ClusterDecision("east")) == {
+        f.name: f.default for f in dataclasses.fields(ClusterDecision) if f.name != "cluster"
+    } | {"cluster": "east"}
+    assert hash(decision) == hash(ClusterDecision(*values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.replicas = 4  # type: ignore[misc]
 
 
 def test_the_template_and_each_override_entry_are_recorded_with_their_file_and_line() -> None:

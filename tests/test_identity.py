@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -218,3 +219,29 @@ def test_an_error_exactly_when_the_final_identity_differs(
     else:
         compilation = compile_fleet(KARMADA_INVENTORY, docs, overlays=overlays)
         assert {o.name for o in rendered(compilation, final["kind"], "web").values()} == {"web"}
+
+
+@pytest.mark.parametrize(
+    ("override", "changed"),
+    [
+        ("{path: /kind, value: StatefulSet}", "changes the kind"),
+        ("{path: /apiVersion, value: extensions/v1beta1}", "sets apiVersion"),
+        ("{path: /metadata/namespace, value: other}", "moves"),
+        ("{path: /metadata, value: {name: web}}", "removes the namespace"),
+        ("{op: add, path: /metadata/generateName, value: web-}", "generateName"),
+        ("{op: add, path: /meta~1data, value: {name: x}}", None),  # a key "meta/data"
+        ("{op: add, path: /spec, value: {paused: true}}", None),
+    ],
+)
+def test_every_kubefed_override_that_changes_the_identity_is_found(
+    override: str, changed: str | None
+) -> None:
+    # materialize follows identity only through overrides of apiVersion, kind and metadata
+    # (patching leaves every other top-level field's values the same objects).
+    fleet = NAMESPACES + "---\n" + federated(f"        - {override}\n")
+    if changed is None:
+        assert compile_fleet(INVENTORY, fleet).objects
+        return
+    errors = fleet_errors(INVENTORY, fleet)
+    assert len(errors) == 1, errors
+    assert "the override" in errors[0] and changed in errors[0], errors

@@ -241,6 +241,7 @@ def emit(
     """
     files: dict[str, bytes] = {}
     owners: dict[str, RenderedObject] = {}
+    # cluster -> (rank, file in the cluster) of each file its kustomization lists
     per_cluster: dict[str, list[tuple[int, str]]] = {name: [] for name in clusters}
     # Many clusters usually receive the very same manifest: check it, name it and
     # serialise it once.  The writer also reuses the text of subtrees that
@@ -249,54 +250,89 @@ def emit(
     identities: dict[tuple[str, ...], _Identity] = {}
     cluster_ok: dict[str, bool] = {}
     writer = canonical_writer()
+    # The paths path_problem must still see: objects' paths are checked once per file name
+    # (below), so only the others (kustomizations, kept and extra files) are listed here.
+    unchecked: list[str] = []
     for obj in objects:
         info = shared.get(id(obj.manifest))
         if info is None:
             info = _SharedManifest.of(obj, identities)
             shared[id(obj.manifest)] = info
-        ok = cluster_ok.get(obj.cluster)
+        cluster = obj.cluster
+        ok = cluster_ok.get(cluster)
         if ok is None:
-            ok = cluster_ok[obj.cluster] = is_dns1123_label(obj.cluster)
+            ok = cluster_ok[cluster] = is_dns1123_label(cluster)
         problem = info.problem if ok else identity_problem(obj)
         if problem:
             problems.error(
                 obj.location, (), f"{obj.origin} cannot be rendered: {problem}", _IDENTITY_HINT
             )
             continue
-        path = f"{obj.cluster}/{info.file}"
+        path = f"{cluster}/{info.file}"
         first = owners.get(path)
         if first is not None:
             problems.error(
                 obj.location,
                 (),
-                f"{obj.origin} and {first.origin} both render to {path} in cluster {obj.cluster}",
+                f"{obj.origin} and {first.origin} both render to {path} in cluster {cluster}",
                 "rename one of them",
             )
             continue
         owners[path] = obj
         files[path] = info.content(writer)
-        per_cluster.setdefault(obj.cluster, []).append((info.rank, path))
+        per_cluster.setdefault(cluster, []).append((info.rank, info.file))
     for file in kept:
         cluster = file.path.partition("/")[0]
         if file.path in files or cluster not in per_cluster:
             continue  # the cluster is gone, or an object renders there now: nothing to keep
         files[file.path] = file.content
-        per_cluster[cluster].append((file.rank, file.path))
+        unchecked.append(file.path)
+        per_cluster[cluster].append((file.rank, file.path.removeprefix(f"{cluster}/")))
+    # Clusters that receive the same files get the same kustomization: written once.
+    kustomizations: dict[tuple[str, ...], bytes] = {}
     for cluster, entries in per_cluster.items():
-        files[f"{cluster}/{KUSTOMIZATION}"] = kustomization(cluster, entries, writer)
+        path = f"{cluster}/{KUSTOMIZATION}"
+        files[path] = _shared_kustomization(entries, writer, kustomizations)
+        unchecked.append(path)
     for path, content in (extra_files or {}).items():
         files[path] = content
-    for path in sorted(files):
-        problem = path_problem(path)
-        if problem:
-            problems.error(Location("<output>"), (), f"refusing to write {path!r}: {problem}")
-            del files[path]
+        unchecked.append(path)
+    _drop_unsafe_paths(files, owners, shared, unchecked, problems)
     digests = digests_of(files)
     files[MANIFEST_PATH] = manifest_bytes(files, digests)
     tree = OutputTree(files)
     digests[MANIFEST_PATH] = sha256(files[MANIFEST_PATH])
     tree.__dict__["digests"] = digests  # the cached property, already known
     return tree
+
+
+def _drop_unsafe_paths(
+    files: dict[str, bytes],
+    owners: Mapping[str, RenderedObject],
+    shared: Mapping[int, _SharedManifest],
+    unchecked: Iterable[str],
+    problems: Problems,
+) -> None:
+    """Report and drop every path of ``files`` that :func:`path_problem` refuses.
+
+    An object's path is its cluster, a DNS-1123 label (checked before it got a path), then
+    its file name in the cluster: such a path has a problem exactly when the file name has
+    one (``tests/backend/test_emit.py`` checks that), so each file name is checked once
+    however many clusters receive it.
+    """
+    by_file: dict[str, str | None] = {}
+    unsafe = {path for path in unchecked if path in files and path_problem(path)}
+    for path, obj in owners.items():
+        file = shared[id(obj.manifest)].file
+        problem = by_file.get(file, "")
+        if problem == "":
+            problem = by_file[file] = path_problem(file)
+        if problem:
+            unsafe.add(path)
+    for path in sorted(unsafe):
+        problem = path_problem(path)
+        problems.error(Location("<output>"), (), f"refusing to write {path!r}: {problem}")
+        del files[path]
 
 
 _Identity = tuple[str | None, str, int]  # (identity problem, file in the cluster, rank)
@@ -365,13 +401,34 @@ def kustomization(
 ) -> bytes:
     """The cluster's ``kustomization.yaml``: every resource file, Namespaces and CRDs first."""
     prefix = f"{cluster}/"
-    resources = [path.removeprefix(prefix) for _, path in sorted(entries)]
+    resources = tuple(path.removeprefix(prefix) for _, path in sorted(entries))
+    return _kustomization_text(resources, writer)
+
+
+def _kustomization_text(resources: tuple[str, ...], writer: CanonicalWriter | None) -> bytes:
     document = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": resources,
+        "resources": list(resources),
     }
     return (writer or canonical_writer()).dump(document).encode("utf-8")
+
+
+def _shared_kustomization(
+    entries: list[tuple[int, str]], writer: CanonicalWriter, made: dict[tuple[str, ...], bytes]
+) -> bytes:
+    """:func:`kustomization` of (rank, file in the cluster) ``entries``, one bytes object for
+    every cluster with the same resources.
+
+    The text names no cluster, so equal resource lists give equal files; sharing the object
+    also lets the manifest hash it once (:func:`digests_of`).  Files in one cluster sort
+    as their paths do (one common prefix).
+    """
+    resources = tuple(file for _, file in sorted(entries))
+    content = made.get(resources)
+    if content is None:
+        content = made[resources] = _kustomization_text(resources, writer)
+    return content
 
 
 def manifest_bytes(files: Mapping[str, bytes], digests: Mapping[str, str] | None = None) -> bytes:

@@ -76,20 +76,31 @@ def _render_object(
     expected = Identity.of(base).as_source(obj.target.api_version)
     start = Trail.start(base, expected, obj, ("spec", "template"), "the template")
     template = _template_source(obj)
-    result = []
+    result: list[RenderedObject] = []
     decided = {}
     deciding = replicas_pointers(obj)
     # Most clusters get the same operations (the same replica count, the same override entry):
-    # their copies are built once and shared, as unchanged subtrees already are.
+    # their copies are built once and shared, as unchanged subtrees already are.  Placement
+    # and the scheduler often hand many clusters the very same operations tuple: that is
+    # looked up by identity (alive with the decisions) before its key is built.
     applied: dict[tuple[object, ...], _Applied] = {}
+    by_identity: dict[int, _Applied] = {}
+    decisions = resolution.decisions
+    retain = obj.retain_replicas
+    append = result.append
     for name in resolution.clusters:
-        decision = resolution.decisions[name]
-        key = _operations_key(decision.operations)
-        done = applied.get(key)
+        decision = decisions[name]
+        operations = decision.operations
+        done = by_identity.get(id(operations))
         if done is None:
-            done = _apply(obj, base, start, decision.operations, deciding)
+            key = _operations_key(operations)
+            done = applied.get(key)
+            if done is None:
+                done = _apply(obj, base, start, operations, deciding)
+                if done.failure is None:
+                    applied[key] = done
             if done.failure is None:
-                applied[key] = done
+                by_identity[id(operations)] = done
         if done.failure is not None:
             operation, exc = done.failure
             path: DocPath = operation.doc_path or ("spec",)
@@ -98,19 +109,17 @@ def _render_object(
             )
             decided[name] = decision.noting(*done.notes)
             continue
-        source = template
-        if done.deciding is not None:
-            index, operation, scheduled = done.deciding
-            source = _operation_source(obj, index, operation, scheduled, decision)
+        deciding_patch = done.deciding
+        source = template if deciding_patch is None else done.source(obj, deciding_patch, decision)
         manifest, notes = done.manifest, done.notes
         # A scheduled 0 stays: an autoscaler never scales a workload up from 0,
         # so the explicit 0 is what drains an autoscaled workload.
-        if obj.retain_replicas and decision.replicas != 0:
+        if retain and decision.replicas != 0:
             manifest = done.retained(obj)
             notes = (*notes, "retainReplicas: spec.replicas is left to the cluster (e.g. an HPA)")
             source = ValueSource(RETAINED, "retainReplicas", obj.location(_RETAIN_PATH))
-        result.append(RenderedObject(name, manifest, origin, location, done.trail))
-        decided[name] = decision.sourced(source, *notes)
+        append(RenderedObject(name, manifest, origin, location, done.trail))
+        decided[name] = decision.recorded(source, notes)
     return result, decided
 
 
@@ -125,6 +134,23 @@ class _Applied:
     deciding: ClusterPatch | None
     failure: tuple[PatchOp, PatchError] | None = None
     _retained: Any = None
+    _source: ValueSource | None = None
+
+    def source(
+        self, obj: FederatedObject, deciding: ClusterPatch, decision: ClusterDecision
+    ) -> ValueSource:
+        """Where the replica count of a cluster with these operations (``deciding`` wrote
+        it) comes from.
+
+        The scheduler's value has the source the scheduler recorded for the cluster;
+        an override entry's is the same for every cluster (made once).
+        """
+        index, operation, scheduled = deciding
+        if scheduled:
+            return _operation_source(obj, index, operation, scheduled, decision)
+        if self._source is None:
+            self._source = _operation_source(obj, index, operation, scheduled, decision)
+        return self._source
 
     def retained(self, obj: FederatedObject) -> Any:
         """The manifest without its replica count (retainReplicas), built once."""
@@ -150,11 +176,27 @@ def _apply(
             manifest = apply_patch(manifest, [operation])
         except PatchError as exc:
             return _Applied(manifest, trail, tuple(notes), last, (operation, exc))
-        trail = trail.step(manifest, _override_source(obj, operation))
+        if _may_change_identity(operation.path):
+            trail = trail.step(manifest, _override_source(obj, operation))
         notes.append(_describe_operation(index, operation))
         if operation.path in deciding:
             last = patch
     return _Applied(drop_empty_metadata_maps(manifest), trail, tuple(notes), last)
+
+
+# The top-level fields an object's identity is read from (kfedgen.identity.Identity.of).
+_IDENTITY_FIELDS = frozenset(("apiVersion", "kind", "metadata"))
+
+
+def _may_change_identity(path: str) -> bool:
+    """Whether an operation at ``path`` can change the object's identity.
+
+    Patching copies only the containers along the path, so an operation under any other
+    top-level field leaves the identity's values the very same objects: its trail step
+    would find no change.  (An escaped first token, ``~0`` or ``~1``, decodes to a name
+    with ``~`` or ``/``, never to one of these fields.)
+    """
+    return path[1:].partition("/")[0] in _IDENTITY_FIELDS
 
 
 # Values compared by type as well as value: 1, 1.0 and True are equal in Python but are

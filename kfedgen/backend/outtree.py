@@ -27,7 +27,7 @@ def path_problem(path: str) -> str | None:
     wrapped = f"/{path}/"
     if not path or "//" in wrapped or "/./" in wrapped or "/../" in wrapped:
         return "it is not a plain relative path"
-    if any(c in path for c in "\\\0"):
+    if "\\" in path or "\0" in path:
         return "it contains a backslash or a NUL character"
     return None
 

@@ -9,6 +9,7 @@ field named by the ``kfedgen.io/replicas-path`` extension).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kfedgen.decisions import ClusterPatch
@@ -55,6 +56,29 @@ def cluster_operations(obj: FederatedObject, cluster: Cluster) -> tuple[ClusterP
         for entry in obj.overrides_for(cluster)
         for patch in entry.patches
     )
+
+
+def operations_by_cluster(
+    obj: FederatedObject, clusters: Sequence[Cluster]
+) -> dict[str, tuple[ClusterPatch, ...]]:
+    """:func:`cluster_operations` of each of ``clusters`` that has any (the others have none).
+
+    Only the clusters an entry names can have operations, unless an entry selects clusters
+    by label: most of a large inventory is then never looked at.
+    """
+    if not obj.overrides:
+        return {}
+    if any(entry.cluster_name is None for entry in obj.overrides):
+        candidates: Sequence[Cluster] = clusters
+    else:
+        named = {entry.cluster_name for entry in obj.overrides}
+        candidates = [cluster for cluster in clusters if cluster.name in named]
+    found = {}
+    for cluster in candidates:
+        operations = cluster_operations(obj, cluster)
+        if operations:
+            found[cluster.name] = operations
+    return found
 
 
 def replicas_override(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from kfedgen.decisions import SCHEDULER, Preference, ValueSource
+from kfedgen.decisions import SCHEDULER, ClusterPatch, Preference, ValueSource
 from kfedgen.errors import Problems
 from kfedgen.frontends.kubefed.rsp import CLUSTERS_PATH
 from kfedgen.model import (
@@ -36,7 +36,12 @@ from kfedgen.placement.kubefed_planner import (
     may_overflow_int64,
     plan_replicas,
 )
-from kfedgen.placement.resolve import ClusterDecision, Resolution, namespace_gate, select_clusters
+from kfedgen.placement.resolve import (
+    ClusterDecision,
+    ClusterSelection,
+    Resolution,
+    namespace_gate,
+)
 
 # --------------------------------------------------------------------------------------
 # What the scheduler decided for one cluster (for reasons, `plan` and `explain`)
@@ -92,9 +97,7 @@ def cluster_schedule(
 ) -> ClusterSchedule:
     """Which preference applied to ``cluster`` and whether it was drained."""
     effective = effective_preferences(rsp.clusters)
-    key = cluster.name if cluster.name in effective else None
-    if key is None and WILDCARD_CLUSTER in effective:
-        key = WILDCARD_CLUSTER
+    key = _preference_key(effective, cluster.name)
     return ClusterSchedule(
         replicas=replicas,
         key=key,
@@ -102,6 +105,24 @@ def cluster_schedule(
         defaulted=not rsp.clusters,
         drained=not cluster.schedulable,
     )
+
+
+def _preference_key(effective: Mapping[str, ClusterPreferences], cluster: str) -> str | None:
+    """The ``spec.clusters`` key that applies to ``cluster`` (None: neither its name nor "*")."""
+    if cluster in effective:
+        return cluster
+    return WILDCARD_CLUSTER if WILDCARD_CLUSTER in effective else None
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the clusters with one schedule (count, preference key, drained) all get."""
+
+    schedule: ClusterSchedule
+    note: str  # for `plan`
+    reason: str  # the decision's reason
+    preference: Preference | None
+    at_max: bool
 
 
 # --------------------------------------------------------------------------------------
@@ -118,6 +139,7 @@ def schedule_replicas(
     RSP for one object and every reference nothing answers; such an RSP is not applied.
     """
     by_ref = {resolution.obj.ref: resolution for resolution in resolutions}
+    selection = ClusterSelection(spec.cluster_list())
     first: dict[str, ReplicaSchedulingPreference] = {}
     for rsp in spec.preferences:
         if first.setdefault(rsp.key, rsp) is not rsp:
@@ -135,7 +157,7 @@ def schedule_replicas(
             continue
         resolution = by_ref.get(rsp.target_ref)
         if resolution is not None:
-            by_ref[rsp.target_ref] = _Scheduler(rsp, resolution, spec, problems).run()
+            by_ref[rsp.target_ref] = _Scheduler(rsp, resolution, spec, selection, problems).run()
     return list(by_ref.values())
 
 
@@ -147,6 +169,7 @@ class _Scheduler:
         rsp: ReplicaSchedulingPreference,
         resolution: Resolution,
         spec: FleetSpec,
+        selection: ClusterSelection,
         problems: Problems,
     ) -> None:
         self.rsp = rsp
@@ -154,9 +177,15 @@ class _Scheduler:
         self.obj = resolution.obj
         self.spec = spec
         self.problems = problems
-        self.clusters = spec.cluster_list()
-        self.gate = namespace_gate(self.obj, spec, self.clusters)
+        self.selection = selection
+        self.clusters = selection.clusters
+        self.gate = namespace_gate(self.obj, spec, selection)
         self.source = ValueSource(SCHEDULER, rsp.ref, rsp.location(CLUSTERS_PATH))
+        # Thousands of clusters get one of a few counts under one preference: the texts,
+        # preference and operations of each are made once (_shared, _operations).
+        self.effective = effective_preferences(rsp.clusters)
+        self.by_schedule: dict[tuple[int, str | None, bool], _Shared] = {}
+        self.unpatched: dict[int, tuple[ClusterPatch, ...]] = {}
 
     def run(self) -> Resolution:
         """The resolution as this RSP leaves it."""
@@ -188,9 +217,9 @@ class _Scheduler:
         for cluster in self.clusters:
             decision = self.resolution.decisions[cluster.name]
             if cluster.name in replicas:
-                schedule = cluster_schedule(self.rsp, cluster, replicas[cluster.name])
-                notes[cluster.name] = _schedule_note(schedule)
-                decisions[cluster.name] = self._apply(cluster, decision, schedule, lost)
+                shared = self._shared(cluster, replicas[cluster.name])
+                notes[cluster.name] = shared.note
+                decisions[cluster.name] = self._apply(cluster, decision, shared, lost)
             else:
                 decisions[cluster.name] = self._leave_out(decision)
         self._warn_shortfall(planning, sum(result.plan.values()))
@@ -214,23 +243,52 @@ class _Scheduler:
         """
         if not self.rsp.intersect_with_cluster_selector:
             return list(self.clusters)
-        selected = select_clusters(Placement(None, self.obj.placement.selector), self.clusters)
+        selected = self.selection.select(Placement(None, self.obj.placement.selector))
         if self.gate is not None:
             selected &= self.gate.allowed
         return [c for c in self.clusters if c.name in selected]
 
     # -- writing the result ---------------------------------------------------------------
 
+    def _shared(self, cluster: Cluster, replicas: int) -> _Shared:
+        """The schedule of ``cluster`` and what it shares with every cluster scheduled alike."""
+        drained = not cluster.schedulable
+        key = (replicas, _preference_key(self.effective, cluster.name), drained)
+        found = self.by_schedule.get(key)
+        if found is None:
+            schedule = cluster_schedule(self.rsp, cluster, replicas)
+            found = _Shared(
+                schedule,
+                _schedule_note(schedule),
+                f"{self.rsp.ref} {_plan_reason(schedule)}",
+                schedule.as_preference(),
+                schedule.at_max,
+            )
+            self.by_schedule[key] = found
+        return found
+
+    def _operations(
+        self, operations: tuple[ClusterPatch, ...], replicas: int
+    ) -> tuple[ClusterPatch, ...]:
+        """``operations`` with the scheduled count; the many clusters without overrides share."""
+        if operations:
+            return with_scheduled_replicas(self.obj, operations, replicas)
+        found = self.unpatched.get(replicas)
+        if found is None:
+            found = self.unpatched[replicas] = with_scheduled_replicas(self.obj, (), replicas)
+        return found
+
     def _apply(
         self,
         cluster: Cluster,
         decision: ClusterDecision,
-        schedule: ClusterSchedule,
+        shared: _Shared,
         lost: dict[str, int],
     ) -> ClusterDecision:
+        schedule = shared.schedule
         replicas = schedule.replicas
         placed = True
-        reasons = [*decision.reasons, f"{self.rsp.ref} {_plan_reason(schedule)}"]
+        reasons = [*decision.reasons, shared.reason]
         if self.gate is not None and not self.gate.admits(cluster.name):
             if replicas and self.gate.federated:
                 lost[cluster.name] = replicas
@@ -252,10 +310,10 @@ class _Scheduler:
             tuple(reasons),
             replicas=replicas,
             replicas_from=self.source,
-            preference=schedule.as_preference(),
+            preference=shared.preference,
             drained=schedule.drained,
-            at_max=schedule.at_max,
-            operations=with_scheduled_replicas(self.obj, decision.operations, replicas),
+            at_max=shared.at_max,
+            operations=self._operations(decision.operations, replicas),
         )
 
     def _leave_out(self, decision: ClusterDecision) -> ClusterDecision:

@@ -151,8 +151,9 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
                 break
             budget.start_document()
             walk = DocumentIndex(name, budget, problems)
-            walk.walk(node)
-            data = loader.construct_document(node)
+            data = walk.walk(node)
+            if not walk.built:
+                data = loader.construct_document(node)
             if data is not None:
                 documents.append(Document(data, name, index, walk.positions))
             index += 1

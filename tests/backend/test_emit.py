@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kfedgen.backend.emit import MANIFEST_PATH, manifest_bytes, path_problem
+from tests.fleets import INVENTORY, compile_fleet
+from tests.placement.rsp_documents import namespace
 
 path_parts = st.sampled_from(["a", "b.yaml", ".", "..", "", ".kfedgen", "x\\y", "n\0", "é", " "])
 paths = st.lists(path_parts, max_size=4).map("/".join) | st.text(alphabet="/.a\\\0", max_size=6)
@@ -52,3 +54,39 @@ def test_manifest_bytes_is_the_indented_json_document(files: dict[str, bytes]) -
         json.dumps({"generator": "kfedgen", "version": 1, "files": {}}, indent=2, sort_keys=True)
         + "\n"
     ).encode("utf-8")
+
+
+labels = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?", fullmatch=True)
+
+
+@given(labels, paths)
+def test_a_path_under_a_cluster_has_a_problem_exactly_when_its_file_name_has(
+    cluster: str, file: str
+) -> None:
+    # emit checks each object's file name once, not each cluster's path (many clusters).
+    assert path_problem(f"{cluster}/{file}") == path_problem(file)
+
+
+CONFIG = """\
+apiVersion: types.kubefed.io/v1beta1
+kind: FederatedConfigMap
+metadata: {{name: {name}, namespace: app}}
+spec:
+  template: {{data: {{a: b}}}}
+  placement: {placement}
+"""
+
+
+def test_clusters_with_the_same_files_share_one_kustomization_and_others_get_their_own() -> None:
+    files = {
+        "ns": namespace(),
+        "all": CONFIG.format(name="everywhere", placement="{clusterSelector: {}}"),
+        "lab": CONFIG.format(name="lab-only", placement="{clusters: [{name: lab}]}"),
+    }
+    tree = compile_fleet(INVENTORY, files=files).tree.files
+    east, west, lab = (tree[f"{c}/kustomization.yaml"] for c in ("east", "west", "lab"))
+    assert east is west  # one object: the manifest hashes it once
+    resources = "resources:\n- _cluster/namespace_app.yaml\n- app/configmap_everywhere.yaml\n"
+    head = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+    assert east.decode() == head + resources
+    assert lab.decode() == head + resources + "- app/configmap_lab-only.yaml\n"
