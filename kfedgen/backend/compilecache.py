@@ -27,13 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfedgen.backend.statcache import write_atomically
-from kfedgen.codedigest import code_digest, running_code_digest
+from kfedgen.cachefiles import write_atomically
+from kfedgen.codedigest import running_code_digest
 from kfedgen.errors import Location, Problem, Severity
 from kfedgen.source.files import SourceFile
-
-# code_digest (kfedgen.codedigest) is part of this module's interface.
-__all__ = ["COMPILE_FILE", "CachedRender", "code_digest", "compile_key", "load", "store"]
 
 COMPILE_FILE = "compile.json"
 _VERSION = 1

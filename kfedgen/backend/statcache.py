@@ -45,17 +45,6 @@ from typing import TypeVar
 from kfedgen.backend.treestamp import mtime_of, signature_of, stat_of
 from kfedgen.cachefiles import write_atomically
 
-# write_atomically (kfedgen.cachefiles) is part of this module's interface.
-__all__ = [
-    "CACHE_ENV",
-    "STAT_FILE",
-    "Header",
-    "StatCache",
-    "cache_dir",
-    "load_header",
-    "write_atomically",
-]
-
 CACHE_ENV = "KFEDGEN_CACHE_DIR"
 STAT_FILE = "stat"
 _VERSION = 3

@@ -47,8 +47,9 @@ from kfedgen.errors import DocPath, Problem
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.ebs import EBS_DOCS, Storage, ebs_volumes, storage_of
 from kfedgen.feasibility.finding import finding, reason_about
-from kfedgen.feasibility.memo import ByIdentity, manifest_facts
+from kfedgen.feasibility.memo import manifest_facts
 from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template
+from kfedgen.identitymemo import ByIdentity
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 

@@ -3,40 +3,17 @@
 Rendered copies of one object share their manifest in every cluster no override changed,
 so a 1000-cluster fleet hands the checks the same mapping a thousand times.  What a check
 derives from a manifest alone (its kind and name, its pod template, the objects it names)
-is remembered by the mapping's identity.  Each entry keeps its key alive, so no other
-object can take its id while the entry exists; the table is emptied when it is full.
+is remembered by the mapping's identity (:mod:`kfedgen.identitymemo`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
+from kfedgen.identitymemo import ByIdentity
 from kfedgen.podtemplates import PodTemplate, pod_template
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class ByIdentity(Generic[K, V]):
-    """``compute(key)``, remembered for the very same ``key`` object."""
-
-    def __init__(self, compute: Callable[[K], V], limit: int = 100_000) -> None:
-        self._compute = compute
-        self._limit = limit
-        self._entries: dict[int, tuple[K, V]] = {}
-
-    def __call__(self, key: K) -> V:
-        """The value for ``key``: remembered, or computed now."""
-        entry = self._entries.get(id(key))
-        if entry is not None and entry[0] is key:
-            return entry[1]
-        value = self._compute(key)
-        if len(self._entries) >= self._limit:
-            self._entries.clear()
-        self._entries[id(key)] = (key, value)
-        return value
 
 
 @dataclass(frozen=True)

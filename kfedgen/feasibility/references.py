@@ -17,8 +17,9 @@ from typing import Any
 
 from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.memo import ByIdentity, manifest_facts
+from kfedgen.feasibility.memo import manifest_facts
 from kfedgen.feasibility.podspec import Use, mappings, uses
+from kfedgen.identitymemo import ByIdentity
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 from kfedgen.selectors import parse_selector

@@ -71,19 +71,20 @@ def needs_capacity(placement: Placement, workload: Workload | None) -> bool:
     scheduling = placement.replica_scheduling
     if scheduling.type == DUPLICATED:
         return False
-    spread_applies = bool(placement.spread_constraints) and not (
-        scheduling.ignores_spread_constraints
-    )
-    return spread_applies or scheduling.strategy != STATIC_WEIGHT
+    return _spread_applies(placement) or scheduling.strategy != STATIC_WEIGHT
 
 
 def reads_capacity(placement: Placement, workload: Workload | None) -> bool:
     """Whether the schedule reads the clusters' available replicas at all."""
     if workload is None or workload.replicas == 0:
         return False
-    scheduling = placement.replica_scheduling
-    applies = bool(placement.spread_constraints) and not scheduling.ignores_spread_constraints
-    return applies or needs_capacity(placement, workload)
+    return _spread_applies(placement) or needs_capacity(placement, workload)
+
+
+def _spread_applies(placement: Placement) -> bool:
+    """Spread constraints select the clusters (not ignored under static weights)."""
+    ignored = placement.replica_scheduling.ignores_spread_constraints
+    return bool(placement.spread_constraints) and not ignored
 
 
 def available_replicas(

@@ -46,6 +46,7 @@ from kfedgen.decisions import CapacityEstimate
 from kfedgen.errors import plural
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.frontends.karmada.plain import PlainObject
+from kfedgen.identitymemo import IdentityMemo
 from kfedgen.karmada.estimator import MAX_INT32, counted, general_estimate
 from kfedgen.karmada.interpreter import Workload
 from kfedgen.karmada.policytypes import Placement
@@ -114,37 +115,23 @@ def replica_pod(kind: str, manifest: Mapping[str, Any], workload: Workload) -> P
 
 
 # Each compute section's pools (clusters are immutable), and estimates already made: the
-# same pod against the same pools in many clusters.  Entries keep what their key's ids
-# name alive, so no other object can take those ids while the entry exists.
-_POOLS: dict[int, tuple[Any, tuple[Pool, ...]]] = {}
-_ESTIMATED: dict[tuple[Any, ...], tuple[Any, CapacityEstimate]] = {}
-_MAX = 100_000
+# same pod against the same pools in many clusters.
+_POOLS: IdentityMemo[tuple[Pool, ...]] = IdentityMemo()
+_ESTIMATED: IdentityMemo[CapacityEstimate] = IdentityMemo()
 
 
 def _cluster_pools(cluster: Cluster) -> tuple[Pool, ...]:
-    entry = _POOLS.get(id(cluster.compute))
-    if entry is not None and entry[0] is cluster.compute:
-        return entry[1]
-    if len(_POOLS) >= _MAX:
-        _POOLS.clear()
-    pools = pools_of(cluster)
-    _POOLS[id(cluster.compute)] = (cluster.compute, pools)
-    return pools
+    return _POOLS.get(cluster.compute, None, lambda: pools_of(cluster))
 
 
 def _pools(
     pools: tuple[Pool, ...], template: PodTemplate, runtime: RuntimeOverheads
 ) -> CapacityEstimate:
     keys = tuple(p.key for p in pools)
-    memo = (id(template.spec), template.path, keys, admitted_overhead(template.spec, runtime))
-    entry = _ESTIMATED.get(memo)
-    if entry is not None and entry[0] is template.spec:
-        return entry[1]
-    if len(_ESTIMATED) >= _MAX:
-        _ESTIMATED.clear()
-    found = _pools_estimate(pools, keys, template, runtime)
-    _ESTIMATED[memo] = (template.spec, found)
-    return found
+    extra = (template.path, keys, admitted_overhead(template.spec, runtime))
+    return _ESTIMATED.get(
+        template.spec, extra, lambda: _pools_estimate(pools, keys, template, runtime)
+    )
 
 
 def _pools_estimate(

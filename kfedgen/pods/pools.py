@@ -19,9 +19,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from kfedgen.errors import DocPath
+from kfedgen.identitymemo import IdentityMemo
 from kfedgen.model import Cluster, NodePool
 from kfedgen.pods.nodeaffinity import node_selector_mismatch, untolerated_taint
 from kfedgen.pods.requests import RuntimeOverheads, admitted_overhead, pod_requests
@@ -86,14 +86,12 @@ class Refusal:
     reason: str
 
 
-# Pod specs already judged against a set of pools.  Rendered copies of one template share
-# their pod spec in every cluster no override changed, and clusters often declare the same
-# pools, so most workloads are judged once.  Each entry keeps its spec alive, so no other
-# object can take its id while the entry exists.
-_JUDGED: dict[tuple[int, DocPath, Hashable, Hashable], tuple[Mapping[str, Any], Placement]] = {}
-_JUDGED_MAX = 100_000
 # One pod's requests, the positions of the pools that take it, why the others do not.
 Placement = tuple[Mapping[str, int], tuple[int, ...], tuple[Refusal, ...]]
+# Pod specs already judged against a set of pools.  Rendered copies of one template share
+# their pod spec in every cluster no override changed, and clusters often declare the same
+# pools, so most workloads are judged once.
+_JUDGED: IdentityMemo[Placement] = IdentityMemo()
 
 
 def placement(
@@ -107,10 +105,13 @@ def placement(
     ``keys`` identify ``pools`` by content (:attr:`Pool.key`); ``runtime`` holds the
     RuntimeClass overheads the cluster's admission would add (:func:`pod_requests`).
     """
-    memo = (id(template.spec), template.path, keys, admitted_overhead(template.spec, runtime))
-    entry = _JUDGED.get(memo)
-    if entry is not None and entry[0] is template.spec:
-        return entry[1]
+    extra = (template.path, keys, admitted_overhead(template.spec, runtime))
+    return _JUDGED.get(template.spec, extra, lambda: _judge(template, pools, runtime))
+
+
+def _judge(
+    template: PodTemplate, pools: tuple[Pool, ...], runtime: RuntimeOverheads | None
+) -> Placement:
     requests = {**pod_requests(template, runtime), PODS: 1}
     taken, refusals = [], []
     for index, pool in enumerate(pools):
@@ -119,11 +120,7 @@ def placement(
             taken.append(index)
         else:
             refusals.append(refusal)
-    if len(_JUDGED) >= _JUDGED_MAX:
-        _JUDGED.clear()
-    placement = (requests, tuple(taken), tuple(refusals))
-    _JUDGED[memo] = (template.spec, placement)
-    return placement
+    return requests, tuple(taken), tuple(refusals)
 
 
 def refusal_of(pool: Pool, template: PodTemplate, requests: Mapping[str, int]) -> Refusal | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kfedgen import codedigest
 from kfedgen.backend import compilecache
 from kfedgen.backend.statcache import cache_dir
 from kfedgen.inputs import Options
@@ -109,9 +110,9 @@ def test_a_corrupt_or_forged_cache_never_changes_output(tmp_path: Path, damage: 
 def test_a_different_kfedgen_is_another_key(tmp_path: Path) -> None:
     package = tmp_path / "package"
     shutil.copytree(Path(compilecache.__file__).parent.parent, package)
-    before = compilecache.code_digest(package)
+    before = codedigest.code_digest(package)
     (package / "backend" / "emit.py").write_text("# edited\n", encoding="utf-8")
-    assert compilecache.code_digest(package) != before
+    assert codedigest.code_digest(package) != before
 
 
 def test_cli_noop_render_reports_like_a_compiled_one(tmp_path: Path, run_cli: RunCli) -> None:
