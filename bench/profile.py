@@ -25,7 +25,7 @@ from typing import Any, Final
 
 IMPORT: Final = "import kfedgen.cli"
 TOTAL: Final = "total in this process"
-OTHER: Final = "other (options, messages, lock, removing the old tree)"
+OTHER: Final = "other (options, imports of the compile stages, lock, messages)"
 
 # (label, module, attribute): the stage functions, wrapped where their callers look them up.
 # Labels starting with two spaces are parts of the stage above them.
@@ -55,7 +55,9 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("compare with disk", "kfedgen.views.cached", "compare"),  # --check calls it directly
     ("  list files", "kfedgen.backend.write", "list_files"),  # before the ownership split
     ("  list files", "kfedgen.backend.ownership", "scan"),
-    ("  diff from the stat cache", "kfedgen.backend.write", "known_diff"),
+    # Not a part of "compare with disk": render calls it first, and compares only when it
+    # cannot answer (kfedgen.backend.write.write).
+    ("diff from the stat cache", "kfedgen.backend.write", "known_diff"),
     ("write in place (journal)", "kfedgen.backend.write", "journal.write_in_place"),
     ("save the stat cache", "kfedgen.backend.statcache", "StatCache.save"),
     ("write new tree", "kfedgen.backend.write", "_build"),
@@ -120,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="profile render --check")
     p.add_argument("--json", type=Path, metavar="PATH", help="write {stage: seconds} here")
     args = p.parse_args(argv)
+    # A shell with PYTHONDONTWRITEBYTECODE (some CI and sandbox images) would otherwise make
+    # every profiled run compile kfedgen's modules from source again: an installed kfedgen
+    # has its bytecode, so the profile should too (bench.run strips it for its children).
+    sys.dont_write_bytecode = False
     seconds, code = profile(args.fleet, args.out, args.check)
     if args.json:
         args.json.write_text(json.dumps(seconds, indent=2) + "\n", encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,32 @@ def test_warm_up_lets_python_write_bytecode(
     run.warm_up([sys.executable, "-c", code], tmp_path)
     assert record.read_text() == "-"
     run.warm_up([str(tmp_path / "no-such-kfedgen")], tmp_path)  # best effort: no exception
+
+
+def test_profile_of_a_one_object_change_accounts_for_the_diff(tmp_path: Path) -> None:
+    gen = generate.generate(4, 9, tmp_path / "g", seed=1)
+    out = tmp_path / "g" / "rendered"
+    _profile(gen.fleet_dir, out)
+    model = generate.build_model(4, 9, seed=1)
+    run.change_one_object(gen.fleet_dir, run.pick_changed_object(model))
+    changed = _profile(gen.fleet_dir, out)
+    # The stat cache answers the diff, and its time is a stage of its own, not "other".
+    assert changed["diff from the stat cache"] > 0
+    assert changed["write in place (journal)"] > 0
+    top_level = [
+        v for k, v in changed.items() if not k.startswith(" ") and k != stage_profile.TOTAL
+    ]
+    assert sum(top_level) == pytest.approx(changed[stage_profile.TOTAL])
+
+
+def test_profile_lets_python_write_bytecode(tmp_path: Path) -> None:
+    # A shell that forbids bytecode would make every profiled import compile from source.
+    gen = generate.generate(2, 3, tmp_path / "g", seed=1)
+    argv = [sys.executable, str(PROFILER), "--fleet", str(gen.fleet_dir), "--out", "rendered"]
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"),
+    }
+    subprocess.run(argv, check=True, cwd=gen.fleet_dir.parent, env=env, capture_output=True)
+    assert list((tmp_path / "pyc").rglob("cli.*.pyc")), "kfedgen.cli was not written as bytecode"
