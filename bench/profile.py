@@ -25,7 +25,7 @@ from typing import Any, Final
 
 IMPORT: Final = "import kfedgen.cli"
 TOTAL: Final = "total in this process"
-OTHER: Final = "other (options, imports of the compile stages, lock, messages)"
+OTHER: Final = "other (options, messages, lock, compile-stage imports, removing the old tree)"
 
 # (label, module, attribute): the stage functions, wrapped where their callers look them up.
 # Labels starting with two spaces are parts of the stage above them.
@@ -92,6 +92,10 @@ def profile(fleet: Path, out: Path, check: bool) -> tuple[dict[str, float], int]
     (option parsing, messages, and whatever that version does about garbage collection).
     """
     seconds: dict[str, float] = {}
+    # A shell with PYTHONDONTWRITEBYTECODE (some CI and sandbox images) would make every
+    # profiled run compile kfedgen's modules from source: an installed kfedgen has its
+    # bytecode, so the profile should too (bench.run strips it for its children).
+    sys.dont_write_bytecode = False
     start = time.perf_counter()
     cli = importlib.import_module("kfedgen.cli")
     seconds[IMPORT] = time.perf_counter() - start
@@ -122,10 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="profile render --check")
     p.add_argument("--json", type=Path, metavar="PATH", help="write {stage: seconds} here")
     args = p.parse_args(argv)
-    # A shell with PYTHONDONTWRITEBYTECODE (some CI and sandbox images) would otherwise make
-    # every profiled run compile kfedgen's modules from source again: an installed kfedgen
-    # has its bytecode, so the profile should too (bench.run strips it for its children).
-    sys.dont_write_bytecode = False
     seconds, code = profile(args.fleet, args.out, args.check)
     if args.json:
         args.json.write_text(json.dumps(seconds, indent=2) + "\n", encoding="utf-8")
