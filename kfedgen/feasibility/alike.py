@@ -19,8 +19,9 @@ chance).  A finding that does not begin with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from kfedgen.errors import Problem
 from kfedgen.model import Cluster
@@ -31,13 +32,60 @@ _NAMES = frozenset({"name", "location", "labels", "server", "destination_name"})
 _COMPARED = tuple(f.name for f in fields(Cluster) if f.name not in _NAMES)
 
 
-def alike_key(cluster: Cluster, objects: Sequence[RenderedObject]) -> Hashable:
-    """What makes two clusters alike for the checks (equal keys: alike)."""
+def alike_key(cluster: Cluster, objects: Sequence[RenderedObject]) -> tuple[str, Hashable]:
+    """What makes two clusters alike for the checks (equal keys: alike): entry, objects."""
     entry = repr(tuple(getattr(cluster, name) for name in _COMPARED))
     # Identities of objects that outlive the checks (the caller holds them): a key cannot
     # be reused by another object while it is compared.
     same = tuple([(id(o.manifest), id(o.origin), id(o.location)) for o in objects])
     return entry, same
+
+
+class Kinds:
+    """Each cluster's kind as a small number, for checks that read ``spec.replicas`` or not.
+
+    The keys are long tuples, and a tuple's hash is not kept: each is hashed once here,
+    and the checks' memo compares numbers.
+
+    The division of replicas gives many clusters the same objects with another
+    ``spec.replicas`` each (a copy of the manifest that shares everything else).  For a
+    check that never reads that field, such clusters are alike too: the replica-free key
+    is :func:`alike_key`'s with each manifest seen without it, its other fields compared
+    by identity.  Computed once per kind (clusters of one kind have the very same
+    objects), each manifest once; valid while the caller holds the objects.
+    """
+
+    def __init__(self) -> None:
+        self._kinds: dict[Hashable, int] = {}
+        self._free: dict[int, int] = {}
+        self._free_kinds: dict[Hashable, int] = {}
+        self._shapes: dict[int, Hashable] = {}
+
+    def of(self, cluster: Cluster, objects: Sequence[RenderedObject]) -> tuple[int, int]:
+        """The cluster's kind, and its kind for checks that do not read ``spec.replicas``."""
+        key = alike_key(cluster, objects)
+        kind = self._kinds.setdefault(key, len(self._kinds))
+        free = self._free.get(kind)
+        if free is None:
+            shapes = tuple(
+                [(self._shape(o.manifest), id(o.origin), id(o.location)) for o in objects]
+            )
+            free_key = (key[0], shapes)
+            free = self._free[kind] = self._free_kinds.setdefault(free_key, len(self._free_kinds))
+        return kind, free
+
+    def _shape(self, manifest: Mapping[str, Any]) -> Hashable:
+        shape = self._shapes.get(id(manifest))
+        if shape is None:
+            spec = manifest.get("spec")
+            if isinstance(spec, Mapping) and "replicas" in spec:
+                top = tuple([(k, id(v)) for k, v in manifest.items() if k != "spec"])
+                rest = tuple([(k, id(v)) for k, v in spec.items() if k != "replicas"])
+                shape = (top, rest)
+            else:
+                shape = id(manifest)
+            self._shapes[id(manifest)] = shape
+        return shape
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.errors import Problem
-from kfedgen.feasibility.alike import Replay, alike_key
+from kfedgen.feasibility.alike import Kinds, Replay
 from kfedgen.feasibility.apiversions import check_api_versions
 from kfedgen.feasibility.capacity import capacity_problems, node_pool_reasons
 from kfedgen.feasibility.fargate import check_fargate, fargate_reasons
@@ -40,6 +40,9 @@ class Check:
     run: Callable[[Cluster, Sequence[RenderedObject]], Iterator[Problem]]
     # For ``explain``: passed or not, and why, for one object; None: its findings say it.
     explain: Explainer | None = None
+    # Whether it reads ``spec.replicas``; one that does not runs once for clusters whose
+    # objects differ only there (kfedgen.feasibility.alike.Kinds).
+    reads_replicas: bool = False
 
 
 CHECKS: tuple[Check, ...] = (
@@ -69,6 +72,7 @@ CHECKS: tuple[Check, ...] = (
         lambda cluster: cluster.compute is not None and bool(cluster.compute.node_pools),
         check_node_pools,
         node_pool_reasons,
+        reads_replicas=True,  # the capacity the planned replicas need
     ),
 )
 
@@ -128,12 +132,14 @@ def check_feasibility(
         by_cluster.setdefault(obj.cluster, []).append(obj)
     problems: list[Problem] = []
     replay = Replay()  # clusters alike are checked once (kfedgen.feasibility.alike)
+    kinds = Kinds()
     for name, cluster in clusters.items():
         mine = by_cluster.get(name, [])
         if not mine or not runs[name]:
             continue
-        key = alike_key(cluster, mine)
+        kind, replica_free = kinds.of(cluster, mine)
         for check in runs[name]:
+            key = kind if check.reads_replicas else replica_free
             problems.extend(replay.run(check.name, check.run, cluster, mine, key))
     return problems
 

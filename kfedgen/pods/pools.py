@@ -17,6 +17,7 @@ the node advertises it, so a pool that declares ``allocatable`` without it has n
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
@@ -92,6 +93,10 @@ Placement = tuple[Mapping[str, int], tuple[int, ...], tuple[Refusal, ...]]
 # their pod spec in every cluster no override changed, and clusters often declare the same
 # pools, so most workloads are judged once.
 _JUDGED: IdentityMemo[Placement] = IdentityMemo()
+# Judged by what the judgement reads: an override that changes a container's image gives
+# each cluster its own pod spec, to be judged like the others.
+_ALIKE: dict[Hashable, Placement] = {}
+_ALIKE_LIMIT = 100_000
 
 
 def placement(
@@ -106,13 +111,29 @@ def placement(
     RuntimeClass overheads the cluster's admission would add (:func:`pod_requests`).
     """
     extra = (template.path, keys, admitted_overhead(template.spec, runtime))
-    return _JUDGED.get(template.spec, extra, lambda: _judge(template, pools, runtime))
+    return _JUDGED.get(template.spec, extra, lambda: _judge_alike(template, pools, keys, runtime))
 
 
-def _judge(
-    template: PodTemplate, pools: tuple[Pool, ...], runtime: RuntimeOverheads | None
+def _judge_alike(
+    template: PodTemplate,
+    pools: tuple[Pool, ...],
+    keys: Hashable,
+    runtime: RuntimeOverheads | None,
 ) -> Placement:
     requests = {**pod_requests(template, runtime), PODS: 1}
+    spec = template.spec
+    # Everything refusal_of reads, in order (the first mismatch found is the one named).
+    read = [spec.get("nodeSelector"), spec.get("affinity"), spec.get("tolerations")]
+    key = (template.path, keys, tuple(requests.items()), json.dumps(read, default=repr))
+    found = _ALIKE.get(key)
+    if found is None:
+        if len(_ALIKE) >= _ALIKE_LIMIT:
+            _ALIKE.clear()
+        found = _ALIKE[key] = _judge(template, pools, requests)
+    return found
+
+
+def _judge(template: PodTemplate, pools: tuple[Pool, ...], requests: dict[str, int]) -> Placement:
     taken, refusals = [], []
     for index, pool in enumerate(pools):
         refusal = refusal_of(pool, template, requests)

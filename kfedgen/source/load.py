@@ -36,6 +36,7 @@ from kfedgen.source.yamlcheck import (
     AliasBudget,
     DocumentIndex,
     LimitError,
+    RepeatedText,
     TooDeepError,
 )
 
@@ -143,6 +144,7 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
     loader = _Loader(text)
     documents: list[Document] = []
     budget = AliasBudget(options.max_nodes, options.max_alias_bytes, options.max_depth)
+    repeats = RepeatedText(text)
     try:
         index = 0
         while loader.check_node():
@@ -150,8 +152,8 @@ def parse_file(source: SourceFile, problems: Problems, options: LoadOptions) -> 
             if node is None:  # pragma: no cover - check_node said there is one
                 break
             budget.start_document()
-            walk = DocumentIndex(name, budget, problems)
-            data = walk.walk(node)
+            walk = DocumentIndex(name, budget, problems, repeats)
+            data = walk.walk_document(node)
             if not walk.built:
                 data = loader.construct_document(node)
             if data is not None:

@@ -14,6 +14,7 @@ one built them; ``tests/source/test_yamlcheck.py`` compares the two on random do
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -138,32 +139,124 @@ class AliasBudget:
         return False
 
 
+@dataclass(frozen=True)
+class _Walked:
+    """A subtree walked once: its value, and where its positions are in the first walk."""
+
+    value: Any
+    index: DocumentIndex  # the document it was first walked in
+    depth: int  # the length of its path there
+    first: int  # its positions are index._order[first:last]
+    last: int
+    line: int  # its node's line there
+    start: int  # its text is the file's [start:end]
+    end: int
+
+
+class RepeatedText:
+    """Subtrees written out more than once in a file: walked once, their value shared.
+
+    A large inventory repeats whole blocks (the same ``compute`` under a thousand
+    clusters), as overrides repeat the same patches.  A collection node's text (from its
+    start mark to its end mark, which are character offsets) at the same depth, column,
+    style and tag reads as the same value wherever it is, so the second copy gets the
+    value the first built, as an alias would give it, and the first copy's positions
+    moved by the line difference.  Only a walk that met no alias, reported no problem and
+    built its value itself is remembered, so a repeat is exactly what walking it would
+    have given, shared object apart.  Short texts are walked: the lookup would cost more.
+    """
+
+    MIN_LENGTH = 48
+    MAX_LENGTH = 1 << 16
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._walked: dict[tuple[int, int, bool | None, str, int, int], _Walked] = {}
+
+    def walk(self, index: DocumentIndex, node: yaml.CollectionNode, path: DocPath) -> Any:
+        """``index.collection(node, path)``, or what the same text gave before."""
+        start_mark = node.start_mark
+        start, end = start_mark.index, node.end_mark.index
+        if not self.MIN_LENGTH <= end - start <= self.MAX_LENGTH:
+            return index.collection(node, path, True)
+        text = self.text[start:end]
+        key = (len(path), start_mark.column, node.flow_style, node.tag, end - start, hash(text))
+        walked = self._walked.get(key)
+        if walked is not None and self.text[walked.start : walked.end] == text:
+            index.replay(
+                path,
+                walked.index,
+                walked.depth,
+                walked.first,
+                walked.last,
+                start_mark.line - walked.line,
+            )
+            index.share(node, walked.value)
+            return walked.value
+        before, first = index.impurity, index.placed
+        value = index.collection(node, path, True)
+        if walked is None and index.impurity == before:
+            self._walked[key] = _Walked(
+                value, index, len(path), first, index.placed, start_mark.line, start, end
+            )
+        return value
+
+
 class DocumentIndex:
     """One document's walk: positions, duplicate keys and plain-scalar problems."""
 
-    def __init__(self, name: str, budget: AliasBudget, problems: Problems) -> None:
+    def __init__(
+        self,
+        name: str,
+        budget: AliasBudget,
+        problems: Problems,
+        repeats: RepeatedText | None = None,
+    ) -> None:
         self.name = name
         self.budget = budget
         self.problems = problems
         self.positions: dict[DocPath, tuple[int, int]] = {}
+        # The paths of ``positions`` in the order they were added: a repeated subtree's
+        # positions are a slice of it (RepeatedText).
+        self._order: list[DocPath] = []
+        self.repeats = repeats
         # False once the document holds something only PyYAML's constructor builds.
         self.built = True
+        # Counts what makes a subtree's walk more than a function of its text: an alias,
+        # a problem, a value only PyYAML builds.  A subtree is remembered only when its
+        # walk left the count alone.
+        self._impure = 0
         # What each collection node was built into, so an alias gives the same object
         # (as PyYAML's constructor does within a document).
         self._values: dict[int, Any] = {}
+        # An aliased node walked again: its cost to the budget (nodes, bytes), its height,
+        # the length of the path it was walked at and its positions (self._order[a:b]).
+        self._aliases: dict[int, tuple[int, int, int, int, int, int]] = {}
+
+    def walk_document(self, node: yaml.Node) -> Any:
+        """Index the document whose root is ``node``; return its value (see :meth:`walk`)."""
+        self._place((), node)
+        return self.walk(node)
+
+    def _place(self, path: DocPath, node: yaml.Node) -> None:
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self._order.append(path)
 
     def walk(self, node: yaml.Node, path: DocPath = ()) -> Any:
-        """Index ``node`` (at ``path``) and everything under it; return its value.
+        """Index everything under ``node`` (at ``path``, placed by the caller); return its value.
 
         The value is meaningful only while :attr:`built` stays True.
         """
         first = self.budget.visit(node, len(path) + 1)
-        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            return self._collection(node, first, self._mapping(node, path), _MAP_TAG)
-        if isinstance(node, yaml.SequenceNode):
-            items = [self.walk(item, (*path, index)) for index, item in enumerate(node.value)]
-            return self._collection(node, first, items, _SEQ_TAG)
+        if not first:
+            self._impure += 1
+        if isinstance(node, yaml.CollectionNode):
+            if not first:
+                return self._alias(node, path)
+            repeats = self.repeats
+            if repeats is not None:
+                return repeats.walk(self, node, path)
+            return self.collection(node, path, True)
         tag = node.tag
         if tag == PLAIN_TAG:
             reading = kubernetes_reading(node.value)
@@ -171,7 +264,7 @@ class DocumentIndex:
                 self._error(node, path, reading.problem, reading.hint)
             return reading.value
         if tag not in (STR_TAG, MERGE_TAG):  # "<<" as a value is the string
-            self.built = False
+            self._unbuilt()
             kind = _TYPED_SCALARS.get(tag)
             if kind is not None:
                 self._check_typed(node, kind)
@@ -186,32 +279,112 @@ class DocumentIndex:
         except (KeyError, AttributeError, ValueError, TypeError, OverflowError):
             raise UnreadableScalarError(kind, node.value, node.start_mark) from None
 
-    def _collection(self, node: yaml.Node, first: bool, value: Any, tag: str) -> Any:
+    def collection(self, node: yaml.CollectionNode, path: DocPath, first: bool) -> Any:
+        """Walk a mapping or sequence node met at ``path``; its value."""
+        if isinstance(node, yaml.MappingNode):
+            value: Any = self._mapping(node, path)
+            tag = _MAP_TAG
+        else:
+            value = []
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                self._place(child, item)
+                value.append(self.walk(item, child))
+            tag = _SEQ_TAG
         if node.tag != tag:
-            self.built = False
+            self._unbuilt()
         if first:
             self._values[id(node)] = value
             return value
         return self._values[id(node)]  # an alias: the object built the first time
 
+    def _alias(self, node: yaml.CollectionNode, path: DocPath) -> Any:
+        """Walk an aliased collection again (its positions under ``path``, its cost).
+
+        The first walk under an alias is remembered: what it cost the budget, the
+        positions it gave, how deep it goes.  A later alias of the same node gives the same
+        positions under its own path and costs the same, unless that would break a limit:
+        then it is walked, and the limit is reported where the walk breaks it.
+        """
+        budget = self.budget
+        known = self._aliases.get(id(node))
+        if known is not None:
+            nodes, size, height, depth, first, last = known
+            if (
+                budget.nodes + nodes <= budget.max_nodes
+                and budget.bytes + size <= budget.max_bytes
+                and len(path) + 1 + height <= budget.max_depth
+            ):
+                budget.nodes += nodes
+                budget.bytes += size
+                self.replay(path, self, depth, first, last, 0)
+                return self._values[id(node)]
+        nodes, size = budget.nodes, budget.bytes
+        problems, placed = len(self.problems), len(self._order)
+        value = self.collection(node, path, False)
+        if known is None and len(self.problems) == problems:
+            self._aliases[id(node)] = (
+                budget.nodes - nodes,
+                budget.bytes - size,
+                _height(node),
+                len(path),
+                placed,
+                len(self._order),
+            )
+        return value
+
+    @property
+    def impurity(self) -> int:
+        """How many aliases, problems and values only PyYAML builds the walk met so far."""
+        return self._impure
+
+    @property
+    def placed(self) -> int:
+        """How many paths have a position so far."""
+        return len(self._order)
+
+    def replay(
+        self, path: DocPath, source: DocumentIndex, depth: int, first: int, last: int, lines: int
+    ) -> None:
+        """Give the paths under ``path`` the positions of ``source``'s paths ``first:last``.
+
+        Those are the paths under a subtree of ``source`` at ``depth`` with the same text,
+        ``lines`` lines earlier.
+        """
+        positions, order, found = self.positions, self._order, source.positions
+        for old in source._order[first:last]:
+            new = (*path, *old[depth:])
+            line, column = found[old]
+            positions[new] = (line + lines, column)
+            order.append(new)
+
+    def share(self, node: yaml.Node, value: Any) -> None:
+        """Make ``value`` what ``node`` was built into (an alias of it gives the same)."""
+        self._values[id(node)] = value
+
+    def _unbuilt(self) -> None:
+        self.built = False
+        self._impure += 1
+
     def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[str, Any]:
         seen: set[str] = set()
         data: dict[str, Any] = {}
+        met, positions, order = self.budget.seen, self.positions, self._order
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.built = False
+                self._unbuilt()
                 self.walk(value_node, path)
                 continue
             key = key_node.value
             if key == "<<" and key_node.tag == MERGE_TAG:
-                self.built = False
+                self._unbuilt()
                 self.walk(value_node, path)
                 continue
             child = (*path, key)
             if key_node.tag == PLAIN_TAG:
                 self._check_key(key_node, child)
             elif key_node.tag != STR_TAG:
-                self.built = False
+                self._unbuilt()
             if key in seen:
                 self._error(
                     key_node,
@@ -220,8 +393,23 @@ class DocumentIndex:
                     "remove one of the two entries",
                 )
             seen.add(key)
-            self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            data[key] = self.walk(value_node, child)
+            mark = key_node.start_mark
+            positions[child] = (mark.line + 1, mark.column + 1)
+            order.append(child)
+            # A plain scalar met for the first time, inline: most values are one, and
+            # this is walk()'s own reading of it without the call.
+            if (
+                value_node.__class__ is yaml.ScalarNode
+                and value_node.tag == PLAIN_TAG
+                and id(value_node) not in met
+            ):
+                met.add(id(value_node))
+                reading = kubernetes_reading(value_node.value)
+                if reading.problem:
+                    self._error(value_node, child, reading.problem, reading.hint)
+                data[key] = reading.value
+            else:
+                data[key] = self.walk(value_node, child)
         return data
 
     def _check_key(self, key_node: yaml.ScalarNode, path: DocPath) -> None:
@@ -234,7 +422,29 @@ class DocumentIndex:
         key_node.tag = STR_TAG
 
     def _error(self, node: yaml.Node, path: DocPath, message: str, hint: str) -> None:
+        self._impure += 1
         mark = node.start_mark
         self.problems.error(
             Location(self.name, mark.line + 1, mark.column + 1), path, message, hint
         )
+
+
+def _height(node: yaml.Node, known: dict[int, int] | None = None) -> int:
+    """How many levels of collections ``node`` holds below itself (0: none).
+
+    Each node once (``known``), so an alias-laden graph costs its nodes, not its expansion.
+    """
+    known = {} if known is None else known
+    if id(node) in known:
+        return known[id(node)]
+    if isinstance(node, yaml.MappingNode):
+        children: list[yaml.Node] = [value for _, value in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        return 0
+    height = max(
+        (1 + _height(c, known) for c in children if isinstance(c, yaml.CollectionNode)), default=0
+    )
+    known[id(node)] = height
+    return height
