@@ -8,9 +8,10 @@ import pytest
 
 from bench import feasibility, generate
 from kfedgen.errors import Problem
-from kfedgen.feasibility.alike import alike_key
+from kfedgen.feasibility.alike import Kinds, alike_key
 from kfedgen.feasibility.checks import CHECKS, check_feasibility
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.rendered import RenderedObject
 
 
 def each_cluster_alone(compilation: Compilation) -> list[Problem]:
@@ -70,3 +71,38 @@ def test_unlike_clusters_are_checked_on_their_own(compiled: Compilation) -> None
     overfull = [p for p in replayed if "allocate" in p.message]
     assert not any(p.message.startswith(f"cluster {first!r}") for p in overfull)
     assert len(overfull) == 39
+
+
+def test_clusters_whose_objects_differ_only_in_replicas_are_one_replica_free_kind(
+    compiled: Compilation,
+) -> None:
+    cluster = next(iter(compiled.spec.clusters.values()))
+    base = next(o for o in compiled.objects if o.kind == "Deployment")
+    spec = base.manifest["spec"]
+
+    def variant(**changes: object) -> RenderedObject:
+        return replace(base, manifest={**base.manifest, "spec": {**spec, **changes}})
+
+    # The caller holds the objects while the kinds are in use (the keys are identities).
+    held = [
+        [variant(replicas=1)],
+        [variant(replicas=2)],
+        [variant(replicas=1, template={**spec["template"]})],
+        [variant(replicas=3)],
+    ]
+    kinds = Kinds()
+    one, two, other, three = (kinds.of(cluster, objects) for objects in held)
+    assert one[0] != two[0] and one[1] == two[1] == three[1]  # alike, but for replicas
+    assert other[1] != one[1]  # another template (even an equal copy): not taken as alike
+
+
+def test_the_replica_free_checks_run_for_fewer_kinds_in_the_benchmark_fleet(
+    compiled: Compilation,
+) -> None:
+    kinds = Kinds()
+    found = [
+        kinds.of(cluster, [o for o in compiled.objects if o.cluster == name])
+        for name, cluster in compiled.spec.clusters.items()
+    ]
+    assert len({free for _, free in found}) < len({kind for kind, _ in found})
+    assert [c.name for c in CHECKS if c.reads_replicas] == ["node-pools"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from kfedgen.errors import Problems
 from kfedgen.source import load
 from kfedgen.source.load import LoadOptions, SourceFile, parse_file
-from kfedgen.source.yamlcheck import DocumentIndex
+from kfedgen.source.yamlcheck import DocumentIndex, RepeatedText
 
 WORDS = (
     "a", "web", "1", "-2", "0x1F", "1.5", "1e3", "08", ".inf", "true", "yes", "no", "on", "y",
@@ -52,7 +52,11 @@ def _shape(value: Any, seen: dict[int, int] | None = None) -> Any:
 def _load(text: str) -> tuple[Any, list[str]]:
     problems = Problems()
     try:
-        documents = parse_file(SourceFile("f.yaml", text.encode()), problems, LoadOptions())
+        # A subtree written out twice is one shared value on purpose (RepeatedText, tested
+        # in test_repeats.py); here only aliases may share, as in PyYAML.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(RepeatedText, "MIN_LENGTH", len(text) + 1)
+            documents = parse_file(SourceFile("f.yaml", text.encode()), problems, LoadOptions())
     except Exception as exc:  # PyYAML raises KeyError on "!!bool a", both ways
         return ("raised", type(exc).__name__), [str(p) for p in problems]
     data = [(d.index, _shape(d.data), list(d.positions.items())) for d in documents]
