@@ -119,6 +119,7 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
         for where, message, hint in wrong:
             problems.error(doc.location(where), where, message, hint)
         spec.traffic = None if wrong else parse_traffic(raw_traffic)
+    shared = _Shared()
     for index, raw in enumerate(raw_spec.get("clusters") or []):
         path: DocPath = (*_CLUSTERS, index)
         if any(p[: len(path)] == path for p in broken):
@@ -141,9 +142,9 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
             kubernetes_version=raw.get("kubernetesVersion"),
             apis=tuple(raw["apis"]) if "apis" in raw else None,
             provides=_provides(raw["provides"]) if "provides" in raw else None,
-            compute=_compute(raw["compute"]) if "compute" in raw else None,
+            compute=shared.compute(raw["compute"]) if "compute" in raw else None,
         )
-        _check_compute_labels(doc, path, raw.get("compute") or {}, problems)
+        _check_compute_labels(doc, path, raw.get("compute") or {}, problems, shared.clean)
         _add_cluster(cluster, (*path, "name"), doc, spec, problems)
 
 
@@ -232,6 +233,27 @@ def _provides(raw: Sequence[Mapping[str, str]]) -> tuple[ProvidedObject, ...]:
     return tuple(ProvidedObject(p["kind"], p["name"], p.get("namespace", "")) for p in raw)
 
 
+class _Shared:
+    """What entries share (aliases; blocks written out again, kfedgen.source.yamlcheck): read once.
+
+    By identity, for one inventory document, which the caller holds while it is read.
+    """
+
+    def __init__(self) -> None:
+        self._computes: dict[tuple[object, ...], Compute] = {}
+        self.clean: set[tuple[int, bool]] = set()  # label maps found valid (id, wildcards)
+
+    def compute(self, raw: Mapping[str, Any]) -> Compute:
+        """:func:`_compute`, the same object for entries whose lists hold the same items."""
+        key = tuple(
+            (k, tuple(map(id, v)) if isinstance(v, list) else id(v)) for k, v in raw.items()
+        )
+        found = self._computes.get(key)
+        if found is None:
+            found = self._computes[key] = _compute(raw)
+        return found
+
+
 def _compute(raw: Mapping[str, Any]) -> Compute:
     """The ``compute`` entry (schema-valid) as typed values."""
     profiles = tuple(
@@ -257,16 +279,42 @@ def _compute(raw: Mapping[str, Any]) -> Compute:
 
 
 def _check_compute_labels(
-    doc: Document, path: DocPath, compute: Mapping[str, Any], problems: Problems
+    doc: Document,
+    path: DocPath,
+    compute: Mapping[str, Any],
+    problems: Problems,
+    clean: set[tuple[int, bool]],
 ) -> None:
-    """Labels of Fargate selectors and node pools are Kubernetes labels, checked as such."""
+    """Labels of Fargate selectors and node pools are Kubernetes labels, checked as such.
+
+    A label map in ``clean`` (by identity, with or without wildcards) was checked at
+    another entry and is valid.
+    """
     for index, profile in enumerate(compute.get("fargateProfiles") or ()):
         for number, selector in enumerate(profile.get("selectors") or ()):
             where = (*path, "compute", "fargateProfiles", index, "selectors", number, "labels")
-            _check_labels(doc, where, selector.get("labels") or {}, problems, wildcards=True)
+            labels = selector.get("labels") or {}
+            _check_once(doc, where, labels, problems, clean, wildcards=True)
     for index, pool in enumerate(compute.get("nodePools") or ()):
         where = (*path, "compute", "nodePools", index, "labels")
-        _check_labels(doc, where, pool.get("labels") or {}, problems)
+        _check_once(doc, where, pool.get("labels") or {}, problems, clean)
+
+
+def _check_once(
+    doc: Document,
+    path: DocPath,
+    labels: Mapping[str, str],
+    problems: Problems,
+    clean: set[tuple[int, bool]],
+    wildcards: bool = False,
+) -> None:
+    key = (id(labels), wildcards)
+    if key in clean:
+        return
+    before = len(problems.items)
+    _check_labels(doc, path, labels, problems, wildcards)
+    if len(problems.items) == before:
+        clean.add(key)
 
 
 def _taints(raw: Sequence[Mapping[str, str]]) -> tuple[Taint, ...]:

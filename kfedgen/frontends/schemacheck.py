@@ -56,16 +56,31 @@ def compile_schema(schema: Mapping[str, Any]) -> Check | None:
     """
     if schema.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
         return None
+    compiler = _Compiler(schema)
     try:
-        return _Compiler(schema).compile(schema)
+        compiled = compiler.compile(schema)
     except _Unsupported:
         return None
+    judged = compiler.judged
+
+    def check(value: Any) -> bool:
+        try:
+            return compiled(value)
+        finally:
+            # The verdicts are by identity: valid only while this value is alive.
+            for verdicts in judged:
+                verdicts.clear()
+
+    return check
 
 
 class _Compiler:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
         self.definitions: dict[str, Check] = {}
+        # Each array check's verdicts on collection items, by identity, for one call: an
+        # item that is an alias (or a repeat, kfedgen.source.yamlcheck) is checked once.
+        self.judged: list[dict[int, bool]] = []
 
     def compile(self, schema: Any, root: bool = True) -> Check:
         if schema is True:
@@ -155,13 +170,24 @@ class _Compiler:
     def _array_check(self, schema: Mapping[str, Any]) -> Check:
         items = self.compile(schema.get("items", True), root=False)
         fewest = schema.get("minItems", 0)
+        judged: dict[int, bool] = {}
+        self.judged.append(judged)
 
         def check(value: Any) -> bool:
             if not isinstance(value, list):
                 return True
             if len(value) < fewest:
                 return False
-            return all(items(item) for item in value)
+            for item in value:
+                if isinstance(item, dict | list):
+                    verdict = judged.get(id(item))
+                    if verdict is None:
+                        verdict = judged[id(item)] = items(item)
+                    if not verdict:
+                        return False
+                elif not items(item):
+                    return False
+            return True
 
         return check
 

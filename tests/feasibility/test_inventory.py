@@ -182,3 +182,35 @@ def test_a_bad_karmada_status_is_an_error_at_its_place(tmp_path: Path, run_cli: 
     )
     assert "Traceback" not in result.err
     assert not (tmp_path / "rendered").exists()
+
+
+POOL = "{name: gpu, nodes: 2, labels: {accelerator: nvidia}, allocatable: {cpu: '32'}}"
+
+
+def test_entries_that_share_a_pool_through_an_alias_or_the_same_text_get_the_same_pools() -> None:
+    aliased = inventory(
+        f"{{name: a, compute: {{nodePools: [&gpu {POOL}]}}}}",
+        "{name: b, compute: {nodePools: [*gpu]}}",
+    )
+    written = inventory(*(f"{{name: {n}, compute: {{nodePools: [{POOL}]}}}}" for n in "ab"))
+    for text in (aliased, written):
+        clusters = compile_fleet(text).spec.clusters
+        assert clusters["a"].compute == clusters["b"].compute
+        assert clusters["a"].compute is not None
+        assert clusters["a"].compute.node_pools[0].labels == {"accelerator": "nvidia"}
+
+
+def test_a_bad_label_in_a_pool_shared_by_an_alias_is_reported_at_every_entry(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    bad = POOL.replace("accelerator: nvidia", "bad key: x")
+    text = inventory(
+        f"{{name: a, compute: {{nodePools: [&gpu {bad}]}}}}",
+        "{name: b, compute: {nodePools: [*gpu]}}",
+    )
+    (tmp_path / "fleet").mkdir()
+    (tmp_path / "fleet" / "fleet.yaml").write_text(text)
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 2
+    for index in (0, 1):
+        assert f"spec.clusters[{index}].compute.nodePools[0].labels.bad key" in result.err

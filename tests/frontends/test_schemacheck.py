@@ -268,3 +268,20 @@ def test_a_trailing_newline_never_passes_a_name_pattern() -> None:
     quick, reference = verdicts("Fleet", fleet)
     assert quick is False
     assert reference is False
+
+
+def test_an_item_shared_by_two_arrays_is_judged_once_per_call_and_afresh_on_the_next() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "pools": {"type": "array", "items": {"type": "object", "required": ["name"]}}
+        },
+    }
+    check = compile_schema(schema)
+    assert check is not None
+    pool: dict[str, Any] = {"name": "gpu"}
+    document = {"pools": [pool, pool, {"name": "general"}]}  # an alias: one object twice
+    assert check(document)
+    del pool["name"]  # the same object, now invalid: the last call's verdict must not stand
+    assert not check(document)
+    assert not check({"pools": [{"name": "a"}, pool]})
