@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from kfedgen.errors import Problem
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.podspec import PodTemplate, pod_template
+from kfedgen.feasibility.memo import manifest_facts
+from kfedgen.feasibility.podspec import PodTemplate
+from kfedgen.identitymemo import IdentityMemo
 from kfedgen.model import Cluster
 from kfedgen.pods.pools import Pool, Refusal, placement, pools_of
 from kfedgen.pods.requests import replica_count, runtime_overhead
@@ -41,6 +43,14 @@ class Workload:
         return frozenset(p.name for p in self.pools)
 
 
+# What a pod template gets on a cluster: None (no pods, or Fargate runs them), else its
+# requests, the positions of the pools that take it and why the others do not.
+_OnPools = tuple[PodTemplate, Mapping[str, int], tuple[int, ...], tuple[Refusal, ...]] | None
+# Per manifest, for one set of pools, profiles and RuntimeClass overheads (by content):
+# a thousand clusters alike in these receive the same manifests.
+_PLACED: IdentityMemo[_OnPools] = IdentityMemo()
+
+
 def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workload]:
     """The objects whose pods run on the cluster's node pools, with the pools that take them."""
     pools = pools_of(cluster)
@@ -48,17 +58,25 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
     # The RuntimeClasses rendered to the cluster: their overhead is added to the pods.
     runtime = {o.name: runtime_overhead(o.manifest) for o in objects if o.kind == "RuntimeClass"}
-    result = []
-    for obj in objects:
+    context = (keys, repr(profiles), tuple(sorted(runtime.items())))
+
+    def judge(obj: RenderedObject) -> _OnPools:
         kind = obj.kind
-        template = pod_template(kind, obj.manifest)
+        template = manifest_facts(obj.manifest).template
         if template is None:
-            continue
+            return None
         on_fargate = profiles and kind != "DaemonSet"
         if on_fargate and matching_profile(profiles, obj.namespace, template.labels):
-            continue  # Fargate runs it
-        requests, taken, refusals = placement(template, pools, keys, runtime)
-        replicas = replica_count(kind, obj.manifest)
+            return None  # Fargate runs it
+        return (template, *placement(template, pools, keys, runtime))
+
+    result = []
+    for obj in objects:
+        placed = _PLACED.get(obj.manifest, context, functools.partial(judge, obj))
+        if placed is None:
+            continue
+        template, requests, taken, refusals = placed
+        replicas = replica_count(obj.kind, obj.manifest)
         result.append(
             Workload(obj, template, requests, replicas, tuple(pools[i] for i in taken), refusals)
         )
