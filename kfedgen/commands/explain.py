@@ -83,6 +83,7 @@ def run_explain(options: Options, report: Reporter, reference: str, cluster: str
     if infeasible is None:
         return report.finish(0, explain_document(explanation))
     if report.style != "github":
+        sys.stdout.flush()  # the explanation, then the line that ends the problems
         sys.stderr.write(f"kfedgen: {infeasible}; nothing was written\n")
     return report.finish(EXIT_INVALID, explain_document(explanation), str(infeasible))
 
