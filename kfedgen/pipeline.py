@@ -25,7 +25,7 @@ from kfedgen.backend.materialize import materialize
 from kfedgen.backend.ownership import owned_reader
 from kfedgen.backend.serverfields import strip_rendered
 from kfedgen.decisions import AnyResolution, annotate
-from kfedgen.errors import InvalidInput, Location, Problems, Severity
+from kfedgen.errors import InvalidInput, Location, Problem, Problems, Severity
 from kfedgen.feasibility.checks import check_feasibility
 from kfedgen.frontends.scope import DEFAULT_NAMESPACE
 from kfedgen.frontends.spec import SpecOptions, build_spec
@@ -46,7 +46,14 @@ from kfedgen.traffic.render import plan_traffic
 from kfedgen.traffic.report import TrafficEntry
 
 # Options and read_sources (kfedgen.inputs) are part of this stage's interface.
-__all__ = ["Compilation", "Options", "compile_fleet", "compile_sources", "read_sources"]
+__all__ = [
+    "Compilation",
+    "InfeasibleFleet",
+    "Options",
+    "compile_fleet",
+    "compile_sources",
+    "read_sources",
+]
 
 
 @dataclass
@@ -68,6 +75,20 @@ class Compilation:
         return next((r for r in self.resolutions if r.ref == ref), None)
 
 
+class InfeasibleFleet(InvalidInput):
+    """Every error is a feasibility finding: the fleet compiled, and ``compilation`` holds it.
+
+    The findings of :func:`kfedgen.feasibility.checks.check_feasibility` come after the
+    tree is emitted, so everything else about the fleet was decided.  Callers that write
+    or compare the tree treat this as any :class:`InvalidInput` (``render`` writes
+    nothing); ``explain`` shows the compilation, which check failed where and why.
+    """
+
+    def __init__(self, problems: Sequence[Problem], compilation: Compilation) -> None:
+        super().__init__(problems)
+        self.compilation = compilation
+
+
 def compile_sources(
     sources: Sequence[SourceFile],
     options: Options,
@@ -76,6 +97,9 @@ def compile_sources(
     caches: Path | None = None,
 ) -> Compilation:
     """Compile the fleet from file contents; raise :class:`InvalidInput` on any error.
+
+    When every error is a feasibility finding (``--strict`` included), the error is an
+    :class:`InfeasibleFleet`, which carries the finished compilation.
 
     ``previous`` reads the output tree a cluster has now (suspended dispatching keeps its
     files); None: there is none to read (a revision from git).  ``caches``: the directory
@@ -123,11 +147,13 @@ def compile_sources(
             "wrap it in a Federated type, or select it with a Karmada PropagationPolicy",
         )
     problems.extend(secret_warnings(objects))
-    problems.extend(check_feasibility(spec.clusters, objects))
+    feasibility = check_feasibility(spec.clusters, objects)
+    problems.extend(feasibility)
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra, kept=kept)
-    _raise_if_invalid(problems, options)
-    return Compilation(spec, everything, objects, tree, problems, traffic)
+    compilation = Compilation(spec, everything, objects, tree, problems, traffic)
+    _raise_if_invalid(problems, options, feasibility, compilation)
+    return compilation
 
 
 def _spec_options(options: Options, problems: Problems) -> SpecOptions:
@@ -151,11 +177,22 @@ def _name_of(data: dict[str, object]) -> str:
     return "<unnamed>"
 
 
-def _raise_if_invalid(problems: Problems, options: Options) -> None:
+def _raise_if_invalid(
+    problems: Problems,
+    options: Options,
+    feasibility: Sequence[Problem],
+    compilation: Compilation,
+) -> None:
+    """Raise on errors; :class:`InfeasibleFleet` when all are ``feasibility`` findings."""
     if options.strict:
         problems.items = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
-    if problems.has_errors():
-        raise InvalidInput(problems.sorted())
+    if not problems.has_errors():
+        return
+    # --strict replaced the findings by errors: they are known by what they say, and where.
+    findings = {(p.location, p.path, p.message) for p in feasibility}
+    if all((p.location, p.path, p.message) in findings for p in problems.errors):
+        raise InfeasibleFleet(problems.sorted(), compilation)
+    raise InvalidInput(problems.sorted())
 
 
 def compile_fleet(

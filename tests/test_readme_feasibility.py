@@ -7,6 +7,7 @@ example fleet at the top of the repository.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -91,3 +92,26 @@ def test_validate_says_what_it_skipped_and_which_schemas_it_used(
     assert result.err.count("skipped for 1 of 3 clusters (lab)") == 2  # once per check
     assert "against Kubernetes 1.29: 0 problems" in result.err
     assert shown("validate", result.out, result.err)
+
+
+def test_explain_shows_the_removed_api_of_a_fleet_that_fails(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    args = ("explain", "FederatedPodDisruptionBudget/shop/web", "--cluster", "eks-apne1")
+    fleet = shop_fleet(tmp_path)
+    result = run_cli(*args, cwd=fleet)
+    assert result.code == 2
+    assert "    api-versions: failed: apiVersion: policy/v1beta1 PodDisruptionBudget" in result.out
+    # As a terminal shows it: the problems, the explanation, then the line that ends them.
+    problems, _, last = result.err.rstrip("\n").rpartition("\n")
+    assert last == "kfedgen: the fleet spec has 1 problem; nothing was written"
+    assert shown(" ".join(args), f"{problems}\n", f"{result.out}{last}\n")
+    document = json.loads(run_cli(*args, "--format", "json", cwd=fleet).out)
+    excerpt = {
+        "exitCode": document["exitCode"],
+        "error": document["error"],
+        "feasibility": document["clusters"][0]["feasibility"][0],
+    }
+    jq = "jq '{exitCode, error, feasibility: .clusters[0].feasibility[0]}'"
+    command = " ".join(args) + f" --format json 2>/dev/null | {jq}"
+    assert shown(command, json.dumps(excerpt, indent=2) + "\n", "")

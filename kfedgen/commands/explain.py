@@ -13,7 +13,7 @@ from kfedgen.errors import KfedgenError, Location, did_you_mean
 from kfedgen.feasibility.checks import Verdict, runs_any, verdicts
 from kfedgen.frontends.references import unknown_cluster_line
 from kfedgen.model import FederatedObject
-from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.pipeline import Compilation, InfeasibleFleet, Options, compile_fleet
 from kfedgen.placement.karmada_groups import group_lines
 from kfedgen.rendered import RenderedObject
 from kfedgen.report import Reporter
@@ -57,9 +57,22 @@ class Explanation:
     workload_groups: tuple[str, ...] = ()
 
 
+# A fleet whose only errors are feasibility findings is explained, then fails as invalid.
+EXIT_INVALID = 2
+
+
 def run_explain(options: Options, report: Reporter, reference: str, cluster: str | None) -> int:
-    """Compile the fleet and print the decisions about one object on stdout."""
-    compilation = compile_fleet(options, Path.cwd())
+    """Compile the fleet and print the decisions about one object on stdout.
+
+    A fleet whose only errors are feasibility findings (an API the cluster does not
+    serve; any finding under ``--strict``) is explained too, the checks saying which
+    failed where, and exits with 2: its errors are reported as for any invalid fleet.
+    """
+    infeasible: InfeasibleFleet | None = None
+    try:
+        compilation = compile_fleet(options, Path.cwd())
+    except InfeasibleFleet as exc:
+        infeasible, compilation = exc, exc.compilation
     report.report(compilation.problems.sorted())
     resolution = find_resolution(compilation.resolutions, reference)
     if cluster is not None and cluster not in compilation.spec.clusters:
@@ -67,7 +80,12 @@ def run_explain(options: Options, report: Reporter, reference: str, cluster: str
     explanation = explain(compilation, resolution, cluster, options.output.as_posix())
     if not report.json:
         sys.stdout.write("".join(line + "\n" for line in explain_lines(explanation)))
-    return report.finish(0, explain_document(explanation))
+    if infeasible is None:
+        return report.finish(0, explain_document(explanation))
+    if report.style != "github":
+        sys.stdout.flush()  # the explanation, then the line that ends the problems
+        sys.stderr.write(f"kfedgen: {infeasible}; nothing was written\n")
+    return report.finish(EXIT_INVALID, explain_document(explanation), str(infeasible))
 
 
 def find_resolution(resolutions: Sequence[AnyResolution], reference: str) -> AnyResolution:
