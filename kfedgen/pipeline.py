@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kfedgen.backend.emit import KeptFile, OutputTree, emit
 from kfedgen.backend.karmada_freeze import PreviousFile, freeze_suspended
@@ -45,6 +46,9 @@ from kfedgen.source.parsecache import parse_cached
 from kfedgen.traffic.render import plan_traffic
 from kfedgen.traffic.report import TrafficEntry
 
+if TYPE_CHECKING:
+    from kfedgen.backend.kubevalidate import ClusterSchemas
+
 # Options and read_sources (kfedgen.inputs) are part of this stage's interface.
 __all__ = ["Compilation", "Options", "compile_fleet", "compile_sources", "read_sources"]
 
@@ -62,6 +66,8 @@ class Compilation:
     problems: Problems
     # The DNS weights, split weights and headroom the traffic stage wrote (kfedgen.traffic).
     traffic: tuple[TrafficEntry, ...] = ()
+    # Each cluster's objects against its kubernetesVersion's schemas (found: in ``problems``).
+    schemas: ClusterSchemas | None = field(default=None, repr=False)
 
     def resolution(self, ref: str) -> AnyResolution | None:
         """The decisions about ``KIND/NAMESPACE/NAME`` (``KIND/NAME``), whatever placed it."""
@@ -126,8 +132,9 @@ def compile_sources(
     problems.extend(check_feasibility(spec.clusters, objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra, kept=kept)
+    schemas = _check_schemas(spec, objects, tree, kept, problems, options)
     _raise_if_invalid(problems, options)
-    return Compilation(spec, everything, objects, tree, problems, traffic)
+    return Compilation(spec, everything, objects, tree, problems, traffic, schemas)
 
 
 def _spec_options(options: Options, problems: Problems) -> SpecOptions:
@@ -149,6 +156,29 @@ def _name_of(data: dict[str, object]) -> str:
         name, namespace = metadata.get("name"), metadata.get("namespace")
         return f"{namespace}/{name}" if namespace else str(name)
     return "<unnamed>"
+
+
+def _check_schemas(
+    spec: FleetSpec,
+    objects: Sequence[RenderedObject],
+    tree: OutputTree,
+    kept: Sequence[KeptFile],
+    problems: Problems,
+    options: Options,
+) -> ClusterSchemas | None:
+    """Each cluster's objects against its ``kubernetesVersion``'s schemas; findings warn.
+
+    None when no cluster declares a version (kubernetes-validate's schemas and jsonschema
+    are not even imported) or when the fleet has errors already (nothing will be written).
+    """
+    versions = {name: cluster.kubernetes_version for name, cluster in spec.clusters.items()}
+    if problems.has_errors() or all(version is None for version in versions.values()):
+        return None
+    from kfedgen.backend.kubevalidate import check_cluster_versions  # noqa: PLC0415 - see above
+
+    schemas = check_cluster_versions(versions, objects, tree, kept)
+    problems.extend(schemas.problems(options.output.as_posix()))
+    return schemas
 
 
 def _raise_if_invalid(problems: Problems, options: Options) -> None:

@@ -9,9 +9,16 @@ objects of any other kind are skipped and reported as such.
 
 ``kubernetes_validate.validate()`` reads and compiles the schemas on every call
 (about 5 ms an object); here each schema is compiled once per run and each
-distinct object is validated once, however many clusters receive it.  The
-schema lookup is the same as kubernetes-validate's, and a test holds the two
-to the same verdicts.
+distinct object is validated once, however many clusters receive it.  Within
+one Kubernetes version, a part of an object that a ``$ref`` names (a pod template,
+an ObjectMeta) and that validated without error is not validated again when another
+object holds an equal part: objects that differ only in ``spec.replicas`` share
+the rest of the work.  Only "no error" is remembered, so errors are always those of
+a full validation.  The schema lookup is the same as kubernetes-validate's, and a
+test holds the two to the same verdicts.
+
+:func:`check_cluster_versions` is the render-time check (issue 16): each cluster's
+objects against the version its inventory entry declares (``kubernetesVersion``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import json
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -29,8 +36,9 @@ import jsonschema
 from jsonschema.protocols import Validator
 from kubernetes_validate.utils import all_versions, major_minor
 from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 
-from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH, OutputTree
+from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH, KeptFile, OutputTree, object_file
 from kfedgen.errors import (
     DocPath,
     InvalidInput,
@@ -38,6 +46,7 @@ from kfedgen.errors import (
     Location,
     Problem,
     Problems,
+    Severity,
     format_path,
     plural,
 )
@@ -224,6 +233,9 @@ class KubeSchemas:
         self._crds = dict(crds or {})
         self._cache: dict[SchemaKey, Validator | None] = {}
         self._registry: Registry[Any] | None = None
+        # (id of the referenced schema, repr of the part): validated without error.
+        self._valid: set[tuple[int, str]] = set()
+        self._class = _remembering_class(self._valid)
 
     def validator(self, api_version: str, kind: str) -> Validator | None:
         """The validator of objects of ``kind`` in ``api_version``; None when there is none."""
@@ -249,7 +261,55 @@ class KubeSchemas:
             definitions = json.loads((self._directory / "_definitions.json").read_text("utf-8"))
             self._registry = Resource.from_contents(definitions) @ Registry()
         registry = Resource.from_contents(schema) @ self._registry
-        return ecma_validator_class()(schema, registry=registry)
+        return self._class(schema, registry=registry)
+
+
+def _remembering_class(valid: set[tuple[int, str]]) -> type[jsonschema.Draft202012Validator]:
+    """kubernetes-validate's validator, remembering the ``$ref``'d parts found valid.
+
+    A part's verdict depends only on the schema the ``$ref`` resolves to and on the part's
+    value: the key is the referenced schema's identity (one registry per version) and the
+    part's ``repr``, which tells apart what JSON would not (``1`` and ``"1"`` as keys,
+    ``1`` and ``True``).  Scalars (quantities, int-or-string) are cheaper to check than to
+    key.  Nothing but "no error" is remembered, so every error is found as without this.
+    """
+    base = ecma_validator_class()
+    # (id of the registry, base URI, $ref) -> (the registry, kept alive; what it resolves to)
+    lookups: dict[tuple[int, str, str], tuple[object, Any]] = {}
+
+    def ref(
+        validator: Any, ref: str, instance: Any, schema: dict[str, Any]
+    ) -> Iterator[jsonschema.ValidationError]:
+        del schema
+        resolver = validator._resolver
+        if validator._ref_resolver is not None or resolver is None:
+            yield from validator._validate_reference(ref=ref, instance=instance)
+            return
+        # What a $ref resolves to depends on the registry and the base URI alone (the
+        # dynamic scope only matters to $dynamicRef, which no bundled schema uses).
+        where = (id(resolver._registry), resolver._base_uri, ref)
+        found = lookups.get(where)
+        if found is None:
+            try:
+                found = lookups[where] = (resolver._registry, resolver.lookup(ref))
+            except Unresolvable:
+                yield from validator._validate_reference(ref=ref, instance=instance)  # raises
+                return
+        resolved = found[1]
+        if not isinstance(instance, (dict, list)):
+            yield from validator.descend(instance, resolved.contents, resolver=resolved.resolver)
+            return
+        key = (id(resolved.contents), repr(instance))
+        if key in valid:
+            return
+        errors = list(validator.descend(instance, resolved.contents, resolver=resolved.resolver))
+        if not errors:
+            valid.add(key)
+        yield from errors
+
+    return jsonschema.validators.extend(  # type: ignore[no-any-return,no-untyped-call]
+        base, {"$ref": ref}
+    )
 
 
 # --- validating the output tree ------------------------------------------------------
@@ -286,10 +346,11 @@ class Finding:
         hint = f" ({self.hint})" if self.hint else ""
         return f"{self.ident}: {where}{self.message}{hint}"
 
-    def to_problem(self, output: str) -> Problem:
+    def to_problem(self, output: str, severity: Severity = Severity.ERROR) -> Problem:
         """The finding as a problem located in the rendered file (for github/json output)."""
         location = Location(posixpath.join(output, self.file), self.line, self.column)
-        return Problem(location, self.path, f"{self.ident}: {self.message}", hint=self.hint)
+        message = f"{self.ident}: {self.message}"
+        return Problem(location, self.path, message, severity, self.hint)
 
 
 @dataclass
@@ -348,25 +409,30 @@ def validate_tree(
         if outcome is None:
             outcome = _validate_content(path, content, known.get(path), schemas)
             outcomes[content] = outcome
-        report.objects += 1
-        if outcome.skipped:
-            report.skipped[outcome.key] += 1
-        for where, line, column, message, hint in outcome.errors:
-            report.findings.append(
-                Finding(
-                    path,
-                    line,
-                    column,
-                    *outcome.key,
-                    outcome.namespace,
-                    outcome.name,
-                    where,
-                    message,
-                    hint,
-                )
-            )
+        _count(report, path, outcome)
     report.distinct = len(outcomes)
     return report
+
+
+def _count(report: ValidationReport, path: str, outcome: _Outcome) -> None:
+    """Add the file at ``path``, whose content validated to ``outcome``, to ``report``."""
+    report.objects += 1
+    if outcome.skipped:
+        report.skipped[outcome.key] += 1
+    for where, line, column, message, hint in outcome.errors:
+        report.findings.append(
+            Finding(
+                path,
+                line,
+                column,
+                *outcome.key,
+                outcome.namespace,
+                outcome.name,
+                where,
+                message,
+                hint,
+            )
+        )
 
 
 def _parse(path: str, content: bytes) -> Document | str:
@@ -405,3 +471,103 @@ def _validate_content(
         location = doc.location(where) if doc is not None else Location(path, 1, 1)
         located.append((where, location.line, location.column, message, hint))
     return _Outcome(key, namespace, name, False, tuple(located))
+
+
+# --- each cluster against its own version (render, validate) ----------------------
+
+
+@dataclass(frozen=True)
+class ClusterSchemas:
+    """Each cluster's rendered objects checked against its ``kubernetesVersion``'s schemas."""
+
+    # bundled version -> what its clusters' objects showed
+    reports: Mapping[str, ValidationReport] = field(default_factory=dict)
+    # declared versions with no bundled schemas: their clusters are not checked
+    unbundled: tuple[str, ...] = ()
+
+    def problems(self, output: str) -> list[Problem]:
+        """Every finding as a warning located in its rendered file (``output``: the tree)."""
+        return [
+            finding.to_problem(output, Severity.WARNING)
+            for _, report in sorted(self.reports.items())
+            for finding in report.findings
+        ]
+
+    def notes(self) -> tuple[str, ...]:
+        """What to tell, once, about the versions that were not checked."""
+        return (unbundled_note(self.unbundled),) if self.unbundled else ()
+
+
+def unbundled_note(versions: Sequence[str]) -> str:
+    """The line that says which declared versions have no schemas to check against."""
+    bundled = supported_versions()
+    return (
+        f"kfedgen: no bundled schemas for Kubernetes {', '.join(versions)} "
+        f"(bundled: {bundled[0]} to {bundled[-1]}); those clusters' objects are not "
+        "schema-checked"
+    )
+
+
+def check_cluster_versions(
+    versions: Mapping[str, str | None],
+    objects: Iterable[Any],
+    tree: OutputTree,
+    kept: Iterable[KeptFile] = (),
+) -> ClusterSchemas:
+    """Validate every object of ``tree`` in a cluster of ``versions`` against its version.
+
+    ``versions``: cluster -> ``kubernetesVersion`` (None: not declared, not checked).
+    ``objects`` are the :class:`~kfedgen.rendered.RenderedObject` that ``tree`` was emitted
+    from (their manifests save parsing the files); ``kept`` files (suspended clusters) are
+    parsed.  Identical files are validated once per version.
+    """
+    bundled = set(supported_versions())
+    declared = {v for v in versions.values() if v is not None}
+    checked = {c: v for c, v in versions.items() if v is not None and v in bundled}
+    unbundled = tuple(sorted(declared - bundled))
+    if not checked:
+        return ClusterSchemas({}, unbundled)
+    schemas = {v: KubeSchemas(v) for v in sorted(set(checked.values()))}
+    reports = {v: ValidationReport() for v in schemas}
+    # version -> sha256 of a file's content -> its outcome: identical files validate once
+    outcomes: dict[str, dict[str, _Outcome]] = {v: {} for v in schemas}
+    # Clusters share manifests (by identity), and so their files: (version, id) -> outcome.
+    shared: dict[tuple[str, int], _Outcome] = {}
+    digests = tree.digests
+    for obj in objects:
+        version = checked.get(obj.cluster)
+        if version is None:
+            continue
+        outcome = shared.get((version, id(obj.manifest)))
+        path = ""
+        if outcome is None:
+            path = object_file(obj)
+            digest = digests.get(path)
+            if digest is None:
+                continue  # not rendered (its path is unsafe, say): an error says why
+            outcome = outcomes[version].get(digest)
+            if outcome is None:
+                outcome = _validate_content(path, tree.files[path], obj.manifest, schemas[version])
+                outcomes[version][digest] = outcome
+            shared[version, id(obj.manifest)] = outcome
+        report = reports[version]
+        if outcome.skipped or outcome.errors:
+            _count(report, path or object_file(obj), outcome)
+        else:
+            report.objects += 1
+    for kept_file in kept:
+        version = checked.get(kept_file.path.partition("/")[0])
+        # A kept file is in the tree unless an object took its path (emit).
+        written = tree.files.get(kept_file.path) is kept_file.content
+        if version is None or not written or not is_object_file(kept_file.path):
+            continue
+        digest = digests[kept_file.path]
+        outcome = outcomes[version].get(digest)
+        if outcome is None:
+            outcome = _validate_content(kept_file.path, kept_file.content, None, schemas[version])
+            outcomes[version][digest] = outcome
+        _count(reports[version], kept_file.path, outcome)
+    for version, report in reports.items():
+        report.distinct = len(outcomes[version])
+        report.findings.sort(key=lambda finding: finding.file)
+    return ClusterSchemas(reports, unbundled)
