@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from kfedgen.backend.clusterschemas import ClusterSchemas, check_cluster_versions
 from kfedgen.backend.emit import KeptFile, OutputTree, emit
 from kfedgen.backend.karmada_freeze import PreviousFile, freeze_suspended
 from kfedgen.backend.karmada_overrides import apply_override_policies
@@ -45,9 +45,6 @@ from kfedgen.source.load import SourceFile
 from kfedgen.source.parsecache import parse_cached
 from kfedgen.traffic.render import plan_traffic
 from kfedgen.traffic.report import TrafficEntry
-
-if TYPE_CHECKING:
-    from kfedgen.backend.kubevalidate import ClusterSchemas
 
 # Options and read_sources (kfedgen.inputs) are part of this stage's interface.
 __all__ = ["Compilation", "Options", "compile_fleet", "compile_sources", "read_sources"]
@@ -132,7 +129,7 @@ def compile_sources(
     problems.extend(check_feasibility(spec.clusters, objects))
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra, kept=kept)
-    schemas = _check_schemas(spec, objects, tree, kept, problems, options)
+    schemas = _check_schemas(spec, objects, tree, kept, problems, options, caches)
     _raise_if_invalid(problems, options)
     return Compilation(spec, everything, objects, tree, problems, traffic, schemas)
 
@@ -165,18 +162,17 @@ def _check_schemas(
     kept: Sequence[KeptFile],
     problems: Problems,
     options: Options,
+    caches: Path | None,
 ) -> ClusterSchemas | None:
     """Each cluster's objects against its ``kubernetesVersion``'s schemas; findings warn.
 
-    None when no cluster declares a version (kubernetes-validate's schemas and jsonschema
-    are not even imported) or when the fleet has errors already (nothing will be written).
+    None when no cluster declares a version or when the fleet has errors already (nothing
+    will be written).  ``caches`` keeps the outcomes (:mod:`kfedgen.backend.clusterschemas`).
     """
     versions = {name: cluster.kubernetes_version for name, cluster in spec.clusters.items()}
     if problems.has_errors() or all(version is None for version in versions.values()):
         return None
-    from kfedgen.backend.kubevalidate import check_cluster_versions  # noqa: PLC0415 - see above
-
-    schemas = check_cluster_versions(versions, objects, tree, kept)
+    schemas = check_cluster_versions(versions, objects, tree, kept, caches)
     problems.extend(schemas.problems(options.output.as_posix()))
     return schemas
 

@@ -91,3 +91,15 @@ def test_validate_says_what_it_skipped_and_which_schemas_it_used(
     assert result.err.count("skipped for 1 of 3 clusters (lab)") == 2  # once per check
     assert "against Kubernetes 1.29: 0 problems" in result.err
     assert shown("validate", result.out, result.err)
+
+
+def test_render_checks_each_cluster_against_its_versions_schemas(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    fixture = ROOT / "tests" / "commands" / "fixtures" / "schema-versions"
+    assert "`tests/commands/fixtures/schema-versions/`" in SECTION
+    shutil.copytree(fixture / "fleet", tmp_path / "fleet")
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "eks-apne1/Service/shop/web: unknown field 'trafficDistribution'" in result.err
+    assert shown("render", result.out, result.err)

@@ -17,18 +17,16 @@ the rest of the work.  Only "no error" is remembered, so errors are always those
 a full validation.  The schema lookup is the same as kubernetes-validate's, and a
 test holds the two to the same verdicts.
 
-:func:`check_cluster_versions` is the render-time check (issue 16): each cluster's
-objects against the version its inventory entry declares (``kubernetesVersion``).
+The render-time check (issue 16), each cluster's objects against the version its
+inventory entry declares, is :mod:`kfedgen.backend.clusterschemas`; the findings and
+reports are :mod:`kfedgen.backend.kubefindings`.
 """
 
 from __future__ import annotations
 
 import json
-import posixpath
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -38,7 +36,14 @@ from kubernetes_validate.utils import all_versions, major_minor
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
-from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH, KeptFile, OutputTree, object_file
+from kfedgen.backend.emit import OutputTree
+from kfedgen.backend.kubefindings import (
+    FileOutcome,
+    SchemaKey,
+    ValidationReport,
+    count_file,
+    is_object_file,
+)
 from kfedgen.errors import (
     DocPath,
     InvalidInput,
@@ -46,15 +51,12 @@ from kfedgen.errors import (
     Location,
     Problem,
     Problems,
-    Severity,
-    format_path,
     plural,
 )
 from kfedgen.frontends.schema import ecma_validator_class, schema_errors
 from kfedgen.source.load import Document, LoadOptions, SourceFile, parse_file
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
-SchemaKey = tuple[str, str]  # (apiVersion, kind)
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?$")
 # kubernetes-validate's file naming: "rbac.authorization.k8s.io/v1" -> "rbac-v1".
 _API_FILE_PART = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
@@ -315,79 +317,6 @@ def _remembering_class(valid: set[tuple[int, str]]) -> type[jsonschema.Draft2020
 # --- validating the output tree ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One schema error of one rendered object in one cluster."""
-
-    file: str  # output-relative path of the object's file
-    line: int
-    column: int
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-    path: DocPath
-    message: str
-    hint: str = ""
-
-    @property
-    def cluster(self) -> str:
-        """The output directory the file is in: a cluster, or ``_argocd``/``_flux``."""
-        return self.file.split("/", 1)[0]
-
-    @property
-    def ident(self) -> str:
-        """``cluster/kind/namespace/name`` (no namespace for cluster-scoped objects)."""
-        parts = [self.cluster, self.kind, self.namespace, self.name]
-        return "/".join(part for part in parts if part)
-
-    def __str__(self) -> str:
-        where = f"{format_path(self.path)}: " if self.path else ""
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.ident}: {where}{self.message}{hint}"
-
-    def to_problem(self, output: str, severity: Severity = Severity.ERROR) -> Problem:
-        """The finding as a problem located in the rendered file (for github/json output)."""
-        location = Location(posixpath.join(output, self.file), self.line, self.column)
-        message = f"{self.ident}: {self.message}"
-        return Problem(location, self.path, message, severity, self.hint)
-
-
-@dataclass
-class ValidationReport:
-    """What validating an output tree found."""
-
-    findings: list[Finding] = field(default_factory=list)
-    # (apiVersion, kind) -> how many objects had no schema to check them against
-    skipped: Counter[SchemaKey] = field(default_factory=Counter)
-    objects: int = 0
-    distinct: int = 0
-
-    @property
-    def validated(self) -> int:
-        return self.objects - sum(self.skipped.values())
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """The result of validating one distinct file content."""
-
-    key: SchemaKey
-    namespace: str
-    name: str
-    skipped: bool
-    errors: tuple[tuple[DocPath, int, int, str, str], ...] = ()
-
-
-def is_object_file(path: str) -> bool:
-    """Whether ``path`` of the output tree holds an object (not kustomize or kfedgen data)."""
-    return (
-        path.endswith(".yaml")
-        and posixpath.basename(path) != KUSTOMIZATION
-        and path != MANIFEST_PATH
-    )
-
-
 def validate_tree(
     tree: OutputTree,
     schemas: KubeSchemas,
@@ -400,39 +329,18 @@ def validate_tree(
     """
     report = ValidationReport()
     known = manifests or {}
-    outcomes: dict[bytes, _Outcome] = {}
+    outcomes: dict[bytes, FileOutcome] = {}
     for path in tree.paths():
         if not is_object_file(path):
             continue
         content = tree.files[path]
         outcome = outcomes.get(content)
         if outcome is None:
-            outcome = _validate_content(path, content, known.get(path), schemas)
+            outcome = validate_content(path, content, known.get(path), schemas)
             outcomes[content] = outcome
-        _count(report, path, outcome)
+        count_file(report, path, outcome)
     report.distinct = len(outcomes)
     return report
-
-
-def _count(report: ValidationReport, path: str, outcome: _Outcome) -> None:
-    """Add the file at ``path``, whose content validated to ``outcome``, to ``report``."""
-    report.objects += 1
-    if outcome.skipped:
-        report.skipped[outcome.key] += 1
-    for where, line, column, message, hint in outcome.errors:
-        report.findings.append(
-            Finding(
-                path,
-                line,
-                column,
-                *outcome.key,
-                outcome.namespace,
-                outcome.name,
-                where,
-                message,
-                hint,
-            )
-        )
 
 
 def _parse(path: str, content: bytes) -> Document | str:
@@ -444,15 +352,16 @@ def _parse(path: str, content: bytes) -> Document | str:
     return documents[0]
 
 
-def _validate_content(
+def validate_content(
     path: str, content: bytes, manifest: Mapping[str, Any] | None, schemas: KubeSchemas
-) -> _Outcome:
+) -> FileOutcome:
+    """Validate the file at ``path`` (``manifest``: its object, when known; else parsed)."""
     doc: Document | None = None
     if manifest is None:
         parsed = _parse(path, content)
         if isinstance(parsed, str):
             # kfedgen writes one object per file; anything else is a bug worth seeing.
-            return _Outcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
+            return FileOutcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
         doc, manifest = parsed, parsed.data
     metadata = manifest.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
@@ -460,7 +369,7 @@ def _validate_content(
     namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
     validator = schemas.validator(*key)
     if validator is None:
-        return _Outcome(key, namespace, name, True)
+        return FileOutcome(key, namespace, name, True)
     errors = list(schema_errors(validator, manifest))
     if errors and doc is None:
         # Positions are only needed to point at errors: parse the bytes now.
@@ -470,104 +379,4 @@ def _validate_content(
     for where, message, hint in errors:
         location = doc.location(where) if doc is not None else Location(path, 1, 1)
         located.append((where, location.line, location.column, message, hint))
-    return _Outcome(key, namespace, name, False, tuple(located))
-
-
-# --- each cluster against its own version (render, validate) ----------------------
-
-
-@dataclass(frozen=True)
-class ClusterSchemas:
-    """Each cluster's rendered objects checked against its ``kubernetesVersion``'s schemas."""
-
-    # bundled version -> what its clusters' objects showed
-    reports: Mapping[str, ValidationReport] = field(default_factory=dict)
-    # declared versions with no bundled schemas: their clusters are not checked
-    unbundled: tuple[str, ...] = ()
-
-    def problems(self, output: str) -> list[Problem]:
-        """Every finding as a warning located in its rendered file (``output``: the tree)."""
-        return [
-            finding.to_problem(output, Severity.WARNING)
-            for _, report in sorted(self.reports.items())
-            for finding in report.findings
-        ]
-
-    def notes(self) -> tuple[str, ...]:
-        """What to tell, once, about the versions that were not checked."""
-        return (unbundled_note(self.unbundled),) if self.unbundled else ()
-
-
-def unbundled_note(versions: Sequence[str]) -> str:
-    """The line that says which declared versions have no schemas to check against."""
-    bundled = supported_versions()
-    return (
-        f"kfedgen: no bundled schemas for Kubernetes {', '.join(versions)} "
-        f"(bundled: {bundled[0]} to {bundled[-1]}); those clusters' objects are not "
-        "schema-checked"
-    )
-
-
-def check_cluster_versions(
-    versions: Mapping[str, str | None],
-    objects: Iterable[Any],
-    tree: OutputTree,
-    kept: Iterable[KeptFile] = (),
-) -> ClusterSchemas:
-    """Validate every object of ``tree`` in a cluster of ``versions`` against its version.
-
-    ``versions``: cluster -> ``kubernetesVersion`` (None: not declared, not checked).
-    ``objects`` are the :class:`~kfedgen.rendered.RenderedObject` that ``tree`` was emitted
-    from (their manifests save parsing the files); ``kept`` files (suspended clusters) are
-    parsed.  Identical files are validated once per version.
-    """
-    bundled = set(supported_versions())
-    declared = {v for v in versions.values() if v is not None}
-    checked = {c: v for c, v in versions.items() if v is not None and v in bundled}
-    unbundled = tuple(sorted(declared - bundled))
-    if not checked:
-        return ClusterSchemas({}, unbundled)
-    schemas = {v: KubeSchemas(v) for v in sorted(set(checked.values()))}
-    reports = {v: ValidationReport() for v in schemas}
-    # version -> sha256 of a file's content -> its outcome: identical files validate once
-    outcomes: dict[str, dict[str, _Outcome]] = {v: {} for v in schemas}
-    # Clusters share manifests (by identity), and so their files: (version, id) -> outcome.
-    shared: dict[tuple[str, int], _Outcome] = {}
-    digests = tree.digests
-    for obj in objects:
-        version = checked.get(obj.cluster)
-        if version is None:
-            continue
-        outcome = shared.get((version, id(obj.manifest)))
-        path = ""
-        if outcome is None:
-            path = object_file(obj)
-            digest = digests.get(path)
-            if digest is None:
-                continue  # not rendered (its path is unsafe, say): an error says why
-            outcome = outcomes[version].get(digest)
-            if outcome is None:
-                outcome = _validate_content(path, tree.files[path], obj.manifest, schemas[version])
-                outcomes[version][digest] = outcome
-            shared[version, id(obj.manifest)] = outcome
-        report = reports[version]
-        if outcome.skipped or outcome.errors:
-            _count(report, path or object_file(obj), outcome)
-        else:
-            report.objects += 1
-    for kept_file in kept:
-        version = checked.get(kept_file.path.partition("/")[0])
-        # A kept file is in the tree unless an object took its path (emit).
-        written = tree.files.get(kept_file.path) is kept_file.content
-        if version is None or not written or not is_object_file(kept_file.path):
-            continue
-        digest = digests[kept_file.path]
-        outcome = outcomes[version].get(digest)
-        if outcome is None:
-            outcome = _validate_content(kept_file.path, kept_file.content, None, schemas[version])
-            outcomes[version][digest] = outcome
-        _count(reports[version], kept_file.path, outcome)
-    for version, report in reports.items():
-        report.distinct = len(outcomes[version])
-        report.findings.sort(key=lambda finding: finding.file)
-    return ClusterSchemas(reports, unbundled)
+    return FileOutcome(key, namespace, name, False, tuple(located))

@@ -9,11 +9,10 @@ from pathlib import Path
 from jsonschema.protocols import Validator
 
 from kfedgen.backend.emit import object_file
+from kfedgen.backend.kubefindings import SchemaKey, ValidationReport
 from kfedgen.backend.kubevalidate import (
     InvalidCrds,
     KubeSchemas,
-    SchemaKey,
-    ValidationReport,
     load_crds,
     resolve_version,
     validate_tree,
@@ -85,7 +84,7 @@ def _cluster_versions(
 ) -> dict[str, ValidationReport]:
     """Each cluster's objects against its inventory's ``kubernetesVersion``, as compiled.
 
-    The pipeline ran the check (:func:`kfedgen.backend.kubevalidate.check_cluster_versions`);
+    The pipeline ran the check (:func:`kfedgen.backend.clusterschemas.check_cluster_versions`);
     here it is reported as ``validate --kube-version`` reports its one version.
     """
     schemas = compilation.schemas

@@ -13,6 +13,7 @@ import pytest
 from kubernetes_validate.utils import VersionNotSupportedError
 
 from kfedgen.backend.emit import OutputTree, to_yaml
+from kfedgen.backend.kubefindings import bundled_versions
 from kfedgen.backend.kubevalidate import (
     KubeSchemas,
     resolve_version,
@@ -318,3 +319,7 @@ def test_an_invalid_part_is_reported_in_every_object_that_holds_it() -> None:
     for obj in (bad, changed(bad, "spec.replicas", 5), bad):
         paths = [path for path, _, _ in schema_errors(validator, obj)]
         assert paths == [("spec", "template", "spec", "containers", 0, "imagee")]
+
+
+def test_bundled_versions_without_importing_kubernetes_validate_are_its_own() -> None:
+    assert bundled_versions() == supported_versions()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 import kfedgen.backend.kubevalidate
+from kfedgen.backend.clusterschemas import VERDICTS_FILE
+from kfedgen.backend.statcache import cache_dir
 from tests.conftest import RunCli, snapshot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema-versions"
@@ -33,6 +35,17 @@ UNBUNDLED = (
 def fleet(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURE / "fleet", tmp_path / "fleet")
     return tmp_path
+
+
+def fail(*args: object, **kwargs: object) -> None:
+    raise AssertionError("validated again")
+
+
+def edit(fleet: Path, old: str, new: str) -> None:
+    path = fleet / "fleet" / "shop.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
 
 
 def problem_lines(err: str) -> list[str]:
@@ -99,19 +112,42 @@ def test_a_no_op_render_reports_the_findings_without_validating_again(
     first = run_cli("render", cwd=fleet)
     assert first.code == 0, first.err
 
-    def fail(*args: object, **kwargs: object) -> None:
-        raise AssertionError("validated again")
-
-    monkeypatch.setattr(kfedgen.backend.kubevalidate, "check_cluster_versions", fail)
+    monkeypatch.setattr(kfedgen.backend.kubevalidate, "validate_content", fail)
     for args in (("render",), ("render", "--check")):
         again = run_cli(*args, cwd=fleet)
         assert again.code == 0, again.err
         assert "rendered is up to date" in again.err
         assert problem_lines(again.err) == problem_lines(first.err)
         assert again.err.count("no bundled schemas for Kubernetes 1.24") == 1
-    # An edit is a miss: compiled, and so validated.
-    edited = fleet / "fleet" / "shop.yaml"
-    edited.write_text(edited.read_text().replace("replicas: 2", "replicas: 3"))
+    # An edit that changes a rendered file is a miss: compiled, and that file validated.
+    edit(fleet, "replicas: 2", "replicas: 3")
+    missed = run_cli("render", cwd=fleet)
+    assert missed.code != 0
+    assert "validated again" in missed.err
+
+
+def test_a_render_validates_only_the_files_it_has_not_validated_before(
+    fleet: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run_cli("render", cwd=fleet)
+    assert first.code == 0, first.err
+    # A comment changes the input (compiled again) but no rendered file: nothing to validate.
+    monkeypatch.setattr(kfedgen.backend.kubevalidate, "validate_content", fail)
+    edit(
+        fleet,
+        "apiVersion: types.kubefed.io/v1beta1\n",
+        "# edited\napiVersion: types.kubefed.io/v1beta1\n",
+    )
+    again = run_cli("render", cwd=fleet)
+    assert again.code == 0, again.err
+    assert "rendered is up to date" in again.err
+    assert problem_lines(again.err) == problem_lines(first.err)
+    assert again.err.count("no bundled schemas for Kubernetes 1.24") == 1
+    # Without the kept outcomes, the same render validates again.
+    caches = cache_dir(fleet / "rendered")
+    assert caches is not None
+    (caches / VERDICTS_FILE).unlink()
+    edit(fleet, "# edited\n", "# edited twice\n")
     missed = run_cli("render", cwd=fleet)
     assert missed.code != 0
     assert "validated again" in missed.err
@@ -149,3 +185,16 @@ def test_validate_reports_each_finding_once(fleet: Path, run_cli: RunCli) -> Non
     assert (
         "kfedgen: checked 3 of 3 rendered objects (3 distinct) against Kubernetes 1.29: 1 problem\n"
     ) in result.err
+
+
+def test_a_corrupt_outcome_file_is_validated_again(fleet: Path, run_cli: RunCli) -> None:
+    first = run_cli("render", cwd=fleet)
+    caches = cache_dir(fleet / "rendered")
+    assert caches is not None
+    verdicts = caches / VERDICTS_FILE
+    verdicts.write_bytes(verdicts.read_bytes().replace(b"trafficDistribution", b"x", 1))
+    edit(fleet, "replicas: 2", "replicas: 3")
+    again = run_cli("render", cwd=fleet)
+    assert again.code == 0, again.err
+    assert problem_lines(again.err) == problem_lines(first.err)
+    assert b"trafficDistribution" in verdicts.read_bytes()  # written anew

@@ -23,7 +23,8 @@ import pytest
 import yaml
 from jsonschema.protocols import Validator
 
-from kfedgen.backend.kubevalidate import SchemaKey, load_crds, openapi_to_jsonschema
+from kfedgen.backend.kubefindings import SchemaKey
+from kfedgen.backend.kubevalidate import load_crds, openapi_to_jsonschema
 from kfedgen.cli import main
 from kfedgen.errors import Problems
 from kfedgen.frontends.schema import schema_errors
