@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kfedgen.backend.clusterschemas import ClusterSchemas, check_cluster_versions
 from kfedgen.backend.emit import KeptFile, OutputTree, emit
 from kfedgen.backend.karmada_freeze import PreviousFile, freeze_suspended
 from kfedgen.backend.karmada_overrides import apply_override_policies
@@ -69,6 +70,8 @@ class Compilation:
     problems: Problems
     # The DNS weights, split weights and headroom the traffic stage wrote (kfedgen.traffic).
     traffic: tuple[TrafficEntry, ...] = ()
+    # Each cluster's objects against its kubernetesVersion's schemas (found: in ``problems``).
+    schemas: ClusterSchemas | None = field(default=None, repr=False)
 
     def resolution(self, ref: str) -> AnyResolution | None:
         """The decisions about ``KIND/NAMESPACE/NAME`` (``KIND/NAME``), whatever placed it."""
@@ -151,8 +154,9 @@ def compile_sources(
     problems.extend(feasibility)
     extra = gitops_files(spec, options.output_repo_path, problems)
     tree = emit(spec.clusters, objects, problems, extra_files=extra, kept=kept)
-    compilation = Compilation(spec, everything, objects, tree, problems, traffic)
-    _raise_if_invalid(problems, options, feasibility, compilation)
+    schemas, schema_findings = _check_schemas(spec, objects, tree, kept, problems, options, caches)
+    compilation = Compilation(spec, everything, objects, tree, problems, traffic, schemas)
+    _raise_if_invalid(problems, options, [*feasibility, *schema_findings], compilation)
     return compilation
 
 
@@ -177,13 +181,40 @@ def _name_of(data: dict[str, object]) -> str:
     return "<unnamed>"
 
 
+def _check_schemas(
+    spec: FleetSpec,
+    objects: Sequence[RenderedObject],
+    tree: OutputTree,
+    kept: Sequence[KeptFile],
+    problems: Problems,
+    options: Options,
+    caches: Path | None,
+) -> tuple[ClusterSchemas | None, list[Problem]]:
+    """Each cluster's objects against its ``kubernetesVersion``'s schemas; findings warn.
+
+    The outcome and its findings (added to ``problems``); None when no cluster declares a
+    version or when the fleet has errors already (nothing will be written).  ``caches``
+    keeps the outcomes (:mod:`kfedgen.backend.clusterschemas`).
+    """
+    versions = {name: cluster.kubernetes_version for name, cluster in spec.clusters.items()}
+    if problems.has_errors() or all(version is None for version in versions.values()):
+        return None, []
+    schemas = check_cluster_versions(versions, objects, tree, kept, caches)
+    findings = list(schemas.problems(options.output.as_posix()))
+    problems.extend(findings)
+    return schemas, findings
+
+
 def _raise_if_invalid(
     problems: Problems,
     options: Options,
     feasibility: Sequence[Problem],
     compilation: Compilation,
 ) -> None:
-    """Raise on errors; :class:`InfeasibleFleet` when all are ``feasibility`` findings."""
+    """Raise on errors; :class:`InfeasibleFleet` when all are ``feasibility`` findings.
+
+    Those are the checks' findings and the per-version schema check's: the fleet compiled.
+    """
     if options.strict:
         problems.items = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
     if not problems.has_errors():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kfedgen.views.kubevalidate import supported_versions
+from kfedgen.backend.kubevalidate import supported_versions
 from tests.conftest import GOLDEN, ROOT, RunCli, snapshot
 
 CRDS = ROOT / "tests" / "crds"

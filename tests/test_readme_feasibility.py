@@ -115,3 +115,15 @@ def test_explain_shows_the_removed_api_of_a_fleet_that_fails(
     jq = "jq '{exitCode, error, feasibility: .clusters[0].feasibility[0]}'"
     command = " ".join(args) + f" --format json 2>/dev/null | {jq}"
     assert shown(command, json.dumps(excerpt, indent=2) + "\n", "")
+
+
+def test_render_checks_each_cluster_against_its_versions_schemas(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    fixture = ROOT / "tests" / "commands" / "fixtures" / "schema-versions"
+    assert "`tests/commands/fixtures/schema-versions/`" in SECTION
+    shutil.copytree(fixture / "fleet", tmp_path / "fleet")
+    result = run_cli("render", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "eks-apne1/Service/shop/web: unknown field 'trafficDistribution'" in result.err
+    assert shown("render", result.out, result.err)

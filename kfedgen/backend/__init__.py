@@ -9,7 +9,10 @@
   names, kustomizations and the ownership manifest;
 * :mod:`~kfedgen.backend.write`, :mod:`~kfedgen.backend.ownership`,
   :mod:`~kfedgen.backend.outscan` -- comparing with and swapping in the tree on disk;
-* :mod:`~kfedgen.backend.readback` -- what a file of the output tree holds.
+* :mod:`~kfedgen.backend.readback` -- what a file of the output tree holds;
+* :mod:`~kfedgen.backend.clusterschemas`, :mod:`~kfedgen.backend.kubevalidate` and
+  :mod:`~kfedgen.backend.kubefindings` -- the rendered objects against the Kubernetes schemas
+  of each cluster's version (and ``validate --kube-version``'s one version).
 
 It may import placement's results, the front-ends' types, the source stage and the shared
 vocabulary; never the pipeline or a view.

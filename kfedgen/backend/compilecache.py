@@ -6,7 +6,8 @@ counts as another version, not only ``__version__``), the options that change
 output, and the name and bytes of every input file.  The value is what a
 no-op render reports without the compiled fleet: the sha256 of the ownership
 manifest the fleet renders to (which lists every file's sha256), the number
-of clusters, and the warnings.
+of clusters, the warnings, and the notes (lines said once a run: the declared Kubernetes
+versions that have no schemas to check against, say).
 
 The cache can only ever say "this output is already current": the caller
 trusts it only when the manifest on disk hashes to the cached digest and
@@ -33,7 +34,7 @@ from kfedgen.errors import Location, Problem, Severity
 from kfedgen.source.files import SourceFile
 
 COMPILE_FILE = "compile.json"
-_VERSION = 1
+_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class CachedRender:
     manifest_digest: str
     clusters: int
     problems: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()
 
 
 def compile_key(sources: Sequence[SourceFile], fingerprint: str) -> str:
@@ -70,6 +72,7 @@ def load(directory: Path | None, key: str) -> CachedRender | None:
             str(body["manifest"]),
             int(body["clusters"]),
             tuple(_problem(item) for item in body["problems"]),
+            tuple(str(note) for note in body["notes"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -84,6 +87,7 @@ def store(directory: Path | None, key: str, render: CachedRender) -> None:
         "manifest": render.manifest_digest,
         "clusters": render.clusters,
         "problems": [_problem_json(problem) for problem in render.problems],
+        "notes": list(render.notes),
     }
     document = {"version": _VERSION, "check": _checksum(body), "body": body}
     with contextlib.suppress(OSError):

@@ -32,6 +32,7 @@ def run_render(
     """
     outcome, diff, index = _outcome(options, staged, write=True)
     report.report(outcome.problems.sorted())
+    _print_notes(outcome, report)
     output = options.output.as_posix()
     clusters = plural(outcome.clusters, "cluster")
     if diff.is_current:
@@ -51,6 +52,12 @@ def run_render(
             sys.stderr.write(f"kfedgen: {output} in the index is out of date; {index.hint}\n")
     code = 1 if exit_code and not current else 0
     return report.finish(code, render_document(output, outcome, diff, index))
+
+
+def _print_notes(outcome: Outcome, report: Reporter) -> None:
+    """The lines said once a run (as ``validate`` says them): text format only."""
+    if report.style == "text":
+        sys.stderr.writelines(f"{note}\n" for note in outcome.notes)
 
 
 def render_document(
@@ -116,6 +123,7 @@ def run_check(options: Options, report: Reporter, verbose: bool, staged: bool = 
     output = options.output.as_posix()
     conflicts = conflicts_error(output, diff)
     report.report([*outcome.problems.sorted(), *conflicts.problems])
+    _print_notes(outcome, report)
     report_foreign(output, diff)
     files = _out_of_date(diff)
     diffs = _diffs(options, outcome, diff, files, index) if verbose else None

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from jsonschema.protocols import Validator
 
-from kfedgen.backend.emit import OutputTree, object_file
+from kfedgen.backend.emit import object_file
+from kfedgen.backend.kubefindings import SchemaKey, ValidationReport
+from kfedgen.backend.kubevalidate import (
+    InvalidCrds,
+    KubeSchemas,
+    load_crds,
+    resolve_version,
+    validate_tree,
+)
 from kfedgen.errors import Problems, plural
 from kfedgen.feasibility.checks import Skipped, skipped
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.report import Reporter
 from kfedgen.source.load import discover
-from kfedgen.views.kubevalidate import (
-    InvalidCrds,
-    KubeSchemas,
-    SchemaKey,
-    ValidationReport,
-    load_crds,
-    resolve_version,
-    supported_versions,
-    validate_tree,
-)
 
 EXIT_INVALID = 2
 
@@ -49,21 +46,25 @@ def run_validate(
         compilation = compile_staged(options, Path.cwd())
     else:
         compilation = compile_fleet(options, Path.cwd())
-    report.report(compilation.problems.sorted())
+    # The compilation checked each cluster against its own kubernetesVersion (render warns
+    # of what that found): reported below as validate reports its schema findings.
+    output = options.output.as_posix()
+    per_version = compilation.schemas
+    found = set(per_version.problems(output)) if per_version is not None else set()
+    report.report([p for p in compilation.problems.sorted() if p not in found])
     clusters = plural(len(compilation.spec.clusters), "cluster")
     federated = plural(len(compilation.spec.federated), "federated object")
     sys.stderr.write(f"kfedgen: the fleet spec is valid ({clusters}, {federated})\n")
     skips = skipped(compilation.spec.clusters)
     _print_skips(skips, report)
-    # The compilation's objects are the rendered files' content: no need to parse them.
-    manifests = {object_file(obj): obj.manifest for obj in compilation.objects}
-    output = options.output.as_posix()
     if version is None:
         # Without --kube-version, each cluster is checked against the version it runs.
-        per_cluster = _cluster_versions(compilation, crds, manifests, output, report)
+        per_cluster = _cluster_versions(compilation, output, report)
         document = validate_document(compilation, None, None, skips, per_cluster)
         findings = sum(len(result.findings) for result in per_cluster.values())
         return _finish(report, document, findings)
+    # The compilation's objects are the rendered files' content: no need to parse them.
+    manifests = {object_file(obj): obj.manifest for obj in compilation.objects}
     result = validate_tree(compilation.tree, KubeSchemas(version, crds), manifests)
     _print_report(result, version, output, report)
     return _finish(
@@ -79,34 +80,21 @@ def _finish(report: Reporter, document: dict[str, object], findings: int) -> int
 
 
 def _cluster_versions(
-    compilation: Compilation,
-    crds: dict[SchemaKey, Validator],
-    manifests: Mapping[str, Mapping[str, Any]],
-    output: str,
-    report: Reporter,
+    compilation: Compilation, output: str, report: Reporter
 ) -> dict[str, ValidationReport]:
-    """Validate each cluster's objects against its inventory's ``kubernetesVersion``."""
-    by_version: dict[str, list[str]] = {}
-    for name, cluster in compilation.spec.clusters.items():
-        if cluster.kubernetes_version is not None:
-            by_version.setdefault(cluster.kubernetes_version, []).append(name)
-    bundled = supported_versions()
-    unbundled = sorted(v for v in by_version if v not in bundled)
-    if unbundled and report.style == "text":
-        sys.stderr.write(
-            f"kfedgen: no bundled schemas for Kubernetes {', '.join(unbundled)} "
-            f"(bundled: {bundled[0]} to {bundled[-1]}); those clusters' objects are not "
-            "schema-checked\n"
-        )
-    results: dict[str, ValidationReport] = {}
-    for version in sorted(v for v in by_version if v in bundled):
-        names = {f"{name}/" for name in by_version[version]}
-        files = {p: b for p, b in compilation.tree.files.items() if p[: p.find("/") + 1] in names}
-        known = {p: m for p, m in manifests.items() if p in files}
-        result = validate_tree(OutputTree(files), KubeSchemas(version, crds), known)
+    """Each cluster's objects against its inventory's ``kubernetesVersion``, as compiled.
+
+    The pipeline ran the check (:func:`kfedgen.backend.clusterschemas.check_cluster_versions`);
+    here it is reported as ``validate --kube-version`` reports its one version.
+    """
+    schemas = compilation.schemas
+    if schemas is None:
+        return {}
+    if report.style == "text":
+        sys.stderr.writelines(f"{note}\n" for note in schemas.notes())
+    for version, result in sorted(schemas.reports.items()):
         _print_report(result, version, output, report)
-        results[version] = result
-    return results
+    return dict(schemas.reports)
 
 
 def _print_skips(skips: Sequence[Skipped], report: Reporter) -> None:

@@ -37,11 +37,16 @@ class Outcome:
     # compilation go (nothing after the write needs it).
     compilation: Compilation | None
     compiled: bool  # False: the compile cache answered, nothing was compiled
+    # Said once a run, in the text format: the declared Kubernetes versions whose objects
+    # were not schema-checked (no bundled schemas), say.
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, compilation: Compilation) -> Outcome:
         """The outcome of a compiled fleet."""
-        return cls(compilation.problems, len(compilation.spec.clusters), compilation, True)
+        schemas = compilation.schemas
+        notes = schemas.notes() if schemas is not None else ()
+        return cls(compilation.problems, len(compilation.spec.clusters), compilation, True, notes)
 
 
 def render(options: Options, base: Path) -> tuple[Outcome, TreeDiff]:
@@ -73,7 +78,8 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
         if cached is not None:
             diff = confirm(options.output, cached.manifest_digest, lock=write)
             if diff is not None:
-                return Outcome(Problems(list(cached.problems)), cached.clusters, None, False), diff
+                problems = Problems(list(cached.problems))
+                return Outcome(problems, cached.clusters, None, False, cached.notes), diff
     # A miss: only now the compile stages are imported.
     from kfedgen.backend.ownership import owned_reader  # noqa: PLC0415
     from kfedgen.pipeline import compile_sources  # noqa: PLC0415
@@ -86,7 +92,7 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
     if write:
         # Writing needs the tree alone, and the report only the problems and the count:
         # the objects and decisions (most of a large fleet's memory) go before the write.
-        outcome = Outcome(compilation.problems, outcome.clusters, None, True)
+        outcome = Outcome(compilation.problems, outcome.clusters, None, True, outcome.notes)
         del compilation
         diff = write_tree(options.output, tree)
     else:
@@ -97,6 +103,8 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
         if stats.dirty:  # like git status refreshing the index: the cache, never the tree
             stats.save(caches)
     if key is not None:
-        entry = CachedRender(tree.digests[MANIFEST_PATH], outcome.clusters, tuple(outcome.problems))
+        entry = CachedRender(
+            tree.digests[MANIFEST_PATH], outcome.clusters, tuple(outcome.problems), outcome.notes
+        )
         compilecache.store(caches, key, entry)
     return outcome, diff

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kfedgen.backend.emit import canonical_writer, to_yaml
 from kfedgen.backend.yamlemit import CanonicalWriter
-from tests.views.test_kubevalidate import DEPLOYMENT as VALID_DEPLOYMENT
+from tests.backend.test_kubevalidate import DEPLOYMENT as VALID_DEPLOYMENT
 
 # Strings YAML treats specially: other types when plain, indicators, document markers,
 # line breaks in every position, trailing spaces (no literal block), tabs, non-ASCII,

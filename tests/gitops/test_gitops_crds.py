@@ -23,11 +23,12 @@ import pytest
 import yaml
 from jsonschema.protocols import Validator
 
+from kfedgen.backend.kubefindings import SchemaKey
+from kfedgen.backend.kubevalidate import load_crds, openapi_to_jsonschema
 from kfedgen.cli import main
 from kfedgen.errors import Problems
 from kfedgen.frontends.schema import schema_errors
 from kfedgen.source.load import discover
-from kfedgen.views.kubevalidate import SchemaKey, load_crds, openapi_to_jsonschema
 from tests.conftest import GOLDEN, ROOT, SHARED, kubectl_available
 from tests.gitops.test_gitops import ENGINE_SETTINGS, compile_gitops
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from kfedgen.backend.kubevalidate import load_crds
 from kfedgen.errors import Problems
 from kfedgen.source.load import LoadOptions, SourceFile, parse_file
-from kfedgen.views.kubevalidate import load_crds
 from tests.conftest import GOLDEN, ROOT, RunCli
 from tests.gitutil import FleetRepo
 

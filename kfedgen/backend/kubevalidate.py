@@ -9,19 +9,24 @@ objects of any other kind are skipped and reported as such.
 
 ``kubernetes_validate.validate()`` reads and compiles the schemas on every call
 (about 5 ms an object); here each schema is compiled once per run and each
-distinct object is validated once, however many clusters receive it.  The
-schema lookup is the same as kubernetes-validate's, and a test holds the two
-to the same verdicts.
+distinct object is validated once, however many clusters receive it.  Within
+one Kubernetes version, a part of an object that a ``$ref`` names (a pod template,
+an ObjectMeta) and that validated without error is not validated again when another
+object holds an equal part: objects that differ only in ``spec.replicas`` share
+the rest of the work.  Only "no error" is remembered, so errors are always those of
+a full validation.  The schema lookup is the same as kubernetes-validate's, and a
+test holds the two to the same verdicts.
+
+The render-time check (issue 16), each cluster's objects against the version its
+inventory entry declares, is :mod:`kfedgen.backend.clusterschemas`; the findings and
+reports are :mod:`kfedgen.backend.kubefindings`.
 """
 
 from __future__ import annotations
 
 import json
-import posixpath
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -29,8 +34,16 @@ import jsonschema
 from jsonschema.protocols import Validator
 from kubernetes_validate.utils import all_versions, major_minor
 from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 
-from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH, OutputTree
+from kfedgen.backend.emit import OutputTree
+from kfedgen.backend.kubefindings import (
+    FileOutcome,
+    SchemaKey,
+    ValidationReport,
+    count_file,
+    is_object_file,
+)
 from kfedgen.errors import (
     DocPath,
     InvalidInput,
@@ -38,14 +51,12 @@ from kfedgen.errors import (
     Location,
     Problem,
     Problems,
-    format_path,
     plural,
 )
 from kfedgen.frontends.schema import ecma_validator_class, schema_errors
 from kfedgen.source.load import Document, LoadOptions, SourceFile, parse_file
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
-SchemaKey = tuple[str, str]  # (apiVersion, kind)
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?$")
 # kubernetes-validate's file naming: "rbac.authorization.k8s.io/v1" -> "rbac-v1".
 _API_FILE_PART = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
@@ -224,6 +235,9 @@ class KubeSchemas:
         self._crds = dict(crds or {})
         self._cache: dict[SchemaKey, Validator | None] = {}
         self._registry: Registry[Any] | None = None
+        # (id of the referenced schema, repr of the part): validated without error.
+        self._valid: set[tuple[int, str]] = set()
+        self._class = _remembering_class(self._valid)
 
     def validator(self, api_version: str, kind: str) -> Validator | None:
         """The validator of objects of ``kind`` in ``api_version``; None when there is none."""
@@ -249,82 +263,58 @@ class KubeSchemas:
             definitions = json.loads((self._directory / "_definitions.json").read_text("utf-8"))
             self._registry = Resource.from_contents(definitions) @ Registry()
         registry = Resource.from_contents(schema) @ self._registry
-        return ecma_validator_class()(schema, registry=registry)
+        return self._class(schema, registry=registry)
+
+
+def _remembering_class(valid: set[tuple[int, str]]) -> type[jsonschema.Draft202012Validator]:
+    """kubernetes-validate's validator, remembering the ``$ref``'d parts found valid.
+
+    A part's verdict depends only on the schema the ``$ref`` resolves to and on the part's
+    value: the key is the referenced schema's identity (one registry per version) and the
+    part's ``repr``, which tells apart what JSON would not (``1`` and ``"1"`` as keys,
+    ``1`` and ``True``).  Scalars (quantities, int-or-string) are cheaper to check than to
+    key.  Nothing but "no error" is remembered, so every error is found as without this.
+    """
+    base = ecma_validator_class()
+    # (id of the registry, base URI, $ref) -> (the registry, kept alive; what it resolves to)
+    lookups: dict[tuple[int, str, str], tuple[object, Any]] = {}
+
+    def ref(
+        validator: Any, ref: str, instance: Any, schema: dict[str, Any]
+    ) -> Iterator[jsonschema.ValidationError]:
+        del schema
+        resolver = validator._resolver
+        if validator._ref_resolver is not None or resolver is None:
+            yield from validator._validate_reference(ref=ref, instance=instance)
+            return
+        # What a $ref resolves to depends on the registry and the base URI alone (the
+        # dynamic scope only matters to $dynamicRef, which no bundled schema uses).
+        where = (id(resolver._registry), resolver._base_uri, ref)
+        found = lookups.get(where)
+        if found is None:
+            try:
+                found = lookups[where] = (resolver._registry, resolver.lookup(ref))
+            except Unresolvable:
+                yield from validator._validate_reference(ref=ref, instance=instance)  # raises
+                return
+        resolved = found[1]
+        if not isinstance(instance, (dict, list)):
+            yield from validator.descend(instance, resolved.contents, resolver=resolved.resolver)
+            return
+        key = (id(resolved.contents), repr(instance))
+        if key in valid:
+            return
+        errors = list(validator.descend(instance, resolved.contents, resolver=resolved.resolver))
+        if not errors:
+            valid.add(key)
+        yield from errors
+
+    return jsonschema.validators.extend(  # type: ignore[no-any-return,no-untyped-call]
+        base, {"$ref": ref}
+    )
 
 
 # --- validating the output tree ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One schema error of one rendered object in one cluster."""
-
-    file: str  # output-relative path of the object's file
-    line: int
-    column: int
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-    path: DocPath
-    message: str
-    hint: str = ""
-
-    @property
-    def cluster(self) -> str:
-        """The output directory the file is in: a cluster, or ``_argocd``/``_flux``."""
-        return self.file.split("/", 1)[0]
-
-    @property
-    def ident(self) -> str:
-        """``cluster/kind/namespace/name`` (no namespace for cluster-scoped objects)."""
-        parts = [self.cluster, self.kind, self.namespace, self.name]
-        return "/".join(part for part in parts if part)
-
-    def __str__(self) -> str:
-        where = f"{format_path(self.path)}: " if self.path else ""
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.ident}: {where}{self.message}{hint}"
-
-    def to_problem(self, output: str) -> Problem:
-        """The finding as a problem located in the rendered file (for github/json output)."""
-        location = Location(posixpath.join(output, self.file), self.line, self.column)
-        return Problem(location, self.path, f"{self.ident}: {self.message}", hint=self.hint)
-
-
-@dataclass
-class ValidationReport:
-    """What validating an output tree found."""
-
-    findings: list[Finding] = field(default_factory=list)
-    # (apiVersion, kind) -> how many objects had no schema to check them against
-    skipped: Counter[SchemaKey] = field(default_factory=Counter)
-    objects: int = 0
-    distinct: int = 0
-
-    @property
-    def validated(self) -> int:
-        return self.objects - sum(self.skipped.values())
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """The result of validating one distinct file content."""
-
-    key: SchemaKey
-    namespace: str
-    name: str
-    skipped: bool
-    errors: tuple[tuple[DocPath, int, int, str, str], ...] = ()
-
-
-def is_object_file(path: str) -> bool:
-    """Whether ``path`` of the output tree holds an object (not kustomize or kfedgen data)."""
-    return (
-        path.endswith(".yaml")
-        and posixpath.basename(path) != KUSTOMIZATION
-        and path != MANIFEST_PATH
-    )
 
 
 def validate_tree(
@@ -339,32 +329,16 @@ def validate_tree(
     """
     report = ValidationReport()
     known = manifests or {}
-    outcomes: dict[bytes, _Outcome] = {}
+    outcomes: dict[bytes, FileOutcome] = {}
     for path in tree.paths():
         if not is_object_file(path):
             continue
         content = tree.files[path]
         outcome = outcomes.get(content)
         if outcome is None:
-            outcome = _validate_content(path, content, known.get(path), schemas)
+            outcome = validate_content(path, content, known.get(path), schemas)
             outcomes[content] = outcome
-        report.objects += 1
-        if outcome.skipped:
-            report.skipped[outcome.key] += 1
-        for where, line, column, message, hint in outcome.errors:
-            report.findings.append(
-                Finding(
-                    path,
-                    line,
-                    column,
-                    *outcome.key,
-                    outcome.namespace,
-                    outcome.name,
-                    where,
-                    message,
-                    hint,
-                )
-            )
+        count_file(report, path, outcome)
     report.distinct = len(outcomes)
     return report
 
@@ -378,15 +352,16 @@ def _parse(path: str, content: bytes) -> Document | str:
     return documents[0]
 
 
-def _validate_content(
+def validate_content(
     path: str, content: bytes, manifest: Mapping[str, Any] | None, schemas: KubeSchemas
-) -> _Outcome:
+) -> FileOutcome:
+    """Validate the file at ``path`` (``manifest``: its object, when known; else parsed)."""
     doc: Document | None = None
     if manifest is None:
         parsed = _parse(path, content)
         if isinstance(parsed, str):
             # kfedgen writes one object per file; anything else is a bug worth seeing.
-            return _Outcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
+            return FileOutcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
         doc, manifest = parsed, parsed.data
     metadata = manifest.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
@@ -394,7 +369,7 @@ def _validate_content(
     namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
     validator = schemas.validator(*key)
     if validator is None:
-        return _Outcome(key, namespace, name, True)
+        return FileOutcome(key, namespace, name, True)
     errors = list(schema_errors(validator, manifest))
     if errors and doc is None:
         # Positions are only needed to point at errors: parse the bytes now.
@@ -404,4 +379,4 @@ def _validate_content(
     for where, message, hint in errors:
         location = doc.location(where) if doc is not None else Location(path, 1, 1)
         located.append((where, location.line, location.column, message, hint))
-    return _Outcome(key, namespace, name, False, tuple(located))
+    return FileOutcome(key, namespace, name, False, tuple(located))

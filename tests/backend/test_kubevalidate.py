@@ -13,13 +13,15 @@ import pytest
 from kubernetes_validate.utils import VersionNotSupportedError
 
 from kfedgen.backend.emit import OutputTree, to_yaml
-from kfedgen.errors import KfedgenError
-from kfedgen.views.kubevalidate import (
+from kfedgen.backend.kubefindings import bundled_versions
+from kfedgen.backend.kubevalidate import (
     KubeSchemas,
     resolve_version,
     supported_versions,
     validate_tree,
 )
+from kfedgen.errors import KfedgenError
+from kfedgen.frontends.schema import schema_errors
 from tests.conftest import ROOT, RunCli
 
 DEPLOYMENT: dict[str, Any] = {
@@ -292,3 +294,32 @@ def test_bad_crd_file_is_reported_with_its_location(run_cli: RunCli, tmp_path: P
         "CRD manifests, such as the ones a project publishes for its CRs)",
         "kfedgen: the --crd files have 2 problems; nothing was written",
     ]
+
+
+# --- remembered parts -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["1.25", supported_versions()[-1]])
+def test_remembered_parts_change_no_error(version: str) -> None:
+    """Schemas that validated every other case first report what fresh ones report."""
+    shared = KubeSchemas(version)
+    for obj in [*CASES, *reversed(CASES)]:
+        key = obj["apiVersion"], obj["kind"]
+        fresh = KubeSchemas(version).validator(*key)
+        remembering = shared.validator(*key)
+        assert fresh is not None and remembering is not None
+        assert list(schema_errors(remembering, obj)) == list(schema_errors(fresh, obj))
+
+
+def test_an_invalid_part_is_reported_in_every_object_that_holds_it() -> None:
+    # The pod template is the same in all three; only valid parts are remembered.
+    bad = changed(DEPLOYMENT, "spec.template.spec.containers.0.imagee", "typo")
+    validator = KubeSchemas("1.32").validator("apps/v1", "Deployment")
+    assert validator is not None
+    for obj in (bad, changed(bad, "spec.replicas", 5), bad):
+        paths = [path for path, _, _ in schema_errors(validator, obj)]
+        assert paths == [("spec", "template", "spec", "containers", 0, "imagee")]
+
+
+def test_bundled_versions_without_importing_kubernetes_validate_are_its_own() -> None:
+    assert bundled_versions() == supported_versions()

@@ -1,0 +1,247 @@
+"""The render-time schema check: each cluster's objects against its ``kubernetesVersion``.
+
+Issue 16: ``render`` (and ``validate``) validate every object rendered to a cluster whose
+inventory entry declares ``kubernetesVersion`` against that version's schemas
+(:mod:`kfedgen.backend.kubevalidate`, kubernetes-validate's strict schemas).  Each
+distinct file content is validated once per version, however many clusters receive it.
+
+What a content validated to depends only on its bytes, the version, the schemas
+(kubernetes-validate's version) and kfedgen's code, so with the output's cache directory
+(:func:`kfedgen.backend.statcache.cache_dir`) the outcomes are kept in one file keyed by
+all four (:data:`VERDICTS_FILE`; no CustomResourceDefinitions are in play at render
+time): a render whose files were all validated before validates nothing, and does not
+even import jsonschema.  After each check the file holds the outcomes of this render's
+files only.  A corrupt or foreign file is ignored: everything is validated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kfedgen.backend.emit import KeptFile, OutputTree, object_file
+from kfedgen.backend.kubefindings import (
+    FileOutcome,
+    ValidationReport,
+    bundled_versions,
+    count_file,
+    is_object_file,
+)
+from kfedgen.cachefiles import write_atomically
+from kfedgen.codedigest import running_code_digest
+from kfedgen.errors import Problem, Severity
+from kfedgen.rendered import RenderedObject
+
+VERDICTS_FILE = "schemas.json"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ClusterSchemas:
+    """Each cluster's rendered objects checked against its ``kubernetesVersion``'s schemas."""
+
+    # bundled version -> what its clusters' objects showed
+    reports: Mapping[str, ValidationReport] = field(default_factory=dict)
+    # declared versions with no bundled schemas: their clusters are not checked
+    unbundled: tuple[str, ...] = ()
+    validated: int = 0  # distinct contents validated in this run (the others: cached)
+
+    def problems(self, output: str) -> list[Problem]:
+        """Every finding as a warning located in its rendered file (``output``: the tree)."""
+        return [
+            finding.to_problem(output, Severity.WARNING)
+            for _, report in sorted(self.reports.items())
+            for finding in report.findings
+        ]
+
+    def notes(self) -> tuple[str, ...]:
+        """What to tell, once, about the versions that were not checked."""
+        return (unbundled_note(self.unbundled),) if self.unbundled else ()
+
+
+def unbundled_note(versions: Sequence[str]) -> str:
+    """The line that says which declared versions have no schemas to check against."""
+    bundled = bundled_versions()
+    return (
+        f"kfedgen: no bundled schemas for Kubernetes {', '.join(versions)} "
+        f"(bundled: {bundled[0]} to {bundled[-1]}); those clusters' objects are not "
+        "schema-checked"
+    )
+
+
+def check_cluster_versions(
+    versions: Mapping[str, str | None],
+    objects: Iterable[RenderedObject],
+    tree: OutputTree,
+    kept: Iterable[KeptFile] = (),
+    caches: Path | None = None,
+) -> ClusterSchemas:
+    """Validate every object of ``tree`` in a cluster of ``versions`` against its version.
+
+    ``versions``: cluster -> ``kubernetesVersion`` (None: not declared, not checked).
+    ``objects`` are the objects ``tree`` was emitted from (their manifests save parsing
+    the files); ``kept`` files (suspended clusters) are parsed.  ``caches``: the
+    directory of the output's caches, where outcomes are kept (None: validate all).
+    """
+    bundled = set(bundled_versions())
+    declared = {v for v in versions.values() if v is not None}
+    checked = {c: v for c, v in versions.items() if v is not None and v in bundled}
+    unbundled = tuple(sorted(declared - bundled))
+    if not checked:
+        return ClusterSchemas({}, unbundled)
+    check = _Check(_Verdicts.load(caches), tree)
+    reports = {v: ValidationReport() for v in sorted(set(checked.values()))}
+    # Clusters share manifests (by identity), and so their files: (version, id) -> outcome.
+    shared: dict[tuple[str, int], FileOutcome] = {}
+    for obj in objects:
+        version = checked.get(obj.cluster)
+        if version is None:
+            continue
+        outcome = shared.get((version, id(obj.manifest)))
+        path = ""
+        if outcome is None:
+            path = object_file(obj)
+            if path not in tree.files:
+                continue  # not rendered (its path is unsafe, say): an error says why
+            outcome = shared[version, id(obj.manifest)] = check.outcome(version, path, obj.manifest)
+        report = reports[version]
+        if outcome.skipped or outcome.errors:
+            count_file(report, path or object_file(obj), outcome)
+        else:
+            report.objects += 1
+    for file in kept:
+        version = checked.get(file.path.partition("/")[0])
+        # A kept file is in the tree unless an object took its path (emit).
+        written = tree.files.get(file.path) is file.content
+        if version is not None and written and is_object_file(file.path):
+            count_file(reports[version], file.path, check.outcome(version, file.path, None))
+    for version, report in reports.items():
+        report.distinct = check.distinct.get(version, 0)
+        report.findings.sort(key=lambda finding: finding.file)
+    check.verdicts.save(caches)
+    return ClusterSchemas(reports, unbundled, check.validated)
+
+
+class _Check:
+    """One run's outcomes by version and content, from the cache or validated now."""
+
+    def __init__(self, verdicts: _Verdicts, tree: OutputTree) -> None:
+        self.verdicts = verdicts
+        self.tree = tree
+        self.seen: dict[tuple[str, str], FileOutcome] = {}
+        self.distinct: dict[str, int] = {}
+        self.validated = 0
+        self._schemas: dict[str, Any] = {}
+
+    def outcome(self, version: str, path: str, manifest: Mapping[str, Any] | None) -> FileOutcome:
+        key = (version, self.tree.digests[path])
+        outcome = self.seen.get(key)
+        if outcome is not None:
+            return outcome
+        self.distinct[version] = self.distinct.get(version, 0) + 1
+        outcome = self.verdicts.get(key)
+        if outcome is None:
+            # Only a miss imports jsonschema and the schemas.
+            from kfedgen.backend import kubevalidate  # noqa: PLC0415
+
+            schemas = self._schemas.get(version)
+            if schemas is None:
+                schemas = self._schemas[version] = kubevalidate.KubeSchemas(version)
+            outcome = kubevalidate.validate_content(path, self.tree.files[path], manifest, schemas)
+            self.validated += 1
+            self.verdicts.put(key, outcome)
+        self.seen[key] = outcome
+        return outcome
+
+
+class _Verdicts:
+    """The kept outcomes: (version, sha256 of the content) -> outcome."""
+
+    def __init__(self, salt: str, entries: dict[str, FileOutcome]) -> None:
+        self.salt = salt
+        self.entries = entries
+        self.used: dict[str, FileOutcome] = {}
+        self.changed = False
+
+    @classmethod
+    def load(cls, directory: Path | None) -> _Verdicts:
+        salt = _salt()
+        if directory is None:
+            return cls(salt, {})
+        try:
+            document = json.loads((directory / VERDICTS_FILE).read_bytes())
+            body = document["body"]
+            if document.get("version") != _VERSION or document.get("check") != _checksum(body):
+                return cls(salt, {})
+            if body["salt"] != salt:
+                return cls(salt, {})  # another kfedgen or kubernetes-validate: all stale
+            entries = {str(key): _outcome(item) for key, item in body["entries"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return cls(salt, {})
+        return cls(salt, entries)
+
+    def get(self, key: tuple[str, str]) -> FileOutcome | None:
+        name = f"{key[0]}:{key[1]}"
+        outcome = self.entries.get(name)
+        if outcome is not None:
+            self.used[name] = outcome
+        return outcome
+
+    def put(self, key: tuple[str, str], outcome: FileOutcome) -> None:
+        self.used[f"{key[0]}:{key[1]}"] = outcome
+        self.changed = True
+
+    def save(self, directory: Path | None) -> None:
+        """Keep this run's outcomes (only), when they are not what the file holds."""
+        if directory is None or (not self.changed and len(self.used) == len(self.entries)):
+            return
+        body = {
+            "salt": self.salt,
+            "entries": {key: _outcome_json(item) for key, item in sorted(self.used.items())},
+        }
+        document = {"version": _VERSION, "check": _checksum(body), "body": body}
+        with contextlib.suppress(OSError):
+            directory.mkdir(parents=True, exist_ok=True)
+            write_atomically(directory / VERDICTS_FILE, json.dumps(document).encode("utf-8"))
+
+
+def _salt() -> str:
+    """What every outcome depends on besides the content and the version."""
+    try:
+        schemas = importlib.metadata.version("kubernetes-validate")
+    except importlib.metadata.PackageNotFoundError:
+        schemas = "?"
+    text = f"schemas {_VERSION}\0{running_code_digest()}\0{schemas}\0crds:none"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _checksum(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _outcome_json(outcome: FileOutcome) -> list[Any]:
+    errors = [
+        [list(path), line, column, message, hint]
+        for path, line, column, message, hint in outcome.errors
+    ]
+    return [list(outcome.key), outcome.namespace, outcome.name, outcome.skipped, errors]
+
+
+def _outcome(item: Any) -> FileOutcome:
+    (api_version, kind), namespace, name, skipped, errors = item
+    located = []
+    for path, line, column, message, hint in errors:
+        if not all(isinstance(part, (str, int)) for part in path):
+            raise TypeError("bad document path")
+        located.append((tuple(path), int(line), int(column), str(message), str(hint)))
+    if not isinstance(skipped, bool):
+        raise TypeError("bad outcome")
+    return FileOutcome(
+        (str(api_version), str(kind)), str(namespace), str(name), skipped, tuple(located)
+    )

@@ -1,0 +1,136 @@
+"""What the schema check found, without the schemas: findings, reports, bundled versions.
+
+The types :mod:`kfedgen.backend.kubevalidate` reports in, and what the render-time check
+(:mod:`kfedgen.backend.clusterschemas`) needs to answer from its cache without importing
+jsonschema or kubernetes-validate (which costs a render about 0.1 s): a render whose
+rendered files were all validated before validates nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH
+from kfedgen.errors import DocPath, Location, Problem, Severity, format_path
+
+SchemaKey = tuple[str, str]  # (apiVersion, kind)
+# kubernetes-validate's schema directories: "v1.32.0-local-strict" (its all_versions()).
+_SCHEMA_DIRECTORY = re.compile(r"^v(\d+)\.(\d+)[^-]*-")
+
+
+def bundled_versions() -> list[str]:
+    """The minor versions (``1.32``) kubernetes-validate bundles, oldest first.
+
+    Read from its package directory without importing it (importing it imports
+    jsonschema); :func:`kfedgen.backend.kubevalidate.supported_versions` asks
+    kubernetes-validate itself, and a test holds the two equal.
+    """
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = spec.submodule_search_locations if spec is not None else None
+    found: set[tuple[int, int]] = set()
+    for location in locations or ():
+        directory = Path(location) / "kubernetes-json-schema"
+        for entry in directory.iterdir() if directory.is_dir() else ():
+            match = _SCHEMA_DIRECTORY.match(entry.name)
+            if match:
+                found.add((int(match.group(1)), int(match.group(2))))
+    return [f"{major}.{minor}" for major, minor in sorted(found)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One schema error of one rendered object in one cluster."""
+
+    file: str  # output-relative path of the object's file
+    line: int
+    column: int
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    path: DocPath
+    message: str
+    hint: str = ""
+
+    @property
+    def cluster(self) -> str:
+        """The output directory the file is in: a cluster, or ``_argocd``/``_flux``."""
+        return self.file.split("/", 1)[0]
+
+    @property
+    def ident(self) -> str:
+        """``cluster/kind/namespace/name`` (no namespace for cluster-scoped objects)."""
+        parts = [self.cluster, self.kind, self.namespace, self.name]
+        return "/".join(part for part in parts if part)
+
+    def __str__(self) -> str:
+        where = f"{format_path(self.path)}: " if self.path else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.ident}: {where}{self.message}{hint}"
+
+    def to_problem(self, output: str, severity: Severity = Severity.ERROR) -> Problem:
+        """The finding as a problem located in the rendered file (for github/json output)."""
+        location = Location(posixpath.join(output, self.file), self.line, self.column)
+        message = f"{self.ident}: {self.message}"
+        return Problem(location, self.path, message, severity, self.hint)
+
+
+@dataclass
+class ValidationReport:
+    """What validating an output tree found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    # (apiVersion, kind) -> how many objects had no schema to check them against
+    skipped: Counter[SchemaKey] = field(default_factory=Counter)
+    objects: int = 0
+    distinct: int = 0
+
+    @property
+    def validated(self) -> int:
+        return self.objects - sum(self.skipped.values())
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """The result of validating one distinct file content."""
+
+    key: SchemaKey
+    namespace: str
+    name: str
+    skipped: bool
+    errors: tuple[tuple[DocPath, int, int, str, str], ...] = ()
+
+
+def is_object_file(path: str) -> bool:
+    """Whether ``path`` of the output tree holds an object (not kustomize or kfedgen data)."""
+    return (
+        path.endswith(".yaml")
+        and posixpath.basename(path) != KUSTOMIZATION
+        and path != MANIFEST_PATH
+    )
+
+
+def count_file(report: ValidationReport, path: str, outcome: FileOutcome) -> None:
+    """Add the file at ``path``, whose content validated to ``outcome``, to ``report``."""
+    report.objects += 1
+    if outcome.skipped:
+        report.skipped[outcome.key] += 1
+    for where, line, column, message, hint in outcome.errors:
+        report.findings.append(
+            Finding(
+                path,
+                line,
+                column,
+                *outcome.key,
+                outcome.namespace,
+                outcome.name,
+                where,
+                message,
+                hint,
+            )
+        )
