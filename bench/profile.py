@@ -51,6 +51,7 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("emit", "kfedgen.pipeline", "emit"),
     ("  YAML text", "kfedgen.backend.yamlemit", "CanonicalWriter.dump"),
     ("  ownership manifest", "kfedgen.backend.emit", "manifest_bytes"),
+    ("schemas of each cluster's version", "kfedgen.pipeline", "check_cluster_versions"),
     ("compare with disk", "kfedgen.backend.write", "compare"),  # render: write() calls it
     ("compare with disk", "kfedgen.views.cached", "compare"),  # --check calls it directly
     ("  list files", "kfedgen.backend.write", "list_files"),  # before the ownership split

@@ -31,8 +31,10 @@ from kfedgen.backend.kubefindings import (
     ValidationReport,
     bundled_versions,
     count_file,
+    identify,
     is_object_file,
 )
+from kfedgen.backend.kubequick import QuickSchemas, Verdict
 from kfedgen.cachefiles import write_atomically
 from kfedgen.codedigest import running_code_digest
 from kfedgen.errors import Problem, Severity
@@ -138,6 +140,7 @@ class _Check:
         self.distinct: dict[str, int] = {}
         self.validated = 0
         self._schemas: dict[str, Any] = {}
+        self._quicks: dict[str, QuickSchemas] = {}
 
     def outcome(self, version: str, path: str, manifest: Mapping[str, Any] | None) -> FileOutcome:
         key = (version, self.tree.digests[path])
@@ -147,17 +150,28 @@ class _Check:
         self.distinct[version] = self.distinct.get(version, 0) + 1
         outcome = self.verdicts.get(key)
         if outcome is None:
-            # Only a miss imports jsonschema and the schemas.
-            from kfedgen.backend import kubevalidate  # noqa: PLC0415
-
-            schemas = self._schemas.get(version)
-            if schemas is None:
-                schemas = self._schemas[version] = kubevalidate.KubeSchemas(version)
-            outcome = kubevalidate.validate_content(path, self.tree.files[path], manifest, schemas)
+            outcome = self._validate(version, path, manifest)
             self.validated += 1
             self.verdicts.put(key, outcome)
         self.seen[key] = outcome
         return outcome
+
+    def _validate(self, version: str, path: str, manifest: Mapping[str, Any] | None) -> FileOutcome:
+        if manifest is not None:
+            quick = self._quicks.get(version)
+            if quick is None:
+                quick = self._quicks[version] = QuickSchemas(version)
+            key, namespace, name = identify(manifest)
+            verdict = quick.verdict(*key, manifest)
+            if verdict is not Verdict.ASK:  # valid, or no schema: jsonschema would say so
+                return FileOutcome(key, namespace, name, verdict is Verdict.NO_SCHEMA)
+        # Only an object the quick check does not pass imports jsonschema.
+        from kfedgen.backend import kubevalidate  # noqa: PLC0415
+
+        schemas = self._schemas.get(version)
+        if schemas is None:
+            schemas = self._schemas[version] = kubevalidate.KubeSchemas(version)
+        return kubevalidate.validate_content(path, self.tree.files[path], manifest, schemas)
 
 
 class _Verdicts:

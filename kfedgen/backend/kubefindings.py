@@ -12,8 +12,10 @@ import importlib.util
 import posixpath
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH
 from kfedgen.errors import DocPath, Location, Problem, Severity, format_path
@@ -40,6 +42,14 @@ def bundled_versions() -> list[str]:
             if match:
                 found.add((int(match.group(1)), int(match.group(2))))
     return [f"{major}.{minor}" for major, minor in sorted(found)]
+
+
+def identify(manifest: Mapping[str, Any]) -> tuple[SchemaKey, str, str]:
+    """An object's (apiVersion, kind), namespace and name, as its findings name it."""
+    metadata = manifest.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    key = (str(manifest.get("apiVersion", "")), str(manifest.get("kind", "")))
+    return key, str(metadata.get("namespace", "")), str(metadata.get("name", ""))
 
 
 @dataclass(frozen=True)

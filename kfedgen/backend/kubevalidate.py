@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -42,8 +43,10 @@ from kfedgen.backend.kubefindings import (
     SchemaKey,
     ValidationReport,
     count_file,
+    identify,
     is_object_file,
 )
+from kfedgen.backend.kubequick import kind_schema
 from kfedgen.errors import (
     DocPath,
     InvalidInput,
@@ -58,9 +61,6 @@ from kfedgen.source.load import Document, LoadOptions, SourceFile, parse_file
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?$")
-# kubernetes-validate's file naming: "rbac.authorization.k8s.io/v1" -> "rbac-v1".
-_API_FILE_PART = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
-_API_FILE_REPLACEMENT = r"\1-"
 _SUBSCHEMA_MAPS = ("properties", "patternProperties")
 _SUBSCHEMAS = ("items", "additionalProperties", "not")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -247,17 +247,8 @@ class KubeSchemas:
         return self._cache[key]
 
     def _builtin(self, api_version: str, kind: str) -> Validator | None:
-        name = f"{kind.lower()}-{_API_FILE_PART.sub(_API_FILE_REPLACEMENT, api_version)}.json"
-        try:
-            schema = json.loads((self._directory / name).read_text("utf-8"))
-        except FileNotFoundError:
-            return None
-        # The file name drops all but the first part of the group, so a CR in
-        # apps.example.com/v1 would find apps/v1's schema: check what it is for.
-        properties = schema.get("properties", {})
-        if api_version not in properties.get("apiVersion", {}).get("enum", ()):
-            return None
-        if kind not in properties.get("kind", {}).get("enum", ()):
+        schema = kind_schema(Path(str(self._directory)), api_version, kind)
+        if schema is None:
             return None
         if self._registry is None:
             definitions = json.loads((self._directory / "_definitions.json").read_text("utf-8"))
@@ -363,10 +354,7 @@ def validate_content(
             # kfedgen writes one object per file; anything else is a bug worth seeing.
             return FileOutcome(("", ""), "", "", False, (((), 1, 1, parsed, ""),))
         doc, manifest = parsed, parsed.data
-    metadata = manifest.get("metadata")
-    metadata = metadata if isinstance(metadata, dict) else {}
-    key = (str(manifest.get("apiVersion", "")), str(manifest.get("kind", "")))
-    namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
+    key, namespace, name = identify(manifest)
     validator = schemas.validator(*key)
     if validator is None:
         return FileOutcome(key, namespace, name, True)

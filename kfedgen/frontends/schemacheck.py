@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,40 +55,91 @@ def compile_schema(schema: Mapping[str, Any]) -> Check | None:
     finds no error, False only when it finds one, and raises :class:`Undecided`
     otherwise.
     """
-    if schema.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
-        return None
-    compiler = _Compiler(schema)
-    try:
-        compiled = compiler.compile(schema)
-    except _Unsupported:
-        return None
-    judged = compiler.judged
+    return SchemaSet().compile(schema)
 
-    def check(value: Any) -> bool:
+
+class SchemaSet:
+    """Schemas compiled together: ``$ref`` across documents, definitions compiled once.
+
+    ``resources`` are the documents a ``$ref`` may name, by their ``$id`` (a reference is
+    resolved against the ``$id`` of the document it is in).  ``annotations`` are keywords
+    besides the standard annotations that assert nothing (``format``, to a validator
+    without a format checker), and keywords beginning with ``vendor_prefix`` are such
+    annotations too (Kubernetes' ``x-kubernetes-*``): jsonschema ignores both.
+    """
+
+    def __init__(
+        self,
+        resources: Mapping[str, Mapping[str, Any]] | None = None,
+        annotations: frozenset[str] = frozenset(),
+        vendor_prefix: str | None = None,
+        remember: bool = False,
+    ) -> None:
+        self._compiler = _Compiler(dict(resources or {}), annotations, vendor_prefix)
+        # Verdicts on collections (a $ref'd part, an array item) are by identity.  Kept
+        # for one call, or with ``remember`` for the set's life: the set keeps each judged
+        # value alive, and the caller promises not to change one it has had judged.
+        self._remember = remember
+
+    def compile(self, schema: Mapping[str, Any]) -> Check | None:
+        """:func:`compile_schema` of ``schema``, sharing this set's definitions."""
+        if schema.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
+            return None
+        compiler = self._compiler
+        known = set(compiler.definitions)
+        compiler.document = (str(schema.get("$id", "")), schema)
         try:
-            return compiled(value)
-        finally:
-            # The verdicts are by identity: valid only while this value is alive.
-            for verdicts in judged:
-                verdicts.clear()
+            compiled = compiler.compile(schema)
+        except _Unsupported:
+            # Definitions begun for this schema may be placeholders: never reuse them.
+            for key in set(compiler.definitions) - known:
+                del compiler.definitions[key]
+            return None
+        if self._remember:
+            return compiled
+        judged = compiler.judged
 
-    return check
+        def check(value: Any) -> bool:
+            try:
+                return compiled(value)
+            finally:
+                # The verdicts are by identity: valid only while this value is alive.
+                for verdicts in judged:
+                    verdicts.clear()
+
+        return check
 
 
 class _Compiler:
-    def __init__(self, root: Mapping[str, Any]) -> None:
-        self.root = root
-        self.definitions: dict[str, Check] = {}
-        # Each array check's verdicts on collection items, by identity, for one call: an
-        # item that is an alias (or a repeat, kfedgen.source.yamlcheck) is checked once.
-        self.judged: list[dict[int, bool]] = []
+    def __init__(
+        self,
+        resources: dict[str, Mapping[str, Any]],
+        annotations: frozenset[str],
+        vendor_prefix: str | None,
+    ) -> None:
+        self.resources = resources
+        self.known = _KNOWN | annotations
+        self.vendor_prefix = vendor_prefix
+        # The document being compiled: its $id (references resolve against it), its text.
+        self.document: tuple[str, Mapping[str, Any]] = ("", {})
+        self.definitions: dict[tuple[str, str], Check] = {}
+        # Verdicts on collections by identity (see SchemaSet): an array item or a part a
+        # $ref names that is shared (an alias, a repeat, a copy-on-write copy) is judged once.
+        self.judged: list[_Verdicts] = []
+
+    def _understood(self, schema: Mapping[str, Any]) -> bool:
+        unknown = set(schema) - self.known
+        prefix = self.vendor_prefix
+        return not unknown or (
+            prefix is not None and all(isinstance(k, str) and k.startswith(prefix) for k in unknown)
+        )
 
     def compile(self, schema: Any, root: bool = True) -> Check:
         if schema is True:
             return _valid
         if schema is False:
             return _invalid
-        if not isinstance(schema, Mapping) or not _KNOWN.issuperset(schema):
+        if not isinstance(schema, Mapping) or not self._understood(schema):
             raise _Unsupported
         if not root and "$id" in schema:
             raise _Unsupported  # a nested $id would change how $ref resolves
@@ -118,24 +170,46 @@ class _Compiler:
         return _all(checks)
 
     def _reference(self, reference: Any) -> Check:
-        prefix = "#/$defs/"
-        if not isinstance(reference, str) or not reference.startswith(prefix):
+        if not isinstance(reference, str):
             raise _Unsupported
-        name = reference.removeprefix(prefix)
-        definitions = self.root.get("$defs")
+        uri, _, fragment = reference.partition("#")
+        base, document = self.document
+        if uri:  # another document: one of the resources, by its $id
+            base = urllib.parse.urljoin(base, uri)
+            if base not in self.resources:
+                raise _Unsupported
+            document = self.resources[base]
+        prefix = "/$defs/"
+        if not fragment.startswith(prefix):
+            raise _Unsupported
+        name = fragment.removeprefix(prefix)
+        definitions = document.get("$defs")
         # JSON-pointer escapes ("~0", "~1") and percent-encoding are not mirrored.
         if not isinstance(definitions, Mapping) or name not in definitions or "~" in name:
             raise _Unsupported
         if "/" in name or "%" in name:
             raise _Unsupported
-        if name not in self.definitions:
+        key = (base, name)
+        if key not in self.definitions:
             # Compiled once; the lookup at call time lets definitions refer to themselves.
-            self.definitions[name] = _invalid
-            self.definitions[name] = self.compile(definitions[name], root=False)
+            self.definitions[key] = _invalid
+            outer, self.document = self.document, (base, document)
+            try:
+                self.definitions[key] = self.compile(definitions[name], root=False)
+            finally:
+                self.document = outer
         compiled = self.definitions
+        judged = _Verdicts()
+        self.judged.append(judged)
 
         def check(value: Any) -> bool:
-            return compiled[name](value)  # looked up per call: a definition may use itself
+            if isinstance(value, dict | list):
+                verdict = judged.get(value)
+                if verdict is None:
+                    verdict = compiled[key](value)  # looked up per call: it may use itself
+                    judged.put(value, verdict)
+                return verdict
+            return compiled[key](value)
 
         return check
 
@@ -170,7 +244,7 @@ class _Compiler:
     def _array_check(self, schema: Mapping[str, Any]) -> Check:
         items = self.compile(schema.get("items", True), root=False)
         fewest = schema.get("minItems", 0)
-        judged: dict[int, bool] = {}
+        judged = _Verdicts()
         self.judged.append(judged)
 
         def check(value: Any) -> bool:
@@ -180,9 +254,10 @@ class _Compiler:
                 return False
             for item in value:
                 if isinstance(item, dict | list):
-                    verdict = judged.get(id(item))
+                    verdict = judged.get(item)
                     if verdict is None:
-                        verdict = judged[id(item)] = items(item)
+                        verdict = items(item)
+                        judged.put(item, verdict)
                     if not verdict:
                         return False
                 elif not items(item):
@@ -190,6 +265,25 @@ class _Compiler:
             return True
 
         return check
+
+
+class _Verdicts:
+    """One check's verdicts on collections, by identity, each value kept with its verdict."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[Any, bool]] = {}
+
+    def get(self, value: Any) -> bool | None:
+        entry = self._entries.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else None
+
+    def put(self, value: Any, verdict: bool) -> None:
+        self._entries[id(value)] = (value, verdict)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 def _valid(value: Any) -> bool:
@@ -243,6 +337,16 @@ _TYPES: dict[str, Check] = {
 }
 
 
+# The types whose test is exactly one isinstance (bool is an int, so not "integer").
+_CLASSES: dict[str, type] = {
+    "array": list,
+    "boolean": bool,
+    "null": type(None),
+    "object": dict,
+    "string": str,
+}
+
+
 def _type_check(wanted: Any) -> Check:
     names = [wanted] if isinstance(wanted, str) else wanted
     if not isinstance(names, list) or not all(name in _TYPES for name in names):
@@ -250,6 +354,9 @@ def _type_check(wanted: Any) -> Check:
     tests = [_TYPES[name] for name in names]
     if len(tests) == 1:
         return tests[0]
+    if all(name in _CLASSES for name in names):  # one isinstance: ["string", "null"], say
+        classes = tuple(_CLASSES[name] for name in names)
+        return lambda value: isinstance(value, classes)
     return lambda value: any(test(value) for test in tests)
 
 

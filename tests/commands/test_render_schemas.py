@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import kfedgen.backend.kubequick
 import kfedgen.backend.kubevalidate
 from kfedgen.backend.clusterschemas import VERDICTS_FILE
 from kfedgen.backend.statcache import cache_dir
@@ -35,6 +36,12 @@ UNBUNDLED = (
 def fleet(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURE / "fleet", tmp_path / "fleet")
     return tmp_path
+
+
+def forbid_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any validation from now on fails: jsonschema's, and the quick check's."""
+    monkeypatch.setattr(kfedgen.backend.kubevalidate, "validate_content", fail)
+    monkeypatch.setattr(kfedgen.backend.kubequick.QuickSchemas, "verdict", fail)
 
 
 def fail(*args: object, **kwargs: object) -> None:
@@ -112,7 +119,7 @@ def test_a_no_op_render_reports_the_findings_without_validating_again(
     first = run_cli("render", cwd=fleet)
     assert first.code == 0, first.err
 
-    monkeypatch.setattr(kfedgen.backend.kubevalidate, "validate_content", fail)
+    forbid_validation(monkeypatch)
     for args in (("render",), ("render", "--check")):
         again = run_cli(*args, cwd=fleet)
         assert again.code == 0, again.err
@@ -132,7 +139,7 @@ def test_a_render_validates_only_the_files_it_has_not_validated_before(
     first = run_cli("render", cwd=fleet)
     assert first.code == 0, first.err
     # A comment changes the input (compiled again) but no rendered file: nothing to validate.
-    monkeypatch.setattr(kfedgen.backend.kubevalidate, "validate_content", fail)
+    forbid_validation(monkeypatch)
     edit(
         fleet,
         "apiVersion: types.kubefed.io/v1beta1\n",
