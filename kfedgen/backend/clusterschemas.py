@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from kfedgen.backend.kubefindings import (
     count_file,
     identify,
     is_object_file,
+    schemas_release,
 )
 from kfedgen.backend.kubequick import QuickSchemas, Verdict
 from kfedgen.cachefiles import write_atomically
@@ -185,9 +185,9 @@ class _Verdicts:
 
     @classmethod
     def load(cls, directory: Path | None) -> _Verdicts:
-        salt = _salt()
         if directory is None:
-            return cls(salt, {})
+            return cls("", {})  # nothing is kept: no salt to compute
+        salt = _salt()
         try:
             document = json.loads((directory / VERDICTS_FILE).read_bytes())
             body = document["body"]
@@ -227,10 +227,7 @@ class _Verdicts:
 
 def _salt() -> str:
     """What every outcome depends on besides the content and the version."""
-    try:
-        schemas = importlib.metadata.version("kubernetes-validate")
-    except importlib.metadata.PackageNotFoundError:
-        schemas = "?"
+    schemas = schemas_release()
     text = f"schemas {_VERSION}\0{running_code_digest()}\0{schemas}\0crds:none"
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -8,6 +8,7 @@ rendered files were all validated before validates nothing.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import posixpath
 import re
@@ -23,6 +24,24 @@ from kfedgen.errors import DocPath, Location, Problem, Severity, format_path
 SchemaKey = tuple[str, str]  # (apiVersion, kind)
 # kubernetes-validate's schema directories: "v1.32.0-local-strict" (its all_versions()).
 _SCHEMA_DIRECTORY = re.compile(r"^v(\d+)\.(\d+)[^-]*-")
+
+
+def schemas_release() -> str:
+    """The kubernetes-validate release whose schemas are installed ("?": not found).
+
+    Its ``version.py``, read without importing the package; ``importlib.metadata`` (whose
+    import alone is about 20 ms) only where the package has no such file.
+    """
+    spec = importlib.util.find_spec("kubernetes_validate")
+    for location in (spec.submodule_search_locations or ()) if spec is not None else ():
+        with contextlib.suppress(OSError):
+            return (Path(location) / "version.py").read_text("utf-8").strip()
+    from importlib import metadata  # noqa: PLC0415 - see above
+
+    try:
+        return metadata.version("kubernetes-validate")
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def bundled_versions() -> list[str]:

@@ -9,7 +9,8 @@ pod whose RuntimeClass is rendered to the cluster is charged that class's overhe
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.errors import Problem
@@ -49,6 +50,18 @@ _OnPools = tuple[PodTemplate, Mapping[str, int], tuple[int, ...], tuple[Refusal,
 # Per manifest, for one set of pools, profiles and RuntimeClass overheads (by content):
 # a thousand clusters alike in these receive the same manifests.
 _PLACED: IdentityMemo[_OnPools] = IdentityMemo()
+_CONTEXTS: dict[Hashable, int] = {}
+_TOKENS = itertools.count()
+
+
+def _context(key: Hashable) -> int:
+    """A number for ``key``, never given to another (the table may be emptied, not reused)."""
+    token = _CONTEXTS.get(key)
+    if token is None:
+        if len(_CONTEXTS) >= 10_000:
+            _CONTEXTS.clear()
+        token = _CONTEXTS[key] = next(_TOKENS)
+    return token
 
 
 def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workload]:
@@ -58,7 +71,9 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
     # The RuntimeClasses rendered to the cluster: their overhead is added to the pods.
     runtime = {o.name: runtime_overhead(o.manifest) for o in objects if o.kind == "RuntimeClass"}
-    context = (keys, repr(profiles), tuple(sorted(runtime.items())))
+    # A number for the context: hashing its nested tuples once per object was most of
+    # the cost of a lookup.
+    context = _context((keys, repr(profiles), tuple(sorted(runtime.items()))))
 
     def judge(obj: RenderedObject) -> _OnPools:
         kind = obj.kind

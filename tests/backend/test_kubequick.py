@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kfedgen.backend.kubefindings import bundled_versions
+from kfedgen.backend.kubefindings import bundled_versions, schemas_release
 from kfedgen.backend.kubequick import QuickSchemas, Verdict, schema_directory
 from kfedgen.backend.kubevalidate import KubeSchemas
 from kfedgen.frontends.schema import schema_errors
@@ -126,3 +126,10 @@ def test_a_mutated_object_is_never_passed_when_jsonschema_finds_an_error(
 def test_without_schemas_for_a_version_everything_goes_to_jsonschema(tmp_path: Path) -> None:
     quick = QuickSchemas("1.0")
     assert quick.verdict("apps/v1", "Deployment", OBJECTS[0]) is Verdict.ASK
+
+
+def test_the_schemas_release_is_read_without_importing_importlib_metadata() -> None:
+    from importlib import metadata  # noqa: PLC0415
+
+    # The release's own version file: it names the release (and changes with it).
+    assert metadata.version("kubernetes-validate") in schemas_release()
