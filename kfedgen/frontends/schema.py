@@ -235,11 +235,46 @@ def _type_name(value: object) -> str:
 
 def check_json_compatible(doc: Document, problems: Problems) -> bool:
     """Report values Kubernetes cannot hold: non-string keys, NaN/infinity, binary and sets."""
+    if _compatible(doc.data, set()):
+        return True  # nearly every document: no paths to build
     ok = True
     for path, message in _incompatible(doc.data, ()):
         ok = False
         problems.error(doc.location(path), path, message)
     return ok
+
+
+def _compatible(value: Any, clean: set[int]) -> bool:
+    """True only when :func:`_incompatible` finds nothing in ``value`` (False: ask it).
+
+    ``clean`` holds the containers found compatible, by identity: a part the document
+    shares (an alias, a block written out again) is looked at once.
+    """
+    kind = value.__class__
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(_INT64[0] <= value <= _INT64[1])
+    if kind is dict:
+        if id(value) in clean:
+            return True
+        for key, item in value.items():
+            if key.__class__ is not str:
+                return False
+            if item.__class__ is not str and not _compatible(item, clean):
+                return False
+    elif kind is list:
+        if id(value) in clean:
+            return True
+        for item in value:
+            if item.__class__ is not str and not _compatible(item, clean):
+                return False
+    elif kind is float:
+        return math.isfinite(value)
+    else:
+        return False  # anything else: the full walk says what it is
+    clean.add(id(value))
+    return True
 
 
 _INT64 = (-(2**63), 2**63 - 1)
