@@ -99,24 +99,27 @@ def check_cluster_versions(
         return ClusterSchemas({}, unbundled)
     check = _Check(_Verdicts.load(caches), tree)
     reports = {v: ValidationReport() for v in sorted(set(checked.values()))}
-    # Clusters share manifests (by identity), and so their files: (version, id) -> outcome.
-    shared: dict[tuple[str, int], FileOutcome] = {}
+    # Clusters share manifests (by identity), and so their files: version -> id -> outcome.
+    shared: dict[str, dict[int, FileOutcome]] = {version: {} for version in reports}
+    valid: dict[str, int] = dict.fromkeys(reports, 0)  # objects valid as they are, by version
     for obj in objects:
         version = checked.get(obj.cluster)
         if version is None:
             continue
-        outcome = shared.get((version, id(obj.manifest)))
+        known = shared[version]
+        outcome = known.get(id(obj.manifest))
         path = ""
         if outcome is None:
             path = object_file(obj)
             if path not in tree.files:
                 continue  # not rendered (its path is unsafe, say): an error says why
-            outcome = shared[version, id(obj.manifest)] = check.outcome(version, path, obj.manifest)
-        report = reports[version]
+            outcome = known[id(obj.manifest)] = check.outcome(version, path, obj.manifest)
         if outcome.skipped or outcome.errors:
-            count_file(report, path or object_file(obj), outcome)
+            count_file(reports[version], path or object_file(obj), outcome)
         else:
-            report.objects += 1
+            valid[version] += 1
+    for version, count in valid.items():
+        reports[version].objects += count
     for file in kept:
         version = checked.get(file.path.partition("/")[0])
         # A kept file is in the tree unless an object took its path (emit).
