@@ -45,8 +45,8 @@ class Workload:
 
 
 # What a pod template gets on a cluster: None (no pods, or Fargate runs them), else its
-# requests, the positions of the pools that take it and why the others do not.
-_OnPools = tuple[PodTemplate, Mapping[str, int], tuple[int, ...], tuple[Refusal, ...]] | None
+# requests, the pools that take it and why the others do not.
+_OnPools = tuple[PodTemplate, Mapping[str, int], tuple[Pool, ...], tuple[Refusal, ...]] | None
 # Per manifest, for one set of pools, profiles and RuntimeClass overheads (by content):
 # a thousand clusters alike in these receive the same manifests.
 _PLACED: IdentityMemo[_OnPools] = IdentityMemo()
@@ -83,18 +83,18 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
         on_fargate = profiles and kind != "DaemonSet"
         if on_fargate and matching_profile(profiles, obj.namespace, template.labels):
             return None  # Fargate runs it
-        return (template, *placement(template, pools, keys, runtime))
+        requests, taken, refusals = placement(template, pools, keys, runtime)
+        # The pools themselves: another cluster of this context has pools of equal content.
+        return template, requests, tuple(pools[i] for i in taken), refusals
 
     result = []
     for obj in objects:
         placed = _PLACED.get(obj.manifest, context, functools.partial(judge, obj))
         if placed is None:
             continue
-        template, requests, taken, refusals = placed
+        template, requests, taking, refusals = placed
         replicas = replica_count(obj.kind, obj.manifest)
-        result.append(
-            Workload(obj, template, requests, replicas, tuple(pools[i] for i in taken), refusals)
-        )
+        result.append(Workload(obj, template, requests, replicas, taking, refusals))
     return result
 
 
