@@ -32,13 +32,32 @@ _NAMES = frozenset({"name", "location", "labels", "server", "destination_name"})
 _COMPARED = tuple(f.name for f in fields(Cluster) if f.name not in _NAMES)
 
 
-def alike_key(cluster: Cluster, objects: Sequence[RenderedObject]) -> tuple[str, Hashable]:
-    """What makes two clusters alike for the checks (equal keys: alike): entry, objects."""
-    entry = repr(tuple(getattr(cluster, name) for name in _COMPARED))
+def alike_key(
+    cluster: Cluster,
+    objects: Sequence[RenderedObject],
+    texts: dict[int, tuple[object, str]] | None = None,
+) -> tuple[str, Hashable]:
+    """What makes two clusters alike for the checks (equal keys: alike): entry, objects.
+
+    ``texts`` remembers the ``repr`` of each field value by identity (entries that share
+    their pools share one ``Compute``); the caller holds the clusters meanwhile.
+    """
+    memo = {} if texts is None else texts
+    parts = []
+    for name in _COMPARED:
+        value = getattr(cluster, name)
+        known = memo.get(id(value))
+        if known is None or known[0] is not value:
+            known = memo[id(value)] = (value, repr(value))
+        parts.append(known[1])
     # Identities of objects that outlive the checks (the caller holds them): a key cannot
     # be reused by another object while it is compared.
-    same = tuple([(id(o.manifest), id(o.origin), id(o.location)) for o in objects])
-    return entry, same
+    same = (
+        tuple([id(o.manifest) for o in objects]),
+        tuple([id(o.origin) for o in objects]),
+        tuple([id(o.location) for o in objects]),
+    )
+    return "\0".join(parts), same
 
 
 class Kinds:
@@ -60,10 +79,11 @@ class Kinds:
         self._free: dict[int, int] = {}
         self._free_kinds: dict[Hashable, int] = {}
         self._shapes: dict[int, Hashable] = {}
+        self._texts: dict[int, tuple[object, str]] = {}
 
     def of(self, cluster: Cluster, objects: Sequence[RenderedObject]) -> tuple[int, int]:
         """The cluster's kind, and its kind for checks that do not read ``spec.replicas``."""
-        key = alike_key(cluster, objects)
+        key = alike_key(cluster, objects, self._texts)
         kind = self._kinds.setdefault(key, len(self._kinds))
         free = self._free.get(kind)
         if free is None:

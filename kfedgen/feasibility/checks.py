@@ -6,6 +6,7 @@ skipped (and :func:`skipped` says so once per check, for ``kfedgen validate``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -127,9 +128,9 @@ def check_feasibility(
     runs = {name: [c for c in CHECKS if c.runs_for(cluster)] for name, cluster in clusters.items()}
     if not any(runs.values()):
         return []  # no inventory entry says enough for any check: not a pass over the objects
-    by_cluster: dict[str, list[RenderedObject]] = {}
+    by_cluster: defaultdict[str, list[RenderedObject]] = defaultdict(list)
     for obj in objects:
-        by_cluster.setdefault(obj.cluster, []).append(obj)
+        by_cluster[obj.cluster].append(obj)
     problems: list[Problem] = []
     replay = Replay()  # clusters alike are checked once (kfedgen.feasibility.alike)
     kinds = Kinds()
