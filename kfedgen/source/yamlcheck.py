@@ -352,7 +352,7 @@ class DocumentIndex:
         """Give the paths under ``path`` the positions of ``source``'s paths ``first:last``.
 
         Those are the paths under a subtree of ``source`` at ``depth`` with the same text,
-        ``lines`` lines earlier.
+        which starts ``lines`` lines before this one (0: it is this node, aliased).
         """
         positions, order, found = self.positions, self._order, source.positions
         for old in source._order[first:last]:
