@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from kfedgen.backend.kubefindings import (
     schemas_release,
 )
 from kfedgen.backend.kubequick import QuickSchemas, Verdict
-from kfedgen.cachefiles import write_atomically
+from kfedgen.cachefiles import checked_document, read_checked, write_atomically
 from kfedgen.codedigest import running_code_digest
 from kfedgen.errors import Problem, Severity
 from kfedgen.rendered import RenderedObject
@@ -191,15 +190,12 @@ class _Verdicts:
         if directory is None:
             return cls("", {})  # nothing is kept: no salt to compute
         salt = _salt()
+        body = read_checked(directory / VERDICTS_FILE, _VERSION)
         try:
-            document = json.loads((directory / VERDICTS_FILE).read_bytes())
-            body = document["body"]
-            if document.get("version") != _VERSION or document.get("check") != _checksum(body):
-                return cls(salt, {})
-            if body["salt"] != salt:
-                return cls(salt, {})  # another kfedgen or kubernetes-validate: all stale
+            if body is None or body["salt"] != salt:
+                return cls(salt, {})  # none, corrupt, or another kfedgen or kubernetes-validate
             entries = {str(key): _outcome(item) for key, item in body["entries"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return cls(salt, {})
         return cls(salt, entries)
 
@@ -222,10 +218,8 @@ class _Verdicts:
             "salt": self.salt,
             "entries": {key: _outcome_json(item) for key, item in sorted(self.used.items())},
         }
-        document = {"version": _VERSION, "check": _checksum(body), "body": body}
         with contextlib.suppress(OSError):
-            directory.mkdir(parents=True, exist_ok=True)
-            write_atomically(directory / VERDICTS_FILE, json.dumps(document).encode("utf-8"))
+            write_atomically(directory / VERDICTS_FILE, checked_document(_VERSION, body))
 
 
 def _salt() -> str:
@@ -233,10 +227,6 @@ def _salt() -> str:
     schemas = schemas_release()
     text = f"schemas {_VERSION}\0{running_code_digest()}\0{schemas}\0crds:none"
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _checksum(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _outcome_json(outcome: FileOutcome) -> list[Any]:

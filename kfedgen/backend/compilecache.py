@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfedgen.cachefiles import write_atomically
+from kfedgen.cachefiles import checked_document, read_checked, write_atomically
 from kfedgen.codedigest import running_code_digest
 from kfedgen.errors import Location, Problem, Severity
 from kfedgen.source.files import SourceFile
@@ -61,20 +60,17 @@ def load(directory: Path | None, key: str) -> CachedRender | None:
     """The cached render for ``key``; None when there is none or it cannot be trusted."""
     if directory is None:
         return None
+    body = read_checked(directory / COMPILE_FILE, _VERSION)
     try:
-        document = json.loads((directory / COMPILE_FILE).read_bytes())
-        if not isinstance(document, dict) or document.get("version") != _VERSION:
-            return None
-        body = document["body"]
-        if document.get("check") != _checksum(body) or body["key"] != key:
-            return None  # corrupt (truncated, bit flip) or another fleet's
+        if body is None or body["key"] != key:
+            return None  # none, corrupt (truncated, bit flip) or another fleet's
         return CachedRender(
             str(body["manifest"]),
             int(body["clusters"]),
             tuple(_problem(item) for item in body["problems"]),
             tuple(str(note) for note in body["notes"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
@@ -89,13 +85,8 @@ def store(directory: Path | None, key: str, render: CachedRender) -> None:
         "problems": [_problem_json(problem) for problem in render.problems],
         "notes": list(render.notes),
     }
-    document = {"version": _VERSION, "check": _checksum(body), "body": body}
     with contextlib.suppress(OSError):
-        write_atomically(directory / COMPILE_FILE, json.dumps(document).encode("utf-8"))
-
-
-def _checksum(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+        write_atomically(directory / COMPILE_FILE, checked_document(_VERSION, body))
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:

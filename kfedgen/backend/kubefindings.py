@@ -22,8 +22,27 @@ from kfedgen.backend.emit import KUSTOMIZATION, MANIFEST_PATH
 from kfedgen.errors import DocPath, Location, Problem, Severity, format_path
 
 SchemaKey = tuple[str, str]  # (apiVersion, kind)
-# kubernetes-validate's schema directories: "v1.32.0-local-strict" (its all_versions()).
-_SCHEMA_DIRECTORY = re.compile(r"^v(\d+)\.(\d+)[^-]*-")
+# kubernetes-validate's strict schema directories: "v1.32.0-local-strict".
+_STRICT_DIRECTORY = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
+
+
+def _package_directories() -> list[Path]:
+    """Where kubernetes-validate is installed, found without importing it (nor jsonschema)."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = spec.submodule_search_locations if spec is not None else None
+    return [Path(location) for location in locations or ()]
+
+
+def strict_schema_directories() -> dict[tuple[int, int, int], Path]:
+    """kubernetes-validate's strict schemas (unknown fields are errors), by full version."""
+    found: dict[tuple[int, int, int], Path] = {}
+    for location in _package_directories():
+        directory = location / "kubernetes-json-schema"
+        for entry in directory.iterdir() if directory.is_dir() else ():
+            match = _STRICT_DIRECTORY.match(entry.name)
+            if match:
+                found[(int(match.group(1)), int(match.group(2)), int(match.group(3)))] = entry
+    return found
 
 
 def schemas_release() -> str:
@@ -32,10 +51,9 @@ def schemas_release() -> str:
     Its ``version.py``, read without importing the package; ``importlib.metadata`` (whose
     import alone is about 20 ms) only where the package has no such file.
     """
-    spec = importlib.util.find_spec("kubernetes_validate")
-    for location in (spec.submodule_search_locations or ()) if spec is not None else ():
+    for location in _package_directories():
         with contextlib.suppress(OSError):
-            return (Path(location) / "version.py").read_text("utf-8").strip()
+            return (location / "version.py").read_text("utf-8").strip()
     from importlib import metadata  # noqa: PLC0415 - see above
 
     try:
@@ -51,16 +69,8 @@ def bundled_versions() -> list[str]:
     jsonschema); :func:`kfedgen.backend.kubevalidate.supported_versions` asks
     kubernetes-validate itself, and a test holds the two equal.
     """
-    spec = importlib.util.find_spec("kubernetes_validate")
-    locations = spec.submodule_search_locations if spec is not None else None
-    found: set[tuple[int, int]] = set()
-    for location in locations or ():
-        directory = Path(location) / "kubernetes-json-schema"
-        for entry in directory.iterdir() if directory.is_dir() else ():
-            match = _SCHEMA_DIRECTORY.match(entry.name)
-            if match:
-                found.add((int(match.group(1)), int(match.group(2))))
-    return [f"{major}.{minor}" for major, minor in sorted(found)]
+    minors = {(major, minor) for major, minor, _ in strict_schema_directories()}
+    return [f"{major}.{minor}" for major, minor in sorted(minors)]
 
 
 def identify(manifest: Mapping[str, Any]) -> tuple[SchemaKey, str, str]:

@@ -17,20 +17,18 @@ valid.  The lookup of a kind's file is kubevalidate's, and
 from __future__ import annotations
 
 import enum
-import importlib.util
 import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kfedgen.backend.kubefindings import strict_schema_directories
 from kfedgen.frontends.schemacheck import Check, SchemaSet, Undecided
 
 # kubernetes-validate's file naming: "rbac.authorization.k8s.io/v1" -> "rbac-v1".
 _API_FILE_PART = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
 _API_FILE_REPLACEMENT = r"\1-"
-# Its directories: "v1.32.0-local-strict" (the strict flavour: unknown fields are errors).
-_STRICT_DIRECTORY = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
 DEFINITIONS = "_definitions.json"
 
 
@@ -69,14 +67,11 @@ def kind_schema(directory: Path, api_version: str, kind: str) -> dict[str, Any] 
 
 def schema_directory(version: str) -> Path | None:
     """The strict schemas of the minor ``version`` (``1.32``), its newest patch; None: none."""
-    spec = importlib.util.find_spec("kubernetes_validate")
-    found: dict[tuple[int, int, int], Path] = {}
-    for location in (spec.submodule_search_locations or ()) if spec is not None else ():
-        directory = Path(location) / "kubernetes-json-schema"
-        for entry in directory.iterdir() if directory.is_dir() else ():
-            match = _STRICT_DIRECTORY.match(entry.name)
-            if match and f"{match.group(1)}.{match.group(2)}" == version:
-                found[(int(match.group(1)), int(match.group(2)), int(match.group(3)))] = entry
+    found = {
+        full: path
+        for full, path in strict_schema_directories().items()
+        if f"{full[0]}.{full[1]}" == version
+    }
     return found[max(found)] if found else None
 
 

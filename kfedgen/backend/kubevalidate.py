@@ -27,8 +27,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -46,7 +44,7 @@ from kfedgen.backend.kubefindings import (
     identify,
     is_object_file,
 )
-from kfedgen.backend.kubequick import kind_schema
+from kfedgen.backend.kubequick import kind_schema, schema_directory
 from kfedgen.errors import (
     DocPath,
     InvalidInput,
@@ -227,11 +225,10 @@ class KubeSchemas:
 
     def __init__(self, version: str, crds: Mapping[SchemaKey, Validator] | None = None) -> None:
         self.version = resolve_version(version)
-        self._directory = (
-            resources.files("kubernetes_validate")
-            / "kubernetes-json-schema"
-            / f"v{_schema_dirs()[self.version]}-local-strict"
-        )
+        directory = schema_directory(self.version)
+        if directory is None:  # pragma: no cover - resolve_version found it bundled
+            raise UnsupportedVersion(f"no strict schemas for Kubernetes {self.version}")
+        self._directory = directory
         self._crds = dict(crds or {})
         self._cache: dict[SchemaKey, Validator | None] = {}
         self._registry: Registry[Any] | None = None
@@ -247,7 +244,7 @@ class KubeSchemas:
         return self._cache[key]
 
     def _builtin(self, api_version: str, kind: str) -> Validator | None:
-        schema = kind_schema(Path(str(self._directory)), api_version, kind)
+        schema = kind_schema(self._directory, api_version, kind)
         if schema is None:
             return None
         if self._registry is None:

@@ -8,6 +8,7 @@ The objects are every rendered object of the golden trees, and random mutations 
 from __future__ import annotations
 
 import copy
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kubernetes_validate.utils import all_versions, major_minor
 
 from kfedgen.backend.kubefindings import bundled_versions, schemas_release
 from kfedgen.backend.kubequick import QuickSchemas, Verdict, schema_directory
@@ -45,11 +47,14 @@ def _verdicts(version: str, obj: dict[str, Any]) -> tuple[Verdict, bool | None]:
     return quick, None if validator is None else not list(schema_errors(validator, obj))
 
 
-def test_the_schemas_are_the_ones_kubevalidate_reads() -> None:
+def test_the_schemas_are_the_ones_kubernetes_validate_reads() -> None:
     for version in bundled_versions():
         directory = schema_directory(version)
         assert directory is not None
-        assert str(FULL.get(version, KubeSchemas(version))._directory) == str(directory)
+        # kubernetes-validate's own version list names the directory it reads.
+        full = {major_minor(v): v for v in all_versions()}[version]
+        shipped = resources.files("kubernetes_validate") / "kubernetes-json-schema"
+        assert str(shipped / f"v{full}-local-strict") == str(directory)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
