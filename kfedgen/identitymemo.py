@@ -43,8 +43,17 @@ class ByIdentity(Generic[K, V]):
 
     def __init__(self, compute: Callable[[K], V], limit: int = DEFAULT_LIMIT) -> None:
         self._compute = compute
-        self._memo: IdentityMemo[V] = IdentityMemo(limit)
+        self._limit = limit
+        # Keyed by the id alone: a lookup is asked for every object of every cluster.
+        self._entries: dict[int, tuple[K, V]] = {}
 
     def __call__(self, key: K) -> V:
         """The value for ``key``: remembered, or computed now."""
-        return self._memo.get(key, None, lambda: self._compute(key))
+        entry = self._entries.get(id(key))
+        if entry is not None and entry[0] is key:
+            return entry[1]
+        value = self._compute(key)
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[id(key)] = (key, value)
+        return value

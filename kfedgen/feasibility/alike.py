@@ -19,11 +19,11 @@ chance).  A finding that does not begin with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 from kfedgen.errors import Problem
+from kfedgen.feasibility.memo import stands_for
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 
@@ -67,18 +67,18 @@ class Kinds:
     and the checks' memo compares numbers.
 
     The division of replicas gives many clusters the same objects with another
-    ``spec.replicas`` each (a copy of the manifest that shares everything else).  For a
-    check that never reads that field, such clusters are alike too: the replica-free key
-    is :func:`alike_key`'s with each manifest seen without it, its other fields compared
-    by identity.  Computed once per kind (clusters of one kind have the very same
-    objects), each manifest once; valid while the caller holds the objects.
+    ``spec.replicas`` each (a copy of the manifest that shares everything else), and
+    overrides give some clusters their own images.  For a check that reads neither, such
+    clusters are alike too: the replica-free key is :func:`alike_key`'s with each
+    manifest replaced by the copy that stands for it
+    (:func:`kfedgen.feasibility.memo.stands_for`).  Computed once per kind (clusters of
+    one kind have the very same objects); valid while the caller holds the objects.
     """
 
     def __init__(self) -> None:
         self._kinds: dict[Hashable, int] = {}
         self._free: dict[int, int] = {}
         self._free_kinds: dict[Hashable, int] = {}
-        self._shapes: dict[int, Hashable] = {}
         self._texts: dict[int, tuple[object, str]] = {}
 
     def of(self, cluster: Cluster, objects: Sequence[RenderedObject]) -> tuple[int, int]:
@@ -88,24 +88,11 @@ class Kinds:
         free = self._free.get(kind)
         if free is None:
             shapes = tuple(
-                [(self._shape(o.manifest), id(o.origin), id(o.location)) for o in objects]
+                [(id(stands_for(o.manifest)), id(o.origin), id(o.location)) for o in objects]
             )
             free_key = (key[0], shapes)
             free = self._free[kind] = self._free_kinds.setdefault(free_key, len(self._free_kinds))
         return kind, free
-
-    def _shape(self, manifest: Mapping[str, Any]) -> Hashable:
-        shape = self._shapes.get(id(manifest))
-        if shape is None:
-            spec = manifest.get("spec")
-            if isinstance(spec, Mapping) and "replicas" in spec:
-                top = tuple([(k, id(v)) for k, v in manifest.items() if k != "spec"])
-                rest = tuple([(k, id(v)) for k, v in spec.items() if k != "replicas"])
-                shape = (top, rest)
-            else:
-                shape = id(manifest)
-            self._shapes[id(manifest)] = shape
-        return shape
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kfedgen.errors import Problem
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.memo import manifest_facts
+from kfedgen.feasibility.memo import manifest_facts, stands_for
 from kfedgen.feasibility.podspec import PodTemplate
 from kfedgen.identitymemo import IdentityMemo
 from kfedgen.model import Cluster
@@ -89,7 +89,8 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
 
     result = []
     for obj in objects:
-        placed = _PLACED.get(obj.manifest, context, functools.partial(judge, obj))
+        # The placement reads neither spec.replicas nor images: one for all such copies.
+        placed = _PLACED.get(stands_for(obj.manifest), context, functools.partial(judge, obj))
         if placed is None:
             continue
         template, requests, taking, refusals = placed

@@ -17,9 +17,8 @@ from typing import Any
 
 from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.memo import manifest_facts
+from kfedgen.feasibility.memo import ReplicaFree, manifest_facts
 from kfedgen.feasibility.podspec import Use, mappings, uses
-from kfedgen.identitymemo import ByIdentity
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
 from kfedgen.selectors import parse_selector
@@ -57,7 +56,7 @@ def _read(manifest: Mapping[str, Any]) -> _Facts:
     return _Facts(read.kind, read.namespace, key, read.template.labels, needs)
 
 
-_facts = ByIdentity(_read)
+_facts = ReplicaFree(_read)
 
 
 class _Cluster:

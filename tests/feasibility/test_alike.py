@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from bench import feasibility, generate
 from kfedgen.errors import Problem
 from kfedgen.feasibility.alike import Kinds, alike_key
-from kfedgen.feasibility.checks import CHECKS, check_feasibility
+from kfedgen.feasibility.checks import CHECKS, Check, check_feasibility
 from kfedgen.pipeline import Compilation, Options, compile_fleet
+from kfedgen.podtemplates import pod_template
 from kfedgen.rendered import RenderedObject
 
 
@@ -73,27 +75,41 @@ def test_unlike_clusters_are_checked_on_their_own(compiled: Compilation) -> None
     assert len(overfull) == 39
 
 
-def test_clusters_whose_objects_differ_only_in_replicas_are_one_replica_free_kind(
+def test_clusters_whose_objects_differ_only_in_unread_fields_are_one_replica_free_kind(
     compiled: Compilation,
 ) -> None:
     cluster = next(iter(compiled.spec.clusters.values()))
     base = next(o for o in compiled.objects if o.kind == "Deployment")
     spec = base.manifest["spec"]
+    template = spec["template"]
+    pod = template["spec"]
+    first, *others = pod["containers"]
+    labels = template["metadata"]["labels"]
 
     def variant(**changes: object) -> RenderedObject:
         return replace(base, manifest={**base.manifest, "spec": {**spec, **changes}})
+
+    def pod_variant(**changes: object) -> dict[str, object]:
+        return {**template, "spec": {**pod, **changes}}
 
     # The caller holds the objects while the kinds are in use (the keys are identities).
     held = [
         [variant(replicas=1)],
         [variant(replicas=2)],
-        [variant(replicas=1, template={**spec["template"]})],
-        [variant(replicas=3)],
+        # another image, as a per-region override gives (patching copies along the path)
+        [variant(replicas=3, template=pod_variant(containers=[{**first, "image": "x"}, *others]))],
+        # another label, another pull secret: what the checks read
+        [variant(replicas=1, template={**template, "metadata": {"labels": {"app": "other"}}})],
+        [variant(replicas=1, template=pod_variant(imagePullSecrets=[{"name": "creds"}]))],
+        # the same labels in a copy of their mapping: equal, but not known to be
+        [variant(replicas=1, template={**template, "metadata": {"labels": {**labels}}})],
     ]
     kinds = Kinds()
-    one, two, other, three = (kinds.of(cluster, objects) for objects in held)
-    assert one[0] != two[0] and one[1] == two[1] == three[1]  # alike, but for replicas
-    assert other[1] != one[1]  # another template (even an equal copy): not taken as alike
+    one, two, image, label, secret, copied = (kinds.of(cluster, objects) for objects in held)
+    assert one[0] != two[0] and one[1] == two[1]  # alike, but for replicas
+    assert image[1] == one[1]  # no replica-free check reads an image
+    assert label[1] != one[1] and secret[1] != one[1] and label[1] != secret[1]
+    assert copied[1] != one[1]  # identities are compared: a copy is only a missed chance
 
 
 def test_the_replica_free_checks_run_for_fewer_kinds_in_the_benchmark_fleet(
@@ -106,3 +122,37 @@ def test_the_replica_free_checks_run_for_fewer_kinds_in_the_benchmark_fleet(
     ]
     assert len({free for _, free in found}) < len({kind for kind, _ in found})
     assert [c.name for c in CHECKS if c.reads_replicas] == ["node-pools"]
+
+
+def _unread_changed(obj: RenderedObject, replicas: bool) -> RenderedObject:
+    """``obj`` with other images and ConfigMap/Secret data (and replicas, when asked)."""
+    manifest = copy.deepcopy(dict(obj.manifest))
+    if manifest["kind"] in ("ConfigMap", "Secret"):
+        manifest["data"] = {"changed": "by the test"}
+    template = pod_template(manifest["kind"], manifest)
+    if template is not None:
+        for field in ("containers", "initContainers"):
+            for container in template.spec.get(field, []):
+                container["image"] = "registry.example/changed:latest"
+    if replicas and "replicas" in manifest.get("spec", {}):
+        manifest["spec"]["replicas"] += 7
+    return replace(obj, manifest=manifest)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
+def test_no_check_reads_the_fields_that_stand_for_ignores(
+    compiled: Compilation, check: Check
+) -> None:
+    # What lets clusters with other images (or replicas) share one check's findings.
+    found = 0
+    for name, cluster in compiled.spec.clusters.items():
+        mine = [o for o in compiled.objects if o.cluster == name]
+        if not check.runs_for(cluster):
+            continue
+        changed = [_unread_changed(o, not check.reads_replicas) for o in mine]
+        before = list(check.run(cluster, mine))
+        assert [(p.location, p.path, p.message) for p in check.run(cluster, changed)] == [
+            (p.location, p.path, p.message) for p in before
+        ]
+        found += len(before)
+    assert found or check.name in ("api-versions", "fargate")  # the fleet has findings
