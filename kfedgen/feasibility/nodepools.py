@@ -8,23 +8,43 @@ pod whose RuntimeClass is rendered to the cluster is charged that class's overhe
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kfedgen.errors import Problem
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.finding import finding
 from kfedgen.feasibility.memo import manifest_facts, stands_for
 from kfedgen.feasibility.podspec import PodTemplate
-from kfedgen.identitymemo import IdentityMemo
-from kfedgen.model import Cluster
+from kfedgen.identitymemo import ByIdentity
+from kfedgen.model import Cluster, FargateProfile
 from kfedgen.pods.pools import Pool, Refusal, placement, pools_of
 from kfedgen.pods.requests import replica_count, runtime_overhead
 from kfedgen.rendered import RenderedObject
 
-__all__ = ["Pool", "Workload", "pools_of", "unschedulable", "unschedulable_pods", "workloads"]
+__all__ = [
+    "OnPools",
+    "Pool",
+    "Workload",
+    "pools_of",
+    "unschedulable",
+    "unschedulable_pods",
+    "workloads",
+]
+
+
+@dataclass(frozen=True)
+class OnPools:
+    """Where one pod of a workload can run on a cluster's pools (the replicas aside)."""
+
+    kind: str
+    template: PodTemplate
+    requests: Mapping[str, int]  # one pod's, scheduler units, ``pods`` included
+    pools: tuple[Pool, ...]  # the pools that take one pod
+    refusals: tuple[Refusal, ...]  # why each other pool does not
+    pool_names: frozenset[str]  # the names of ``pools``
 
 
 @dataclass(frozen=True)
@@ -32,26 +52,44 @@ class Workload:
     """A rendered object that runs pods on the cluster's node pools, and where they can run."""
 
     obj: RenderedObject
-    template: PodTemplate
-    requests: Mapping[str, int]  # one pod's, scheduler units, ``pods`` included
+    on_pools: OnPools
     replicas: int | None  # None for a DaemonSet: one pod per node it can run on
-    pools: tuple[Pool, ...]  # the pools that take one pod
-    refusals: tuple[Refusal, ...]  # why each other pool does not
 
-    @functools.cached_property
+    @property
+    def template(self) -> PodTemplate:
+        """The object's pod template."""
+        return self.on_pools.template
+
+    @property
+    def requests(self) -> Mapping[str, int]:
+        """One pod's requests, in scheduler units, ``pods`` included."""
+        return self.on_pools.requests
+
+    @property
+    def pools(self) -> tuple[Pool, ...]:
+        """The pools that take one pod."""
+        return self.on_pools.pools
+
+    @property
+    def refusals(self) -> tuple[Refusal, ...]:
+        """Why each other pool does not take one."""
+        return self.on_pools.refusals
+
+    @property
     def pool_names(self) -> frozenset[str]:
         """The names of the pools that take one pod."""
-        return frozenset(p.name for p in self.pools)
+        return self.on_pools.pool_names
 
 
-# What a pod template gets on a cluster: None (no pods, or Fargate runs them), else its
-# requests, the pools that take it and why the others do not.
-_OnPools = tuple[PodTemplate, Mapping[str, int], tuple[Pool, ...], tuple[Refusal, ...]] | None
-# Per manifest, for one set of pools, profiles and RuntimeClass overheads (by content):
-# a thousand clusters alike in these receive the same manifests.
-_PLACED: IdentityMemo[_OnPools] = IdentityMemo()
+# Per manifest (the copy that stands for it: the placement reads neither spec.replicas
+# nor images) and context, a number for one set of pools, profiles and RuntimeClass
+# overheads (by content): a thousand clusters alike in these receive the same manifests.
+# None: it runs no pods there, or Fargate runs them.
+_PLACED: dict[tuple[int, int], tuple[Mapping[str, Any], OnPools | None]] = {}
+_PLACED_LIMIT = 100_000
 _CONTEXTS: dict[Hashable, int] = {}
 _TOKENS = itertools.count()
+_profiles_text: ByIdentity[tuple[FargateProfile, ...], str] = ByIdentity(repr)
 
 
 def _context(key: Hashable) -> int:
@@ -70,32 +108,43 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
     keys = tuple(p.key for p in pools)
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
     # The RuntimeClasses rendered to the cluster: their overhead is added to the pods.
-    runtime = {o.name: runtime_overhead(o.manifest) for o in objects if o.kind == "RuntimeClass"}
+    runtime = {
+        o.name: runtime_overhead(o.manifest)
+        for o in objects
+        if o.manifest.get("kind") == "RuntimeClass"
+    }
     # A number for the context: hashing its nested tuples once per object was most of
     # the cost of a lookup.
-    context = _context((keys, repr(profiles), tuple(sorted(runtime.items()))))
+    context = _context((keys, _profiles_text(profiles), tuple(sorted(runtime.items()))))
 
-    def judge(obj: RenderedObject) -> _OnPools:
-        kind = obj.kind
-        template = manifest_facts(obj.manifest).template
+    def judge(obj: RenderedObject) -> OnPools | None:
+        facts = manifest_facts(obj.manifest)
+        template = facts.template
         if template is None:
             return None
-        on_fargate = profiles and kind != "DaemonSet"
-        if on_fargate and matching_profile(profiles, obj.namespace, template.labels):
+        on_fargate = profiles and facts.kind != "DaemonSet"
+        if on_fargate and matching_profile(profiles, facts.namespace, template.labels):
             return None  # Fargate runs it
         requests, taken, refusals = placement(template, pools, keys, runtime)
         # The pools themselves: another cluster of this context has pools of equal content.
-        return template, requests, tuple(pools[i] for i in taken), refusals
+        taking = tuple(pools[i] for i in taken)
+        names = frozenset(p.name for p in taking)
+        return OnPools(facts.kind, template, requests, taking, refusals, names)
 
     result = []
     for obj in objects:
-        # The placement reads neither spec.replicas nor images: one for all such copies.
-        placed = _PLACED.get(stands_for(obj.manifest), context, functools.partial(judge, obj))
-        if placed is None:
-            continue
-        template, requests, taking, refusals = placed
-        replicas = replica_count(obj.kind, obj.manifest)
-        result.append(Workload(obj, template, requests, replicas, taking, refusals))
+        anchor = stands_for(obj.manifest)
+        known = _PLACED.get((id(anchor), context))
+        if known is not None and known[0] is anchor:
+            on_pools = known[1]
+        else:
+            on_pools = judge(obj)
+            if len(_PLACED) >= _PLACED_LIMIT:
+                _PLACED.clear()
+            _PLACED[id(anchor), context] = (anchor, on_pools)
+        if on_pools is not None:
+            replicas = replica_count(on_pools.kind, obj.manifest)
+            result.append(Workload(obj, on_pools, replicas))
     return result
 
 

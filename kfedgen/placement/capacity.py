@@ -80,7 +80,7 @@ def estimate(
         return CapacityEstimate(cluster.available_replicas, where, "manual override")
     if cluster.karmada:
         return _karmada(cluster, template, runtime)
-    pools = _cluster_pools(cluster)
+    pools = pools_of(cluster)
     if not pools or template is None:
         return CapacityEstimate(None, "", "the inventory declares no capacity for it")
     profiles = cluster.compute.fargate_profiles if cluster.compute is not None else ()
@@ -114,14 +114,8 @@ def replica_pod(kind: str, manifest: Mapping[str, Any], workload: Workload) -> P
     return PodTemplate(("spec", "template"), {}, spec)
 
 
-# Each compute section's pools (clusters are immutable), and estimates already made: the
-# same pod against the same pools in many clusters.
-_POOLS: IdentityMemo[tuple[Pool, ...]] = IdentityMemo()
+# Estimates already made: the same pod against the same pools in many clusters.
 _ESTIMATED: IdentityMemo[CapacityEstimate] = IdentityMemo()
-
-
-def _cluster_pools(cluster: Cluster) -> tuple[Pool, ...]:
-    return _POOLS.get(cluster.compute, None, lambda: pools_of(cluster))
 
 
 def _pools(

@@ -22,8 +22,8 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 from kfedgen.errors import DocPath
-from kfedgen.identitymemo import IdentityMemo
-from kfedgen.model import Cluster, NodePool
+from kfedgen.identitymemo import ByIdentity, IdentityMemo
+from kfedgen.model import Cluster, Compute, NodePool
 from kfedgen.pods.nodeaffinity import node_selector_mismatch, untolerated_taint
 from kfedgen.pods.requests import RuntimeOverheads, admitted_overhead, pod_requests
 from kfedgen.podtemplates import PodTemplate
@@ -55,17 +55,25 @@ class Pool:
 
 
 def pools_of(cluster: Cluster) -> tuple[Pool, ...]:
-    """The cluster's node pools, their allocatable parsed once."""
+    """The cluster's node pools, their allocatable parsed once per compute section."""
     if cluster.compute is None:
         return ()
+    # Entries that declare the same pools share one compute section (kfedgen.inventory).
+    return _pools_of(cluster.compute)
+
+
+def _parse_pools(compute: Compute) -> tuple[Pool, ...]:
     result = []
-    for pool in cluster.compute.node_pools:
+    for pool in compute.node_pools:
         allocatable = tuple(pool.allocatable.items())
         units = dict(_units(allocatable)) if allocatable else None
         labels = tuple(sorted(pool.labels.items()))
         key = (pool.name, pool.nodes, labels, pool.taints, allocatable, pool.described)
         result.append(Pool(pool, units, key))
     return tuple(result)
+
+
+_pools_of: ByIdentity[Compute, tuple[Pool, ...]] = ByIdentity(_parse_pools)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kfedgen.errors import Location
 from kfedgen.feasibility.capacity import overfull
-from kfedgen.feasibility.nodepools import Pool, Workload
+from kfedgen.feasibility.nodepools import OnPools, Pool, Workload
 from kfedgen.feasibility.podspec import PodTemplate
 from kfedgen.model import NodePool
 from kfedgen.rendered import RenderedObject
@@ -25,7 +25,9 @@ def _workload(index: int, pools: tuple[Pool, ...], replicas: int, cpu: int) -> W
     manifest = {"kind": "Deployment", "metadata": {"name": f"w{index}", "namespace": "ns"}}
     obj = RenderedObject("c", manifest, f"Deployment/ns/w{index}", Location("f.yaml", index + 1, 1))
     template = PodTemplate(("spec", "template"), {}, {})
-    return Workload(obj, template, {"cpu": cpu * 1000}, replicas, pools, ())
+    names = frozenset(p.name for p in pools)
+    on_pools = OnPools("Deployment", template, {"cpu": cpu * 1000}, pools, (), names)
+    return Workload(obj, on_pools, replicas)
 
 
 instances = st.tuples(
