@@ -15,7 +15,7 @@ from kfedgen.errors import Location
 from kfedgen.identity import Trail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedObject:
     """One object as one cluster receives it."""
 
