@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -98,27 +100,32 @@ def check_cluster_versions(
         return ClusterSchemas({}, unbundled)
     check = _Check(_Verdicts.load(caches), tree)
     reports = {v: ValidationReport() for v in sorted(set(checked.values()))}
-    # Clusters share manifests (by identity), and so their files: version -> id -> outcome.
-    shared: dict[str, dict[int, FileOutcome]] = {version: {} for version in reports}
-    valid: dict[str, int] = dict.fromkeys(reports, 0)  # objects valid as they are, by version
-    for obj in objects:
-        version = checked.get(obj.cluster)
+    # Clusters share manifests (by identity), and so their files: each (version, manifest)
+    # is counted in C and judged once, and its objects are visited only when its file
+    # has findings or is not rendered.
+    held = list(objects)
+    manifests = list(map(id, map(_MANIFEST, held)))
+    pairs = Counter(zip(map(checked.get, map(_CLUSTER, held)), manifests, strict=True))
+    one = dict(zip(manifests, held, strict=True))  # an object of each manifest
+    each: dict[tuple[str | None, int], list[RenderedObject]] | None = None
+    for (version, key), count in pairs.items():
         if version is None:
             continue
-        known = shared[version]
-        outcome = known.get(id(obj.manifest))
-        path = ""
-        if outcome is None:
+        path = object_file(one[key])
+        outcome = None
+        if path in tree.files:
+            outcome = check.outcome(version, path, one[key].manifest)
+            if not outcome.skipped and not outcome.errors:
+                reports[version].objects += count
+                continue
+        if each is None:
+            each = _by_version_and_manifest(held, checked)
+        for obj in each[version, key]:
             path = object_file(obj)
             if path not in tree.files:
                 continue  # not rendered (its path is unsafe, say): an error says why
-            outcome = known[id(obj.manifest)] = check.outcome(version, path, obj.manifest)
-        if outcome.skipped or outcome.errors:
-            count_file(reports[version], path or object_file(obj), outcome)
-        else:
-            valid[version] += 1
-    for version, count in valid.items():
-        reports[version].objects += count
+            found = outcome or check.outcome(version, path, obj.manifest)
+            count_file(reports[version], path, found)
     for file in kept:
         version = checked.get(file.path.partition("/")[0])
         # A kept file is in the tree unless an object took its path (emit).
@@ -130,6 +137,20 @@ def check_cluster_versions(
         report.findings.sort(key=lambda finding: finding.file)
     check.verdicts.save(caches)
     return ClusterSchemas(reports, unbundled, check.validated)
+
+
+_MANIFEST = attrgetter("manifest")
+_CLUSTER = attrgetter("cluster")
+
+
+def _by_version_and_manifest(
+    objects: Iterable[RenderedObject], versions: Mapping[str, str]
+) -> dict[tuple[str | None, int], list[RenderedObject]]:
+    """The objects of each (cluster's version, manifest identity), in order."""
+    result: dict[tuple[str | None, int], list[RenderedObject]] = {}
+    for obj in objects:
+        result.setdefault((versions.get(obj.cluster), id(obj.manifest)), []).append(obj)
+    return result
 
 
 class _Check:
