@@ -9,7 +9,7 @@ document path to location, so later stages can point at the exact key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +95,7 @@ class Document:
     data: Any
     file: str
     index: int
-    positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict, repr=False)
+    positions: Mapping[DocPath, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def location(self, path: DocPath = ()) -> Location:
         """The location of ``path``, or of its nearest ancestor that has one."""

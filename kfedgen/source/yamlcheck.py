@@ -24,6 +24,7 @@ import yaml
 
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.scalars import key_problem, kubernetes_reading
+from kfedgen.source.positions import FilePositions, Positions
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -148,8 +149,8 @@ class _Walked:
 
     value: Any
     index: DocumentIndex  # the document it was first walked in
-    depth: int  # the length of its path there
-    first: int  # its positions are index._order[first:last]
+    path: DocPath  # its path there
+    first: int  # its positions are index.positions.order[first:last]
     last: int
     line: int  # its node's line there
     start: int  # its text is the file's [start:end]
@@ -174,6 +175,7 @@ class RepeatedText:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.positions = FilePositions()  # of every document of the file
         self._walked: dict[tuple[int, int, bool | None, str, int, int], _Walked] = {}
 
     def walk(self, index: DocumentIndex, node: yaml.CollectionNode, path: DocPath) -> Any:
@@ -182,6 +184,10 @@ class RepeatedText:
         start, end = start_mark.index, node.end_mark.index
         if not self.MIN_LENGTH <= end - start <= self.MAX_LENGTH:
             return index.collection(node, path, True)
+        if self.positions.written_out:
+            # A path was placed twice (a duplicate or merge key): a first copy's positions
+            # may not be what its text gives any more, so every copy is walked.
+            return index.collection(node, path, True)
         text = self.text[start:end]
         key = (len(path), start_mark.column, node.flow_style, node.tag, end - start, hash(text))
         walked = self._walked.get(key)
@@ -189,7 +195,7 @@ class RepeatedText:
             index.replay(
                 path,
                 walked.index,
-                walked.depth,
+                walked.path,
                 walked.first,
                 walked.last,
                 start_mark.line - walked.line,
@@ -200,7 +206,7 @@ class RepeatedText:
         value = index.collection(node, path, True)
         if walked is None and index.impurity == before:
             self._walked[key] = _Walked(
-                value, index, len(path), first, index.placed, start_mark.line, start, end
+                value, index, path, first, index.placed, start_mark.line, start, end
             )
         return value
 
@@ -218,10 +224,8 @@ class DocumentIndex:
         self.name = name
         self.budget = budget
         self.problems = problems
-        self.positions: dict[DocPath, tuple[int, int]] = {}
-        # The paths of ``positions`` in the order they were added: a repeated subtree's
-        # positions are a slice of it (RepeatedText).
-        self._order: list[DocPath] = []
+        # A repeated subtree's positions refer to its first copy's (RepeatedText).
+        self.positions = Positions(repeats.positions if repeats is not None else None)
         self.repeats = repeats
         # False once the document holds something only PyYAML's constructor builds.
         self.built = True
@@ -233,8 +237,8 @@ class DocumentIndex:
         # (as PyYAML's constructor does within a document).
         self._values: dict[int, Any] = {}
         # An aliased node walked again: its cost to the budget (nodes, bytes), its height,
-        # the length of the path it was walked at and its positions (self._order[a:b]).
-        self._aliases: dict[int, tuple[int, int, int, int, int, int]] = {}
+        # the path it was walked at and its positions (self.positions.order[a:b]).
+        self._aliases: dict[int, tuple[int, int, int, DocPath, int, int]] = {}
 
     def walk_document(self, node: yaml.Node) -> Any:
         """Index the document whose root is ``node``; return its value (see :meth:`walk`)."""
@@ -242,8 +246,7 @@ class DocumentIndex:
         return self.walk(node)
 
     def _place(self, path: DocPath, node: yaml.Node) -> None:
-        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        self._order.append(path)
+        self.positions.place(path, (node.start_mark.line + 1, node.start_mark.column + 1))
 
     def walk(self, node: yaml.Node, path: DocPath = ()) -> Any:
         """Index everything under ``node`` (at ``path``, placed by the caller); return its value.
@@ -311,8 +314,8 @@ class DocumentIndex:
         """
         budget = self.budget
         known = self._aliases.get(id(node))
-        if known is not None:
-            nodes, size, height, depth, first, last = known
+        if known is not None and not self.positions.written_out:  # see RepeatedText.walk
+            nodes, size, height, walked_at, first, last = known
             if (
                 budget.nodes + nodes <= budget.max_nodes
                 and budget.bytes + size <= budget.max_bytes
@@ -320,19 +323,19 @@ class DocumentIndex:
             ):
                 budget.nodes += nodes
                 budget.bytes += size
-                self.replay(path, self, depth, first, last, 0)
+                self.replay(path, self, walked_at, first, last, 0)
                 return self._values[id(node)]
         nodes, size = budget.nodes, budget.bytes
-        problems, placed = len(self.problems), len(self._order)
+        problems, placed = len(self.problems), self.placed
         value = self.collection(node, path, False)
         if known is None and len(self.problems) == problems:
             self._aliases[id(node)] = (
                 budget.nodes - nodes,
                 budget.bytes - size,
                 _height(node),
-                len(path),
+                path,
                 placed,
-                len(self._order),
+                self.placed,
             )
         return value
 
@@ -344,22 +347,24 @@ class DocumentIndex:
     @property
     def placed(self) -> int:
         """How many paths have a position so far."""
-        return len(self._order)
+        return len(self.positions.order)
 
     def replay(
-        self, path: DocPath, source: DocumentIndex, depth: int, first: int, last: int, lines: int
+        self,
+        path: DocPath,
+        source: DocumentIndex,
+        source_path: DocPath,
+        first: int,
+        last: int,
+        lines: int,
     ) -> None:
         """Give the paths under ``path`` the positions of ``source``'s paths ``first:last``.
 
-        Those are the paths under a subtree of ``source`` at ``depth`` with the same text,
-        which starts ``lines`` lines before this one (0: it is this node, aliased).
+        Those are the paths under ``source_path`` in ``source``, a subtree with the same
+        text, which starts ``lines`` lines before this one (0: it is this node, aliased).
+        They are kept as a reference to the first copy (:mod:`kfedgen.source.positions`).
         """
-        positions, order, found = self.positions, self._order, source.positions
-        for old in source._order[first:last]:
-            new = (*path, *old[depth:])
-            line, column = found[old]
-            positions[new] = (line + lines, column)
-            order.append(new)
+        self.positions.replay(path, source.positions, source_path, first, last, lines)
 
     def share(self, node: yaml.Node, value: Any) -> None:
         """Make ``value`` what ``node`` was built into (an alias of it gives the same)."""
@@ -372,7 +377,8 @@ class DocumentIndex:
     def _mapping(self, node: yaml.MappingNode, path: DocPath) -> dict[str, Any]:
         seen: set[str] = set()
         data: dict[str, Any] = {}
-        met, positions, order = self.budget.seen, self.positions, self._order
+        met, positions = self.budget.seen, self.positions
+        own, order = positions.own, positions.order
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._unbuilt()
@@ -397,7 +403,9 @@ class DocumentIndex:
                 )
             seen.add(key)
             mark = key_node.start_mark
-            positions[child] = (mark.line + 1, mark.column + 1)
+            if child in own:  # a duplicate key, or one a merge key placed
+                positions.placing_again()
+            own[child] = (mark.line + 1, mark.column + 1)
             order.append(child)
             # A plain scalar met for the first time, inline: most values are one, and
             # this is walk()'s own reading of it without the call.

@@ -48,8 +48,16 @@ class _EveryNode(DocumentIndex):
 def _load(text: str, options: LoadOptions) -> tuple[Any, list[str]]:
     problems = Problems()
     documents = parse_file(SourceFile("f.yaml", text.encode()), problems, options)
-    loaded = [(d.index, d.data, list(d.positions.items())) for d in documents]
+    loaded = [(d.index, d.data, list(d.positions.items()), _looked_up(d)) for d in documents]
     return loaded, [f"{p.location} {p.message}" for p in problems]
+
+
+def _looked_up(document: load.Document) -> list[Any]:
+    """Each path's position as a lookup finds it, and a path below each that is not there."""
+    paths = list(document.positions)
+    return [document.positions.get(p) for p in paths] + [
+        document.location((*p, "absent")) for p in paths
+    ]
 
 
 def _both(text: str, options: LoadOptions) -> tuple[Any, Any]:
@@ -129,3 +137,33 @@ def test_an_alias_that_would_break_the_node_limit_breaks_it_where_the_walk_does(
     fast, slow = _both(text, LoadOptions(max_nodes=30))
     assert fast == slow
     assert "aliases expand to more than 30 YAML nodes" in fast[1][0]
+
+
+@st.composite
+def placed_twice(draw: st.DrawFn) -> str:
+    """A stream whose first document places a path again: a duplicate key or a merge key."""
+    text = draw(streams())
+    first, sep, rest = text.partition("\n---")
+    again = draw(st.sampled_from(("items:\n- web\n", "<<: {items: [web, 1]}\n")))
+    where = draw(st.sampled_from(("end", "start")))
+    first = f"{first.rstrip()}\n{again}" if where == "end" else f"{again}{first}"
+    return first + sep + rest
+
+
+@settings(max_examples=300, deadline=None)
+@given(placed_twice())
+def test_a_path_placed_twice_loads_what_walking_every_node_loads(text: str) -> None:
+    fast, slow = _both(text, LoadOptions())
+    assert fast == slow
+
+
+def test_positions_under_a_repeat_are_those_of_the_text_after_a_duplicate_key() -> None:
+    block = "  spec:\n    name: a-name-long-enough-to-be-remembered\n    nodes: 6\n"
+    # The first copy's positions change (the duplicate "one" walks another spec there);
+    # the copy under "two" keeps the positions of its own text.
+    text = f"one:\n{block}one:\n  spec: {{name: x, nodes: 1}}\ntwo:\n{block}"
+    fast, slow = _both(text, LoadOptions())
+    assert fast == slow
+    problems = Problems()
+    documents = parse_file(SourceFile("f.yaml", text.encode()), problems, LoadOptions())
+    assert documents[0].positions[("two", "spec", "nodes")] == (10, 5)
