@@ -22,6 +22,7 @@ from kfedgen.identitymemo import ByIdentity
 from kfedgen.model import Cluster, FargateProfile
 from kfedgen.pods.pools import Pool, Refusal, placement, pools_of
 from kfedgen.pods.requests import replica_count, runtime_overhead
+from kfedgen.podtemplates import TEMPLATE_PATHS
 from kfedgen.rendered import RenderedObject
 
 __all__ = [
@@ -133,6 +134,8 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
 
     result = []
     for obj in objects:
+        if obj.manifest.get("kind") not in TEMPLATE_PATHS:
+            continue  # it runs no pods (as its facts would say, without the lookups)
         anchor = stands_for(obj.manifest)
         known = _PLACED.get((id(anchor), context))
         if known is not None and known[0] is anchor:
