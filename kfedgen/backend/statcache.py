@@ -42,12 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from kfedgen.backend.treestamp import mtime_of, signature_of, stat_of
+from kfedgen.backend.treestamp import Listing, mtime_of, signature_of, stat_of
 from kfedgen.cachefiles import write_atomically
 
 CACHE_ENV = "KFEDGEN_CACHE_DIR"
 STAT_FILE = "stat"
-_VERSION = 3
+_VERSION = 4
 
 T = TypeVar("T")
 
@@ -123,6 +123,13 @@ class StatCache:
     clock: tuple[int, int] | None = None
     # The header as loaded (None for a new cache): what it vouched for when read.
     header: Header | None = None
+    # The output as listed when that listing was found to be exactly the entries'
+    # tree (kfedgen.backend.knowndiff): an in-place write updates its digest instead
+    # of hashing every entry again (see vouch).
+    listed: Listing | None = None
+    changes: int = 0  # how many times the entries changed since the load
+    # (signature, newest mtime, changes) given by vouch: good while changes is the same.
+    vouched: tuple[str, int, int] | None = None
 
     @classmethod
     def load(cls, directory: Path | None, output: Path) -> StatCache:
@@ -177,7 +184,27 @@ class StatCache:
             if previous is None or not previous.startswith(digest):
                 self.complete_for = None  # no longer the files of one manifest
             self.entries[path] = entry
+            self.changes += 1
         self.dirty = True
+
+    def forget(self, path: str) -> None:
+        """Drop the entry of ``path`` (a file removed), if there is one."""
+        if self.entries.pop(path, None) is not None:
+            self.complete_for = None
+            self.changes += 1
+            self.dirty = True
+
+    def vouch(self, signature: str, newest_ns: int) -> None:
+        """The tree digest and newest mtime of the entries as they are now.
+
+        The caller computed them from a listing of the output that equalled the
+        entries' tree before it changed both the same way
+        (:meth:`kfedgen.backend.treestamp.Listing.updated`); the next save
+        writes them instead of hashing every entry, unless the entries change
+        again before it.  ``newest_ns`` may be larger than the newest mtime
+        (one of a file since removed): that only makes the racy rule stricter.
+        """
+        self.vouched = (signature, newest_ns, self.changes)
 
     def settle(self, digests: Mapping[str, str], manifest_digest: str) -> None:
         """After finding the output current with ``digests``: keep only their entries.
@@ -186,8 +213,7 @@ class StatCache:
         for the manifest ``manifest_digest``.
         """
         for path in [p for p in self.entries if p not in digests]:
-            del self.entries[path]
-            self.dirty = True
+            self.forget(path)
         complete = len(self.entries) == len(digests) and all(
             self.entries[path].startswith(digest) for path, digest in digests.items()
         )
@@ -200,6 +226,8 @@ class StatCache:
         """Forget every entry."""
         self.entries.clear()
         self.complete_for = None
+        self.listed = None
+        self.changes += 1
         self.dirty = True
 
     def save(self, directory: Path | None, stamp: Path | None = None) -> None:
@@ -224,7 +252,9 @@ class StatCache:
 
     def _header(self) -> bytes:
         signature = newest = None
-        if self.complete_for is not None:
+        if self.complete_for is not None and self.vouched and self.vouched[2] == self.changes:
+            signature, newest, _ = self.vouched
+        elif self.complete_for is not None:
             # entry[65:]: the stat_of part, after the sha256 and a space.
             entries = self.entries.items()
             signature = signature_of((path, entry[65:]) for path, entry in entries)

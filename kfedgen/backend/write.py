@@ -178,8 +178,8 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
             if signature is not None:
                 # The common case: nothing changed since the cache was written.
                 found = listing(output)
-                if found is not None and found[0] == signature:
-                    return TreeDiff(unchanged=sorted(found[1]))
+                if found is not None and found.signature == signature:
+                    return TreeDiff(unchanged=sorted(found.files))
             stats = StatCache.load(caches, output)
             diff = confirm_current(output, manifest_digest, stats)
             if diff is not None and stats.dirty:
