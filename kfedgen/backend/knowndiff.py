@@ -38,18 +38,17 @@ def known_diff(output: Path, tree: OutputTree, stats: StatCache) -> TreeDiff | N
     if found is None or found.signature != signature:
         return None
     # An entry is "<sha256> <stat>": its digest is the file's, compared in place.
-    entries = stats.entries
-    diff = TreeDiff()
-    for path, digest in sorted(tree.digests.items()):
-        known = entries.get(path)
-        if known is None:
-            diff.added.append(path)
-        else:
-            (diff.unchanged if known.startswith(digest) else diff.changed).append(path)
+    entries, digests = stats.entries, tree.digests
+    get = entries.get
+    unchanged = [path for path, digest in digests.items() if get(path, "").startswith(digest)]
+    diff = TreeDiff(unchanged=sorted(unchanged))
+    if len(unchanged) < len(digests):
+        for path in sorted(digests.keys() - set(unchanged)):
+            (diff.changed if path in entries else diff.added).append(path)
     if diff.added and _in_the_way(diff.added, entries.keys()):
         return None  # a conflict: the full comparison words it
     if len(entries) > len(diff.unchanged) + len(diff.changed):
-        diff.stale = sorted(path for path in entries if path not in tree.digests)
+        diff.stale = sorted(path for path in entries if path not in digests)
     stats.listed = found
     return diff
 
