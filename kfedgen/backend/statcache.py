@@ -209,14 +209,17 @@ class StatCache:
         if previous != entry:
             if previous is None or not previous.startswith(digest):
                 self.complete_for = None  # no longer the files of one manifest
-            self.entries[path] = self.delta[path] = entry
+            self.entries[path] = entry
+            if self.base is not None:  # else the next save writes every entry anyway
+                self.delta[path] = entry
             self.changes += 1
         self.dirty = True
 
     def forget(self, path: str) -> None:
         """Drop the entry of ``path`` (a file removed), if there is one."""
         if self.entries.pop(path, None) is not None:
-            self.delta[path] = None
+            if self.base is not None:
+                self.delta[path] = None
             self.complete_for = None
             self.changes += 1
             self.dirty = True
