@@ -23,6 +23,11 @@ can go unseen once.  The first line of the file (:class:`Header`) also holds
 the digest of the whole tree (:mod:`kfedgen.backend.treestamp`), so a no-op
 render need not parse the entries.
 
+**Two files**, so that a render that changed few files writes few entries: a
+base (``stat.<digest>``, every entry as one marshalled dict, never changed once
+written) and the stat file (the header, then the entries changed since the
+base, as JSON), renamed into place last.  The header holds the sha256 of both.
+
 **Where the caches live** (never in the output tree, whose bytes are committed
 and must not depend on the machine): inside the git directory of the
 repository that holds the output (``.git/kfedgen/<output key>/``), which git
