@@ -58,8 +58,13 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("  list files", "kfedgen.backend.ownership", "scan"),
     # Not a part of "compare with disk": render calls it first, and compares only when it
     # cannot answer (kfedgen.backend.write.write).
+    # The class is shared: a no-op render's confirm loads it too, when its header cannot
+    # answer (then counted twice, in "confirm the tree from the caches" as well).
+    ("load the stat cache", "kfedgen.backend.write", "StatCache.load"),
     ("diff from the stat cache", "kfedgen.backend.write", "known_diff"),
+    ("  list and stat every file", "kfedgen.backend.knowndiff", "listing"),
     ("write in place (journal)", "kfedgen.backend.write", "journal.write_in_place"),
+    ("update the stat cache", "kfedgen.backend.write", "journal.update_stats"),
     ("save the stat cache", "kfedgen.backend.statcache", "StatCache.save"),
     ("write new tree", "kfedgen.backend.write", "_build"),
     ("swap in", "kfedgen.backend.write", "_swap_in"),

@@ -38,6 +38,7 @@ from pathlib import Path
 from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
 from kfedgen.backend.ownership import TreeDiff
 from kfedgen.backend.statcache import StatCache
+from kfedgen.backend.treestamp import stat_of
 from kfedgen.errors import OutputError
 from kfedgen.interrupts import commit_point
 
@@ -144,14 +145,27 @@ def update_stats(
     """
     digests = tree.digests
     for path in diff.stale:
-        if stats.entries.pop(path, None) is not None:
-            stats.dirty = True
+        stats.forget(path)
+    changes: dict[str, str | None] = dict.fromkeys(diff.stale)
     for path, status in written.items():
-        stats.record(path, status, digests[path])
+        stat_text = changes[path] = stat_of(status)
+        stats.record_text(path, stat_text, digests[path])
     for path in diff.adopted:
         with contextlib.suppress(OSError):
             stats.record(path, os.lstat(f"{os.fspath(output)}/{path}"), digests[path])
-    stats.settle(digests, digests[MANIFEST_PATH])
+    manifest = digests[MANIFEST_PATH]
+    listed, header = stats.listed, stats.header
+    if listed is None or header is None or header.newest_ns is None or diff.adopted:
+        stats.settle(digests, manifest)
+        return
+    # The diff came from the stat cache alone (kfedgen.backend.knowndiff): the entries were
+    # exactly the tree on disk, and now hold exactly ``tree``, with the new stats.
+    if len(stats.entries) != len(digests):
+        stats.settle(digests, manifest)  # never expected; the full check decides
+        return
+    stats.complete_for = manifest
+    newest = max([header.newest_ns, *(status.st_mtime_ns for status in written.values())])
+    stats.vouch(listed.updated(changes), newest)
 
 
 def write_in_place(

@@ -23,7 +23,11 @@ from kfedgen.backend.treestamp import listing
 
 
 def known_diff(output: Path, tree: OutputTree, stats: StatCache) -> TreeDiff | None:
-    """How ``tree`` differs from ``output`` per the stat cache's entries; None when unsure."""
+    """How ``tree`` differs from ``output`` per the stat cache's entries; None when unsure.
+
+    When it answers, the listing that proved the entries goes into ``stats.listed``:
+    the write that follows derives the new tree digest from it.
+    """
     header = stats.header
     if header is None or header.complete_for is None or stats.complete_for is None:
         return None
@@ -31,19 +35,21 @@ def known_diff(output: Path, tree: OutputTree, stats: StatCache) -> TreeDiff | N
     if signature is None or stats.dirty:
         return None
     found = listing(output)
-    if found is None or found[0] != signature:
+    if found is None or found.signature != signature:
         return None
-    on_disk = {path: entry[:64] for path, entry in stats.entries.items()}
-    diff = TreeDiff()
-    for path, digest in sorted(tree.digests.items()):
-        known = on_disk.get(path)
-        if known is None:
-            diff.added.append(path)
-        else:
-            (diff.unchanged if known == digest else diff.changed).append(path)
-    if diff.added and _in_the_way(diff.added, on_disk.keys()):
+    # An entry is "<sha256> <stat>": its digest is the file's, compared in place.
+    entries, digests = stats.entries, tree.digests
+    get = entries.get
+    unchanged = [path for path, digest in digests.items() if get(path, "").startswith(digest)]
+    diff = TreeDiff(unchanged=sorted(unchanged))
+    if len(unchanged) < len(digests):
+        for path in sorted(digests.keys() - set(unchanged)):
+            (diff.changed if path in entries else diff.added).append(path)
+    if diff.added and _in_the_way(diff.added, entries.keys()):
         return None  # a conflict: the full comparison words it
-    diff.stale = sorted(on_disk.keys() - tree.digests.keys())
+    if len(entries) > len(diff.unchanged) + len(diff.changed):
+        diff.stale = sorted(path for path in entries if path not in digests)
+    stats.listed = found
     return diff
 
 

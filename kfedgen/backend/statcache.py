@@ -23,6 +23,11 @@ can go unseen once.  The first line of the file (:class:`Header`) also holds
 the digest of the whole tree (:mod:`kfedgen.backend.treestamp`), so a no-op
 render need not parse the entries.
 
+**Two files**, so that a render that changed few files writes few entries: a
+base (``stat.<digest>``, every entry as one marshalled dict, never changed once
+written) and the stat file (the header, then the entries changed since the
+base, as JSON), renamed into place last.  The header holds the sha256 of both.
+
 **Where the caches live** (never in the output tree, whose bytes are committed
 and must not depend on the machine): inside the git directory of the
 repository that holds the output (``.git/kfedgen/<output key>/``), which git
@@ -36,18 +41,26 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from kfedgen.backend.treestamp import mtime_of, signature_of, stat_of
+from kfedgen.backend.treestamp import Listing, mtime_of, signature_of, stat_of
 from kfedgen.cachefiles import write_atomically
 
 CACHE_ENV = "KFEDGEN_CACHE_DIR"
 STAT_FILE = "stat"
-_VERSION = 3
+_VERSION = 4
+# The entries of the last full save: "stat.<16 hex digits of their sha256>" (see save).
+_BASE_NAME = re.compile(rf"{STAT_FILE}\.[0-9a-f]{{16}}")
+# A save writes only the changes since the base while they are at most this share of
+# the entries (or this many): a one-object change rewrites 1,000 entries of 52,860.
+_DELTA_FRACTION = 0.125
+_DELTA_MINIMUM = 256
 
 T = TypeVar("T")
 
@@ -123,23 +136,48 @@ class StatCache:
     clock: tuple[int, int] | None = None
     # The header as loaded (None for a new cache): what it vouched for when read.
     header: Header | None = None
+    # The output as listed when that listing was found to be exactly the entries'
+    # tree (kfedgen.backend.knowndiff): an in-place write updates its digest instead
+    # of hashing every entry again (see vouch).
+    listed: Listing | None = None
+    changes: int = 0  # how many times the entries changed since the load
+    # (signature, newest mtime, changes) given by vouch: good while changes is the same.
+    vouched: tuple[str, int, int] | None = None
+    # (file name, sha256) of the base file the entries were loaded from or last saved
+    # to, and every entry changed (None: removed) since: what a small save writes.
+    base: tuple[str, str] | None = None
+    delta: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path | None, output: Path) -> StatCache:
         """The cache in ``directory`` for ``output``; empty when missing or unusable."""
         found = _read(directory, output, body=True)
-        if found is None:
+        if found is None or directory is None:
             return cls()
-        header, clock, body = found
+        header, clock, body, base = found
+        entries = _read_base(directory, base) if base is not None else None
         try:
-            entries = json.loads(body)
+            delta = json.loads(body)
         except ValueError:
             return cls()
-        if not isinstance(entries, dict) or not all(
-            isinstance(value, str) for value in entries.values()
-        ):
+        if entries is None or not isinstance(delta, dict):
             return cls()
-        return cls(entries, header.reference_ns, header.complete_for, clock=clock, header=header)
+        for path, entry in delta.items():
+            if entry is None:
+                entries.pop(path, None)
+            elif isinstance(entry, str):
+                entries[path] = entry
+            else:
+                return cls()
+        return cls(
+            entries,
+            header.reference_ns,
+            header.complete_for,
+            clock=clock,
+            header=header,
+            base=base,
+            delta=delta,
+        )
 
     def confirms(self, path: str, status: os.stat_result, digest: str) -> bool:
         """Whether the file at ``path`` with ``status`` holds bytes hashing to ``digest``."""
@@ -177,7 +215,31 @@ class StatCache:
             if previous is None or not previous.startswith(digest):
                 self.complete_for = None  # no longer the files of one manifest
             self.entries[path] = entry
+            if self.base is not None:  # else the next save writes every entry anyway
+                self.delta[path] = entry
+            self.changes += 1
         self.dirty = True
+
+    def forget(self, path: str) -> None:
+        """Drop the entry of ``path`` (a file removed), if there is one."""
+        if self.entries.pop(path, None) is not None:
+            if self.base is not None:
+                self.delta[path] = None
+            self.complete_for = None
+            self.changes += 1
+            self.dirty = True
+
+    def vouch(self, signature: str, newest_ns: int) -> None:
+        """The tree digest and newest mtime of the entries as they are now.
+
+        The caller computed them from a listing of the output that equalled the
+        entries' tree before it changed both the same way
+        (:meth:`kfedgen.backend.treestamp.Listing.updated`); the next save
+        writes them instead of hashing every entry, unless the entries change
+        again before it.  ``newest_ns`` may be larger than the newest mtime
+        (one of a file since removed): that only makes the racy rule stricter.
+        """
+        self.vouched = (signature, newest_ns, self.changes)
 
     def settle(self, digests: Mapping[str, str], manifest_digest: str) -> None:
         """After finding the output current with ``digests``: keep only their entries.
@@ -186,8 +248,7 @@ class StatCache:
         for the manifest ``manifest_digest``.
         """
         for path in [p for p in self.entries if p not in digests]:
-            del self.entries[path]
-            self.dirty = True
+            self.forget(path)
         complete = len(self.entries) == len(digests) and all(
             self.entries[path].startswith(digest) for path, digest in digests.items()
         )
@@ -200,10 +261,21 @@ class StatCache:
         """Forget every entry."""
         self.entries.clear()
         self.complete_for = None
+        self.listed = None
+        self.base = None  # every entry new: the next save writes a base
+        self.delta.clear()
+        self.changes += 1
         self.dirty = True
 
     def save(self, directory: Path | None, stamp: Path | None = None) -> None:
         """Write the cache atomically; a failure only costs the next run time.
+
+        The cache is two files: a base (``stat.<digest>``, the entries as a
+        marshalled dict, never changed once written) and the stat file (the
+        header, then the entries changed since the base, as JSON), renamed into
+        place last: that rename is the save.  While the changes are few, only
+        the stat file is written; otherwise a new base, and the old one goes.
+        The header holds the sha256 of both: a damaged cache is an empty one.
 
         ``stamp`` is the output directory, given by a render (which may touch
         it): when the cache is on another file system than the output, the
@@ -217,14 +289,22 @@ class StatCache:
             directory.mkdir(parents=True, exist_ok=True)
             if stamp is not None:
                 self.clock = _stamp(stamp, os.lstat(directory).st_dev)
-            write_atomically(
-                directory / STAT_FILE, self._header(), json.dumps(self.entries).encode()
-            )
+            limit = max(_DELTA_MINIMUM, _DELTA_FRACTION * len(self.entries))
+            rebased = None
+            if self.base is None or len(self.delta) > limit:
+                rebased = self.base = _write_base(directory, self.entries)
+                self.delta = {}
+            delta = json.dumps(self.delta).encode()
+            write_atomically(directory / STAT_FILE, self._header(delta), delta)
+            if rebased is not None:
+                _remove_other_bases(directory, rebased[0])
             self.dirty = False
 
-    def _header(self) -> bytes:
+    def _header(self, delta: bytes) -> bytes:
         signature = newest = None
-        if self.complete_for is not None:
+        if self.complete_for is not None and self.vouched and self.vouched[2] == self.changes:
+            signature, newest, _ = self.vouched
+        elif self.complete_for is not None:
             # entry[65:]: the stat_of part, after the sha256 and a space.
             entries = self.entries.items()
             signature = signature_of((path, entry[65:]) for path, entry in entries)
@@ -235,8 +315,55 @@ class StatCache:
             "signature": signature,
             "newest": newest,
             "clock": list(self.clock) if self.clock else None,
+            "base": list(self.base) if self.base else None,
+            "delta": hashlib.sha256(delta).hexdigest(),
+            "marshal": marshal.version,
         }
         return f"{json.dumps({**fields, 'check': _checksum(fields)})}\n".encode()
+
+
+def _write_base(directory: Path, entries: dict[str, str]) -> tuple[str, str]:
+    """Write ``entries`` as a base file in ``directory``; its name and sha256."""
+    content = marshal.dumps(entries)
+    digest = hashlib.sha256(content).hexdigest()
+    name = f"{STAT_FILE}.{digest[:16]}"
+    write_atomically(directory / name, content)
+    return name, digest
+
+
+def _read_base(directory: Path, base: tuple[str, str]) -> dict[str, str] | None:
+    """The entries of the base file ``base`` (name, sha256); None when it is not that file.
+
+    Checked before it is unmarshalled: marshal is safe only on the bytes it wrote.
+    """
+    name, digest = base
+    if not _BASE_NAME.fullmatch(name):
+        return None
+    try:
+        content = (directory / name).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(content).hexdigest() != digest:
+        return None
+    try:
+        # Only bytes this module wrote get here (their sha256 is in the checked header),
+        # from the user's own cache directory, as with the parse cache's pickles.
+        entries = marshal.loads(content)  # noqa: S302
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(entries, dict) or not all(
+        isinstance(path, str) and isinstance(entry, str) for path, entry in entries.items()
+    ):
+        return None
+    return entries
+
+
+def _remove_other_bases(directory: Path, kept: str) -> None:
+    """Remove the base files of earlier saves (the stat file no longer names them)."""
+    for path in directory.iterdir():
+        if path.name != kept and _BASE_NAME.fullmatch(path.name):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 def load_header(directory: Path | None, output: Path) -> Header | None:
@@ -247,8 +374,8 @@ def load_header(directory: Path | None, output: Path) -> Header | None:
 
 def _read(
     directory: Path | None, output: Path, body: bool
-) -> tuple[Header, tuple[int, int] | None, bytes] | None:
-    """The header, the output clock and (with ``body``) the entries' JSON of the cache file.
+) -> tuple[Header, tuple[int, int] | None, bytes, tuple[str, str] | None] | None:
+    """The header, the output clock, (with ``body``) the changes' JSON and the base file.
 
     The reference for the racy rule is the cache file's own mtime when it is on
     the output's device (git's rule), else the output clock a render recorded,
@@ -266,6 +393,14 @@ def _read(
         check = fields.pop("check")
         if fields.get("version") != _VERSION or check != _checksum(fields):
             return None  # another version, or corrupt (truncated, bit flip)
+        if body and (
+            fields["marshal"] != marshal.version
+            or hashlib.sha256(rest).hexdigest() != fields["delta"]
+        ):
+            return None  # another Python's marshal format, or changes torn or damaged
+        base = fields["base"]
+        if not (base is None or (len(base) == 2 and all(isinstance(n, str) for n in base))):
+            return None
         output_device = os.lstat(output).st_dev
         clock = tuple(fields["clock"]) if fields["clock"] is not None else None
         if not (clock is None or (len(clock) == 2 and all(isinstance(n, int) for n in clock))):
@@ -280,7 +415,8 @@ def _read(
             _optional(fields["newest"], int),
             reference,
         )
-        return header, (clock[0], clock[1]) if clock else None, rest
+        clock_pair = (clock[0], clock[1]) if clock else None
+        return header, clock_pair, rest, (base[0], base[1]) if base else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # missing or corrupt: read all
 

@@ -11,17 +11,21 @@ verified, without parsing the cache's per-file entries or the manifest.  The
 racy-timestamp rule still applies, to the newest mtime (see
 :mod:`kfedgen.backend.statcache`).
 
-Both sides write a directory as ``<prefix> NUL <count> NUL <entries> NUL``, the
-directories in sorted order, each directory's entries sorted; an entry is
-``<name> NUL /`` for a subdirectory and ``<name> NUL <stat>`` for anything else.
-A name cannot hold NUL or ``/``, so the encoding is unambiguous.
+Both sides write a directory as ``<prefix> NUL <count> NUL <entries> NUL``, each
+directory's entries sorted; an entry is ``<name> NUL /`` for a subdirectory and
+``<name> NUL <stat>`` for anything else.  A name cannot hold NUL or ``/``, so the
+encoding is unambiguous.  The digest is the sha256 of the directories' own
+sha256 digests, in sorted order: a render that changed a few files finds the
+digest of the new tree from the directories it touched alone
+(:meth:`Listing.updated`), without hashing every file's stat again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from kfedgen.backend.outscan import mounts_below
@@ -59,11 +63,61 @@ def signature_of(files: Iterable[tuple[str, str]]) -> str:
     for path, stat_text in files:
         directory, _, name = path.rpartition("/")
         listing_of(directory).append(f"{name}\0{stat_text}")
-    return _digest((f"{d}/" if d else "", entries) for d, entries in directories.items())
+    blocks = {f"{d}/" if d else "": entries for d, entries in directories.items()}
+    return _signature({prefix: _block_digest(prefix, sorted(e)) for prefix, e in blocks.items()})
 
 
-def listing(output: Path) -> tuple[str, list[str]] | None:
-    """The digest of the tree under ``output`` as it is now, and its files (unsorted).
+@dataclass(frozen=True)
+class Listing:
+    """A tree as :func:`listing` found it: its digest, its files, and each directory's entries."""
+
+    signature: str
+    files: list[str]  # unsorted
+    # Directory prefix ("" for the root, else "a/b/") -> its sorted entries (see above).
+    blocks: dict[str, list[str]]
+    digests: dict[str, bytes]  # directory prefix -> the sha256 of its block
+
+    def updated(self, changes: Mapping[str, str | None]) -> str:
+        """The digest of this tree with ``changes``: path -> new :func:`stat_of` text, or None.
+
+        None removes the file, and any directory that leaves without entries (a tree
+        of files only has no empty directory, as :func:`signature_of` builds it); a
+        new path creates its directories.  Only the directories touched are hashed.
+        """
+        touched: dict[str, dict[str, str]] = {}
+
+        def block(prefix: str) -> dict[str, str]:
+            found = touched.get(prefix)
+            if found is None:
+                entries = self.blocks.get(prefix, ())
+                found = touched[prefix] = {entry.partition("\0")[0]: entry for entry in entries}
+            if not found and prefix:  # new, or emptied by an earlier change: in its parent
+                parent, _, name = prefix[:-1].rpartition("/")
+                block(f"{parent}/" if parent else "")[name] = f"{name}\0/"
+            return found
+
+        for path, stat_text in changes.items():
+            directory, _, name = path.rpartition("/")
+            entries = block(f"{directory}/" if directory else "")
+            if stat_text is not None:
+                entries[name] = f"{name}\0{stat_text}"
+                continue
+            entries.pop(name, None)
+            while not entries and directory:  # emptied: the directory goes too
+                directory, _, name = directory.rpartition("/")
+                entries = block(f"{directory}/" if directory else "")
+                entries.pop(name, None)
+        digests = dict(self.digests)
+        for prefix, entries in touched.items():
+            if entries or not prefix:
+                digests[prefix] = _block_digest(prefix, sorted(entries.values()))
+            else:
+                digests.pop(prefix, None)
+        return _signature(digests)
+
+
+def listing(output: Path) -> Listing | None:
+    """The tree under ``output`` as it is now: its digest, its files and its directories.
 
     None when the tree cannot be the one a cache verified: a mount point or
     another device inside it, a directory that cannot be read, or a change
@@ -77,7 +131,7 @@ def listing(output: Path) -> tuple[str, list[str]] | None:
         if mounts_below(output):
             return None
         device = os.lstat(root).st_dev
-        blocks: list[tuple[str, list[str]]] = []
+        blocks: dict[str, list[str]] = {}
         files: list[str] = []
         pending = [(root, "")]
         while pending:
@@ -103,16 +157,20 @@ def listing(output: Path) -> tuple[str, list[str]] | None:
                             files.append(prefix + name)
             finally:
                 os.close(descriptor)
-            blocks.append((prefix, entries))
+            entries.sort()
+            blocks[prefix] = entries
     except OSError:
         return None
-    return _digest(blocks), files
+    digests = {prefix: _block_digest(prefix, entries) for prefix, entries in blocks.items()}
+    return Listing(_signature(digests), files, blocks, digests)
 
 
-def _digest(blocks: Iterable[tuple[str, list[str]]]) -> str:
-    digest = hashlib.sha256()
-    for prefix, entries in sorted(blocks):
-        entries.sort()
-        text = f"{prefix}\0{len(entries)}\0{chr(0).join(entries)}\0"
-        digest.update(text.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+def _block_digest(prefix: str, entries: list[str]) -> bytes:
+    """The sha256 of one directory's block; ``entries`` sorted."""
+    text = f"{prefix}\0{len(entries)}\0{chr(0).join(entries)}\0"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()
+
+
+def _signature(digests: Mapping[str, bytes]) -> str:
+    """The tree's digest from its directories' (each names its own prefix)."""
+    return hashlib.sha256(b"".join(digests[prefix] for prefix in sorted(digests))).hexdigest()

@@ -31,7 +31,7 @@ from pathlib import Path
 from kfedgen.backend import journal
 from kfedgen.backend.knowndiff import known_diff
 from kfedgen.backend.outscan import is_mount_point, mounts_below
-from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
+from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, first_path_problem
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
 from kfedgen.backend.statcache import StatCache, cache_dir, load_header
 from kfedgen.backend.treestamp import listing, stat_of
@@ -80,10 +80,9 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
     has one), other file systems inside the output, and an output directory
     that is itself a mount point.
     """
-    for path in tree.files:
-        problem = path_problem(path)
-        if problem:
-            raise OutputError(f"refusing to write {path!r} under {output}: {problem}")
+    refused = first_path_problem(tree.files.keys())
+    if refused is not None:
+        raise OutputError(f"refusing to write {refused[0]!r} under {output}: {refused[1]}")
     if output.is_dir() and not output.is_symlink() and is_mount_point(output):
         raise OutputError(
             f"{output} is a mount point: kfedgen replaces the output directory by renaming "
@@ -178,8 +177,8 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
             if signature is not None:
                 # The common case: nothing changed since the cache was written.
                 found = listing(output)
-                if found is not None and found[0] == signature:
-                    return TreeDiff(unchanged=sorted(found[1]))
+                if found is not None and found.signature == signature:
+                    return TreeDiff(unchanged=sorted(found.files))
             stats = StatCache.load(caches, output)
             diff = confirm_current(output, manifest_digest, stats)
             if diff is not None and stats.dirty:

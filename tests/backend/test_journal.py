@@ -69,7 +69,7 @@ def test_the_stat_cache_is_complete_and_exact_after_an_in_place_write(tmp_path: 
     header = load_header(directory, output)
     found = listing(output)
     assert header is not None and found is not None
-    assert header.signature == found[0]
+    assert header.signature == found.signature
 
 
 def test_a_large_change_rebuilds_the_tree(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
 from kfedgen.backend.knowndiff import known_diff
-from kfedgen.backend.statcache import StatCache, cache_dir
+from kfedgen.backend.statcache import StatCache, cache_dir, load_header
+from kfedgen.backend.treestamp import listing
 from kfedgen.backend.write import compare, write
 
 BASE = {f"c{i}/ns/file{j}.yaml": f"{i}-{j}\n".encode() for i in range(3) for j in range(5)}
@@ -66,3 +67,27 @@ def test_an_added_file_in_the_way_of_a_file_on_disk_means_no_answer(output: Path
     blocked = {**BASE, "c0/ns/file0.yaml/below.yaml": b"x\n", "c0/ns": b"x\n"}
     assert known_diff(output, tree(blocked), stats_of(output)) is None
     assert compare(output, tree(blocked), stats_of(output)).conflicts
+
+
+def test_an_in_place_write_after_it_updates_the_tree_digest(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kfedgen.backend import statcache  # noqa: PLC0415
+
+    def never(*_: object) -> str:
+        raise AssertionError("the header hashed every entry again")
+
+    changed = {**BASE, "c0/ns/file0.yaml": b"new\n", "c7/ns/x.yaml": b"x\n"}
+    del changed["c2/ns/file4.yaml"]
+    with monkeypatch.context() as patched:
+        # Only the directories the write touched are hashed: the header takes that digest.
+        patched.setattr(statcache, "signature_of", never)
+        write(output, tree(changed))
+    header = load_header(cache_dir(output), output)
+    found = listing(output)
+    assert header is not None and found is not None
+    assert header.signature == found.signature
+    stats = stats_of(output)
+    assert stats.complete_for == tree(changed).digests[MANIFEST_PATH]
+    assert {p: e[:64] for p, e in stats.entries.items()} == tree(changed).digests
+    assert header.newest_ns == max(os.lstat(output / path).st_mtime_ns for path in changed)

@@ -257,3 +257,62 @@ def test_a_corrupt_header_is_not_believed(tmp_path: Path) -> None:
     (directory / STAT_FILE).write_bytes(flipped + b"\n" + body)
     assert load_header(directory, output) is None
     assert StatCache.load(directory, output).entries == {}
+
+
+def _bases(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.name.startswith(f"{STAT_FILE}."))
+
+
+def _stats_of(count: int) -> StatCache:
+    stats = StatCache(reference_ns=1)
+    for index in range(count):
+        stats.record_text(f"c{index}/x.yaml", f"{index}:1:2:{index}", f"{index:064x}")
+    return stats
+
+
+def test_a_small_change_writes_only_the_changes(tmp_path: Path) -> None:
+    output, directory = tmp_path / "rendered", tmp_path / "cache"
+    output.mkdir()
+    _stats_of(3000).save(directory)
+    [base] = _bases(directory)
+    before = base.lstat()
+    stats = StatCache.load(directory, output)
+    stats.record_text("c1/x.yaml", "9:9:9:9", "f" * 64)
+    stats.forget("c2/x.yaml")
+    stats.record_text("new/x.yaml", "8:8:8:8", "e" * 64)
+    expected = dict(stats.entries)
+    stats.save(directory)
+    # The base file is untouched (the same inode and mtime): only the stat file changed.
+    assert _bases(directory) == [base]
+    assert (base.lstat().st_ino, base.lstat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert StatCache.load(directory, output).entries == expected
+    # Changes accumulate against the same base, until they are many: then a new base.
+    again = StatCache.load(directory, output)
+    for index in range(3, 3000, 3):
+        again.record_text(f"c{index}/x.yaml", "7:7:7:7", "d" * 64)
+    again.save(directory)
+    [rebased] = _bases(directory)
+    assert rebased != base
+    assert StatCache.load(directory, output).entries == again.entries
+
+
+@pytest.mark.parametrize("damage", ["base flipped", "base missing", "changes flipped"])
+def test_a_damaged_part_of_the_cache_empties_it(tmp_path: Path, damage: str) -> None:
+    output, directory = tmp_path / "rendered", tmp_path / "cache"
+    output.mkdir()
+    _stats_of(10).save(directory)
+    stats = StatCache.load(directory, output)
+    stats.record_text("c1/x.yaml", "9:9:9:9", "f" * 64)
+    stats.save(directory)
+    [base] = _bases(directory)
+    if damage == "base missing":
+        base.unlink()
+    elif damage == "base flipped":
+        content = bytearray(base.read_bytes())
+        content[len(content) // 2] ^= 1
+        base.write_bytes(bytes(content))
+    else:
+        raw = (directory / STAT_FILE).read_bytes()
+        (directory / STAT_FILE).write_bytes(raw.replace(b"9:9:9:9", b"9:9:9:8"))
+    assert load_header(directory, output) is not None  # the no-op's first line still reads
+    assert StatCache.load(directory, output).entries == {}

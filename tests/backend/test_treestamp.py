@@ -52,7 +52,7 @@ def test_the_recorded_tree_and_the_disk_agree(paths: list[str]) -> None:
         files = _write(root, paths)
         found = listing(root)
         assert found is not None
-        signature, listed = found
+        signature, listed = found.signature, found.files
         assert sorted(listed) == sorted(files)
         assert signature == _recorded(root, files)
 
@@ -92,13 +92,51 @@ def test_every_change_to_the_tree_changes_the_digest(tmp_path: Path, change: str
     files = _write(root, ["c001/team-a/cm_x.yaml", "c001/team-a/z", ".kfedgen/manifest.json"])
     recorded = _recorded(root, files)
     found = listing(root)
-    assert found is not None and found[0] == recorded
+    assert found is not None and found.signature == recorded
     CHANGES[change](root, "c001/team-a/cm_x.yaml")
     found = listing(root)
-    assert found is not None and found[0] != recorded
+    assert found is not None and found.signature != recorded
 
 
 def test_a_tree_it_cannot_read_has_no_digest(tmp_path: Path) -> None:
     assert listing(tmp_path / "missing") is None
     (tmp_path / "file").write_bytes(b"")
     assert listing(tmp_path / "file") is None
+
+
+def _prefix_free(paths: list[str]) -> list[str]:
+    """``paths`` without those that are an earlier one's directory, or below it."""
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(f"{k}/") or k.startswith(f"{path}/") for k in kept):
+            kept.append(path)
+    return kept
+
+
+@settings(max_examples=100, deadline=None)
+@given(PATHS, PATHS, st.data())
+def test_an_updated_digest_equals_the_one_of_the_changed_tree(
+    paths: list[str], new: list[str], data: st.DataObject
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch, "out")
+        root.mkdir()
+        files = _write(root, paths)
+        found = listing(root)
+        assert found is not None
+        recorded = {path: stat_of(os.lstat(root / path)) for path in files}
+    # Each file is kept, edited (a new stat) or removed; new paths are added where they fit.
+    changes: dict[str, str | None] = {}
+    for path in files:
+        fate = data.draw(st.sampled_from(["kept", "edited", "removed"]))
+        if fate != "kept":
+            changes[path] = None if fate == "removed" else "1:2:3:4"
+    remaining = [path for path in files if changes.get(path, "") is not None]
+    for path in _prefix_free([*remaining, *new]):
+        if path not in remaining:
+            changes[path] = "5:6:7:8"
+    final = {**recorded, **changes}
+    expected = signature_of((path, text) for path, text in final.items() if text is not None)
+    # In any order: a directory emptied by one change may be filled again by another.
+    order = data.draw(st.permutations(sorted(changes)))
+    assert found.updated({path: changes[path] for path in order}) == expected

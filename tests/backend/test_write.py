@@ -7,10 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
+from kfedgen.backend.outtree import first_path_problem, path_problem
 from kfedgen.backend.write import compare, write
 from kfedgen.errors import OutputError
+from tests.backend.test_emit import paths as emit_paths
 from tests.conftest import (
     RunCli,
     snapshot,
@@ -135,3 +139,10 @@ def test_foreign_files_are_reported(tmp_path: Path, run_cli: RunCli) -> None:
     result = run_cli("render", cwd=tmp_path)
     assert "rendered/NOTES.md: not written by kfedgen; left alone" in result.err
     assert (tmp_path / "rendered" / "NOTES.md").read_text() == "hand-written\n"
+
+
+@settings(max_examples=300)
+@given(st.lists(emit_paths, max_size=6))
+def test_the_joined_path_check_finds_what_the_check_per_path_finds(paths: list[str]) -> None:
+    expected = next(((p, path_problem(p)) for p in paths if path_problem(p)), None)
+    assert first_path_problem(paths) == expected
