@@ -15,7 +15,7 @@ onto whole nodes.  What fails certainly leaves pods Pending.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from kfedgen.errors import Problem, Severity, noun_for, plural
@@ -48,19 +48,52 @@ class Overfull:
     contributions: tuple[tuple[Workload, int], ...]  # pods of each workload counted, largest first
 
 
-def demand(pools: Sequence[Pool], placed: Sequence[Workload]) -> dict[str, int]:
-    """What the pods that must run on ``pools`` request, per resource (DaemonSets per node)."""
-    names = {p.name for p in pools}
-    total: dict[str, int] = {}
-    for workload, pods in _contributions(names, pools, placed):
-        for resource, amount in workload.requests.items():
-            total[resource] = total.get(resource, 0) + pods * amount
-    return total
+class Demand:
+    """What a cluster's workloads request, summed once per set of pools they can run on.
+
+    The pods of a workload that can run only on some pools count for every set of pools
+    that holds those; a DaemonSet's count once per node of the set's pools that take it.
+    """
+
+    def __init__(self, placed: Sequence[Workload]) -> None:
+        self._by_pools: dict[frozenset[str], dict[str, int]] = {}
+        self._daemons: list[Workload] = []
+        for workload in placed:
+            if not workload.pool_names:
+                continue
+            if workload.replicas is None:
+                self._daemons.append(workload)
+            elif workload.replicas:
+                total = self._by_pools.setdefault(workload.pool_names, {})
+                _add(total, workload.requests, workload.replicas)
+
+    def of(self, pools: Sequence[Pool]) -> dict[str, int]:
+        """What the pods that must run on ``pools`` request, per resource."""
+        names = {p.name for p in pools}
+        total: dict[str, int] = {}
+        for needed, amounts in self._by_pools.items():
+            if needed <= names:
+                _add(total, amounts, 1)
+        for daemon in self._daemons:
+            pods = sum(p.pool.nodes for p in pools if p.name in daemon.pool_names)
+            if pods:
+                _add(total, daemon.requests, pods)
+        return total
 
 
-def usage(pools: Sequence[Pool], placed: Sequence[Workload]) -> list[Usage]:
-    """Requested against declared for ``pools``, per resource either side names, sorted."""
-    asked = demand(pools, placed)
+def _add(total: dict[str, int], amounts: Mapping[str, int], times: int) -> None:
+    for resource, amount in amounts.items():
+        total[resource] = total.get(resource, 0) + times * amount
+
+
+def usage(
+    pools: Sequence[Pool], placed: Sequence[Workload], summed: Demand | None = None
+) -> list[Usage]:
+    """Requested against declared for ``pools``, per resource either side names, sorted.
+
+    ``summed``: ``placed`` summed already (:class:`Demand`), for many sets of pools.
+    """
+    asked = (summed or Demand(placed)).of(pools)
     resources = set(asked)
     for pool in pools:
         resources.update(pool.allocatable or ())
@@ -74,6 +107,7 @@ def overfull(pools: Sequence[Pool], placed: Sequence[Workload]) -> list[Overfull
     it: one overfull pool makes every set that contains it overfull too.
     """
     candidates = {tuple(sorted(w.pool_names)) for w in placed if w.pools}
+    summed = Demand(placed)
     everything = tuple(sorted(p.name for p in pools))
     candidates.add(everything)
     by_name = {p.name: p for p in pools}
@@ -84,7 +118,7 @@ def overfull(pools: Sequence[Pool], placed: Sequence[Workload]) -> list[Overfull
         members = frozenset(names)
         short = tuple(
             u
-            for u in usage(chosen, placed)
+            for u in usage(chosen, placed, summed)
             if u.declared is not None
             and u.requested > u.declared
             and not any(r == u.resource and s <= members for s, r in reported)
