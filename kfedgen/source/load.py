@@ -75,8 +75,16 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode and implicit[0]:
             return MERGE_TAG if value == "<<" else PLAIN_TAG
-        tag: str = super().resolve(kind, value, implicit)
-        return tag
+        # What PyYAML's resolver gives the rest without path resolvers (the safe loader
+        # has none), looked up: it is asked for every node of every file.
+        return _DEFAULT_TAGS[kind]
+
+
+_DEFAULT_TAGS: dict[type[yaml.Node], str] = {
+    yaml.ScalarNode: _Loader.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: _Loader.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: _Loader.DEFAULT_MAPPING_TAG,
+}
 
 
 def _construct_plain(loader: _Loader, node: yaml.ScalarNode) -> Any:

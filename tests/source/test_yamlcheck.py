@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,3 +157,13 @@ def test_documents_the_walk_leaves_to_pyyaml_or_refuses_load_as_before(text: str
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(load, "DocumentIndex", _ToPyYAML)
         assert built == _load(text)
+
+
+def test_the_loader_has_no_path_resolvers_so_its_resolve_shortcut_is_pyyamls_answer() -> None:
+    # kfedgen.source.load._Loader.resolve answers collections and quoted scalars from a
+    # table: what PyYAML's resolver returns when no path resolver is registered.
+    loader = load._Loader("a: [b, 'c']\n")
+    assert not loader.yaml_path_resolvers
+    for kind in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
+        expected = yaml.resolver.BaseResolver.resolve(loader, kind, "x", (False, False))
+        assert loader.resolve(kind, "x", (False, False)) == expected
