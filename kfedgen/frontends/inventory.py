@@ -13,8 +13,8 @@ reported as "not in the inventory" on top of the error that is the real cause.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.frontends.karmada.resourcemodels import karmada_compute, karmada_summary
@@ -33,6 +33,8 @@ from kfedgen.model import (
 from kfedgen.selectors import label_key_problem, label_value_problem
 from kfedgen.source.load import Document
 from kfedgen.traffic.settings import parse_traffic, traffic_problems
+
+T = TypeVar("T")
 
 FLEET_API_VERSION = "kfedgen.io/v1alpha1"
 KUBEFED_CORE = "core.kubefed.io/v1beta1"
@@ -139,9 +141,9 @@ def add_fleets(fleets: Sequence[Document], spec: FleetSpec, problems: Problems) 
             zones=tuple(raw.get("zones") or ()),
             taints=_taints(raw.get("taints") or ()),
             available_replicas=raw.get("availableReplicas"),
-            kubernetes_version=raw.get("kubernetesVersion"),
-            apis=tuple(raw["apis"]) if "apis" in raw else None,
-            provides=_provides(raw["provides"]) if "provides" in raw else None,
+            kubernetes_version=shared.version(raw.get("kubernetesVersion")),
+            apis=shared.listed(raw["apis"], tuple) if "apis" in raw else None,
+            provides=shared.listed(raw["provides"], _provides) if "provides" in raw else None,
             compute=shared.compute(raw["compute"]) if "compute" in raw else None,
         )
         _check_compute_labels(doc, path, raw.get("compute") or {}, problems, shared.clean)
@@ -242,6 +244,23 @@ class _Shared:
     def __init__(self) -> None:
         self._computes: dict[tuple[object, ...], Compute] = {}
         self.clean: set[tuple[int, bool]] = set()  # label maps found valid (id, wildcards)
+        self._lists: dict[int, tuple[object, object]] = {}  # id(raw list) -> (raw, value)
+        self._versions: dict[str, str] = {}
+
+    def listed(self, raw: list[Any], read: Callable[[list[Any]], T]) -> T:
+        """``read(raw)``, the same object for entries that share the list ``raw``.
+
+        Equal values that are the same object let the checks compare clusters by identity
+        (kfedgen.feasibility.alike).
+        """
+        found = self._lists.get(id(raw))
+        if found is None or found[0] is not raw:
+            found = self._lists[id(raw)] = (raw, read(raw))
+        return cast(T, found[1])
+
+    def version(self, version: str | None) -> str | None:
+        """``version``, one string object for each version the entries declare."""
+        return None if version is None else self._versions.setdefault(version, version)
 
     def compute(self, raw: Mapping[str, Any]) -> Compute:
         """:func:`_compute`, the same object for entries whose lists hold the same items."""
