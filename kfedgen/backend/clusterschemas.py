@@ -105,7 +105,12 @@ def check_cluster_versions(
     # has findings or is not rendered.
     held = list(objects)
     manifests = list(map(id, map(_MANIFEST, held)))
-    pairs = Counter(zip(map(checked.get, map(_CLUSTER, held)), manifests, strict=True))
+    of_cluster = list(map(checked.get, map(_CLUSTER, held)))
+    met = set(of_cluster)
+    if len(met) == 1:  # one version everywhere (the usual fleet): count identities alone
+        pairs = {(next(iter(met)), key): n for key, n in Counter(manifests).items()}
+    else:
+        pairs = Counter(zip(of_cluster, manifests, strict=True))
     one = dict(zip(manifests, held, strict=True))  # an object of each manifest
     each: dict[tuple[str | None, int], list[RenderedObject]] | None = None
     for (version, key), count in pairs.items():
