@@ -36,11 +36,12 @@ def alike_key(
     cluster: Cluster,
     objects: Sequence[RenderedObject],
     texts: dict[int, tuple[object, str]] | None = None,
-) -> tuple[str, Hashable]:
+) -> tuple[tuple[str, ...], Hashable]:
     """What makes two clusters alike for the checks (equal keys: alike): entry, objects.
 
     ``texts`` remembers the ``repr`` of each field value by identity (entries that share
-    their pools share one ``Compute``); the caller holds the clusters meanwhile.
+    their pools share one ``Compute``); the caller holds the clusters meanwhile.  The
+    texts stay apart in a tuple: a remembered text hashes once, however many keys hold it.
     """
     memo = {} if texts is None else texts
     parts = []
@@ -57,7 +58,7 @@ def alike_key(
         tuple([id(o.origin) for o in objects]),
         tuple([id(o.location) for o in objects]),
     )
-    return "\0".join(parts), same
+    return tuple(parts), same
 
 
 class Kinds:
