@@ -103,24 +103,14 @@ class Positions(Mapping[DocPath, Position]):
         """A path already placed is placed again: copies must not see its position change."""
         self._file.write_out()
 
-    def replay(
-        self,
-        path: DocPath,
-        source: Positions,
-        source_path: DocPath,
-        first: int,
-        last: int,
-        lines: int,
-    ) -> None:
-        """The paths under ``path`` stand where those under ``source_path`` in ``source`` do.
+    def replay(self, region: Region) -> None:
+        """The paths under ``region.path`` stand where its first copy's stand, moved.
 
-        Those are ``source.order[first:last]``, the first copy's, which starts ``lines``
-        lines before this copy.
+        Those are ``region.source.order[region.first:region.last]``.
         """
-        region = Region(path, source, source_path, first, last, lines)
         if self._file.written_out:
             region.written = dict(_expanded(region))
-        self._regions[path] = region
+        self._regions[region.path] = region
         self.order.append(region)
 
     def get(self, path: DocPath, default: Position | None = None) -> Position | None:  # type: ignore[override]

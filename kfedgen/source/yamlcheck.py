@@ -24,7 +24,7 @@ import yaml
 
 from kfedgen.errors import DocPath, Location, Problems
 from kfedgen.scalars import key_problem, kubernetes_reading
-from kfedgen.source.positions import FilePositions, Positions
+from kfedgen.source.positions import FilePositions, Positions, Region
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -364,7 +364,7 @@ class DocumentIndex:
         text, which starts ``lines`` lines before this one (0: it is this node, aliased).
         They are kept as a reference to the first copy (:mod:`kfedgen.source.positions`).
         """
-        self.positions.replay(path, source.positions, source_path, first, last, lines)
+        self.positions.replay(Region(path, source.positions, source_path, first, last, lines))
 
     def share(self, node: yaml.Node, value: Any) -> None:
         """Make ``value`` what ``node`` was built into (an alias of it gives the same)."""

@@ -68,6 +68,13 @@ def _both(text: str, options: LoadOptions) -> tuple[Any, Any]:
     return fast, slow
 
 
+def _same_both_ways(text: str) -> list[load.Document]:
+    """The documents of ``text``, once both ways of walking it are found to agree."""
+    fast, slow = _both(text, LoadOptions())
+    assert fast == slow
+    return parse_file(SourceFile("f.yaml", text.encode()), Problems(), LoadOptions())
+
+
 @st.composite
 def values(draw: st.DrawFn, shared: list[Any], depth: int = 0) -> Any:
     """A value; collections may be reused (an alias) or copied (the same text again)."""
@@ -114,9 +121,7 @@ def test_shortcuts_load_what_walking_every_node_loads(
 def test_a_repeated_block_is_one_value_with_its_own_positions() -> None:
     pool = "  compute:\n    nodePools:\n    - name: general\n      nodes: 6\n      labels: {a: b}\n"
     text = f"clusters:\n- name: one\n{pool}- name: two\n{pool}"
-    fast, slow = _both(text, LoadOptions())
-    assert fast == slow
-    documents = parse_file(SourceFile("f.yaml", text.encode()), Problems(), LoadOptions())
+    documents = _same_both_ways(text)
     first, second = documents[0].data["clusters"]
     assert first["compute"] is second["compute"]  # walked once, shared as an alias would be
     positions = documents[0].positions
@@ -162,8 +167,5 @@ def test_positions_under_a_repeat_are_those_of_the_text_after_a_duplicate_key() 
     # The first copy's positions change (the duplicate "one" walks another spec there);
     # the copy under "two" keeps the positions of its own text.
     text = f"one:\n{block}one:\n  spec: {{name: x, nodes: 1}}\ntwo:\n{block}"
-    fast, slow = _both(text, LoadOptions())
-    assert fast == slow
-    problems = Problems()
-    documents = parse_file(SourceFile("f.yaml", text.encode()), problems, LoadOptions())
+    documents = _same_both_ways(text)
     assert documents[0].positions[("two", "spec", "nodes")] == (10, 5)
