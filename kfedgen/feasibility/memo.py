@@ -74,7 +74,8 @@ _STANDS_FOR: dict[Hashable, Mapping[str, Any]] = {}
 
 
 def _representative(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
-    unread = _UNREAD.get(manifest.get("kind"))  # type: ignore[arg-type]
+    kind = manifest.get("kind")
+    unread = _UNREAD.get(kind) if isinstance(kind, str) else None  # (invalid input: any)
     if unread is None:
         return manifest
     if len(_STANDS_FOR) >= DEFAULT_LIMIT:

@@ -134,7 +134,8 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
 
     result = []
     for obj in objects:
-        if obj.manifest.get("kind") not in TEMPLATE_PATHS:
+        kind = obj.manifest.get("kind")
+        if not isinstance(kind, str) or kind not in TEMPLATE_PATHS:
             continue  # it runs no pods (as its facts would say, without the lookups)
         anchor = stands_for(obj.manifest)
         known = _PLACED.get((id(anchor), context))

@@ -6,11 +6,14 @@ import copy
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench import feasibility, generate
-from kfedgen.errors import Problem
+from kfedgen.errors import Location, Problem
 from kfedgen.feasibility.alike import Kinds, alike_key
 from kfedgen.feasibility.checks import CHECKS, Check, check_feasibility
+from kfedgen.model import Cluster
 from kfedgen.pipeline import Compilation, Options, compile_fleet
 from kfedgen.podtemplates import pod_template
 from kfedgen.rendered import RenderedObject
@@ -156,3 +159,77 @@ def test_no_check_reads_the_fields_that_stand_for_ignores(
         ]
         found += len(before)
     assert found or check.name in ("api-versions", "fargate")  # the fleet has findings
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 3) | st.sampled_from(("", "x", "team-a", "1")),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(("a", "name", "image", "replicas", "labels")), inner)
+    ),
+    max_leaves=8,
+)
+_KINDS = st.sampled_from(
+    ("Deployment", "DaemonSet", "CronJob", "Pod", "ConfigMap", "Secret", "Service", "Ingress")
+)
+
+
+@st.composite
+def _manifests(draw: st.DrawFn) -> dict[str, object]:
+    """Rendered manifests as invalid as the checks may meet them: any content.
+
+    Their identity is valid: an object whose kind, name or namespace is not what its source
+    says was dropped with an error before the checks (kfedgen.identity).
+    """
+    containers = st.lists(
+        st.fixed_dictionaries({"name": st.just("app")}, optional={"image": _JSON, "x": _JSON})
+        | _JSON,
+        max_size=2,
+    )
+    pod = st.fixed_dictionaries({}, optional={"containers": containers, "volumes": _JSON})
+    template = st.fixed_dictionaries({}, optional={"metadata": _JSON, "spec": pod | _JSON})
+    spec = st.fixed_dictionaries(
+        {}, optional={"replicas": _JSON, "template": template | _JSON, "selector": _JSON}
+    )
+    metadata = st.fixed_dictionaries(
+        {"name": st.sampled_from(("web", "db"))},
+        optional={"namespace": st.just("team-a"), "labels": _JSON},
+    )
+    return draw(
+        st.fixed_dictionaries(
+            {
+                "apiVersion": st.sampled_from(("apps/v1", "v1", "batch/v1")),
+                "kind": _KINDS,
+                "metadata": metadata,
+            },
+            optional={"spec": spec | _JSON, "data": _JSON},
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def described(compiled: Compilation) -> tuple[dict[str, Cluster], Location]:
+    """Three clusters whose entries declare everything, and a source location."""
+    return dict(list(compiled.spec.clusters.items())[:3]), compiled.objects[0].location
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_manifests(), min_size=1, max_size=4))
+def test_any_manifests_are_checked_without_a_crash_and_alike_clusters_agree(
+    described: tuple[dict[str, Cluster], Location], manifests: list[dict[str, object]]
+) -> None:
+    clusters, location = described
+    objects = [
+        RenderedObject(name, manifest, f"Thing/{index}", location)
+        for name in clusters
+        for index, manifest in enumerate(manifests)
+    ]
+    replayed = check_feasibility(clusters, objects)
+    alone = [
+        problem
+        for name, cluster in clusters.items()
+        for check in CHECKS
+        if check.runs_for(cluster)
+        for problem in check.run(cluster, [o for o in objects if o.cluster == name])
+    ]
+    assert replayed == alone
