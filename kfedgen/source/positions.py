@@ -45,7 +45,7 @@ class Region:
         self.first = first  # the first copy's positions are source.order[first:last]
         self.last = last
         self.lines = lines  # how many lines after the first copy this one starts
-        # The positions written out, once a first copy's may change (Positions.overwriting).
+        # The positions written out, once a first copy's may change (FilePositions.write_out).
         self.written: dict[DocPath, Position] | None = None
 
 
