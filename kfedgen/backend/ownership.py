@@ -183,7 +183,8 @@ def compare(output: Path, tree: OutputTree, stats: StatCache | None = None) -> T
         if path in disk.directories:
             diff.conflicts.append(_conflict(path, path, ConflictKind.DIRECTORY, tree))
             continue
-        blocker = _file_above(path, disk.files)
+        # (A new output has no file on disk that could be in the way.)
+        blocker = _file_above(path, disk.files) if disk.files else None
         if blocker is not None and blocker not in blockers:
             blockers.add(blocker)
             diff.conflicts.append(_conflict(blocker, path, ConflictKind.PARENT, tree))
