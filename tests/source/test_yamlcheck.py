@@ -163,7 +163,8 @@ def test_the_loader_has_no_path_resolvers_so_its_resolve_shortcut_is_pyyamls_ans
     # kfedgen.source.load._Loader.resolve answers collections and quoted scalars from a
     # table: what PyYAML's resolver returns when no path resolver is registered.
     loader = load._Loader("a: [b, 'c']\n")
+    pyyaml_resolve: Any = yaml.resolver.BaseResolver.resolve  # untyped in PyYAML's stubs
     assert not loader.yaml_path_resolvers
     for kind in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
-        expected = yaml.resolver.BaseResolver.resolve(loader, kind, "x", (False, False))
+        expected = pyyaml_resolve(loader, kind, "x", (False, False))
         assert loader.resolve(kind, "x", (False, False)) == expected
