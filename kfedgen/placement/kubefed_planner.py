@@ -60,11 +60,39 @@ def fnv1_32(data: bytes) -> int:
     This is FNV-1 (multiply by the prime, then xor the byte), not FNV-1a: the planner's
     tie-break order, and therefore which cluster gets a leftover replica, depends on it.
     """
-    digest = _FNV1_32_OFFSET_BASIS
+    return _fnv1_32_from(_FNV1_32_OFFSET_BASIS, data)
+
+
+def _fnv1_32_from(digest: int, data: bytes) -> int:
+    """FNV-1 of ``data`` continued from the state ``digest``."""
     for byte in data:
-        digest = (digest * _FNV1_32_PRIME) & _UINT32_MASK
-        digest ^= byte
+        digest = ((digest * _FNV1_32_PRIME) & _UINT32_MASK) ^ byte
     return digest
+
+
+def salted_fnv1_32(prefixes: Sequence[bytes], suffix: bytes) -> list[int]:
+    """``[fnv1_32(prefix + suffix) for prefix in prefixes]``, hashing ``suffix`` at most
+    256 times however many prefixes there are.
+
+    The planner hashes every cluster's name followed by one key.  Each FNV-1 step is
+    ``h * prime`` then an xor of a byte, which changes only the low 8 bits: it adds a
+    value that depends on those bits alone, and the low 8 bits of a product depend only
+    on the factors' low 8 bits.  So hashing ``suffix`` from any state ``h`` gives
+    ``h * prime**len(suffix) + tail(h & 0xFF)`` (mod 2**32), where ``tail`` depends on
+    the suffix and the low byte only: it is computed once per low byte that occurs.
+    ``tests/placement/test_kubefed_planner.py`` checks this against :func:`fnv1_32`.
+    """
+    factor = pow(_FNV1_32_PRIME, len(suffix), _UINT32_MASK + 1)
+    tails: dict[int, int] = {}
+    hashes = []
+    for prefix in prefixes:
+        head = fnv1_32(prefix)
+        low = head & 0xFF
+        tail = tails.get(low)
+        if tail is None:
+            tail = tails[low] = (_fnv1_32_from(low, suffix) - low * factor) & _UINT32_MASK
+        hashes.append((head * factor + tail) & _UINT32_MASK)
+    return hashes
 
 
 def effective_preferences(
@@ -125,13 +153,20 @@ def plan_replicas(
     capacity = estimated_capacity or {}
     state = _PlanState(remaining=total_replicas)
 
-    candidates: list[_Candidate] = []
+    preferred: list[tuple[str, ClusterPreferences]] = []
     for cluster in dict.fromkeys(available_clusters):
         preference = preference_for(cluster, effective)
         if preference is None:
             state.plan[cluster] = 0
         else:
-            candidates.append(_Candidate.for_cluster(cluster, key, preference))
+            preferred.append((cluster, preference))
+    # Upstream hashes the cluster name followed by the replica-set key, so that single
+    # replicas of different workloads do not all land on the same cluster.
+    hashes = salted_fnv1_32([name.encode() for name, _ in preferred], key.encode())
+    candidates = [
+        _Candidate(name, digest, preference)
+        for (name, preference), digest in zip(preferred, hashes, strict=True)
+    ]
     candidates.sort(key=_Candidate.sort_key)
 
     _assign_minimums(state, candidates, capacity)
@@ -176,12 +211,6 @@ class _Candidate:
     name: str
     hash: int
     preference: ClusterPreferences
-
-    @classmethod
-    def for_cluster(cls, name: str, key: str, preference: ClusterPreferences) -> _Candidate:
-        # Upstream hashes the cluster name followed by the replica-set key, so that
-        # single replicas of different workloads do not all land on the same cluster.
-        return cls(name, fnv1_32(name.encode() + key.encode()), preference)
 
     def sort_key(self) -> tuple[int, int, str]:
         """Weight descending, then hash ascending (upstream ``byWeight.Less``).

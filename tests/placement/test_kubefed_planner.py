@@ -25,6 +25,7 @@ from kfedgen.placement.kubefed_planner import (
     may_overflow_int64,
     plan_replicas,
     preference_for,
+    salted_fnv1_32,
 )
 
 CASES_FILE = Path(__file__).with_name("kubefed_planner_cases.json")
@@ -158,6 +159,23 @@ def test_worked_example(case: PlannerCase) -> None:
 )
 def test_fnv1_32_matches_published_vectors(data: bytes, expected: int) -> None:
     assert fnv1_32(data) == expected
+
+
+@settings(max_examples=300)
+@given(st.lists(st.binary(max_size=12), max_size=40), st.binary(max_size=40))
+def test_salted_hashes_are_the_hashes_of_each_prefix_then_the_suffix(
+    prefixes: list[bytes], suffix: bytes
+) -> None:
+    # The planner hashes every cluster's name then one key this way (the suffix once per
+    # low byte of the prefixes' hashes): it must be FNV-1 of the concatenation.
+    assert salted_fnv1_32(prefixes, suffix) == [fnv1_32(p + suffix) for p in prefixes]
+
+
+def test_salted_hashes_of_many_prefixes_share_the_low_bytes_of_their_hashes() -> None:
+    # More prefixes than low bytes: each tail is reused, and still exact.
+    prefixes = [f"c{i:05d}".encode() for i in range(2000)]
+    suffix = b"team-a/deploy-016"
+    assert salted_fnv1_32(prefixes, suffix) == [fnv1_32(p + suffix) for p in prefixes]
 
 
 def _fnv1a_32(data: bytes) -> int:
