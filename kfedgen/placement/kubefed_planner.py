@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kfedgen.model import WILDCARD_CLUSTER, ClusterPreferences
 
@@ -204,9 +205,12 @@ def may_overflow_int64(
     return weight_sum > _INT64_MAX or largest_numerator > _INT64_MAX
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A cluster that has a preference (upstream's ``namedClusterPreferences``)."""
+class _Candidate(NamedTuple):
+    """A cluster that has a preference (upstream's ``namedClusterPreferences``).
+
+    A named tuple: the planner makes one per cluster and RSP, and a frozen dataclass
+    costs twice as much to build.
+    """
 
     name: str
     hash: int
