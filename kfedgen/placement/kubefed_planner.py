@@ -337,9 +337,14 @@ def _give_share(
     )
     share = min(share, state.remaining)
     preallocated = state.preallocated.get(name, 0)
-    used_preallocation = min(share, preallocated)
-    state.preallocated[name] = _int64(preallocated - used_preallocation)
-    share = _int64(share - used_preallocation)
+    used_preallocation = 0
+    # Without preallocation (always, with rebalance) and a share of at least 0, the steps
+    # below change nothing: 0 is used, 0 stays (an absent entry reads as 0), and the share
+    # is already an int64.  Skipping them saves most of the planner's per-cluster work.
+    if preallocated or share < 0:
+        used_preallocation = min(share, preallocated)
+        state.preallocated[name] = _int64(preallocated - used_preallocation)
+        share = _int64(share - used_preallocation)
 
     total = _int64(start + share)
     full = False
