@@ -193,12 +193,18 @@ def may_overflow_int64(
     reject such specs before planning.  The check is conservative: ``False`` guarantees
     no wrap for non-negative inputs.
     """
-    weights = [
-        abs(preference.weight)
-        for cluster in dict.fromkeys(available_clusters)
-        if (preference := preference_for(cluster, preferences)) is not None
-    ]
+    # Each cluster weighs its own entry's weight, or the wildcard's: counting the clusters
+    # without an entry of their own gives what preference_for of every cluster gives, in
+    # a pass over the entries (an RSP has few, the fleet may have thousands of clusters).
+    clusters = dict.fromkeys(available_clusters)
+    effective = effective_preferences(preferences)
+    weights = [abs(p.weight) for name, p in effective.items() if name in clusters]
+    others = len(clusters) - len(weights)
+    wildcard = effective.get(WILDCARD_CLUSTER)
     weight_sum = sum(weights)
+    if wildcard is not None and others:
+        weights.append(abs(wildcard.weight))
+        weight_sum += abs(wildcard.weight) * others
     # The largest value upstream computes is the rounded-up share's numerator,
     # replicas * weight + weightSum - 1; the weight sum itself must fit as well.
     largest_numerator = abs(total_replicas) * max(weights, default=0) + weight_sum - 1

@@ -274,6 +274,38 @@ def test_may_overflow_int64_flags_the_wrapping_examples() -> None:
         )
 
 
+def _may_overflow_per_cluster(
+    total: int, clusters: Sequence[str], preferences: Mapping[str, ClusterPreferences]
+) -> bool:
+    """may_overflow_int64 as first written: each cluster's preference looked up."""
+    weights = [
+        abs(preference.weight)
+        for cluster in dict.fromkeys(clusters)
+        if (preference := preference_for(cluster, preferences)) is not None
+    ]
+    weight_sum = sum(weights)
+    largest_numerator = abs(total) * max(weights, default=0) + weight_sum - 1
+    return weight_sum > 2**63 - 1 or largest_numerator > 2**63 - 1
+
+
+_names = st.sampled_from(["A", "B", "C", "D", WILDCARD_CLUSTER])
+_big = st.integers(-(2**64), 2**64) | st.integers(-5, 5) | st.sampled_from([2**62, 2**63])
+
+
+@settings(max_examples=300)
+@given(
+    _big,
+    st.lists(_names, max_size=8),
+    st.dictionaries(_names, st.builds(ClusterPreferences, weight=_big), max_size=4),
+)
+def test_may_overflow_int64_counts_entries_as_asking_every_cluster_would(
+    total: int, clusters: list[str], preferences: dict[str, ClusterPreferences]
+) -> None:
+    # It counts the clusters without an entry of their own instead of asking each one.
+    expected = _may_overflow_per_cluster(total, clusters, preferences)
+    assert may_overflow_int64(total, clusters, preferences) == expected
+
+
 def test_may_overflow_int64_counts_the_wildcard_once_per_cluster() -> None:
     # One cluster: 1 * 2**62 + 2**62 - 1 is exactly int64's maximum, so no wrap.  Two
     # clusters sharing "*" sum to 2**63, one past it, even with nothing to place.
