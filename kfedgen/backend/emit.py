@@ -11,10 +11,10 @@ first (:func:`heads_first`: object roots, ``metadata``, object references), wher
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import yaml
@@ -481,16 +481,12 @@ def manifest_bytes(files: Mapping[str, bytes], digests: Mapping[str, str] | None
     buffer = io.BytesIO()
     write = buffer.write
     write(b'{\n  "files": {')
-    separator = b"\n"
+    escape = encode_basestring_ascii  # what json.dumps writes a str as (ensure_ascii)
+    separator = "\n"
     for path in sorted(files):
         if path != MANIFEST_PATH:
-            write(separator)
-            write(f'    {_json_string(path)}: "{known[path]}"'.encode())
-            separator = b",\n"
-    write(b"\n  }" if separator != b"\n" else b"}")
+            write(f'{separator}    {escape(path)}: "{known[path]}"'.encode())
+            separator = ",\n"
+    write(b"\n  }" if separator != "\n" else b"}")
     write(b',\n  "generator": "kfedgen",\n  "version": 1\n}\n')
     return buffer.getvalue()
-
-
-def _json_string(text: str) -> str:
-    return json.encoder.encode_basestring_ascii(text)
