@@ -62,6 +62,28 @@ def test_the_hand_written_constructor_sets_every_field_the_dataclass_declares() 
         decision.replicas = 4  # type: ignore[misc]
 
 
+def test_each_step_copies_every_other_field_as_dataclasses_replace_would() -> None:
+    # The steps copy the instance dictionary (speed), replacing placed, reasons and source.
+    source, other = ValueSource("scheduler", "rsp"), ValueSource("override", "overrides[0]")
+    values: tuple[Any, ...] = ("east", True, ("r",), 3, source, None, True, True, ())
+    decision = ClusterDecision(*values)
+    steps: list[tuple[ClusterDecision, dict[str, Any]]] = [
+        (decision.placing("p"), {"placed": True, "reasons": ("r", "p")}),
+        (decision.dropping("d"), {"placed": False, "reasons": ("r", "d")}),
+        (decision.noting("n", "m"), {"reasons": ("r", "n", "m")}),
+        (decision.sourced(other, "s"), {"reasons": ("r", "s"), "replicas_from": other}),
+        (decision.recorded(other, ("t",)), {"reasons": ("r", "t"), "replicas_from": other}),
+    ]
+    for step, changes in steps:
+        expected = dataclasses.replace(decision, **changes)
+        assert step == expected and vars(step) == vars(expected)
+        assert hash(step) == hash(expected) and repr(step) == repr(expected)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            step.placed = False  # type: ignore[misc]
+    assert decision == ClusterDecision(*values)  # unchanged by the steps
+    assert list(vars(decision.recorded(other, ()))) == list(vars(decision))
+
+
 def test_the_template_and_each_override_entry_are_recorded_with_their_file_and_line() -> None:
     files = {"app": namespace() + "---\n" + deployment(overrides=OVERRIDES)}
     sources = replica_sources(compile_fleet(INVENTORY, files=files))

@@ -11,10 +11,10 @@ first (:func:`heads_first`: object roots, ``metadata``, object references), wher
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import yaml
@@ -239,25 +239,72 @@ def emit(
     ``kept`` files (suspended dispatching) are written as they are and listed in their
     cluster's kustomization like the objects' files.
     """
-    files: dict[str, bytes] = {}
-    owners: dict[str, RenderedObject] = {}
     # cluster -> (rank, file in the cluster) of each file its kustomization lists
     per_cluster: dict[str, list[tuple[int, str]]] = {name: [] for name in clusters}
-    # Many clusters usually receive the very same manifest: check it, name it and
-    # serialise it once.  The writer also reuses the text of subtrees that
-    # clusters share copy-on-write.
-    shared: dict[int, _SharedManifest] = {}
+    writer = canonical_writer()
+    made = _object_files(objects, per_cluster, writer, problems)
+    files, digests = made.files, made.digests
+    # The paths path_problem must still see: objects' paths are checked once per file name
+    # (_drop_unsafe_paths), so only the others (kustomizations, kept and extra files).
+    unchecked: list[str] = []
+    for file in kept:
+        cluster = file.path.partition("/")[0]
+        if file.path in files or cluster not in per_cluster:
+            continue  # the cluster is gone, or an object renders there now: nothing to keep
+        files[file.path] = file.content
+        unchecked.append(file.path)
+        per_cluster[cluster].append((file.rank, file.path.removeprefix(f"{cluster}/")))
+    # Clusters that receive the same files get the same kustomization: written once.
+    kustomizations: dict[tuple[str, ...], bytes] = {}
+    for cluster, entries in per_cluster.items():
+        path = f"{cluster}/{KUSTOMIZATION}"
+        files[path] = _shared_kustomization(entries, writer, kustomizations)
+        unchecked.append(path)
+    for path, content in (extra_files or {}).items():
+        files[path] = content
+        unchecked.append(path)
+    _drop_unsafe_paths(files, made, unchecked, problems)
+    # Objects' files are hashed already (once per distinct manifest): hash the others,
+    # then list every digest in the files' order, as digests_of(files) would.
+    digests.update(digests_of({path: files[path] for path in unchecked if path in files}))
+    digests = {path: digests[path] for path in files}
+    files[MANIFEST_PATH] = manifest_bytes(files, digests)
+    tree = OutputTree(files)
+    digests[MANIFEST_PATH] = sha256(files[MANIFEST_PATH])
+    tree.__dict__["digests"] = digests  # the cached property, already known
+    return tree
+
+
+@dataclass
+class _ObjectFiles:
+    """The objects' files, their digests, and the object that owns each path."""
+
+    files: dict[str, bytes]
+    digests: dict[str, str]
+    owners: dict[str, RenderedObject]
+    shared: dict[int, _SharedManifest]  # by id of the manifest
+
+
+def _object_files(
+    objects: Iterable[RenderedObject],
+    per_cluster: dict[str, list[tuple[int, str]]],
+    writer: CanonicalWriter,
+    problems: Problems,
+) -> _ObjectFiles:
+    """Each object's file, listed in ``per_cluster``; objects that cannot have one are reported.
+
+    Many clusters usually receive the very same manifest: it is checked, named, serialised
+    and hashed once.  The writer also reuses the text of subtrees that clusters share
+    copy-on-write.
+    """
+    made = _ObjectFiles({}, {}, {}, {})
+    files, digests, owners, shared = made.files, made.digests, made.owners, made.shared
     identities: dict[tuple[str, ...], _Identity] = {}
     cluster_ok: dict[str, bool] = {}
-    writer = canonical_writer()
-    # The paths path_problem must still see: objects' paths are checked once per file name
-    # (below), so only the others (kustomizations, kept and extra files) are listed here.
-    unchecked: list[str] = []
     for obj in objects:
         info = shared.get(id(obj.manifest))
         if info is None:
-            info = _SharedManifest.of(obj, identities)
-            shared[id(obj.manifest)] = info
+            info = shared[id(obj.manifest)] = _SharedManifest.of(obj, identities)
         cluster = obj.cluster
         ok = cluster_ok.get(cluster)
         if ok is None:
@@ -279,37 +326,19 @@ def emit(
             )
             continue
         owners[path] = obj
-        files[path] = info.content(writer)
-        per_cluster.setdefault(cluster, []).append((info.rank, info.file))
-    for file in kept:
-        cluster = file.path.partition("/")[0]
-        if file.path in files or cluster not in per_cluster:
-            continue  # the cluster is gone, or an object renders there now: nothing to keep
-        files[file.path] = file.content
-        unchecked.append(file.path)
-        per_cluster[cluster].append((file.rank, file.path.removeprefix(f"{cluster}/")))
-    # Clusters that receive the same files get the same kustomization: written once.
-    kustomizations: dict[tuple[str, ...], bytes] = {}
-    for cluster, entries in per_cluster.items():
-        path = f"{cluster}/{KUSTOMIZATION}"
-        files[path] = _shared_kustomization(entries, writer, kustomizations)
-        unchecked.append(path)
-    for path, content in (extra_files or {}).items():
-        files[path] = content
-        unchecked.append(path)
-    _drop_unsafe_paths(files, owners, shared, unchecked, problems)
-    digests = digests_of(files)
-    files[MANIFEST_PATH] = manifest_bytes(files, digests)
-    tree = OutputTree(files)
-    digests[MANIFEST_PATH] = sha256(files[MANIFEST_PATH])
-    tree.__dict__["digests"] = digests  # the cached property, already known
-    return tree
+        content = info.content
+        files[path] = content if content is not None else info.write(writer)
+        digests[path] = info.digest
+        entries = per_cluster.get(cluster)
+        if entries is None:
+            entries = per_cluster[cluster] = []
+        entries.append(info.entry)
+    return made
 
 
 def _drop_unsafe_paths(
     files: dict[str, bytes],
-    owners: Mapping[str, RenderedObject],
-    shared: Mapping[int, _SharedManifest],
+    made: _ObjectFiles,
     unchecked: Iterable[str],
     problems: Problems,
 ) -> None:
@@ -317,25 +346,23 @@ def _drop_unsafe_paths(
 
     An object's path is its cluster, a DNS-1123 label (checked before it got a path), then
     its file name in the cluster: such a path has a problem exactly when the file name has
-    one (``tests/backend/test_emit.py`` checks that), so each file name is checked once
-    however many clusters receive it.
+    one (``tests/backend/test_emit.py`` checks that), so each distinct file name is checked
+    once however many clusters receive it, and objects' paths are only visited when one
+    has a problem.
     """
-    by_file: dict[str, str | None] = {}
     unsafe = {path for path in unchecked if path in files and path_problem(path)}
-    for path, obj in owners.items():
-        file = shared[id(obj.manifest)].file
-        problem = by_file.get(file, "")
-        if problem == "":
-            problem = by_file[file] = path_problem(file)
-        if problem:
-            unsafe.add(path)
+    # A manifest some cluster got a path for has been written (content set).
+    written = {info.file for info in made.shared.values() if info.content is not None}
+    refused = {file for file in written if path_problem(file)}
+    if refused:
+        unsafe.update(path for path in made.owners if path.partition("/")[2] in refused)
     for path in sorted(unsafe):
         problem = path_problem(path)
         problems.error(Location("<output>"), (), f"refusing to write {path!r}: {problem}")
         del files[path]
 
 
-_Identity = tuple[str | None, str, int]  # (identity problem, file in the cluster, rank)
+_Identity = tuple[str | None, str, tuple[int, str]]
 
 
 def _identity_key(manifest: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -359,8 +386,10 @@ class _SharedManifest:
     manifest: Mapping[str, Any]  # kept alive: the cache is keyed by its id
     problem: str | None
     file: str  # the path inside the cluster's directory
-    rank: int
-    _content: bytes | None = None
+    entry: tuple[int, str]  # (rank, file): how a kustomization lists it
+    # Written and hashed when a first cluster gets the file (see write).
+    content: bytes | None = None
+    digest: str = ""
 
     @classmethod
     def of(
@@ -372,15 +401,21 @@ class _SharedManifest:
         if identity is None:
             problem = manifest_identity_problem(obj.manifest)
             file = "" if problem else _file_in_cluster(obj)
-            identity = (problem, file, resource_rank(obj))
+            identity = (problem, file, (resource_rank(obj), file))
             if key:
                 identities[key] = identity
         return cls(obj.manifest, *identity)
 
-    def content(self, writer: CanonicalWriter) -> bytes:
-        if self._content is None:
-            self._content = writer.dump(self.manifest).encode("utf-8")
-        return self._content
+    def write(self, writer: CanonicalWriter) -> bytes:
+        """The file's bytes, written (and hashed) once for every cluster.
+
+        Only a file some cluster gets is written: a manifest with an identity problem
+        is never serialised, as before this was shared.
+        """
+        if self.content is None:
+            self.content = writer.dump(self.manifest).encode("utf-8")
+            self.digest = sha256(self.content)
+        return self.content
 
 
 _IDENTITY_HINT = "check its apiVersion, kind and metadata, and every override that changes them"
@@ -446,16 +481,12 @@ def manifest_bytes(files: Mapping[str, bytes], digests: Mapping[str, str] | None
     buffer = io.BytesIO()
     write = buffer.write
     write(b'{\n  "files": {')
-    separator = b"\n"
+    escape = encode_basestring_ascii  # what json.dumps writes a str as (ensure_ascii)
+    separator = "\n"
     for path in sorted(files):
         if path != MANIFEST_PATH:
-            write(separator)
-            write(f'    {_json_string(path)}: "{known[path]}"'.encode())
-            separator = b",\n"
-    write(b"\n  }" if separator != b"\n" else b"}")
+            write(f'{separator}    {escape(path)}: "{known[path]}"'.encode())
+            separator = ",\n"
+    write(b"\n  }" if separator != "\n" else b"}")
     write(b',\n  "generator": "kfedgen",\n  "version": 1\n}\n')
     return buffer.getvalue()
-
-
-def _json_string(text: str) -> str:
-    return json.encoder.encode_basestring_ascii(text)

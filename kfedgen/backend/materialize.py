@@ -85,6 +85,9 @@ def _render_object(
     # looked up by identity (alive with the decisions) before its key is built.
     applied: dict[tuple[object, ...], _Applied] = {}
     by_identity: dict[int, _Applied] = {}
+    # Different override entries often do the same (one image for many clusters): their
+    # clusters share one manifest, so later stages see one distinct object (_effect_key).
+    built: dict[tuple[object, ...], Any] = {}
     decisions = resolution.decisions
     retain = obj.retain_replicas
     append = result.append
@@ -96,7 +99,7 @@ def _render_object(
             key = _operations_key(operations)
             done = applied.get(key)
             if done is None:
-                done = _apply(obj, base, start, operations, deciding)
+                done = _apply(obj, base, start, operations, deciding, built)
                 if done.failure is None:
                     applied[key] = done
             if done.failure is None:
@@ -165,23 +168,56 @@ def _apply(
     start: Trail,
     operations: tuple[ClusterPatch, ...],
     deciding: Collection[str],
+    built: dict[tuple[object, ...], Any],
 ) -> _Applied:
-    manifest: Any = base
+    """``operations`` applied to ``base``; ``built`` holds the manifest of each effect key
+    already applied (the same operations, written in other entries)."""
+    effect = _effect_key(operations)
+    manifest: Any = built.get(effect) if effect is not None else None
+    if manifest is not None:
+        # The same operations on the same base built this manifest (and succeeded); none
+        # of them can change the identity, so the trail stays at its start.
+        notes = tuple(_describe_operation(index, operation) for index, operation, _ in operations)
+        last = next((p for p in reversed(operations) if p.patch.path in deciding), None)
+        return _Applied(manifest, start, notes, last)
+    manifest = base
     trail = start
-    notes: list[str] = []
-    last: ClusterPatch | None = None
+    notes_made: list[str] = []
+    last = None
     for patch in operations:
         index, operation, _ = patch
         try:
             manifest = apply_patch(manifest, [operation])
         except PatchError as exc:
-            return _Applied(manifest, trail, tuple(notes), last, (operation, exc))
+            return _Applied(manifest, trail, tuple(notes_made), last, (operation, exc))
         if _may_change_identity(operation.path):
             trail = trail.step(manifest, _override_source(obj, operation))
-        notes.append(_describe_operation(index, operation))
+        notes_made.append(_describe_operation(index, operation))
         if operation.path in deciding:
             last = patch
-    return _Applied(drop_empty_metadata_maps(manifest), trail, tuple(notes), last)
+    done = _Applied(drop_empty_metadata_maps(manifest), trail, tuple(notes_made), last)
+    if effect is not None:
+        built[effect] = done.manifest
+    return done
+
+
+def _effect_key(operations: tuple[ClusterPatch, ...]) -> tuple[object, ...] | None:
+    """Equal keys for operation lists that build equal manifests, wherever they are written.
+
+    Unlike :func:`_operations_key` it leaves out the entry and its place in the file
+    (which only the notes and the trail show).  None when a value is not plain (keyed by
+    identity, equal values would simply miss) or an operation may change the identity
+    (whose trail records each step).  A float is keyed by its ``repr``: ``0.0 == -0.0``,
+    but they are written differently.
+    """
+    key: list[object] = []
+    for _, operation, _ in operations:
+        value = operation.value
+        kind = type(value)
+        if kind not in _PLAIN_VALUES or _may_change_identity(operation.path):
+            return None
+        key.append((operation.op, operation.path, kind, repr(value) if kind is float else value))
+    return tuple(key)
 
 
 # The top-level fields an object's identity is read from (kfedgen.identity.Identity.of).

@@ -60,6 +60,8 @@ class CanonicalWriter:
         self._blocks: dict[tuple[int, int, bool], str] = {}
         self._alive: list[Any] = []
         self._keys: dict[str, str] = {}
+        # The canonical order of each distinct key sequence (see _ordered).
+        self._orders: dict[tuple[tuple[str, ...], str | None], list[str]] = {}
         # A scalar's text after "key:" (leading space included), written at indentation 0;
         # keyed by type too, because 1 == 1.0 == True.
         self._scalars: dict[tuple[type, Any], str] = {}
@@ -102,7 +104,7 @@ class CanonicalWriter:
                 raise Unsupported
         parts = []
         child_indent = indent + 2
-        for key in self._key_order(mapping, parent_key):
+        for key in self._ordered(mapping, parent_key):
             key_text = self._keys.get(key)
             if key_text is None:
                 key_text = self._key_text(key)
@@ -123,6 +125,20 @@ class CanonicalWriter:
             else:
                 parts.append(f"{key_text}:{self._scalar(value, indent)}\n")
         return (" " * indent).join(parts)
+
+    def _ordered(self, mapping: dict[str, Any], parent_key: str | None) -> list[str]:
+        """``key_order(mapping, parent_key)``, computed once per distinct key sequence.
+
+        The order depends on the keys alone and on ``parent_key`` only through the
+        document root (None) and ``metadata`` (see :func:`kfedgen.backend.emit.heads_first`,
+        the assumption the block cache makes too); every other parent is the same to it.
+        """
+        under = parent_key if parent_key is None or parent_key == "metadata" else ""
+        memo_key = (tuple(mapping), under)
+        order = self._orders.get(memo_key)
+        if order is None:
+            order = self._orders[memo_key] = self._key_order(mapping, under)
+        return order
 
     def _sequence(self, sequence: list[Any], indent: int) -> str:
         parts = []

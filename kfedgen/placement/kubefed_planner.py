@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kfedgen.model import WILDCARD_CLUSTER, ClusterPreferences
 
@@ -60,11 +61,39 @@ def fnv1_32(data: bytes) -> int:
     This is FNV-1 (multiply by the prime, then xor the byte), not FNV-1a: the planner's
     tie-break order, and therefore which cluster gets a leftover replica, depends on it.
     """
-    digest = _FNV1_32_OFFSET_BASIS
+    return _fnv1_32_from(_FNV1_32_OFFSET_BASIS, data)
+
+
+def _fnv1_32_from(digest: int, data: bytes) -> int:
+    """FNV-1 of ``data`` continued from the state ``digest``."""
     for byte in data:
-        digest = (digest * _FNV1_32_PRIME) & _UINT32_MASK
-        digest ^= byte
+        digest = ((digest * _FNV1_32_PRIME) & _UINT32_MASK) ^ byte
     return digest
+
+
+def salted_fnv1_32(prefixes: Sequence[bytes], suffix: bytes) -> list[int]:
+    """``[fnv1_32(prefix + suffix) for prefix in prefixes]``, hashing ``suffix`` at most
+    256 times however many prefixes there are.
+
+    The planner hashes every cluster's name followed by one key.  Each FNV-1 step is
+    ``h * prime`` then an xor of a byte, which changes only the low 8 bits: it adds a
+    value that depends on those bits alone, and the low 8 bits of a product depend only
+    on the factors' low 8 bits.  So hashing ``suffix`` from any state ``h`` gives
+    ``h * prime**len(suffix) + tail(h & 0xFF)`` (mod 2**32), where ``tail`` depends on
+    the suffix and the low byte only: it is computed once per low byte that occurs.
+    ``tests/placement/test_kubefed_planner.py`` checks this against :func:`fnv1_32`.
+    """
+    factor = pow(_FNV1_32_PRIME, len(suffix), _UINT32_MASK + 1)
+    tails: dict[int, int] = {}
+    hashes = []
+    for prefix in prefixes:
+        head = fnv1_32(prefix)
+        low = head & 0xFF
+        tail = tails.get(low)
+        if tail is None:
+            tail = tails[low] = (_fnv1_32_from(low, suffix) - low * factor) & _UINT32_MASK
+        hashes.append((head * factor + tail) & _UINT32_MASK)
+    return hashes
 
 
 def effective_preferences(
@@ -125,13 +154,20 @@ def plan_replicas(
     capacity = estimated_capacity or {}
     state = _PlanState(remaining=total_replicas)
 
-    candidates: list[_Candidate] = []
+    preferred: list[tuple[str, ClusterPreferences]] = []
     for cluster in dict.fromkeys(available_clusters):
         preference = preference_for(cluster, effective)
         if preference is None:
             state.plan[cluster] = 0
         else:
-            candidates.append(_Candidate.for_cluster(cluster, key, preference))
+            preferred.append((cluster, preference))
+    # Upstream hashes the cluster name followed by the replica-set key, so that single
+    # replicas of different workloads do not all land on the same cluster.
+    hashes = salted_fnv1_32([name.encode() for name, _ in preferred], key.encode())
+    candidates = [
+        _Candidate(name, digest, preference)
+        for (name, preference), digest in zip(preferred, hashes, strict=True)
+    ]
     candidates.sort(key=_Candidate.sort_key)
 
     _assign_minimums(state, candidates, capacity)
@@ -157,31 +193,34 @@ def may_overflow_int64(
     reject such specs before planning.  The check is conservative: ``False`` guarantees
     no wrap for non-negative inputs.
     """
-    weights = [
-        abs(preference.weight)
-        for cluster in dict.fromkeys(available_clusters)
-        if (preference := preference_for(cluster, preferences)) is not None
-    ]
+    # Each cluster weighs its own entry's weight, or the wildcard's: counting the clusters
+    # without an entry of their own gives what preference_for of every cluster gives, in
+    # a pass over the entries (an RSP has few, the fleet may have thousands of clusters).
+    clusters = dict.fromkeys(available_clusters)
+    effective = effective_preferences(preferences)
+    weights = [abs(p.weight) for name, p in effective.items() if name in clusters]
+    others = len(clusters) - len(weights)
+    wildcard = effective.get(WILDCARD_CLUSTER)
     weight_sum = sum(weights)
+    if wildcard is not None and others:
+        weights.append(abs(wildcard.weight))
+        weight_sum += abs(wildcard.weight) * others
     # The largest value upstream computes is the rounded-up share's numerator,
     # replicas * weight + weightSum - 1; the weight sum itself must fit as well.
     largest_numerator = abs(total_replicas) * max(weights, default=0) + weight_sum - 1
     return weight_sum > _INT64_MAX or largest_numerator > _INT64_MAX
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A cluster that has a preference (upstream's ``namedClusterPreferences``)."""
+class _Candidate(NamedTuple):
+    """A cluster that has a preference (upstream's ``namedClusterPreferences``).
+
+    A named tuple: the planner makes one per cluster and RSP, and a frozen dataclass
+    costs twice as much to build.
+    """
 
     name: str
     hash: int
     preference: ClusterPreferences
-
-    @classmethod
-    def for_cluster(cls, name: str, key: str, preference: ClusterPreferences) -> _Candidate:
-        # Upstream hashes the cluster name followed by the replica-set key, so that
-        # single replicas of different workloads do not all land on the same cluster.
-        return cls(name, fnv1_32(name.encode() + key.encode()), preference)
 
     def sort_key(self) -> tuple[int, int, str]:
         """Weight descending, then hash ascending (upstream ``byWeight.Less``).
@@ -304,9 +343,14 @@ def _give_share(
     )
     share = min(share, state.remaining)
     preallocated = state.preallocated.get(name, 0)
-    used_preallocation = min(share, preallocated)
-    state.preallocated[name] = _int64(preallocated - used_preallocation)
-    share = _int64(share - used_preallocation)
+    used_preallocation = 0
+    # Without preallocation (always, with rebalance) and a share of at least 0, the steps
+    # below change nothing: 0 is used, 0 stays (an absent entry reads as 0), and the share
+    # is already an int64.  Skipping them saves most of the planner's per-cluster work.
+    if preallocated or share < 0:
+        used_preallocation = min(share, preallocated)
+        state.preallocated[name] = _int64(preallocated - used_preallocation)
+        share = _int64(share - used_preallocation)
 
     total = _int64(start + share)
     full = False

@@ -297,7 +297,8 @@ class _Scheduler:
         else:
             if not decision.placed and self.gate is not None:
                 reasons.append(self.gate.admitted())
-            reasons.extend(self._replaced_overrides(cluster.name, decision, replicas))
+            if decision.operations:  # most clusters have no override to replace
+                reasons.extend(self._replaced_overrides(cluster.name, decision, replicas))
             if self.obj.retain_replicas and replicas == 0:
                 reasons.append(
                     "retainReplicas: true, but a cluster planned 0 replicas keeps replicas: 0 "

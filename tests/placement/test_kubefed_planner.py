@@ -25,6 +25,7 @@ from kfedgen.placement.kubefed_planner import (
     may_overflow_int64,
     plan_replicas,
     preference_for,
+    salted_fnv1_32,
 )
 
 CASES_FILE = Path(__file__).with_name("kubefed_planner_cases.json")
@@ -160,6 +161,23 @@ def test_fnv1_32_matches_published_vectors(data: bytes, expected: int) -> None:
     assert fnv1_32(data) == expected
 
 
+@settings(max_examples=300)
+@given(st.lists(st.binary(max_size=12), max_size=40), st.binary(max_size=40))
+def test_salted_hashes_are_the_hashes_of_each_prefix_then_the_suffix(
+    prefixes: list[bytes], suffix: bytes
+) -> None:
+    # The planner hashes every cluster's name then one key this way (the suffix once per
+    # low byte of the prefixes' hashes): it must be FNV-1 of the concatenation.
+    assert salted_fnv1_32(prefixes, suffix) == [fnv1_32(p + suffix) for p in prefixes]
+
+
+def test_salted_hashes_of_many_prefixes_share_the_low_bytes_of_their_hashes() -> None:
+    # More prefixes than low bytes: each tail is reused, and still exact.
+    prefixes = [f"c{i:05d}".encode() for i in range(2000)]
+    suffix = b"team-a/deploy-016"
+    assert salted_fnv1_32(prefixes, suffix) == [fnv1_32(p + suffix) for p in prefixes]
+
+
 def _fnv1a_32(data: bytes) -> int:
     """FNV-1a (xor, then multiply): the variant KubeFed does *not* use."""
     digest = 0x811C9DC5
@@ -254,6 +272,38 @@ def test_may_overflow_int64_flags_the_wrapping_examples() -> None:
         assert not may_overflow_int64(
             case.total_replicas, case.available_clusters, case.preferences
         )
+
+
+def _may_overflow_per_cluster(
+    total: int, clusters: Sequence[str], preferences: Mapping[str, ClusterPreferences]
+) -> bool:
+    """may_overflow_int64 as first written: each cluster's preference looked up."""
+    weights = [
+        abs(preference.weight)
+        for cluster in dict.fromkeys(clusters)
+        if (preference := preference_for(cluster, preferences)) is not None
+    ]
+    weight_sum = sum(weights)
+    largest_numerator = abs(total) * max(weights, default=0) + weight_sum - 1
+    return weight_sum > 2**63 - 1 or largest_numerator > 2**63 - 1
+
+
+_names = st.sampled_from(["A", "B", "C", "D", WILDCARD_CLUSTER])
+_big = st.integers(-(2**64), 2**64) | st.integers(-5, 5) | st.sampled_from([2**62, 2**63])
+
+
+@settings(max_examples=300)
+@given(
+    _big,
+    st.lists(_names, max_size=8),
+    st.dictionaries(_names, st.builds(ClusterPreferences, weight=_big), max_size=4),
+)
+def test_may_overflow_int64_counts_entries_as_asking_every_cluster_would(
+    total: int, clusters: list[str], preferences: dict[str, ClusterPreferences]
+) -> None:
+    # It counts the clusters without an entry of their own instead of asking each one.
+    expected = _may_overflow_per_cluster(total, clusters, preferences)
+    assert may_overflow_int64(total, clusters, preferences) == expected
 
 
 def test_may_overflow_int64_counts_the_wildcard_once_per_cluster() -> None:
