@@ -106,7 +106,7 @@ def overfull(pools: Sequence[Pool], placed: Sequence[Workload]) -> list[Overfull
     A set is reported for a resource only when no smaller reported set already is short of
     it: one overfull pool makes every set that contains it overfull too.
     """
-    candidates = {tuple(sorted(w.pool_names)) for w in placed if w.pools}
+    candidates = {w.on_pools.pool_key for w in placed if w.pools}
     summed = Demand(placed)
     everything = tuple(sorted(p.name for p in pools))
     candidates.add(everything)

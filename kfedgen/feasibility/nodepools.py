@@ -46,6 +46,20 @@ class OnPools:
     pools: tuple[Pool, ...]  # the pools that take one pod
     refusals: tuple[Refusal, ...]  # why each other pool does not
     pool_names: frozenset[str]  # the names of ``pools``
+    pool_key: tuple[str, ...]  # the same, sorted
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        template: PodTemplate,
+        requests: Mapping[str, int],
+        pools: tuple[Pool, ...],
+        refusals: tuple[Refusal, ...],
+    ) -> OnPools:
+        """Where the pods can run, with the pools' names worked out once."""
+        names = frozenset(p.name for p in pools)
+        return cls(kind, template, requests, pools, refusals, names, tuple(sorted(names)))
 
 
 @dataclass(frozen=True)
@@ -129,8 +143,7 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
         requests, taken, refusals = placement(template, pools, keys, runtime)
         # The pools themselves: another cluster of this context has pools of equal content.
         taking = tuple(pools[i] for i in taken)
-        names = frozenset(p.name for p in taking)
-        return OnPools(facts.kind, template, requests, taking, refusals, names)
+        return OnPools.of(facts.kind, template, requests, taking, refusals)
 
     result = []
     for obj in objects:

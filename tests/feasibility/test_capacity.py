@@ -25,8 +25,7 @@ def _workload(index: int, pools: tuple[Pool, ...], replicas: int, cpu: int) -> W
     manifest = {"kind": "Deployment", "metadata": {"name": f"w{index}", "namespace": "ns"}}
     obj = RenderedObject("c", manifest, f"Deployment/ns/w{index}", Location("f.yaml", index + 1, 1))
     template = PodTemplate(("spec", "template"), {}, {})
-    names = frozenset(p.name for p in pools)
-    on_pools = OnPools("Deployment", template, {"cpu": cpu * 1000}, pools, (), names)
+    on_pools = OnPools.of("Deployment", template, {"cpu": cpu * 1000}, pools, ())
     return Workload(obj, on_pools, replicas)
 
 
