@@ -201,6 +201,7 @@ class RepeatedText:
                 start_mark.line - walked.line,
             )
             index.share(node, walked.value)
+            index.met_below(node, walked.value)
             return walked.value
         before, first = index.impurity, index.placed
         value = index.collection(node, path, True)
@@ -365,6 +366,29 @@ class DocumentIndex:
         They are kept as a reference to the first copy (:mod:`kfedgen.source.positions`).
         """
         self.positions.replay(Region(path, source.positions, source_path, first, last, lines))
+
+    def met_below(self, node: yaml.CollectionNode, value: Any) -> None:
+        """Count every node below ``node`` as met and built into its part of ``value``.
+
+        For a repeat that was not walked (:class:`RepeatedText`; ``value`` is what its
+        text gave before): an anchor in it may be aliased later, and an alias expansion
+        costs the nodes it meets again and gives the objects they were built into, as
+        after walking it.
+        """
+        seen, values, pending = self.budget.seen, self._values, [(node, value)]
+        while pending:
+            current, built = pending.pop()
+            if isinstance(current, yaml.MappingNode):
+                # A remembered walk has plain or string keys only, each once.
+                parts = [(child, built[key.value]) for key, child in current.value]
+            else:
+                parts = list(zip(current.value, built, strict=True))
+            for child, part in parts:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    if isinstance(child, yaml.CollectionNode):
+                        values[id(child)] = part
+                        pending.append((child, part))
 
     def share(self, node: yaml.Node, value: Any) -> None:
         """Make ``value`` what ``node`` was built into (an alias of it gives the same)."""

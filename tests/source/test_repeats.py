@@ -169,3 +169,20 @@ def test_positions_under_a_repeat_are_those_of_the_text_after_a_duplicate_key() 
     text = f"one:\n{block}one:\n  spec: {{name: x, nodes: 1}}\ntwo:\n{block}"
     documents = _same_both_ways(text)
     assert documents[0].positions[("two", "spec", "nodes")] == (10, 5)
+
+
+def test_an_anchor_in_a_repeat_costs_its_alias_what_walking_every_node_costs() -> None:
+    # The second "a:" block repeats the first's text, so it is not walked; &id002 anchors
+    # a mapping inside it, and expanding *id002 must meet (and count) the nodes below it
+    # as walking the repeat would have made them met.
+    block = (
+        "    a:\n      a:\n        a: {}\n        b: {}\n      b: {}\n      name:\n        a: {}\n"
+    )
+    text = (
+        "items:\n- &id001\n  a:\n    a: {}\n    b: {}\n  b: {}\n  name:\n    a: {}\n"
+        f"- a:\n{block}    b: *id001\n- a: *id001\n  b: &id002\n{block}    b: {{}}\n- *id002\n"
+    )
+    options = LoadOptions(max_nodes=40, max_alias_bytes=160)
+    fast, slow = _both(text, options)
+    assert fast == slow
+    assert "aliases expand to more than 40 YAML nodes" in fast[1][0]
