@@ -201,7 +201,7 @@ class RepeatedText:
                 start_mark.line - walked.line,
             )
             index.share(node, walked.value)
-            index.met_below(node, walked.value)
+            index.not_walked(node, walked.value)
             return walked.value
         before, first = index.impurity, index.placed
         value = index.collection(node, path, True)
@@ -240,6 +240,9 @@ class DocumentIndex:
         # An aliased node walked again: its cost to the budget (nodes, bytes), its height,
         # the path it was walked at and its positions (self.positions.order[a:b]).
         self._aliases: dict[int, tuple[int, int, int, DocPath, int, int]] = {}
+        # Repeats given their value without a walk, whose nodes are not yet counted as
+        # met (see not_walked), with that value.
+        self._unwalked: list[tuple[yaml.CollectionNode, Any]] = []
 
     def walk_document(self, node: yaml.Node) -> Any:
         """Index the document whose root is ``node``; return its value (see :meth:`walk`)."""
@@ -326,6 +329,7 @@ class DocumentIndex:
                 budget.bytes += size
                 self.replay(path, self, walked_at, first, last, 0)
                 return self._values[id(node)]
+        self._meet_unwalked()  # the walk below may meet a repeat's nodes again
         nodes, size = budget.nodes, budget.bytes
         problems, placed = len(self.problems), self.placed
         value = self.collection(node, path, False)
@@ -367,15 +371,19 @@ class DocumentIndex:
         """
         self.positions.replay(Region(path, source.positions, source_path, first, last, lines))
 
-    def met_below(self, node: yaml.CollectionNode, value: Any) -> None:
-        """Count every node below ``node`` as met and built into its part of ``value``.
+    def not_walked(self, node: yaml.CollectionNode, value: Any) -> None:
+        """``node`` is a repeat given ``value`` without a walk (:class:`RepeatedText`).
 
-        For a repeat that was not walked (:class:`RepeatedText`; ``value`` is what its
-        text gave before): an anchor in it may be aliased later, and an alias expansion
-        costs the nodes it meets again and gives the objects they were built into, as
-        after walking it.
+        Walking it would have met every node below it.  That matters only to an alias
+        expanded later (it costs the nodes it meets again, and gives the objects they
+        were built into) of a node at or above the repeat, so the nodes below are counted
+        as met only before such an expansion (:meth:`_meet_unwalked`).
         """
-        seen, values, pending = self.budget.seen, self._values, [(node, value)]
+        self._unwalked.append((node, value))
+
+    def _meet_unwalked(self) -> None:
+        """Count every node below each repeat not walked as met, and built into its part."""
+        seen, values, pending = self.budget.seen, self._values, self._unwalked
         while pending:
             current, built = pending.pop()
             if isinstance(current, yaml.MappingNode):
