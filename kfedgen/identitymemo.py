@@ -25,13 +25,16 @@ class IdentityMemo(Generic[V]):
         self._limit = limit
         self._entries: dict[tuple[int, Hashable], tuple[object, V]] = {}
 
-    def get(self, anchor: object, extra: Hashable, compute: Callable[[], V]) -> V:
-        """The remembered value for (``anchor``, ``extra``), or ``compute()`` remembered now."""
+    def get(self, anchor: object, extra: Hashable, compute: Callable[..., V], *args: object) -> V:
+        """The remembered value for (``anchor``, ``extra``), or ``compute(*args)`` remembered now.
+
+        ``args`` spare a caller that asks for every object a closure per call.
+        """
         key = (id(anchor), extra)
         entry = self._entries.get(key)
         if entry is not None and entry[0] is anchor:
             return entry[1]
-        value = compute()
+        value = compute(*args)
         if len(self._entries) >= self._limit:
             self._entries.clear()
         self._entries[key] = (anchor, value)

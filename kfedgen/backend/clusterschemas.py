@@ -129,7 +129,7 @@ def check_cluster_versions(
             path = object_file(obj)
             if path not in tree.files:
                 continue  # not rendered (its path is unsafe, say): an error says why
-            found = outcome or check.outcome(version, path, obj.manifest)
+            found = outcome if outcome is not None else check.outcome(version, path, obj.manifest)
             count_file(reports[version], path, found)
     for file in kept:
         version = checked.get(file.path.partition("/")[0])

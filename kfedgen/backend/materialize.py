@@ -174,31 +174,33 @@ def _apply(
     already applied (the same operations, written in other entries)."""
     effect = _effect_key(operations)
     manifest: Any = built.get(effect) if effect is not None else None
-    if manifest is not None:
-        # The same operations on the same base built this manifest (and succeeded); none
-        # of them can change the identity, so the trail stays at its start.
-        notes = tuple(_describe_operation(index, operation) for index, operation, _ in operations)
-        last = next((p for p in reversed(operations) if p.patch.path in deciding), None)
-        return _Applied(manifest, start, notes, last)
-    manifest = base
     trail = start
-    notes_made: list[str] = []
-    last = None
-    for patch in operations:
-        index, operation, _ = patch
-        try:
-            manifest = apply_patch(manifest, [operation])
-        except PatchError as exc:
-            return _Applied(manifest, trail, tuple(notes_made), last, (operation, exc))
-        if _may_change_identity(operation.path):
-            trail = trail.step(manifest, _override_source(obj, operation))
-        notes_made.append(_describe_operation(index, operation))
-        if operation.path in deciding:
-            last = patch
-    done = _Applied(drop_empty_metadata_maps(manifest), trail, tuple(notes_made), last)
-    if effect is not None:
-        built[effect] = done.manifest
-    return done
+    if manifest is None:
+        manifest = base
+        for done, (_, operation, _) in enumerate(operations):
+            try:
+                manifest = apply_patch(manifest, [operation])
+            except PatchError as exc:
+                notes, last = _described(operations[:done], deciding)
+                return _Applied(manifest, trail, notes, last, (operation, exc))
+            if _may_change_identity(operation.path):
+                trail = trail.step(manifest, _override_source(obj, operation))
+        manifest = drop_empty_metadata_maps(manifest)
+        if effect is not None:
+            built[effect] = manifest
+    # else the same operations on the same base built this manifest (and succeeded);
+    # none of them can change the identity, so the trail stays at its start.
+    notes, last = _described(operations, deciding)
+    return _Applied(manifest, trail, notes, last)
+
+
+def _described(
+    operations: tuple[ClusterPatch, ...], deciding: Collection[str]
+) -> tuple[tuple[str, ...], ClusterPatch | None]:
+    """What ``operations`` say in the notes, and the last of them that decides replicas."""
+    notes = tuple(_describe_operation(index, operation) for index, operation, _ in operations)
+    last = next((p for p in reversed(operations) if p.patch.path in deciding), None)
+    return notes, last
 
 
 def _effect_key(operations: tuple[ClusterPatch, ...]) -> tuple[object, ...] | None:

@@ -93,7 +93,7 @@ def usage(
 
     ``summed``: ``placed`` summed already (:class:`Demand`), for many sets of pools.
     """
-    asked = (summed or Demand(placed)).of(pools)
+    asked = (summed if summed is not None else Demand(placed)).of(pools)
     resources = set(asked)
     for pool in pools:
         resources.update(pool.allocatable or ())

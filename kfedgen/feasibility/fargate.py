@@ -47,7 +47,7 @@ from kfedgen.errors import DocPath, Problem
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.ebs import EBS_DOCS, Storage, ebs_volumes, storage_of
 from kfedgen.feasibility.finding import finding, reason_about
-from kfedgen.feasibility.memo import ReplicaFree, manifest_facts
+from kfedgen.feasibility.memo import ByStandIn, manifest_facts
 from kfedgen.feasibility.podspec import PodTemplate, mappings, pod_template
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
@@ -77,7 +77,7 @@ def _read(manifest: Mapping[str, Any]) -> _Pods | None:
     return _Pods(read.kind, read.namespace, read.template, tuple(_unsupported(read.template)))
 
 
-_pods = ReplicaFree(_read)
+_pods = ByStandIn(_read)
 
 
 def check_fargate(cluster: Cluster, objects: Sequence[RenderedObject]) -> Iterator[Problem]:

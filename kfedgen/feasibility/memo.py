@@ -14,7 +14,7 @@ facts that none of these fields decide are computed once for the lot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -92,14 +92,11 @@ identity (equal but distinct copies are only a missed chance).
 """
 
 
-class ReplicaFree(ByIdentity[Mapping[str, Any], V]):
+class ByStandIn(ByIdentity[Mapping[str, Any], V]):
     """``compute(manifest)`` for a fact no unread field decides: once per lot of copies.
 
     ``compute`` is called with the copy that stands for the lot (:func:`stands_for`).
     """
-
-    def __init__(self, compute: Callable[[Mapping[str, Any]], V]) -> None:
-        super().__init__(compute)
 
     def __call__(self, key: Mapping[str, Any]) -> V:
         return super().__call__(stands_for(key))
@@ -123,4 +120,4 @@ def _read(manifest: Mapping[str, Any]) -> ManifestFacts:
     return ManifestFacts(kind, namespace, name, pod_template(kind, manifest))
 
 
-manifest_facts: ReplicaFree[ManifestFacts] = ReplicaFree(_read)
+manifest_facts: ByStandIn[ManifestFacts] = ByStandIn(_read)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from kfedgen.errors import Problem
 from kfedgen.fargateprofiles import matching_profile
 from kfedgen.feasibility.finding import finding
 from kfedgen.feasibility.memo import manifest_facts, stands_for
 from kfedgen.feasibility.podspec import PodTemplate
-from kfedgen.identitymemo import ByIdentity
+from kfedgen.identitymemo import ByIdentity, IdentityMemo
 from kfedgen.model import Cluster, FargateProfile
 from kfedgen.pods.pools import Pool, Refusal, placement, pools_of
 from kfedgen.pods.requests import replica_count, runtime_overhead
@@ -100,8 +99,7 @@ class Workload:
 # nor images) and context, a number for one set of pools, profiles and RuntimeClass
 # overheads (by content): a thousand clusters alike in these receive the same manifests.
 # None: it runs no pods there, or Fargate runs them.
-_PLACED: dict[tuple[int, int], tuple[Mapping[str, Any], OnPools | None]] = {}
-_PLACED_LIMIT = 100_000
+_PLACED: IdentityMemo[OnPools | None] = IdentityMemo()
 _CONTEXTS: dict[Hashable, int] = {}
 _TOKENS = itertools.count()
 _profiles_text: ByIdentity[tuple[FargateProfile, ...], str] = ByIdentity(repr)
@@ -150,15 +148,7 @@ def workloads(cluster: Cluster, objects: Sequence[RenderedObject]) -> list[Workl
         kind = obj.manifest.get("kind")
         if not isinstance(kind, str) or kind not in TEMPLATE_PATHS:
             continue  # it runs no pods (as its facts would say, without the lookups)
-        anchor = stands_for(obj.manifest)
-        known = _PLACED.get((id(anchor), context))
-        if known is not None and known[0] is anchor:
-            on_pools = known[1]
-        else:
-            on_pools = judge(obj)
-            if len(_PLACED) >= _PLACED_LIMIT:
-                _PLACED.clear()
-            _PLACED[id(anchor), context] = (anchor, on_pools)
+        on_pools = _PLACED.get(stands_for(obj.manifest), context, judge, obj)
         if on_pools is not None:
             replicas = replica_count(on_pools.kind, obj.manifest)
             result.append(Workload(obj, on_pools, replicas))

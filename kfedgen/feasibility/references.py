@@ -17,7 +17,7 @@ from typing import Any
 
 from kfedgen.errors import DocPath, Problem
 from kfedgen.feasibility.finding import finding
-from kfedgen.feasibility.memo import ReplicaFree, manifest_facts
+from kfedgen.feasibility.memo import ByStandIn, manifest_facts
 from kfedgen.feasibility.podspec import Use, mappings, uses
 from kfedgen.model import Cluster
 from kfedgen.rendered import RenderedObject
@@ -56,7 +56,7 @@ def _read(manifest: Mapping[str, Any]) -> _Facts:
     return _Facts(read.kind, read.namespace, key, read.template.labels, needs)
 
 
-_facts = ReplicaFree(_read)
+_facts = ByStandIn(_read)
 
 
 class _Cluster:

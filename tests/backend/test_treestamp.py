@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kfedgen.backend.treestamp import listing, signature_of, stat_of
+from kfedgen.backend.treestamp import Listing, listing, signature_of, stat_of
 
 # Path parts as kfedgen writes them (cluster, namespace, file) plus a few a user might add.
 PART = st.sampled_from(["c001", "c002", "team-a", "_cluster", ".kfedgen", "a b", "x\nnl", "é"])
@@ -39,6 +40,18 @@ def _write(root: Path, paths: list[str]) -> list[str]:
     return written
 
 
+@contextlib.contextmanager
+def _listed(paths: list[str]) -> Iterator[tuple[Path, list[str], Listing]]:
+    """A scratch output tree of ``paths``: its root, its files and its listing."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch, "out")
+        root.mkdir()
+        files = _write(root, paths)
+        found = listing(root)
+        assert found is not None
+        yield root, files, found
+
+
 def _recorded(root: Path, files: list[str]) -> str:
     return signature_of((path, stat_of(os.lstat(root / path))) for path in files)
 
@@ -46,12 +59,7 @@ def _recorded(root: Path, files: list[str]) -> str:
 @settings(max_examples=60, deadline=None)
 @given(PATHS)
 def test_the_recorded_tree_and_the_disk_agree(paths: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch, "out")
-        root.mkdir()
-        files = _write(root, paths)
-        found = listing(root)
-        assert found is not None
+    with _listed(paths) as (root, files, found):
         signature, listed = found.signature, found.files
         assert sorted(listed) == sorted(files)
         assert signature == _recorded(root, files)
@@ -118,12 +126,7 @@ def _prefix_free(paths: list[str]) -> list[str]:
 def test_an_updated_digest_equals_the_one_of_the_changed_tree(
     paths: list[str], new: list[str], data: st.DataObject
 ) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch, "out")
-        root.mkdir()
-        files = _write(root, paths)
-        found = listing(root)
-        assert found is not None
+    with _listed(paths) as (root, files, found):
         recorded = {path: stat_of(os.lstat(root / path)) for path in files}
     # Each file is kept, edited (a new stat) or removed; new paths are added where they fit.
     changes: dict[str, str | None] = {}
