@@ -23,7 +23,9 @@ digest of the new tree from the directories it touched alone
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,13 +71,27 @@ def signature_of(files: Iterable[tuple[str, str]]) -> str:
 
 @dataclass(frozen=True)
 class Listing:
-    """A tree as :func:`listing` found it: its digest, its files, and each directory's entries."""
+    """A tree as :func:`listing` found it: its digest, and each directory's entries.
+
+    A directory's entries are kept as its block's text (``NUL``-joined): that is
+    what its digest hashes, and what a child process sends in one string
+    (:func:`_listed_beside`).  A directory's list is made only when a change
+    touches it (:meth:`updated`).
+    """
 
     signature: str
-    files: list[str]  # unsorted
-    # Directory prefix ("" for the root, else "a/b/") -> its sorted entries (see above).
-    blocks: dict[str, list[str]]
+    # Directory prefix ("" for the root, else "a/b/") -> its sorted entries, NUL-joined.
+    texts: dict[str, str]
     digests: dict[str, bytes]  # directory prefix -> the sha256 of its block
+
+    @property
+    def files(self) -> list[str]:
+        """The path of every file (anything not a directory), unsorted."""
+        found: list[str] = []
+        for prefix, text in self.texts.items():
+            parts = text.split("\0") if text else []
+            found.extend(prefix + name for name, kind in _pairs(parts) if kind != "/")
+        return found
 
     def updated(self, changes: Mapping[str, str | None]) -> str:
         """The digest of this tree with ``changes``: path -> new :func:`stat_of` text, or None.
@@ -89,7 +105,7 @@ class Listing:
         def block(prefix: str) -> dict[str, str]:
             found = touched.get(prefix)
             if found is None:
-                entries = self.blocks.get(prefix, ())
+                entries = _entries(self.texts.get(prefix, ""))
                 found = touched[prefix] = {entry.partition("\0")[0]: entry for entry in entries}
             if not found and prefix:  # new, or emptied by an earlier change: in its parent
                 parent, _, name = prefix[:-1].rpartition("/")
@@ -116,7 +132,7 @@ class Listing:
         return _signature(digests)
 
 
-def listing(output: Path) -> Listing | None:
+def listing(output: Path, processes: int | None = None) -> Listing | None:
     """The tree under ``output`` as it is now: its digest, its files and its directories.
 
     None when the tree cannot be the one a cache verified: a mount point or
@@ -125,50 +141,167 @@ def listing(output: Path) -> Listing | None:
     changes the digest.  One ``scandir`` per directory, one ``fstatat`` per
     entry through the directory's descriptor, no other work per file: this
     is what a no-op render of 50,000 files costs.
+
+    ``processes``: 2 lists the root's subdirectories in two processes (a child
+    takes every other one, :func:`_listed_beside`), 1 lists them here; None:
+    2 when this process may run on two CPUs and can fork safely, and the root
+    has enough subdirectories (the clusters) to pay for the child.
     """
     root = os.fspath(output)
     try:
         if mounts_below(output):
             return None
         device = os.lstat(root).st_dev
-        blocks: dict[str, list[str]] = {}
-        files: list[str] = []
-        pending = [(root, "")]
-        while pending:
-            directory, prefix = pending.pop()
-            entries: list[str] = []
-            descriptor = os.open(directory, _DIRECTORY_FLAGS)
-            try:
-                with os.scandir(descriptor) as found:
-                    for entry in found:
-                        name = entry.name
-                        status = entry.stat(follow_symlinks=False)
-                        if entry.is_dir(follow_symlinks=False):
-                            if status.st_dev != device:
-                                return None
-                            entries.append(f"{name}\0/")
-                            pending.append((f"{directory}/{name}", f"{prefix}{name}/"))
-                        else:
-                            # stat_of, inline: this line runs once per file.
-                            entries.append(
-                                f"{name}\0{status.st_size}:{status.st_mtime_ns}:"
-                                f"{status.st_ctime_ns}:{status.st_ino}"
-                            )
-                            files.append(prefix + name)
-            finally:
-                os.close(descriptor)
-            entries.sort()
-            blocks[prefix] = entries
+        top = _walk([(root, "")], device, descend=False)
+        if top is None:
+            return None
+        pending = top.pending
+        if processes is None:
+            processes = 2 if len(pending) >= _SPLIT_AT and _may_fork() else 1
+        if processes > 1 and len(pending) > 1:
+            parts = _listed_beside(pending[::2], pending[1::2], device)
+        else:
+            parts = [_walk(pending, device)]
     except OSError:
         return None
-    digests = {prefix: _block_digest(prefix, entries) for prefix, entries in blocks.items()}
-    return Listing(_signature(digests), files, blocks, digests)
+    for part in parts:
+        if part is None:
+            return None
+        top.texts.update(part.texts)
+        top.digests.update(part.digests)
+    return Listing(_signature(top.digests), top.texts, top.digests)
+
+
+# Fewer subdirectories than this under the root: forking costs more than it saves.
+_SPLIT_AT = 32
+
+
+@dataclass
+class _Part:
+    """What :func:`_walk` found below some directories; ``pending``: those not entered."""
+
+    texts: dict[str, str]  # as Listing.texts
+    digests: dict[str, bytes]
+    pending: list[tuple[str, str]]
+
+
+def _walk(pending: list[tuple[str, str]], device: int, descend: bool = True) -> _Part | None:
+    """List the (path, prefix) directories in ``pending`` and, with ``descend``, all below.
+
+    None: a directory on another device (a mount) was found.  Raises ``OSError``
+    when a directory cannot be listed.
+    """
+    texts: dict[str, str] = {}
+    digests: dict[str, bytes] = {}
+    below: list[tuple[str, str]] = []
+    pending = list(pending)
+    while pending:
+        directory, prefix = pending.pop()
+        entries: list[str] = []
+        descriptor = os.open(directory, _DIRECTORY_FLAGS)
+        try:
+            with os.scandir(descriptor) as found:
+                for entry in found:
+                    name = entry.name
+                    status = entry.stat(follow_symlinks=False)
+                    if entry.is_dir(follow_symlinks=False):
+                        if status.st_dev != device:
+                            return None
+                        entries.append(f"{name}\0/")
+                        below.append((f"{directory}/{name}", f"{prefix}{name}/"))
+                    else:
+                        # stat_of, inline: this line runs once per file.
+                        entries.append(
+                            f"{name}\0{status.st_size}:{status.st_mtime_ns}:"
+                            f"{status.st_ctime_ns}:{status.st_ino}"
+                        )
+        finally:
+            os.close(descriptor)
+        entries.sort()
+        text = texts[prefix] = "\0".join(entries)
+        digests[prefix] = _text_digest(prefix, len(entries), text)
+        if descend:
+            pending.extend(below)
+            below.clear()
+    return _Part(texts, digests, below)
+
+
+def _may_fork() -> bool:
+    """Whether a child may list beside this process: two CPUs, ``fork``, and no other thread.
+
+    A forked child has only the thread that forked; another thread holding a
+    lock at that moment would leave it held in the child forever.
+    """
+    if not hasattr(os, "fork"):
+        return False
+    # What this process may use (its affinity), not what the machine has.
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    return cpus > 1 and threading.active_count() == 1
+
+
+def _listed_beside(
+    theirs: list[tuple[str, str]], ours: list[tuple[str, str]], device: int
+) -> list[_Part | None]:
+    """:func:`_walk` of ``theirs`` in a forked child while this process walks ``ours``.
+
+    The child sends its part through a pipe (``marshal``: only strings, lists,
+    dicts and bytes) and leaves with ``os._exit``, running nothing of this
+    process's (no ``atexit``, no buffered output flushed twice).  A child that
+    fails in any other way than the walk saying None (killed, out of memory)
+    costs only time: this process walks ``theirs`` itself.
+    """
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            os.close(read_end)
+            part = _walk(theirs, device)
+            found = None if part is None else (part.texts, part.digests)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(marshal.dumps(found))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        mine = _walk(ours, device)
+    finally:
+        # Always read to the end and reap the child, whatever this walk raised.
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return [mine, _walk(theirs, device)]
+    found = marshal.loads(payload)  # noqa: S302 - our own child wrote it, just now
+    if found is None:
+        return [mine, None]
+    texts, digests = found
+    return [mine, _Part(texts, digests, [])]
 
 
 def _block_digest(prefix: str, entries: list[str]) -> bytes:
     """The sha256 of one directory's block; ``entries`` sorted."""
-    text = f"{prefix}\0{len(entries)}\0{chr(0).join(entries)}\0"
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()
+    return _text_digest(prefix, len(entries), "\0".join(entries))
+
+
+def _text_digest(prefix: str, count: int, text: str) -> bytes:
+    """The sha256 of one directory's block: its ``count`` sorted entries joined as ``text``."""
+    block = f"{prefix}\0{count}\0{text}\0"
+    return hashlib.sha256(block.encode("utf-8", "surrogateescape")).digest()
+
+
+def _entries(text: str) -> list[str]:
+    """The entries of a directory's block text (none for an empty directory)."""
+    if not text:
+        return []
+    return [f"{name}\0{kind}" for name, kind in _pairs(text.split("\0"))]
+
+
+def _pairs(parts: list[str]) -> Iterable[tuple[str, str]]:
+    """(name, kind) of each entry in a block text split at NUL: a name, then ``/`` or a stat."""
+    return zip(parts[::2], parts[1::2], strict=True)
 
 
 def _signature(digests: Mapping[str, bytes]) -> str:

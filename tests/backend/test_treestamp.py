@@ -7,11 +7,13 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kfedgen.backend import treestamp
 from kfedgen.backend.treestamp import Listing, listing, signature_of, stat_of
 
 # Path parts as kfedgen writes them (cluster, namespace, file) plus a few a user might add.
@@ -143,3 +145,69 @@ def test_an_updated_digest_equals_the_one_of_the_changed_tree(
     # In any order: a directory emptied by one change may be filled again by another.
     order = data.draw(st.permutations(sorted(changes)))
     assert found.updated({path: changes[path] for path in order}) == expected
+
+
+def _many_clusters(root: Path) -> None:
+    """More cluster directories than a child is forked for, with what a user may leave there."""
+    for number in range(40):
+        cluster = root / f"c{number:03d}"
+        (cluster / "team-a").mkdir(parents=True)
+        (cluster / "team-a" / "cm_x.yaml").write_bytes(b"x")
+        (cluster / "manifest.json").write_bytes(b"{}")
+    (root / "c005" / "empty").mkdir()
+    (root / "c006" / "team-a" / "a b\nnl é").write_bytes(b"odd")
+    (root / "c041").symlink_to("c001")
+    (root / "top.txt").write_bytes(b"")
+    if os.name == "posix":  # a name that is not UTF-8, as a user's tool may write
+        (root / "c007" / os.fsdecode(b"\xff-latin")).touch()
+
+
+def _same(one: Listing, other: Listing) -> None:
+    assert one.signature == other.signature
+    assert one.texts == other.texts and one.digests == other.digests
+    assert sorted(one.files) == sorted(other.files)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="listing in a second process needs os.fork")
+def test_two_processes_list_the_tree_one_lists(tmp_path: Path) -> None:
+    _many_clusters(tmp_path)
+    alone, shared = listing(tmp_path, processes=1), listing(tmp_path, processes=2)
+    assert alone is not None and shared is not None
+    _same(alone, shared)
+    assert "c005/empty/" in alone.texts and "c007/\udcff-latin" in alone.files
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="listing in a second process needs os.fork")
+def test_a_child_that_fails_costs_only_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_clusters(tmp_path)
+    expected = listing(tmp_path, processes=1)
+    assert expected is not None
+    parent = os.getpid()
+    walk = treestamp._walk
+
+    def failing_in_the_child(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            raise MemoryError("the child ran out of memory")
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(treestamp, "_walk", failing_in_the_child)
+    found = listing(tmp_path, processes=2)
+    assert found is not None
+    _same(found, expected)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="listing in a second process needs os.fork")
+def test_a_mount_the_child_finds_means_no_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_clusters(tmp_path)
+    parent = os.getpid()
+    walk = treestamp._walk
+
+    def finding_a_mount_in_the_child(*args: Any, **kwargs: Any) -> Any:
+        return None if os.getpid() != parent else walk(*args, **kwargs)
+
+    monkeypatch.setattr(treestamp, "_walk", finding_a_mount_in_the_child)
+    assert listing(tmp_path, processes=2) is None
