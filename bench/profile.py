@@ -66,7 +66,7 @@ STAGES: Final[tuple[tuple[str, str, str], ...]] = (
     ("write in place (journal)", "kfedgen.backend.write", "journal.write_in_place"),
     ("update the stat cache", "kfedgen.backend.write", "journal.update_stats"),
     ("save the stat cache", "kfedgen.backend.statcache", "StatCache.save"),
-    ("write new tree", "kfedgen.backend.write", "_build"),
+    ("write new tree", "kfedgen.backend.write", "build"),
     ("swap in", "kfedgen.backend.write", "_swap_in"),
 )
 

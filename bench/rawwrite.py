@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 
-from kfedgen.backend.write import write_new_file
+from kfedgen.backend.staging import write_new_file
 
 
 def read_tree(root: Path) -> dict[str, bytes]:

@@ -23,13 +23,13 @@ digest of the new tree from the directories it touched alone
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
+from kfedgen.backend.beside import in_halves, may_fork
 from kfedgen.backend.outscan import mounts_below
 
 # O_NOFOLLOW: a directory swapped for a symlink since it was listed is not entered.
@@ -157,7 +157,7 @@ def listing(output: Path, processes: int | None = None) -> Listing | None:
             return None
         pending = top.pending
         if processes is None:
-            processes = 2 if len(pending) >= _SPLIT_AT and _may_fork() else 1
+            processes = 2 if len(pending) >= _SPLIT_AT and may_fork() else 1
         if processes > 1 and len(pending) > 1:
             parts = _listed_beside(pending[::2], pending[1::2], device)
         else:
@@ -226,59 +226,22 @@ def _walk(pending: list[tuple[str, str]], device: int, descend: bool = True) -> 
     return _Part(texts, digests, below)
 
 
-def _may_fork() -> bool:
-    """Whether a child may list beside this process: two CPUs, ``fork``, and no other thread.
-
-    A forked child has only the thread that forked; another thread holding a
-    lock at that moment would leave it held in the child forever.
-    """
-    if not hasattr(os, "fork"):
-        return False
-    # What this process may use (its affinity), not what the machine has.
-    affinity = getattr(os, "sched_getaffinity", None)
-    cpus = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-    return cpus > 1 and threading.active_count() == 1
-
-
 def _listed_beside(
     theirs: list[tuple[str, str]], ours: list[tuple[str, str]], device: int
 ) -> list[_Part | None]:
-    """:func:`_walk` of ``theirs`` in a forked child while this process walks ``ours``.
+    """:func:`_walk` of ``theirs`` in a forked child while this process walks ``ours``."""
 
-    The child sends its part through a pipe (``marshal``: only strings, lists,
-    dicts and bytes) and leaves with ``os._exit``, running nothing of this
-    process's (no ``atexit``, no buffered output flushed twice).  A child that
-    fails in any other way than the walk saying None (killed, out of memory)
-    costs only time: this process walks ``theirs`` itself.
-    """
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            os.close(read_end)
-            part = _walk(theirs, device)
-            found = None if part is None else (part.texts, part.digests)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(marshal.dumps(found))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    try:
-        mine = _walk(ours, device)
-    finally:
-        # Always read to the end and reap the child, whatever this walk raised.
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
-        _, status = os.waitpid(child, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return [mine, _walk(theirs, device)]
-    found = marshal.loads(payload)  # noqa: S302 - our own child wrote it, just now
-    if found is None:
-        return [mine, None]
-    texts, digests = found
-    return [mine, _Part(texts, digests, [])]
+    def their_half() -> tuple[dict[str, str], dict[str, bytes]] | None:
+        part = _walk(theirs, device)
+        return None if part is None else (part.texts, part.digests)
+
+    halves = in_halves(their_half, lambda: _walk(ours, device))
+    if not halves.done:
+        return [halves.ours, _walk(theirs, device)]
+    if halves.theirs is None:
+        return [halves.ours, None]
+    texts, digests = cast("tuple[dict[str, str], dict[str, bytes]]", halves.theirs)
+    return [halves.ours, _Part(texts, digests, [])]
 
 
 def _block_digest(prefix: str, entries: list[str]) -> bytes:

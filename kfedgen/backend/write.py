@@ -22,7 +22,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import shutil
 import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,8 +32,9 @@ from kfedgen.backend.knowndiff import known_diff
 from kfedgen.backend.outscan import is_mount_point, mounts_below
 from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, first_path_problem
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
+from kfedgen.backend.staging import build
 from kfedgen.backend.statcache import StatCache, cache_dir, load_header
-from kfedgen.backend.treestamp import listing, stat_of
+from kfedgen.backend.treestamp import listing
 from kfedgen.errors import KfedgenError, OutputError
 from kfedgen.interrupts import commit_point
 
@@ -112,7 +112,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 return diff
             staging = _sibling(output, "new")
             try:
-                created = _build(staging, output, tree, diff)
+                created = build(staging, output, tree, diff)
                 commit_point()  # the new tree goes in: Ctrl-C can no longer abort
                 _swap_in(staging, output)
             finally:
@@ -190,128 +190,6 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
 
 def _sibling(output: Path, role: str) -> Path:
     return output.parent / f".{output.name}.kfedgen-{role}-{os.getpid()}"
-
-
-def _build(staging: Path, output: Path, tree: OutputTree, diff: TreeDiff) -> dict[str, str]:
-    """Build the new tree in ``staging``; the stats of the files it created, by path."""
-    created: dict[str, str] = {}
-    carried = {*diff.unchanged, *diff.adopted, *diff.foreign}
-    staging.mkdir(parents=True)
-    new_root, old_root = os.fspath(staging), os.fspath(output)
-    made = {""}
-    for path in [*tree.paths(), *diff.foreign]:
-        if path.endswith("/"):  # an empty foreign directory
-            Path(new_root, path).mkdir(parents=True, exist_ok=True)
-            made.add(path[:-1])
-            continue
-        directory = path.rpartition("/")[0]
-        if directory not in made:
-            Path(new_root, directory).mkdir(parents=True, exist_ok=True)
-            made.add(directory)
-        if path in carried:
-            _link_or_copy(f"{old_root}/{path}", f"{new_root}/{path}")
-        else:
-            created[path] = _create_file(f"{new_root}/{path}", tree.files[path])
-    # Children before parents: a parent made read-only (or unsearchable) first
-    # would keep an ordinary user from changing its children.
-    for directory in sorted(_with_ancestors(made), reverse=True):
-        suffix = f"/{directory}" if directory else ""
-        keep_metadata(old_root + suffix, new_root + suffix)
-    return created
-
-
-def _with_ancestors(directories: Iterable[str]) -> set[str]:
-    found = {""}
-    for directory in directories:
-        path = directory
-        while path not in found:
-            found.add(path)
-            path = path.rpartition("/")[0]
-    return found
-
-
-def keep_metadata(old: str, new: str) -> None:
-    """Give directory ``new`` the mode, owner, group and xattrs of ``old``, if it exists.
-
-    Owner and group are set where the process may (root may; an ordinary user
-    may choose among its own groups); an ACL is an extended attribute, so it
-    comes along with them.
-    """
-    try:
-        before = os.lstat(old)
-    except (FileNotFoundError, NotADirectoryError):
-        return  # a directory this render creates: the umask decides
-    if not stat.S_ISDIR(before.st_mode):
-        return
-    now = os.lstat(new)
-    if (now.st_uid, now.st_gid) != (before.st_uid, before.st_gid):
-        _chown(new, before.st_uid, before.st_gid)
-    _copy_xattrs(old, new)
-    if stat.S_IMODE(now.st_mode) != stat.S_IMODE(before.st_mode):
-        Path(new).chmod(stat.S_IMODE(before.st_mode))
-
-
-def _chown(path: str, uid: int, gid: int) -> None:
-    for owner in ((uid, gid), (-1, gid)):
-        with contextlib.suppress(PermissionError):
-            os.chown(path, *owner, follow_symlinks=False)
-            return
-
-
-def _copy_xattrs(old: str, new: str) -> None:
-    try:
-        names = os.listxattr(old, follow_symlinks=False)
-    except OSError:
-        return  # no extended attributes on this file system
-    for name in names:
-        # Attributes this process may not set (trusted.*, security.* as a user) stay behind.
-        with contextlib.suppress(OSError):
-            os.setxattr(new, name, os.getxattr(old, name, follow_symlinks=False))
-
-
-def write_new_file(path: str, content: bytes) -> None:
-    """Create the file ``path`` (which must not exist) holding ``content``."""
-    # Plain os calls: at tens of thousands of files, open()'s file objects cost
-    # more than the writes.  O_EXCL: the staging directory is new, nothing to replace.
-    descriptor = _open_new(path)
-    try:
-        _write_all(descriptor, content)
-    finally:
-        os.close(descriptor)
-
-
-def _create_file(path: str, content: bytes) -> str:
-    """:func:`write_new_file`, returning the file's stat once written (an ``fstat`` of the
-    open descriptor: cheaper than looking the path up again for the stat cache).
-
-    Only the :func:`stat_of` text is kept: a whole ``stat_result`` per file is about
-    400 bytes, 200 MiB of peak memory at 10,000 clusters.
-    """
-    descriptor = _open_new(path)
-    try:
-        _write_all(descriptor, content)
-        return stat_of(os.fstat(descriptor))
-    finally:
-        os.close(descriptor)
-
-
-def _open_new(path: str) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-
-
-def _write_all(descriptor: int, content: bytes) -> None:
-    view = memoryview(content)
-    while view:
-        view = view[os.write(descriptor, view) :]
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-        status = os.lstat(source)
-        _chown(target, status.st_uid, status.st_gid)
 
 
 def _swap_in(staging: Path, output: Path) -> None:

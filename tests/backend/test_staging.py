@@ -1,0 +1,140 @@
+"""Building the new tree: a forked child building half the clusters gives the tree one process gives."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kfedgen.backend import beside, staging
+from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
+from kfedgen.backend.staging import build
+from kfedgen.backend.treestamp import stat_of
+from kfedgen.backend.write import compare, write
+from tests.conftest import snapshot
+
+needs_fork = pytest.mark.skipif(
+    not hasattr(os, "fork"), reason="building in two processes needs os.fork"
+)
+
+
+def _tree(version: str) -> OutputTree:
+    """40 clusters (more than a child is forked for), two namespaces each, and a root file."""
+    files = {
+        f"c{number:03d}/{namespace}/cm_{name}.yaml": f"{version} {number} {name}\n".encode()
+        for number in range(40)
+        for namespace in ("team-a", "team-b")
+        for name in ("x", "y")
+    }
+    # Unchanged between versions: carried into the new tree by hard link.
+    files.update(
+        {f"c{number:03d}/namespace_team-a.yaml": b"kind: Namespace\n" for number in range(40)}
+    )
+    files["kustomization.yaml"] = f"# {version}\n".encode()
+    return OutputTree({**files, MANIFEST_PATH: manifest_bytes(files)})
+
+
+def _output_with_foreign_files(root: Path) -> tuple[Path, OutputTree]:
+    """An output holding the old tree plus a user's files; and the new tree to build."""
+    output = root / "rendered"
+    write(output, _tree("old"))
+    (output / "c003" / "README.md").write_bytes(b"mine\n")
+    (output / "c004" / "notes").mkdir()  # an empty foreign directory
+    (output / "top-level.txt").write_bytes(b"also mine\n")
+    return output, _tree("new")
+
+
+def _built(output: Path, new: OutputTree, name: str, processes: int) -> tuple[Path, dict[str, str]]:
+    diff = compare(output, new)
+    target = output.parent / name
+    return target, build(target, output, new, diff, processes=processes)
+
+
+def _inodes(root: Path) -> dict[str, int]:
+    return {path: os.lstat(root / path).st_ino for path in snapshot(root)}
+
+
+@needs_fork
+def test_two_processes_build_the_tree_one_builds(tmp_path: Path) -> None:
+    output, new = _output_with_foreign_files(tmp_path)
+    alone, created_alone = _built(output, new, "alone", processes=1)
+    shared, created_shared = _built(output, new, "shared", processes=2)
+    assert snapshot(shared) == snapshot(alone)
+    assert (shared / "c004" / "notes").is_dir() and (alone / "c004" / "notes").is_dir()
+    assert sorted(created_shared) == sorted(created_alone)
+    # Every file is in the stat cache's view as it is on disk; the carried ones are links.
+    assert {path: stat_of(os.lstat(shared / path)) for path in created_shared} == created_shared
+    old = _inodes(output)
+    carried = {path for path in snapshot(shared) if path not in created_shared}
+    assert carried == {
+        *(f"c{n:03d}/namespace_team-a.yaml" for n in range(40)),
+        "c003/README.md",
+        "top-level.txt",
+    }
+    assert all(os.lstat(shared / path).st_ino == old[path] for path in carried)
+
+
+@needs_fork
+def test_a_child_that_fails_halfway_costs_only_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, new = _output_with_foreign_files(tmp_path)
+    alone, created_alone = _built(output, new, "alone", processes=1)
+    parent, create, written = os.getpid(), staging._create_file, [0]
+
+    def failing_in_the_child(path: str, content: bytes) -> str:
+        written[0] += 1
+        if os.getpid() != parent and written[0] > 10:  # some of its files are on disk
+            raise OSError(28, "No space left on device", path)
+        return create(path, content)
+
+    monkeypatch.setattr(staging, "_create_file", failing_in_the_child)
+    shared, created_shared = _built(output, new, "shared", processes=2)
+    assert snapshot(shared) == snapshot(alone)
+    assert sorted(created_shared) == sorted(created_alone)
+    assert {path: stat_of(os.lstat(shared / path)) for path in created_shared} == created_shared
+
+
+@needs_fork
+def test_a_failing_half_here_stops_the_child_first(tmp_path: Path) -> None:
+    marker = tmp_path / "written by the child"
+
+    def theirs() -> None:
+        time.sleep(0.5)
+        marker.write_bytes(b"too late\n")
+
+    def ours() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        beside.in_halves(theirs, ours)
+    time.sleep(1.0)  # long enough for a child left running to write its marker
+    assert not marker.exists()
+
+
+@needs_fork
+def test_what_the_child_returns_comes_back() -> None:
+    halves = beside.in_halves(lambda: {"pid": os.getpid(), "names": ["a", "b\udcff"]}, os.getpid)
+    assert halves.done and halves.ours == os.getpid()
+    theirs: Any = halves.theirs
+    assert theirs["names"] == ["a", "b\udcff"] and theirs["pid"] != os.getpid()
+
+
+@needs_fork
+def test_a_child_that_dies_is_reported_not_raised() -> None:
+    halves = beside.in_halves(lambda: os.kill(os.getpid(), 9), lambda: "mine")
+    assert halves == beside.Halves("mine", None, False)
+
+
+def test_few_clusters_are_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork(*_args: object) -> None:
+        raise AssertionError("a tree of two clusters was built in two processes")
+
+    monkeypatch.setattr(staging, "in_halves", no_fork)
+    files = {"a/x.yaml": b"x\n", "b/y.yaml": b"y\n"}
+    tree = OutputTree({**files, MANIFEST_PATH: manifest_bytes(files)})
+    write(tmp_path / "rendered", tree)
+    assert snapshot(tmp_path / "rendered") == tree.files
