@@ -178,7 +178,8 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
                 # The common case: nothing changed since the cache was written.
                 found = listing(output)
                 if found is not None and found.signature == signature:
-                    return TreeDiff(unchanged=sorted(found.files))
+                    # Not sorted (8 ms at 50,000 files): a current tree's diff is only counted.
+                    return TreeDiff(unchanged=found.files)
             stats = StatCache.load(caches, output)
             diff = confirm_current(output, manifest_digest, stats)
             if diff is not None and stats.dirty:
