@@ -9,6 +9,9 @@
   names, kustomizations and the ownership manifest;
 * :mod:`~kfedgen.backend.write`, :mod:`~kfedgen.backend.ownership`,
   :mod:`~kfedgen.backend.outscan` -- comparing with and swapping in the tree on disk;
+  :mod:`~kfedgen.backend.staging` builds the new tree, :mod:`~kfedgen.backend.treestamp`
+  digests the tree on disk, both in two processes where that pays
+  (:mod:`~kfedgen.backend.beside`);
 * :mod:`~kfedgen.backend.readback` -- what a file of the output tree holds;
 * :mod:`~kfedgen.backend.clusterschemas`, :mod:`~kfedgen.backend.kubevalidate` and
   :mod:`~kfedgen.backend.kubefindings` -- the rendered objects against the Kubernetes schemas

@@ -9,10 +9,11 @@ per-entry Python work holds the interpreter lock.
 The child sends what its half returned through a pipe (``marshal``: strings,
 numbers, lists, tuples and dicts only) and leaves with ``os._exit``, running
 nothing of this process's (no ``atexit``, no buffered output flushed twice).
-A child that fails in any way (an exception, killed, out of memory) costs only
-time: the caller is told, and does that half itself.  When this process fails
-during its own half, the child is killed and reaped before the failure goes on,
-so nothing is left writing behind the caller's clean-up.
+A child that fails in any way (an exception, killed, out of memory), or cannot
+be forked at all, costs only time: the caller is told, and does that half
+itself.  When this process fails during its own half, the child is killed and
+reaped before the failure goes on, so nothing is left writing behind the
+caller's clean-up.
 """
 
 from __future__ import annotations
@@ -54,7 +55,12 @@ class Halves(Generic[Ours]):
 def in_halves(theirs: Callable[[], Any], ours: Callable[[], Ours]) -> Halves[Ours]:
     """Run ``theirs`` in a forked child (it returns what ``marshal`` sends) and ``ours`` here."""
     read_end, write_end = os.pipe()
-    child = os.fork()
+    try:
+        child = os.fork()
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): the caller does both halves
+        os.close(read_end)
+        os.close(write_end)
+        return Halves(ours(), None, False)
     if child == 0:  # pragma: no cover - runs in the child, which coverage does not follow
         code = 1
         try:

@@ -138,3 +138,19 @@ def test_few_clusters_are_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyP
     tree = OutputTree({**files, MANIFEST_PATH: manifest_bytes(files)})
     write(tmp_path / "rendered", tree)
     assert snapshot(tmp_path / "rendered") == tree.files
+
+
+@needs_fork
+def test_a_child_that_cannot_be_forked_costs_only_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, new = _output_with_foreign_files(tmp_path)
+    alone, created_alone = _built(output, new, "alone", processes=1)
+
+    def no_process_to_spare() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_process_to_spare)
+    shared, created_shared = _built(output, new, "shared", processes=2)
+    assert snapshot(shared) == snapshot(alone)
+    assert sorted(created_shared) == sorted(created_alone)
