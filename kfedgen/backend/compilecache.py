@@ -33,7 +33,9 @@ from kfedgen.errors import Location, Problem, Severity
 from kfedgen.source.files import SourceFile
 
 COMPILE_FILE = "compile.json"
-_VERSION = 2
+_VERSION = 3
+# Renders of one output remembered: a few spellings of its options and inputs.
+ENTRIES_KEPT = 4
 
 
 @dataclass(frozen=True)
@@ -58,35 +60,51 @@ def compile_key(sources: Sequence[SourceFile], fingerprint: str) -> str:
 
 def load(directory: Path | None, key: str) -> CachedRender | None:
     """The cached render for ``key``; None when there is none or it cannot be trusted."""
-    if directory is None:
-        return None
-    body = read_checked(directory / COMPILE_FILE, _VERSION)
+    entry = next((e for e in _entries(directory) if e.get("key") == key), None)
+    if entry is None:
+        return None  # none, corrupt (truncated, bit flip) or other fleets' only
     try:
-        if body is None or body["key"] != key:
-            return None  # none, corrupt (truncated, bit flip) or another fleet's
         return CachedRender(
-            str(body["manifest"]),
-            int(body["clusters"]),
-            tuple(_problem(item) for item in body["problems"]),
-            tuple(str(note) for note in body["notes"]),
+            str(entry["manifest"]),
+            int(entry["clusters"]),
+            tuple(_problem(item) for item in entry["problems"]),
+            tuple(str(note) for note in entry["notes"]),
         )
     except (ValueError, KeyError, TypeError):
         return None
 
 
 def store(directory: Path | None, key: str, render: CachedRender) -> None:
-    """Remember ``render`` for ``key`` (one entry: the last render of this output)."""
+    """Remember ``render`` for ``key``, with the last few other keys' renders of this output.
+
+    Several entries, newest first: the same fleet spelled two ways (``-f fleet`` on a
+    laptop, ``-f ./fleet`` in a hook) is two keys, since messages name files as
+    given, and one entry would make every switch between them a full compile.
+    """
     if directory is None:
         return
-    body = {
+    entry = {
         "key": key,
         "manifest": render.manifest_digest,
         "clusters": render.clusters,
         "problems": [_problem_json(problem) for problem in render.problems],
         "notes": list(render.notes),
     }
+    others = [e for e in _entries(directory) if e.get("key") != key]
+    body = {"entries": [entry, *others[: ENTRIES_KEPT - 1]]}
     with contextlib.suppress(OSError):
         write_atomically(directory / COMPILE_FILE, checked_document(_VERSION, body))
+
+
+def _entries(directory: Path | None) -> list[dict[str, Any]]:
+    """The cache file's entries, newest first; none when it is missing or untrusted."""
+    if directory is None:
+        return []
+    body = read_checked(directory / COMPILE_FILE, _VERSION)
+    entries = body.get("entries") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)]
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:

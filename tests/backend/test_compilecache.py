@@ -94,7 +94,7 @@ def test_a_corrupt_or_forged_cache_never_changes_output(tmp_path: Path, damage: 
         path.write_bytes(b"\x00" * 10)
     elif damage == "bit flip":
         # The new fleet's key, without updating the checksum: corrupt, not trusted.
-        document["body"]["key"] = new_key
+        document["body"]["entries"][0]["key"] = new_key
         path.write_text(json.dumps(document))
     else:
         document["version"] = 99
@@ -105,6 +105,25 @@ def test_a_corrupt_or_forged_cache_never_changes_output(tmp_path: Path, damage: 
     assert snapshot(options.output) != expected
     maps = [c for p, c in snapshot(options.output).items() if "configmap_cm" in p]
     assert maps and all(b"version: v2" in c for c in maps)
+
+
+def test_switching_between_two_spellings_of_one_fleet_is_not_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = _fleet(tmp_path)
+    monkeypatch.chdir(tmp_path)  # relative paths name files from the working directory
+    spelled = Options(**{**vars(options), "fleet": (Path("fleet"),)})
+    assert render(options, tmp_path)[0].compiled
+    assert render(spelled, tmp_path)[0].compiled, "another spelling: messages name files as given"
+    for _ in range(2):
+        for each in (options, spelled):
+            outcome, diff = render(each, tmp_path)
+            assert not outcome.compiled and diff.is_current and not diff.changed
+    # Only the last few are kept: four other fleets later, the first is compiled again.
+    for version in ("v2", "v3", "v4", "v5"):
+        render(_fleet(tmp_path, version), tmp_path)
+    assert render(_fleet(tmp_path, "v5"), tmp_path)[0].compiled is False
+    assert render(_fleet(tmp_path, "v1"), tmp_path)[0].compiled
 
 
 def test_a_different_kfedgen_is_another_key(tmp_path: Path) -> None:
