@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from kfedgen.backend import beside, staging
 from kfedgen.backend.emit import MANIFEST_PATH, OutputTree, manifest_bytes
 from kfedgen.backend.staging import build
 from kfedgen.backend.treestamp import stat_of
 from kfedgen.backend.write import compare, write
+from kfedgen.errors import OutputError
+from tests.backend.test_treestamp import PATHS, _write
 from tests.conftest import snapshot
 
 needs_fork = pytest.mark.skipif(
@@ -154,3 +157,30 @@ def test_a_child_that_cannot_be_forked_costs_only_time(
     shared, created_shared = _built(output, new, "shared", processes=2)
     assert snapshot(shared) == snapshot(alone)
     assert sorted(created_shared) == sorted(created_alone)
+
+
+@needs_fork
+@settings(max_examples=25, deadline=None)
+@given(PATHS, PATHS)
+def test_any_tree_is_built_alike_in_one_process_or_two(old: list[str], new: list[str]) -> None:
+    import tempfile  # noqa: PLC0415 - a fresh directory per example, not per test
+
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch, "rendered")
+        output.mkdir()
+        _write(output, old)  # on disk: foreign files, some where the new tree has files
+        # The bytes _write gives: a path in both trees is adopted (carried as a link).
+        files = {path: path.encode() for path in _write(Path(scratch, "plan"), new)}
+        tree = OutputTree({**files, MANIFEST_PATH: manifest_bytes(files)})
+        try:
+            diff = compare(output, tree)
+        except OutputError:  # a manifest of the user's own that is not one: never built
+            return
+        if diff.conflicts:
+            return  # write refuses these before building anything
+        built = {}
+        for processes in (1, 2):
+            target = Path(scratch, f"built-{processes}")
+            created = build(target, output, tree, diff, processes=processes)
+            built[processes] = (snapshot(target), sorted(created))
+        assert built[1] == built[2]
