@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,22 +57,31 @@ def _built(output: Path, new: OutputTree, name: str, processes: int) -> tuple[Pa
     return target, build(target, output, new, diff, processes=processes)
 
 
-def _inodes(root: Path) -> dict[str, int]:
-    return {path: os.lstat(root / path).st_ino for path in snapshot(root)}
+def _built_alike(
+    root: Path, breaking: Callable[[], object] = lambda: None
+) -> tuple[Path, Path, dict[str, str]]:
+    """Build the new tree in one process, then (after ``breaking``) in two: they must match.
+
+    The output, the tree two processes built, and the stats of the files they created.
+    """
+    output, new = _output_with_foreign_files(root)
+    alone, created_alone = _built(output, new, "alone", processes=1)
+    breaking()
+    shared, created_shared = _built(output, new, "shared", processes=2)
+    assert snapshot(shared) == snapshot(alone)
+    assert sorted(created_shared) == sorted(created_alone)
+    # Every created file is in the stat cache's view as it is on disk.
+    assert {path: stat_of(os.lstat(shared / path)) for path in created_shared} == created_shared
+    return output, shared, created_shared
 
 
 @needs_fork
 def test_two_processes_build_the_tree_one_builds(tmp_path: Path) -> None:
-    output, new = _output_with_foreign_files(tmp_path)
-    alone, created_alone = _built(output, new, "alone", processes=1)
-    shared, created_shared = _built(output, new, "shared", processes=2)
-    assert snapshot(shared) == snapshot(alone)
-    assert (shared / "c004" / "notes").is_dir() and (alone / "c004" / "notes").is_dir()
-    assert sorted(created_shared) == sorted(created_alone)
-    # Every file is in the stat cache's view as it is on disk; the carried ones are links.
-    assert {path: stat_of(os.lstat(shared / path)) for path in created_shared} == created_shared
-    old = _inodes(output)
-    carried = {path for path in snapshot(shared) if path not in created_shared}
+    output, shared, created = _built_alike(tmp_path)
+    assert (shared / "c004" / "notes").is_dir()
+    # The carried files are links to the old tree's.
+    old = {path: os.lstat(output / path).st_ino for path in snapshot(output)}
+    carried = {path for path in snapshot(shared) if path not in created}
     assert carried == {
         *(f"c{n:03d}/namespace_team-a.yaml" for n in range(40)),
         "c003/README.md",
@@ -84,8 +94,6 @@ def test_two_processes_build_the_tree_one_builds(tmp_path: Path) -> None:
 def test_a_child_that_fails_halfway_costs_only_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    output, new = _output_with_foreign_files(tmp_path)
-    alone, created_alone = _built(output, new, "alone", processes=1)
     parent, create, written = os.getpid(), staging._create_file, [0]
 
     def failing_in_the_child(path: str, content: bytes) -> str:
@@ -94,11 +102,19 @@ def test_a_child_that_fails_halfway_costs_only_time(
             raise OSError(28, "No space left on device", path)
         return create(path, content)
 
-    monkeypatch.setattr(staging, "_create_file", failing_in_the_child)
-    shared, created_shared = _built(output, new, "shared", processes=2)
-    assert snapshot(shared) == snapshot(alone)
-    assert sorted(created_shared) == sorted(created_alone)
-    assert {path: stat_of(os.lstat(shared / path)) for path in created_shared} == created_shared
+    _built_alike(
+        tmp_path, lambda: monkeypatch.setattr(staging, "_create_file", failing_in_the_child)
+    )
+
+
+@needs_fork
+def test_a_child_that_cannot_be_forked_costs_only_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_process_to_spare() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    _built_alike(tmp_path, lambda: monkeypatch.setattr(os, "fork", no_process_to_spare))
 
 
 @needs_fork
@@ -141,22 +157,6 @@ def test_few_clusters_are_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyP
     tree = OutputTree({**files, MANIFEST_PATH: manifest_bytes(files)})
     write(tmp_path / "rendered", tree)
     assert snapshot(tmp_path / "rendered") == tree.files
-
-
-@needs_fork
-def test_a_child_that_cannot_be_forked_costs_only_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    output, new = _output_with_foreign_files(tmp_path)
-    alone, created_alone = _built(output, new, "alone", processes=1)
-
-    def no_process_to_spare() -> int:
-        raise BlockingIOError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(os, "fork", no_process_to_spare)
-    shared, created_shared = _built(output, new, "shared", processes=2)
-    assert snapshot(shared) == snapshot(alone)
-    assert sorted(created_shared) == sorted(created_alone)
 
 
 @needs_fork
