@@ -28,6 +28,23 @@ from typing import Any, Generic, TypeVar
 
 Ours = TypeVar("Ours")
 
+# Fewer directories to share (clusters) than this: forking costs more than it saves.
+SPLIT_AT = 32
+
+
+def processes_for(directories: int, processes: int | None) -> int:
+    """How many processes share ``directories``: ``processes`` when given, else 2 or 1.
+
+    2 when there are at least :data:`SPLIT_AT` of them and :func:`may_fork`; a
+    caller's explicit 1 or 2 (the tests) is taken as it is, but fewer than two
+    directories cannot be shared.
+    """
+    if directories < 2:
+        return 1
+    if processes is not None:
+        return processes
+    return 2 if directories >= SPLIT_AT and may_fork() else 1
+
 
 def may_fork() -> bool:
     """Whether a child may work beside this process: two CPUs, ``fork``, and no other thread.

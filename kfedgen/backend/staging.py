@@ -17,16 +17,14 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable, Mapping, Set
+from itertools import chain
 from pathlib import Path
 from typing import cast
 
-from kfedgen.backend.beside import in_halves, may_fork
+from kfedgen.backend.beside import in_halves, processes_for
 from kfedgen.backend.outtree import OutputTree
 from kfedgen.backend.ownership import TreeDiff
 from kfedgen.backend.treestamp import stat_of
-
-# Fewer top-level directories (clusters) than this: forking costs more than it saves.
-SPLIT_AT = 32
 
 
 def build(
@@ -39,27 +37,25 @@ def build(
     """Build the new tree in ``staging``; the stats of the files it created, by path.
 
     ``processes``: 2 builds every other top-level directory in a forked child,
-    1 builds everything here; None: 2 when this process may run on two CPUs and
-    can fork safely (:func:`kfedgen.backend.beside.may_fork`), and the tree has
-    enough top-level directories to pay for the child.
+    1 builds everything here; None: as :func:`kfedgen.backend.beside.processes_for`
+    decides for the tree's top-level directories (the clusters).
     """
     staging.mkdir(parents=True)
-    paths = [*tree.paths(), *diff.foreign]
     work = _Work(os.fspath(staging), os.fspath(output), tree.files, diff)
-    tops = sorted({path.partition("/")[0] for path in paths if "/" in path})
-    if processes is None:
-        processes = 2 if len(tops) >= SPLIT_AT and may_fork() else 1
-    if processes == 1 or len(tops) < 2:
-        created, made = work.fill(paths)
+    at_root, by_top = _by_top_directory([*tree.paths(), *diff.foreign])
+    if processes_for(len(by_top), processes) == 1:
+        created, made = work.fill([*at_root, *chain.from_iterable(by_top.values())])
     else:
-        theirs, ours = _halves(paths, set(tops[::2]))
+        tops = sorted(by_top)
+        theirs = list(chain.from_iterable(by_top[top] for top in tops[::2]))
+        ours = [*at_root, *chain.from_iterable(by_top[top] for top in tops[1::2])]
         parent = os.getpid()
         halves = in_halves(lambda: work.fill(theirs, parent), lambda: work.fill(ours))
         created, made = halves.ours
         if halves.done:
             their_created, their_made = cast("tuple[dict[str, str], list[str]]", halves.theirs)
         else:  # the child failed: start its directories again, here
-            for top in {path.partition("/")[0] for path in theirs}:
+            for top in tops[::2]:
                 shutil.rmtree(f"{work.new_root}/{top}", ignore_errors=True)
             their_created, their_made = work.fill(theirs)
         created.update(their_created)
@@ -72,17 +68,17 @@ def build(
     return created
 
 
-def _halves(paths: list[str], theirs_tops: Set[str]) -> tuple[list[str], list[str]]:
-    """``paths`` below the top-level directories ``theirs_tops``, and the rest.
-
-    Files directly under the root stay in the second half, built by this process.
-    """
-    theirs: list[str] = []
-    ours: list[str] = []
+def _by_top_directory(paths: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """``paths`` directly under the root, and the others by their top-level directory."""
+    at_root: list[str] = []
+    by_top: dict[str, list[str]] = {}
     for path in paths:
         top, slash, _ = path.partition("/")
-        (theirs if slash and top in theirs_tops else ours).append(path)
-    return theirs, ours
+        if slash:
+            by_top.setdefault(top, []).append(path)
+        else:
+            at_root.append(path)
+    return at_root, by_top
 
 
 class _Work:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from kfedgen.backend.beside import in_halves, may_fork
+from kfedgen.backend.beside import in_halves, processes_for
 from kfedgen.backend.outscan import mounts_below
 
 # O_NOFOLLOW: a directory swapped for a symlink since it was listed is not entered.
@@ -144,8 +144,8 @@ def listing(output: Path, processes: int | None = None) -> Listing | None:
 
     ``processes``: 2 lists the root's subdirectories in two processes (a child
     takes every other one, :func:`_listed_beside`), 1 lists them here; None:
-    2 when this process may run on two CPUs and can fork safely, and the root
-    has enough subdirectories (the clusters) to pay for the child.
+    as :func:`kfedgen.backend.beside.processes_for` decides for the root's
+    subdirectories (the clusters).
     """
     root = os.fspath(output)
     try:
@@ -156,9 +156,7 @@ def listing(output: Path, processes: int | None = None) -> Listing | None:
         if top is None:
             return None
         pending = top.pending
-        if processes is None:
-            processes = 2 if len(pending) >= _SPLIT_AT and may_fork() else 1
-        if processes > 1 and len(pending) > 1:
+        if processes_for(len(pending), processes) > 1:
             parts = _listed_beside(pending[::2], pending[1::2], device)
         else:
             parts = [_walk(pending, device)]
@@ -170,10 +168,6 @@ def listing(output: Path, processes: int | None = None) -> Listing | None:
         top.texts.update(part.texts)
         top.digests.update(part.digests)
     return Listing(_signature(top.digests), top.texts, top.digests)
-
-
-# Fewer subdirectories than this under the root: forking costs more than it saves.
-_SPLIT_AT = 32
 
 
 @dataclass
