@@ -41,7 +41,7 @@ from kfedgen.placement.rsp import schedule_replicas
 from kfedgen.rendered import RenderedObject
 from kfedgen.selectors import is_dns1123_label
 from kfedgen.source.lists import unpack_lists
-from kfedgen.source.load import SourceFile
+from kfedgen.source.load import Document, SourceFile
 from kfedgen.source.parsecache import parse_cached
 from kfedgen.traffic.render import plan_traffic
 from kfedgen.traffic.report import TrafficEntry
@@ -53,7 +53,10 @@ __all__ = [
     "Options",
     "compile_fleet",
     "compile_sources",
+    "compile_spec",
+    "parse_documents",
     "read_sources",
+    "spec_of",
 ]
 
 
@@ -110,9 +113,30 @@ def compile_sources(
     (:mod:`kfedgen.source.parsecache`); None: parse every file.
     """
     problems = problems if problems is not None else Problems()
-    parsed = parse_cached(sources, problems, options.load, caches)
-    documents = unpack_lists(parsed, problems)
-    spec = build_spec(documents, problems, _spec_options(options, problems))
+    spec = spec_of(parse_documents(sources, options, problems, caches), options, problems)
+    return compile_spec(spec, options, problems, previous, caches)
+
+
+def parse_documents(
+    sources: Sequence[SourceFile], options: Options, problems: Problems, caches: Path | None
+) -> list[Document]:
+    """Every document of ``sources``, ``List`` items unpacked (see :func:`compile_sources`)."""
+    return unpack_lists(parse_cached(sources, problems, options.load, caches), problems)
+
+
+def spec_of(documents: Sequence[Document], options: Options, problems: Problems) -> FleetSpec:
+    """The typed fleet that ``documents`` declare (problems reported, not raised)."""
+    return build_spec(documents, problems, _spec_options(options, problems))
+
+
+def compile_spec(
+    spec: FleetSpec,
+    options: Options,
+    problems: Problems,
+    previous: PreviousFile | None = None,
+    caches: Path | None = None,
+) -> Compilation:
+    """Every stage after the spec: what :func:`compile_sources` does once the spec is built."""
     validate(spec, problems)
     # Each stage returns new resolutions (decisions are immutable values).
     resolutions = schedule_replicas(spec, place(spec, problems), problems)

@@ -27,7 +27,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "backend",
         ("kfedgen.backend", "kfedgen.feasibility", "kfedgen.gitops.files", "kfedgen.traffic"),
     ),
-    ("pipeline", ("kfedgen.pipeline", "kfedgen.inputs")),
+    ("pipeline", ("kfedgen.pipeline", "kfedgen.partial", "kfedgen.inputs")),
     ("views", ("kfedgen.views", "kfedgen.commands", "kfedgen.cli", "kfedgen.__main__")),
 )
 

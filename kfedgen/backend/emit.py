@@ -10,16 +10,21 @@ first (:func:`heads_first`: object roots, ``metadata``, object references), wher
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import yaml
 
-from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, digests_of, path_problem, sha256
+from kfedgen.backend.outtree import (
+    MANIFEST_PATH,
+    OutputTree,
+    digests_of,
+    manifest_of,
+    path_problem,
+    sha256,
+)
 from kfedgen.backend.yamlemit import CanonicalWriter
 from kfedgen.errors import Location, Problems
 from kfedgen.rendered import RenderedObject
@@ -208,10 +213,11 @@ def manifest_identity_problem(manifest: Mapping[str, Any]) -> str | None:
 
 def object_file(obj: RenderedObject) -> str:
     """``<cluster>/<namespace or _cluster>/<kind>[.<group>]_<name>.yaml``."""
-    return f"{obj.cluster}/{_file_in_cluster(obj)}"
+    return f"{obj.cluster}/{file_in_cluster(obj)}"
 
 
-def _file_in_cluster(obj: RenderedObject) -> str:
+def file_in_cluster(obj: RenderedObject) -> str:
+    """``<namespace or _cluster>/<kind>[.<group>]_<name>.yaml``: its path in the cluster."""
     group = obj.api_version.rpartition("/")[0]
     kind = obj.kind.lower() + (f".{group}" if group else "")
     directory = obj.namespace or CLUSTER_SCOPED_DIR
@@ -400,7 +406,7 @@ class _SharedManifest:
         identity = identities.get(key) if key else None
         if identity is None:
             problem = manifest_identity_problem(obj.manifest)
-            file = "" if problem else _file_in_cluster(obj)
+            file = "" if problem else file_in_cluster(obj)
             identity = (problem, file, (resource_rank(obj), file))
             if key:
                 identities[key] = identity
@@ -467,26 +473,9 @@ def _shared_kustomization(
 
 
 def manifest_bytes(files: Mapping[str, bytes], digests: Mapping[str, str] | None = None) -> bytes:
-    """The ownership manifest: every file kfedgen wrote, with its sha256.
+    """The ownership manifest of ``files`` (see :func:`kfedgen.backend.outtree.manifest_of`).
 
-    The JSON is ``json.dumps(..., indent=2, sort_keys=True)`` of
-    ``{"files": {path: sha256}, "generator": "kfedgen", "version": 1}``, written
-    line by line: the pure-Python indenting encoder was slow at 50,000 files.
     Content shared by many clusters (one bytes object) is hashed once; ``digests``
     (from :func:`digests_of`) saves hashing again.
     """
-    known = digests if digests is not None else digests_of(files)
-    # Written into one buffer, line by line: a list of lines joined, then encoded,
-    # held three copies of a large fleet's manifest at once (60 MB at 10,000 clusters).
-    buffer = io.BytesIO()
-    write = buffer.write
-    write(b'{\n  "files": {')
-    escape = encode_basestring_ascii  # what json.dumps writes a str as (ensure_ascii)
-    separator = "\n"
-    for path in sorted(files):
-        if path != MANIFEST_PATH:
-            write(f'{separator}    {escape(path)}: "{known[path]}"'.encode())
-            separator = ",\n"
-    write(b"\n  }" if separator != "\n" else b"}")
-    write(b',\n  "generator": "kfedgen",\n  "version": 1\n}\n')
-    return buffer.getvalue()
+    return manifest_of(files, digests if digests is not None else digests_of(files))

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, path_problem
+from kfedgen.backend.outtree import MANIFEST_PATH, path_problem
 from kfedgen.backend.ownership import TreeDiff
 from kfedgen.backend.statcache import StatCache
 from kfedgen.backend.treestamp import stat_of
@@ -110,13 +110,13 @@ class Journal:
         return cls(staging, renames, unlinks, manifest)
 
 
-def in_place(output: Path, tree: OutputTree, diff: TreeDiff) -> bool:
+def in_place(output: Path, files: int, diff: TreeDiff) -> bool:
     """Whether ``diff`` is small enough to write in place, through a journal.
 
     In place, a reader that does not go through kfedgen (an editor, ``git add``)
     can see a mix of old and new files while the journal is applied, so the
     window must stay short: at most :data:`IN_PLACE_FRACTION` of the new tree's
-    files are written or removed.  A missing manifest (first render, or a lost
+    ``files`` are written or removed.  A missing manifest (first render, or a lost
     one) and directories this process may not write (read-only, sticky) take the
     full rebuild, which handles them.  A file that would become a directory, or
     the other way round, is a conflict (:func:`kfedgen.backend.ownership.compare`),
@@ -125,14 +125,14 @@ def in_place(output: Path, tree: OutputTree, diff: TreeDiff) -> bool:
     if not diff.manifest_found or diff.conflicts:
         return False
     touched = len(diff.added) + len(diff.changed) + len(diff.stale)
-    if touched > IN_PLACE_FRACTION * len(tree.files):
+    if touched > IN_PLACE_FRACTION * files:
         return False
     return can_apply(output, [*diff.added, *diff.changed, *diff.stale])
 
 
 def update_stats(
     output: Path,
-    tree: OutputTree,
+    digests: Mapping[str, str],
     diff: TreeDiff,
     stats: StatCache,
     written: Mapping[str, os.stat_result],
@@ -141,9 +141,9 @@ def update_stats(
 
     Unchanged files were not touched (no hard links, no swap), so their entries,
     recorded or verified by the comparison just before, still hold.  Adopted
-    files are recorded as they are.
+    files are recorded as they are.  ``digests``: every file of the new tree, the
+    manifest's included.
     """
-    digests = tree.digests
     for path in diff.stale:
         stats.forget(path)
     changes: dict[str, str | None] = dict.fromkeys(diff.stale)
@@ -159,7 +159,7 @@ def update_stats(
         stats.settle(digests, manifest)
         return
     # The diff came from the stat cache alone (kfedgen.backend.knowndiff): the entries were
-    # exactly the tree on disk, and now hold exactly ``tree``, with the new stats.
+    # exactly the tree on disk, and now hold exactly ``digests``, with the new stats.
     if len(stats.entries) != len(digests):
         stats.settle(digests, manifest)  # never expected; the full check decides
         return

@@ -13,17 +13,19 @@ None, and the caller compares file by file as before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from kfedgen.backend.outtree import OutputTree
 from kfedgen.backend.ownership import TreeDiff
 from kfedgen.backend.statcache import StatCache
 from kfedgen.backend.treestamp import listing
 
 
-def known_diff(output: Path, tree: OutputTree, stats: StatCache) -> TreeDiff | None:
-    """How ``tree`` differs from ``output`` per the stat cache's entries; None when unsure.
+def known_diff(output: Path, digests: Mapping[str, str], stats: StatCache) -> TreeDiff | None:
+    """How the tree of ``digests`` differs from ``output`` per the stat cache; None when unsure.
+
+    ``digests``: the sha256 of every file of the new tree, the manifest's included.
 
     When it answers, the listing that proved the entries goes into ``stats.listed``:
     the write that follows derives the new tree digest from it.
@@ -38,7 +40,7 @@ def known_diff(output: Path, tree: OutputTree, stats: StatCache) -> TreeDiff | N
     if found is None or found.signature != signature:
         return None
     # An entry is "<sha256> <stat>": its digest is the file's, compared in place.
-    entries, digests = stats.entries, tree.digests
+    entries = stats.entries
     get = entries.get
     unchanged = [path for path, digest in digests.items() if get(path, "").startswith(digest)]
     diff = TreeDiff(unchanged=sorted(unchanged))

@@ -8,9 +8,11 @@ from the YAML writer and the object model that emit imports.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+import io
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from json.encoder import encode_basestring_ascii
 
 MANIFEST_PATH = ".kfedgen/manifest.json"
 
@@ -82,3 +84,27 @@ def digests_of(files: Mapping[str, bytes]) -> dict[str, str]:
             digest = by_object[id(content)] = sha256(content)
         digests[path] = digest
     return digests
+
+
+def manifest_of(paths: Iterable[str], digests: Mapping[str, str]) -> bytes:
+    """The ownership manifest: every one of ``paths`` with its sha256 from ``digests``.
+
+    The JSON is ``json.dumps(..., indent=2, sort_keys=True)`` of
+    ``{"files": {path: sha256}, "generator": "kfedgen", "version": 1}``, written
+    line by line: the pure-Python indenting encoder was slow at 50,000 files.  The
+    manifest's own path, when among ``paths``, is left out.
+    """
+    # Written into one buffer, line by line: a list of lines joined, then encoded,
+    # held three copies of a large fleet's manifest at once (60 MB at 10,000 clusters).
+    buffer = io.BytesIO()
+    write = buffer.write
+    write(b'{\n  "files": {')
+    escape = encode_basestring_ascii  # what json.dumps writes a str as (ensure_ascii)
+    separator = "\n"
+    for path in sorted(paths):
+        if path != MANIFEST_PATH:
+            write(f'{separator}    {escape(path)}: "{digests[path]}"'.encode())
+            separator = ",\n"
+    write(b"\n  }" if separator != "\n" else b"}")
+    write(b',\n  "generator": "kfedgen",\n  "version": 1\n}\n')
+    return buffer.getvalue()

@@ -30,7 +30,13 @@ from pathlib import Path
 from kfedgen.backend import journal
 from kfedgen.backend.knowndiff import known_diff
 from kfedgen.backend.outscan import is_mount_point, mounts_below
-from kfedgen.backend.outtree import MANIFEST_PATH, OutputTree, first_path_problem
+from kfedgen.backend.outtree import (
+    MANIFEST_PATH,
+    OutputTree,
+    first_path_problem,
+    manifest_of,
+    sha256,
+)
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
 from kfedgen.backend.staging import build
 from kfedgen.backend.statcache import StatCache, cache_dir, load_header
@@ -48,6 +54,7 @@ __all__ = [
     "recover",
     "settle",
     "write",
+    "write_changes",
 ]
 
 LOCK_TIMEOUT_SECONDS = 60.0
@@ -94,7 +101,7 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             recover(output)
             caches = cache_dir(output)
             stats = StatCache.load(caches, output)
-            diff = known_diff(output, tree, stats) or compare(output, tree, stats)
+            diff = known_diff(output, tree.digests, stats) or compare(output, tree, stats)
             if diff.conflicts:
                 raise conflicts_error(output, diff)
             if diff.is_current:
@@ -102,12 +109,12 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
                 if stats.dirty:  # files read because their stat changed: not again
                     stats.save(caches, stamp=output)
                 return diff
-            if journal.in_place(output, tree, diff):
+            if journal.in_place(output, len(tree.files), diff):
                 writes = [*diff.added, *diff.changed]
                 done = journal.write_in_place(
                     output, tree.files, writes, diff.stale, tree.digests[MANIFEST_PATH]
                 )
-                journal.update_stats(output, tree, diff, stats, done)
+                journal.update_stats(output, tree.digests, diff, stats, done)
                 stats.save(caches, stamp=output)
                 return diff
             staging = _sibling(output, "new")
@@ -187,6 +194,47 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
             return diff
     except (OSError, KfedgenError):
         return None  # the full render says what is wrong, with its usual messages
+
+
+def write_changes(
+    output: Path, previous: str, contents: Mapping[str, bytes], digests: Mapping[str, str]
+) -> tuple[TreeDiff, str] | None:
+    """Replace some files of the tree of manifest ``previous``; None when that is not sure.
+
+    ``contents`` (with their ``digests``) replace files of the same paths; every other
+    file keeps the bytes that manifest lists, and the new manifest says so.  Only when
+    the stat cache is complete for ``previous`` and proves the tree on disk is exactly
+    that one (:func:`kfedgen.backend.knowndiff.known_diff`), and the change is small
+    enough to write in place through the journal, is anything written: the caller
+    compiles the whole fleet otherwise.  Returns the diff and the new manifest's sha256.
+    """
+    caches = cache_dir(output)
+    if caches is None or not output.is_dir() or output.is_symlink():
+        return None
+    try:
+        with output_lock(output):
+            recover(output)
+            stats = StatCache.load(caches, output)
+            if stats.complete_for != previous or not contents.keys() <= stats.entries.keys():
+                return None
+            tree = {path: entry[:64] for path, entry in stats.entries.items()}
+            tree.update(digests)
+            manifest = manifest_of(tree, tree)
+            tree[MANIFEST_PATH] = sha256(manifest)
+            diff = known_diff(output, tree, stats)
+            if diff is None or diff.added or diff.stale or diff.conflicts:
+                return None
+            writes = [path for path in diff.changed if path != MANIFEST_PATH]
+            if not set(writes) <= contents.keys() or not journal.in_place(output, len(tree), diff):
+                return None
+            files = {**{path: contents[path] for path in writes}, MANIFEST_PATH: manifest}
+            done = journal.write_in_place(output, files, diff.changed, (), tree[MANIFEST_PATH])
+            journal.update_stats(output, tree, diff, stats, done)
+            stats.save(caches, stamp=output)
+            return diff, tree[MANIFEST_PATH]
+    except OSError as exc:
+        where = exc.filename or output
+        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
 
 
 def _sibling(output: Path, role: str) -> Path:

@@ -10,18 +10,20 @@ than the rest of such a run.  On any miss the pipeline is imported and run.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kfedgen.backend import compilecache
+from kfedgen.backend import compilecache, objectindex
 from kfedgen.backend.compilecache import CachedRender
 from kfedgen.backend.outtree import MANIFEST_PATH
 from kfedgen.backend.statcache import StatCache, cache_dir
-from kfedgen.backend.write import TreeDiff, compare, confirm
+from kfedgen.backend.write import TreeDiff, compare, confirm, write_changes
 from kfedgen.backend.write import write as write_tree
 from kfedgen.errors import Problems
 from kfedgen.inputs import Options, fingerprint, read_sources
+from kfedgen.source.files import SourceFile
 
 if TYPE_CHECKING:
     from kfedgen.pipeline import Compilation
@@ -82,19 +84,26 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
                 return Outcome(problems, cached.clusters, None, False, cached.notes), diff
     # A miss: only now the compile stages are imported.
     from kfedgen.backend.ownership import owned_reader  # noqa: PLC0415
-    from kfedgen.pipeline import compile_sources  # noqa: PLC0415
+    from kfedgen.partial import compile_indexed  # noqa: PLC0415
 
+    base_of_index = objectindex.index_base(fingerprint(options, base))
+    if write and key is not None and caches is not None:
+        done = _render_changed(options, sources, caches, key, base_of_index)
+        if done is not None:
+            return done
     # Suspended clusters keep the files the output tree has now (kfedgen.backend.karmada_freeze).
-    compilation = compile_sources(
-        sources, options, problems, owned_reader(options.output), caches=caches
-    )
+    reader = owned_reader(options.output)
+    compilation, index = compile_indexed(sources, options, problems, reader, caches, base_of_index)
     outcome, tree = Outcome.of(compilation), compilation.tree
     if write:
         # Writing needs the tree alone, and the report only the problems and the count:
         # the objects and decisions (most of a large fleet's memory) go before the write.
         outcome = Outcome(compilation.problems, outcome.clusters, None, True, outcome.notes)
         del compilation
+        objectindex.forget(caches)  # the tree it describes is about to be replaced
         diff = write_tree(options.output, tree)
+        if index is not None:
+            objectindex.store(caches, index)
     else:
         stats = StatCache.load(caches, options.output)
         diff = compare(options.output, tree, stats)
@@ -108,3 +117,25 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
         )
         compilecache.store(caches, key, entry)
     return outcome, diff
+
+
+def _render_changed(
+    options: Options, sources: list[SourceFile], caches: Path, key: str, base: str
+) -> tuple[Outcome, TreeDiff] | None:
+    """Render by compiling only the objects whose input files changed (:mod:`kfedgen.partial`).
+
+    None when that cannot be proven to give a full render's output: compile in full.
+    """
+    from kfedgen.partial import compile_changed  # noqa: PLC0415
+
+    index = objectindex.load(caches, base)
+    changed = compile_changed(sources, options, index, caches) if index is not None else None
+    if index is None or changed is None:
+        return None
+    written = write_changes(options.output, index.manifest, changed.contents, changed.digests)
+    if written is None:
+        return None
+    diff, manifest = written
+    objectindex.store(caches, dataclasses.replace(index, manifest=manifest, inputs=changed.inputs))
+    compilecache.store(caches, key, CachedRender(manifest, changed.clusters, (), ()))
+    return Outcome(Problems(), changed.clusters, None, True), diff
