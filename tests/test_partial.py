@@ -36,10 +36,7 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.compiled: list[bool] = []
         self.written: list[bool] = []
-        compile_changed, write_changes = (
-            kfedgen.partial.compile_changed,
-            kfedgen.views.cached.write_changes,
-        )
+        compile_changed = kfedgen.partial.compile_changed
 
         def compiled(*args: object, **kwargs: object) -> object:
             result = compile_changed(*args, **kwargs)  # type: ignore[arg-type]
