@@ -25,6 +25,7 @@ import kfedgen.views.cached
 from kfedgen.backend import objectindex
 from kfedgen.backend.objectindex import INDEX_FILE, ObjectIndex
 from kfedgen.backend.statcache import cache_dir
+from kfedgen.backend.write import write_changes
 from tests.conftest import RunCli, snapshot
 
 FLEET = Path(__file__).parent / "partial" / "fleet"
