@@ -199,8 +199,12 @@ def compile_changed(
     changed = {name for name, digest in inputs.items() if index.inputs[name] != digest}
     if not changed or not changed <= index.units.keys():
         return None
+    # Files of other objects only are not read: their objects are not compiled.
+    others = index.units.keys() - changed
+    needed = [source for source in sources if source.display_name not in others]
+    unread = [source for source in sources if source.display_name in others]
     problems = Problems()
-    documents = parse_documents(sources, options, problems, caches)
+    documents = parse_documents(needed, options, problems, caches, unread)
     spec = spec_of(documents, options, problems) if not problems.items else None
     if spec is None or problems.items:
         return None

@@ -118,10 +118,18 @@ def compile_sources(
 
 
 def parse_documents(
-    sources: Sequence[SourceFile], options: Options, problems: Problems, caches: Path | None
+    sources: Sequence[SourceFile],
+    options: Options,
+    problems: Problems,
+    caches: Path | None,
+    unread: Sequence[SourceFile] = (),
 ) -> list[Document]:
-    """Every document of ``sources``, ``List`` items unpacked (see :func:`compile_sources`)."""
-    return unpack_lists(parse_cached(sources, problems, options.load, caches), problems)
+    """Every document of ``sources``, ``List`` items unpacked (see :func:`compile_sources`).
+
+    ``unread``: other input files, whose cached parses are kept for the next render.
+    """
+    parsed = parse_cached(sources, problems, options.load, caches, unread)
+    return unpack_lists(parsed, problems)
 
 
 def spec_of(documents: Sequence[Document], options: Options, problems: Problems) -> FleetSpec:

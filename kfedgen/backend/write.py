@@ -35,6 +35,7 @@ from kfedgen.backend.outtree import (
     OutputTree,
     first_path_problem,
     manifest_of,
+    patched_manifest,
     sha256,
 )
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
@@ -219,7 +220,7 @@ def write_changes(
                 return None
             tree = {path: entry[:64] for path, entry in stats.entries.items()}
             tree.update(digests)
-            manifest = manifest_of(tree, tree)
+            manifest = _manifest_after(output, previous, digests) or manifest_of(tree, tree)
             tree[MANIFEST_PATH] = sha256(manifest)
             diff = known_diff(output, tree, stats)
             if diff is None or diff.added or diff.stale or diff.conflicts:
@@ -235,6 +236,15 @@ def write_changes(
     except OSError as exc:
         where = exc.filename or output
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def _manifest_after(output: Path, previous: str, digests: Mapping[str, str]) -> bytes | None:
+    """The manifest on disk, when it is ``previous``, with ``digests`` in it; else None."""
+    try:
+        manifest = (output / MANIFEST_PATH).read_bytes()
+    except OSError:
+        return None
+    return patched_manifest(manifest, digests) if sha256(manifest) == previous else None
 
 
 def _sibling(output: Path, role: str) -> Path:

@@ -48,13 +48,18 @@ def parse_cached(
     problems: Problems,
     options: LoadOptions,
     directory: Path | None,
+    unread: Sequence[SourceFile] = (),
 ) -> list[Document]:
-    """:func:`kfedgen.source.load.parse_sources`, with the cache in ``directory`` (None: off)."""
+    """:func:`kfedgen.source.load.parse_sources`, with the cache in ``directory`` (None: off).
+
+    The entries of ``unread`` files are kept though they are not loaded now: they are
+    input files that this compile does not need (:mod:`kfedgen.partial`).
+    """
     if directory is None:
         return parse_sources(sources, problems, options)
     store = directory / PARSE_DIRECTORY
     documents: list[Document] = []
-    used = set()
+    used = {entry_key(source, options) for source in unread}
     for source in sources:
         key = entry_key(source, options)
         used.add(key)
