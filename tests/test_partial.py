@@ -117,6 +117,19 @@ def test_an_edited_object_is_compiled_alone(
     assert "up to date" in render(run_cli, repo)[2]
 
 
+def test_an_edit_that_changes_no_file_writes_nothing(
+    run_cli: RunCli, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert render(run_cli, repo)[0] == 0
+    before = snapshot(repo / "rendered")
+    spy = Spy(monkeypatch)
+    edit(repo, "web.yaml", "# An object", "# A comment changed: an object")
+    code, _, err = render(run_cli, repo)
+    assert spy.partial
+    assert (code, err) == (0, "kfedgen: rendered is up to date (4 clusters)\n")
+    assert snapshot(repo / "rendered") == before
+
+
 def test_a_partial_render_says_what_a_full_render_says(
     run_cli: RunCli, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

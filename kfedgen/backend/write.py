@@ -225,6 +225,8 @@ def write_changes(
             diff = known_diff(output, tree, stats)
             if diff is None or diff.added or diff.stale or diff.conflicts:
                 return None
+            if diff.is_current:  # the objects changed, their files did not
+                return diff, tree[MANIFEST_PATH]
             writes = [path for path in diff.changed if path != MANIFEST_PATH]
             if not set(writes) <= contents.keys() or not journal.in_place(output, len(tree), diff):
                 return None
