@@ -19,13 +19,16 @@ from pathlib import Path
 
 from kfedgen.backend.ownership import TreeDiff
 from kfedgen.backend.statcache import StatCache
-from kfedgen.backend.treestamp import listing
+from kfedgen.backend.treestamp import Listing, listing
 
 
-def known_diff(output: Path, digests: Mapping[str, str], stats: StatCache) -> TreeDiff | None:
+def known_diff(
+    output: Path, digests: Mapping[str, str], stats: StatCache, found: Listing | None = None
+) -> TreeDiff | None:
     """How the tree of ``digests`` differs from ``output`` per the stat cache; None when unsure.
 
-    ``digests``: the sha256 of every file of the new tree, the manifest's included.
+    ``digests``: the sha256 of every file of the new tree, the manifest's included;
+    ``found``: the tree as listed just now, when the caller has listed it already.
 
     When it answers, the listing that proved the entries goes into ``stats.listed``:
     the write that follows derives the new tree digest from it.
@@ -36,7 +39,7 @@ def known_diff(output: Path, digests: Mapping[str, str], stats: StatCache) -> Tr
     signature = header.vouches_for(header.complete_for)
     if signature is None or stats.dirty:
         return None
-    found = listing(output)
+    found = found if found is not None else listing(output)
     if found is None or found.signature != signature:
         return None
     # An entry is "<sha256> <stat>": its digest is the file's, compared in place.

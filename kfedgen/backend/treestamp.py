@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
-from kfedgen.backend.beside import in_halves, processes_for
+from kfedgen.backend.beside import in_halves, may_fork, processes_for
 from kfedgen.backend.outscan import mounts_below
 
 # O_NOFOLLOW: a directory swapped for a symlink since it was listed is not entered.
@@ -168,6 +168,35 @@ def listing(output: Path, processes: int | None = None) -> Listing | None:
         top.texts.update(part.texts)
         top.digests.update(part.digests)
     return Listing(_signature(top.digests), top.texts, top.digests)
+
+
+Work = TypeVar("Work")
+
+
+def listing_beside(output: Path, work: Callable[[], Work]) -> tuple[Listing | None, Work]:
+    """:func:`listing` of ``output`` in a forked child while this process does ``work``.
+
+    The listing is taken while ``work`` runs, so it shows the tree as it was at some
+    moment during it: callers hold the output lock, and use it only for what a tree
+    listed just before a write proves (:mod:`kfedgen.backend.write`).  A child that
+    fails costs only time: the tree is listed here afterwards, as it is when
+    :func:`kfedgen.backend.beside.may_fork` says no.
+    """
+    if not may_fork():
+        done = work()
+        return listing(output), done
+
+    def listed() -> tuple[str, dict[str, str], dict[str, bytes]] | None:
+        found = listing(output, processes=1)  # this process's CPU is busy with ``work``
+        return None if found is None else (found.signature, found.texts, found.digests)
+
+    halves = in_halves(listed, work)
+    if not halves.done:
+        return listing(output), halves.ours
+    if halves.theirs is None:
+        return None, halves.ours
+    signature, texts, digests = cast("tuple[str, dict[str, str], dict[str, bytes]]", halves.theirs)
+    return Listing(signature, texts, digests), halves.ours
 
 
 @dataclass

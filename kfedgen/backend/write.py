@@ -24,7 +24,7 @@ import fcntl
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from kfedgen.backend import journal
@@ -41,7 +41,7 @@ from kfedgen.backend.outtree import (
 from kfedgen.backend.ownership import TreeDiff, compare, confirm_current, conflicts_error
 from kfedgen.backend.staging import build
 from kfedgen.backend.statcache import StatCache, cache_dir, load_header
-from kfedgen.backend.treestamp import listing
+from kfedgen.backend.treestamp import listing, listing_beside
 from kfedgen.errors import KfedgenError, OutputError
 from kfedgen.interrupts import commit_point
 
@@ -197,17 +197,29 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
         return None  # the full render says what is wrong, with its usual messages
 
 
+# What a partial compile gives the writer: each changed file's bytes and sha256.
+Changes = tuple[Mapping[str, bytes], Mapping[str, str]]
+
+
 def write_changes(
-    output: Path, previous: str, contents: Mapping[str, bytes], digests: Mapping[str, str]
+    output: Path, previous: str, compile_changes: Callable[[], Changes | None]
 ) -> tuple[TreeDiff, str] | None:
     """Replace some files of the tree of manifest ``previous``; None when that is not sure.
 
-    ``contents`` (with their ``digests``) replace files of the same paths; every other
-    file keeps the bytes that manifest lists, and the new manifest says so.  Only when
-    the stat cache is complete for ``previous`` and proves the tree on disk is exactly
-    that one (:func:`kfedgen.backend.knowndiff.known_diff`), and the change is small
-    enough to write in place through the journal, is anything written: the caller
-    compiles the whole fleet otherwise.  Returns the diff and the new manifest's sha256.
+    ``compile_changes`` returns the files that replace files of the same paths (None:
+    it cannot tell, and nothing is written); every other file keeps the bytes that
+    manifest lists, and the new manifest says so.  Only when the stat cache is
+    complete for ``previous`` and proves the tree on disk is exactly that one
+    (:func:`kfedgen.backend.knowndiff.known_diff`), and the change is small enough to
+    write in place through the journal, is anything written: the caller compiles the
+    whole fleet otherwise.  Returns the diff and the new manifest's sha256.
+
+    The tree is listed, under the lock, while ``compile_changes`` runs (in a forked
+    child, :func:`kfedgen.backend.treestamp.listing_beside`), not after it as
+    :func:`write` lists it: this write adds and removes no path, so what a listing a
+    moment earlier proves is what a later one would (a file edited meanwhile by
+    something other than kfedgen changes its stat, and the next command's listing
+    finds it, as it would after any write).
     """
     caches = cache_dir(output)
     if caches is None or not output.is_dir() or output.is_symlink():
@@ -216,13 +228,19 @@ def write_changes(
         with output_lock(output):
             recover(output)
             stats = StatCache.load(caches, output)
-            if stats.complete_for != previous or not contents.keys() <= stats.entries.keys():
+            if stats.complete_for != previous:
+                return None
+            found, changes = listing_beside(output, compile_changes)
+            if found is None or changes is None:
+                return None
+            contents, digests = changes
+            if not contents.keys() <= stats.entries.keys():
                 return None
             tree = {path: entry[:64] for path, entry in stats.entries.items()}
             tree.update(digests)
             manifest = _manifest_after(output, previous, digests) or manifest_of(tree, tree)
             tree[MANIFEST_PATH] = sha256(manifest)
-            diff = known_diff(output, tree, stats)
+            diff = known_diff(output, tree, stats, found)
             if diff is None or diff.added or diff.stale or diff.conflicts:
                 return None
             if diff.is_current:  # the objects changed, their files did not

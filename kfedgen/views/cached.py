@@ -19,13 +19,14 @@ from kfedgen.backend import compilecache, objectindex
 from kfedgen.backend.compilecache import CachedRender
 from kfedgen.backend.outtree import MANIFEST_PATH
 from kfedgen.backend.statcache import StatCache, cache_dir
-from kfedgen.backend.write import TreeDiff, compare, confirm, write_changes
+from kfedgen.backend.write import Changes, TreeDiff, compare, confirm, write_changes
 from kfedgen.backend.write import write as write_tree
 from kfedgen.errors import Problems
 from kfedgen.inputs import Options, fingerprint, read_sources
 from kfedgen.source.files import SourceFile
 
 if TYPE_CHECKING:
+    from kfedgen.partial import ChangedObjects
     from kfedgen.pipeline import Compilation
 
 
@@ -82,15 +83,15 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
             if diff is not None:
                 problems = Problems(list(cached.problems))
                 return Outcome(problems, cached.clusters, None, False, cached.notes), diff
-    # A miss: only now the compile stages are imported.
-    from kfedgen.backend.ownership import owned_reader  # noqa: PLC0415
-    from kfedgen.partial import compile_indexed  # noqa: PLC0415
-
     base_of_index = objectindex.index_base(fingerprint(options, base))
     if write and key is not None and caches is not None:
         done = _render_changed(options, sources, caches, key, base_of_index)
         if done is not None:
             return done
+    # A miss: only now the compile stages are imported.
+    from kfedgen.backend.ownership import owned_reader  # noqa: PLC0415
+    from kfedgen.partial import compile_indexed  # noqa: PLC0415
+
     # Suspended clusters keep the files the output tree has now (kfedgen.backend.karmada_freeze).
     reader = owned_reader(options.output)
     compilation, index = compile_indexed(sources, options, problems, reader, caches, base_of_index)
@@ -126,16 +127,26 @@ def _render_changed(
 
     None when that cannot be proven to give a full render's output: compile in full.
     """
-    from kfedgen.partial import compile_changed  # noqa: PLC0415
-
     index = objectindex.load(caches, base)
-    changed = compile_changed(sources, options, index, caches) if index is not None else None
-    if index is None or changed is None:
+    if index is None:
         return None
-    written = write_changes(options.output, index.manifest, changed.contents, changed.digests)
+    compiled: list[ChangedObjects] = []
+
+    def compile_changes() -> Changes | None:
+        # Imported here, while the output is listed beside: the no-op never needs it.
+        from kfedgen.partial import compile_changed  # noqa: PLC0415
+
+        changed = compile_changed(sources, options, index, caches)
+        if changed is None:
+            return None
+        compiled.append(changed)
+        return changed.contents, changed.digests
+
+    written = write_changes(options.output, index.manifest, compile_changes)
     if written is None:
         return None
     diff, manifest = written
+    changed = compiled[0]
     objectindex.store(caches, dataclasses.replace(index, manifest=manifest, inputs=changed.inputs))
     compilecache.store(caches, key, CachedRender(manifest, changed.clusters, (), ()))
     return Outcome(Problems(), changed.clusters, None, True), diff

@@ -211,3 +211,33 @@ def test_a_mount_the_child_finds_means_no_digest(
 
     monkeypatch.setattr(treestamp, "_walk", finding_a_mount_in_the_child)
     assert listing(tmp_path, processes=2) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="listing beside work needs os.fork")
+@pytest.mark.parametrize("child", ["lists", "fails", "finds a mount", "cannot be forked"])
+def test_a_listing_beside_work_is_the_listing(
+    child: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_clusters(tmp_path)
+    expected = listing(tmp_path, processes=1)
+    assert expected is not None
+    parent = os.getpid()
+    walk = treestamp._walk
+
+    def walking(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent and child == "fails":
+            raise MemoryError("the child ran out of memory")
+        if os.getpid() != parent and child == "finds a mount":
+            return None
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(treestamp, "_walk", walking)
+    if child == "cannot be forked":
+        monkeypatch.setattr(treestamp, "may_fork", lambda: False)
+    found, done = treestamp.listing_beside(tmp_path, os.getpid)
+    assert done == parent  # the work ran here, in this process
+    if child == "finds a mount":
+        assert found is None
+    else:
+        assert found is not None
+        _same(found, expected)
