@@ -187,7 +187,7 @@ def listing_beside(output: Path, work: Callable[[], Work]) -> tuple[Listing | No
         return listing(output), done
 
     def listed() -> tuple[str, dict[str, str], dict[str, bytes]] | None:
-        found = listing(output, processes=1)  # this process's CPU is busy with ``work``
+        found = listing(output)  # itself in two processes where it may: the CPUs are shared
         return None if found is None else (found.signature, found.texts, found.digests)
 
     halves = in_halves(listed, work)
