@@ -227,11 +227,15 @@ def write_changes(
     try:
         with output_lock(output):
             recover(output)
-            stats = StatCache.load(caches, output)
-            if stats.complete_for != previous:
+            header = load_header(caches, output)
+            if header is None or header.complete_for != previous:
                 return None
-            found, changes = listing_beside(output, compile_changes)
-            if found is None or changes is None:
+
+            def loaded_and_compiled() -> tuple[StatCache, Changes | None]:
+                return StatCache.load(caches, output), compile_changes()
+
+            found, (stats, changes) = listing_beside(output, loaded_and_compiled)
+            if found is None or changes is None or stats.complete_for != previous:
                 return None
             contents, digests = changes
             if not contents.keys() <= stats.entries.keys():
