@@ -162,6 +162,14 @@ def _many_clusters(root: Path) -> None:
         (root / "c007" / os.fsdecode(b"\xff-latin")).touch()
 
 
+def _listed_alone(root: Path) -> Listing:
+    """:func:`_many_clusters` under ``root``, listed in this process alone."""
+    _many_clusters(root)
+    found = listing(root, processes=1)
+    assert found is not None
+    return found
+
+
 def _same(one: Listing, other: Listing) -> None:
     assert one.signature == other.signature
     assert one.texts == other.texts and one.digests == other.digests
@@ -181,9 +189,7 @@ def test_two_processes_list_the_tree_one_lists(tmp_path: Path) -> None:
 def test_a_child_that_fails_costs_only_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _many_clusters(tmp_path)
-    expected = listing(tmp_path, processes=1)
-    assert expected is not None
+    expected = _listed_alone(tmp_path)
     parent = os.getpid()
     walk = treestamp._walk
 
@@ -218,9 +224,7 @@ def test_a_mount_the_child_finds_means_no_digest(
 def test_a_listing_beside_work_is_the_listing(
     child: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _many_clusters(tmp_path)
-    expected = listing(tmp_path, processes=1)
-    assert expected is not None
+    expected = _listed_alone(tmp_path)
     parent = os.getpid()
     walk = treestamp._walk
 
