@@ -119,16 +119,19 @@ def compile_indexed(
     problems: Problems,
     previous: PreviousFile | None,
     caches: Path | None,
-    base: str,
+    base: str | None,
 ) -> tuple[Compilation, ObjectIndex | None]:
     """:func:`kfedgen.pipeline.compile_sources`, with the object index of the result.
 
-    The index is None when the fleet does not qualify; ``base``:
-    :func:`kfedgen.backend.objectindex.index_base` of the options.
+    The index is None when the fleet does not qualify, or when ``base``
+    (:func:`kfedgen.backend.objectindex.index_base` of the options) is None: no index
+    is wanted.
     """
     documents = parse_documents(sources, options, problems, caches)
     spec = spec_of(documents, options, problems)
     compilation = compile_spec(spec, options, problems, previous, caches)
+    if base is None:
+        return compilation, None
     return compilation, index_of(compilation, documents, base, input_digests(sources))
 
 

@@ -79,7 +79,7 @@ def test_the_edit_is_rendered_by_a_partial_compile(
     written: list[bool] = []
 
     def spied(*args: object, **kwargs: object) -> object:
-        result = write_changes(*args, **kwargs)  # type: ignore[arg-type]
+        result: object = write_changes(*args, **kwargs)  # type: ignore[arg-type]
         written.append(result is not None)
         return result
 

@@ -45,7 +45,7 @@ class Spy:
             return result
 
         def written(*args: object, **kwargs: object) -> object:
-            result = write_changes(*args, **kwargs)  # type: ignore[arg-type]
+            result: object = write_changes(*args, **kwargs)  # type: ignore[arg-type]
             self.written.append(result is not None)
             return result
 

@@ -26,6 +26,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from kfedgen.backend import journal
 from kfedgen.backend.knowndiff import known_diff
@@ -129,10 +130,16 @@ def write(output: Path, tree: OutputTree) -> TreeDiff:
             stats.save(caches, stamp=output)
             return diff
     except OSError as exc:
-        # Full disk, read-only file system, a file where a directory should be:
-        # the environment's fault, not a bug; the previous tree is untouched.
-        where = exc.filename or output
-        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+        raise _cannot_write(output, exc) from exc
+
+
+def _cannot_write(output: Path, exc: OSError) -> OutputError:
+    """The user's message for a failed write.
+
+    Full disk, read-only file system, a file where a directory should be: the
+    environment's fault, not a bug; the previous tree is untouched.
+    """
+    return OutputError(f"cannot write {exc.filename or output}: {exc.strerror or exc}")
 
 
 def record_stats(
@@ -197,13 +204,22 @@ def confirm(output: Path, manifest_digest: str, lock: bool = True) -> TreeDiff |
         return None  # the full render says what is wrong, with its usual messages
 
 
-# What a partial compile gives the writer: each changed file's bytes and sha256.
-Changes = tuple[Mapping[str, bytes], Mapping[str, str]]
+class Changes(Protocol):
+    """What a partial compile gives the writer: each changed file's bytes and sha256."""
+
+    @property
+    def contents(self) -> Mapping[str, bytes]: ...
+
+    @property
+    def digests(self) -> Mapping[str, str]: ...
+
+
+CompiledChanges = TypeVar("CompiledChanges", bound=Changes)
 
 
 def write_changes(
-    output: Path, previous: str, compile_changes: Callable[[], Changes | None]
-) -> tuple[TreeDiff, str] | None:
+    output: Path, previous: str, compile_changes: Callable[[], CompiledChanges | None]
+) -> tuple[TreeDiff, str, CompiledChanges] | None:
     """Replace some files of the tree of manifest ``previous``; None when that is not sure.
 
     ``compile_changes`` returns the files that replace files of the same paths (None:
@@ -212,7 +228,8 @@ def write_changes(
     complete for ``previous`` and proves the tree on disk is exactly that one
     (:func:`kfedgen.backend.knowndiff.known_diff`), and the change is small enough to
     write in place through the journal, is anything written: the caller compiles the
-    whole fleet otherwise.  Returns the diff and the new manifest's sha256.
+    whole fleet otherwise.  Returns the diff, the new manifest's sha256 and what
+    ``compile_changes`` returned.
 
     The tree is listed, under the lock, while ``compile_changes`` runs (in a forked
     child, :func:`kfedgen.backend.treestamp.listing_beside`), not after it as
@@ -231,35 +248,33 @@ def write_changes(
             if header is None or header.complete_for != previous:
                 return None
 
-            def loaded_and_compiled() -> tuple[StatCache, Changes | None]:
+            def loaded_and_compiled() -> tuple[StatCache, CompiledChanges | None]:
                 return StatCache.load(caches, output), compile_changes()
 
             found, (stats, changes) = listing_beside(output, loaded_and_compiled)
             if found is None or changes is None or stats.complete_for != previous:
                 return None
-            contents, digests = changes
-            if not contents.keys() <= stats.entries.keys():
-                return None
             tree = {path: entry[:64] for path, entry in stats.entries.items()}
-            tree.update(digests)
-            manifest = _manifest_after(output, previous, digests) or manifest_of(tree, tree)
+            tree.update(changes.digests)
+            patched = _manifest_after(output, previous, changes.digests)
+            manifest = patched or manifest_of(tree, tree)
             tree[MANIFEST_PATH] = sha256(manifest)
+            # A path the old tree lacks shows as added: refused with the rest.
             diff = known_diff(output, tree, stats, found)
             if diff is None or diff.added or diff.stale or diff.conflicts:
                 return None
             if diff.is_current:  # the objects changed, their files did not
-                return diff, tree[MANIFEST_PATH]
+                return diff, tree[MANIFEST_PATH], changes
             writes = [path for path in diff.changed if path != MANIFEST_PATH]
-            if not set(writes) <= contents.keys() or not journal.in_place(output, len(tree), diff):
+            if not journal.in_place(output, len(tree), diff):
                 return None
-            files = {**{path: contents[path] for path in writes}, MANIFEST_PATH: manifest}
+            files = {**{path: changes.contents[path] for path in writes}, MANIFEST_PATH: manifest}
             done = journal.write_in_place(output, files, diff.changed, (), tree[MANIFEST_PATH])
             journal.update_stats(output, tree, diff, stats, done)
             stats.save(caches, stamp=output)
-            return diff, tree[MANIFEST_PATH]
+            return diff, tree[MANIFEST_PATH], changes
     except OSError as exc:
-        where = exc.filename or output
-        raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+        raise _cannot_write(output, exc) from exc
 
 
 def _manifest_after(output: Path, previous: str, digests: Mapping[str, str]) -> bytes | None:

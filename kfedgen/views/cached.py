@@ -19,7 +19,7 @@ from kfedgen.backend import compilecache, objectindex
 from kfedgen.backend.compilecache import CachedRender
 from kfedgen.backend.outtree import MANIFEST_PATH
 from kfedgen.backend.statcache import StatCache, cache_dir
-from kfedgen.backend.write import Changes, TreeDiff, compare, confirm, write_changes
+from kfedgen.backend.write import TreeDiff, compare, confirm, write_changes
 from kfedgen.backend.write import write as write_tree
 from kfedgen.errors import Problems
 from kfedgen.inputs import Options, fingerprint, read_sources
@@ -74,17 +74,19 @@ def _cached_or_compiled(options: Options, base: Path, write: bool) -> tuple[Outc
     problems = Problems()
     sources = read_sources(options, base, problems)
     caches = cache_dir(options.output)
+    options_text = fingerprint(options, base)
     key = None
     if caches is not None and not problems.items:
-        key = compilecache.compile_key(sources, fingerprint(options, base))
+        key = compilecache.compile_key(sources, options_text)
         cached = compilecache.load(caches, key)
         if cached is not None:
             diff = confirm(options.output, cached.manifest_digest, lock=write)
             if diff is not None:
                 problems = Problems(list(cached.problems))
                 return Outcome(problems, cached.clusters, None, False, cached.notes), diff
-    base_of_index = objectindex.index_base(fingerprint(options, base))
-    if write and key is not None and caches is not None:
+    # Only a render keeps an object index: it describes the tree it writes.
+    base_of_index = objectindex.index_base(options_text) if write else None
+    if base_of_index is not None and key is not None and caches is not None:
         done = _render_changed(options, sources, caches, key, base_of_index)
         if done is not None:
             return done
@@ -130,23 +132,17 @@ def _render_changed(
     index = objectindex.load(caches, base)
     if index is None:
         return None
-    compiled: list[ChangedObjects] = []
 
-    def compile_changes() -> Changes | None:
+    def compile_changes() -> ChangedObjects | None:
         # Imported here, while the output is listed beside: the no-op never needs it.
         from kfedgen.partial import compile_changed  # noqa: PLC0415
 
-        changed = compile_changed(sources, options, index, caches)
-        if changed is None:
-            return None
-        compiled.append(changed)
-        return changed.contents, changed.digests
+        return compile_changed(sources, options, index, caches)
 
     written = write_changes(options.output, index.manifest, compile_changes)
     if written is None:
         return None
-    diff, manifest = written
-    changed = compiled[0]
+    diff, manifest, changed = written
     objectindex.store(caches, dataclasses.replace(index, manifest=manifest, inputs=changed.inputs))
     compilecache.store(caches, key, CachedRender(manifest, changed.clusters, (), ()))
     return Outcome(Problems(), changed.clusters, None, True), diff
